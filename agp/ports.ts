@@ -1,0 +1,40 @@
+/**
+ * Ports: the only ways the pure core reaches time, randomness and keys. Drivers
+ * (daemon/, simulations/, tests) provide adapters. Transport and storage are not
+ * ports the core calls: the core returns them as effect values (see agp/speaker).
+ */
+
+/** Monotonic milliseconds. The daemon reads the system clock; the simulator its virtual one. */
+export interface Clock {
+  nowMs(): number
+}
+
+/** Seeded or system randomness, in [0, 1). */
+export interface Random {
+  next(): number
+}
+
+/** Signs with this node's identity key (ed25519, the libp2p identity). */
+export interface Signer {
+  readonly peerId: string
+  sign(data: Uint8Array): Uint8Array
+}
+
+/** Verifies a signature by the key that a peer id names (ed25519 peer ids embed the key). */
+export interface Verifier {
+  verify(peerId: string, data: Uint8Array, signature: Uint8Array): boolean
+}
+
+/** Deterministic Random from a 32-bit seed (mulberry32): for the simulator and tests. */
+export function seededRandom (seed: number): Random {
+  let a = seed >>> 0
+  return {
+    next (): number {
+      a = (a + 0x6D2B79F5) >>> 0
+      let t = a
+      t = Math.imul(t ^ (t >>> 15), t | 1)
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+    }
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * The route model. A route is one agent of one origin organization offering one
+ * capability. Its key is the capability; its path id is (origin org, agent id),
+ * ADD-PATH style: many paths per capability are normal.
+ *
+ * A route has two halves:
+ * - `attrs`: what the origin measured and signed. Never changed after origination;
+ *   `attrsBytes` is the exact byte string the origin signed, relayed verbatim so no
+ *   node ever re-encodes (and so can never break) a signature.
+ * - path attributes, changed hop by hop and not signed: org path, originator id,
+ *   cluster list (RFC 4456) and path tags (communities added by policy).
+ */
+export interface LatencyMs {
+  readonly p50: number
+  readonly p95: number
+}
+
+/** Win-rate evidence as the origin measured it: wins out of trials, at a time. */
+export interface WinRateEvidence {
+  readonly wins: number
+  readonly trials: number
+  readonly measuredAtMs: number
+}
+
+/** The origin-signed attributes. */
+export interface RouteAttributes {
+  readonly capability: string
+  readonly originOrg: string
+  readonly agentId: string
+  /** The origin daemon's libp2p peer id (base58): the key that signs. */
+  readonly originPeerId: string
+  readonly endpoint: string
+  readonly costUsd: number
+  readonly latencyMs: LatencyMs
+  readonly winRate: WinRateEvidence
+  readonly region: string
+  readonly tags: readonly string[]
+  /** Increases with every advertisement of this path by its origin (never reused). */
+  readonly originSeq: number
+  /** When the origin produced this advertisement; freshness ages from here. */
+  readonly originatedAtMs: number
+}
+
+export interface Route {
+  readonly attrs: RouteAttributes
+  /** The canonical encoding of `attrs` that `signature` covers. */
+  readonly attrsBytes: Uint8Array
+  readonly signature: Uint8Array
+  /** Orgs the route crossed, nearest first, origin org last. */
+  readonly orgPath: readonly string[]
+  /** RFC 4456 ORIGINATOR_ID: set once by the first reflector, never overwritten. '' = unset. */
+  readonly originatorId: string
+  /** RFC 4456 CLUSTER_LIST: each reflector prepends its cluster id. */
+  readonly clusterList: readonly string[]
+  /** Unsigned tags added on the way by policy (like BGP communities). */
+  readonly pathTags: readonly string[]
+}
+
+/** A withdrawn path: the key and the path id are enough. */
+export interface WithdrawnPath {
+  readonly capability: string
+  readonly originOrg: string
+  readonly agentId: string
+}
+
+/** Path id: one (origin org, agent id) pair, as a map key. */
+export type PathKey = string
+
+export function pathKey (originOrg: string, agentId: string): PathKey {
+  // '/' cannot appear in an org or an agent id (both [a-z0-9-]), so the key is unambiguous.
+  return `${originOrg}/${agentId}`
+}
+
+export function routePathKey (route: Route): PathKey {
+  return pathKey(route.attrs.originOrg, route.attrs.agentId)
+}
+
+/** The tags a route effectively carries: the origin's plus those added on the way. */
+export function effectiveTags (route: Route): readonly string[] {
+  if (route.pathTags.length === 0) return route.attrs.tags
+  return [...new Set([...route.attrs.tags, ...route.pathTags])].sort()
+}
+
+/** Well-known tag: the route must not leave the first hop (RFC 1997's NO_EXPORT idea). */
+export const NO_EXPORT_TAG = 'no-export'

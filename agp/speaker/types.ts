@@ -1,0 +1,174 @@
+/**
+ * The Speaker is the pure routing engine of one node (peer or reflector): sessions,
+ * RIBs, decision, damping, freshness, policy and reflection, composed. Drivers feed
+ * it inputs with the current time and execute the effects it returns:
+ *
+ *   speaker.handle(input, nowMs) → Effect[]
+ *
+ * daemon/ drives it over libp2p, level and the system clock; simulations/ over a
+ * seeded in-process network and a virtual clock. Same code, same order of effects:
+ * a seed replays exactly.
+ */
+import type { Frame, NeighborRole, SpeakerRole } from '../codec/frame.ts'
+import type { DampingParams, FreshnessParams } from '../params.ts'
+import type { LatencyMs, Route } from '../route/route.ts'
+import type { PolicyConfig } from '../policy/types.ts'
+
+export interface NeighborConfig {
+  readonly peerId: string
+  readonly org: string
+  /** What the neighbor is to us (see docs/configuration.md). */
+  readonly role: NeighborRole
+  /** Max routes accepted from this neighbor; past it: NOTIFICATION cease/1, close, back off. */
+  readonly maxRoutes?: number
+}
+
+/** A local agent as configured or registered through the API. */
+export interface LocalAgent {
+  readonly id: string
+  readonly capability: string
+  readonly endpoint: string
+  readonly costUsd: number
+  readonly latencyMs: LatencyMs
+  readonly winRate: { readonly wins: number, readonly trials: number }
+  readonly region: string
+  readonly tags: readonly string[]
+}
+
+export interface SpeakerLimits {
+  /** Default max routes per neighbor (overridden by NeighborConfig.maxRoutes). */
+  readonly maxRoutesPerNeighbor: number
+  /** Max paths kept per capability in the Loc-RIB (chosen by the global order). */
+  readonly maxPathsPerCapability: number
+  /** Max routes announced per UPDATE frame. */
+  readonly maxRoutesPerUpdate: number
+}
+
+export const DEFAULT_LIMITS: SpeakerLimits = Object.freeze({
+  maxRoutesPerNeighbor: 100_000,
+  maxPathsPerCapability: 64,
+  maxRoutesPerUpdate: 512
+})
+
+export interface SpeakerInit {
+  readonly org: string
+  readonly role: SpeakerRole
+  /** Cluster id (reflectors only). */
+  readonly cluster?: string
+  readonly neighbors: readonly NeighborConfig[]
+  /** Capability prefixes this node wants; empty = everything. */
+  readonly interests: readonly string[]
+  readonly damping: DampingParams
+  readonly freshness: FreshnessParams
+  readonly mraiMs: number
+  readonly holdTimeS: number
+  /** Graceful restart: how long a dropped peer's routes stay (marked stale). */
+  readonly restartTimeS: number
+  /** Reconnect backoff cap. */
+  readonly maxBackoffMs: number
+  readonly policy: PolicyConfig
+  readonly limits: SpeakerLimits
+}
+
+/** Timer ids are strings a driver schedules opaquely and hands back in a 'timer' input. */
+export type TimerId = string
+
+export type SpeakerInput =
+  /** Start: begin connecting to neighbors, originate local agents. */
+  | { readonly type: 'start' }
+  /** A transport to the neighbor is open (we dialed, or it dialed us and passed the allowlist). */
+  | { readonly type: 'transport-up', readonly peer: string, readonly outbound: boolean }
+  /** The transport to the neighbor closed or failed. */
+  | { readonly type: 'transport-down', readonly peer: string, readonly reason: string }
+  | { readonly type: 'frame', readonly peer: string, readonly frame: Frame }
+  /** Bytes from the neighbor that did not decode (the codec's typed error, as text). */
+  | { readonly type: 'bad-frame', readonly peer: string, readonly error: string }
+  | { readonly type: 'timer', readonly id: TimerId }
+  | { readonly type: 'agent-upsert', readonly agent: LocalAgent }
+  | { readonly type: 'agent-remove', readonly id: string }
+  /** Graceful stop: NOTIFICATION cease to every established neighbor. */
+  | { readonly type: 'stop' }
+
+export type Effect =
+  | { readonly type: 'send', readonly peer: string, readonly frames: readonly Frame[] }
+  /** Close the transport to the neighbor (any NOTIFICATION was sent just before). */
+  | { readonly type: 'close', readonly peer: string }
+  /** Open a transport to the neighbor (the driver answers with transport-up or transport-down). */
+  | { readonly type: 'dial', readonly peer: string }
+  | { readonly type: 'set-timer', readonly id: TimerId, readonly atMs: number }
+  | { readonly type: 'clear-timer', readonly id: TimerId }
+  /** The Loc-RIB of this capability changed (best path or path set). */
+  | { readonly type: 'loc-rib-changed', readonly capability: string }
+  /** A route or policy event for the audit log. */
+  | { readonly type: 'audit', readonly event: AuditEvent }
+
+export interface AuditEvent {
+  readonly kind: 'route-accepted' | 'route-withdrawn' | 'route-rejected' | 'route-suppressed' | 'route-reused'
+    | 'route-expired' | 'signature-invalid' | 'session-up' | 'session-down' | 'max-routes' | 'policy-rejected'
+    | 'agent-originated' | 'agent-removed'
+  readonly peer?: string
+  readonly capability?: string
+  readonly org?: string
+  readonly agent?: string
+  readonly detail?: string
+}
+
+export type SessionState = 'idle' | 'connect' | 'open-sent' | 'open-confirm' | 'established'
+
+export interface PeerView {
+  readonly peerId: string
+  readonly org: string
+  readonly role: NeighborRole
+  readonly state: SessionState
+  readonly routesReceived: number
+  readonly routesSent: number
+  readonly interests: readonly string[]
+  readonly lastError?: string
+}
+
+export type RouteState = 'active' | 'suppressed' | 'stale'
+
+/** One path in the Loc-RIB, as GET /v1/routes shows it. */
+export interface RouteView {
+  readonly route: Route
+  /** Neighbor it was learned from; '' for a local agent. */
+  readonly fromPeer: string
+  readonly state: RouteState
+  readonly penalty: number
+  /** Usable: not suppressed, not expired, valid signature, accepted by policy. */
+  readonly usable: boolean
+  readonly best: boolean
+  readonly localPref: number
+}
+
+export interface ResolveQuery {
+  readonly capability: string
+  readonly maxCostUsd?: number
+  readonly maxLatencyMs?: number
+  readonly region?: string
+  readonly limit?: number
+}
+
+export interface Candidate {
+  readonly view: RouteView
+  /** Local score: utility of the decayed advertised evidence plus local outcomes. */
+  readonly score: number
+  /** The decision step that placed it where it is (e.g. 'fresh-before-stale'). */
+  readonly reason: string
+}
+
+export interface ResolveResult {
+  /** The longest advertised capability that matched the query. */
+  readonly capability: string
+  readonly candidates: readonly Candidate[]
+}
+
+/** A consumer's own outcome for a path (POST /v1/outcomes). */
+export interface Outcome {
+  readonly org: string
+  readonly agent: string
+  readonly capability: string
+  readonly success: boolean
+  readonly latencyMs?: number
+  readonly costUsd?: number
+}
