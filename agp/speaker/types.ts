@@ -172,3 +172,37 @@ export interface Outcome {
   readonly latencyMs?: number
   readonly costUsd?: number
 }
+
+/** Ports the Speaker needs (js-libp2p style: components vs init options). */
+export interface SpeakerComponents {
+  readonly signer: import('../ports.ts').Signer
+  readonly verifier: import('../ports.ts').Verifier
+  readonly random: import('../ports.ts').Random
+}
+
+/**
+ * What a restarted node brings back from its store (daemon: level; simulator: memory).
+ * Routes in `adjRibIn` come back marked stale until the neighbor's END_OF_RIB or the
+ * restart timer (graceful restart).
+ */
+export interface SpeakerSnapshot {
+  readonly localAgents: readonly LocalAgent[]
+  readonly adjRibIn: readonly { readonly peer: string, readonly routes: readonly Route[] }[]
+  readonly damping: readonly { readonly peer: string, readonly pathKey: string, readonly capability: string, readonly state: unknown }[]
+  /** Highest origin sequence number used, so a restart never reuses one. */
+  readonly originSeq: number
+}
+
+export interface Speaker {
+  readonly org: string
+  readonly peerId: string
+  handle (input: SpeakerInput, nowMs: number): Effect[]
+  peers (): PeerView[]
+  /** Loc-RIB paths (all, or the subtree under `capability`), in local rank order per capability. */
+  routes (nowMs: number, capability?: string): RouteView[]
+  /** Longest-match resolve under constraints; undefined when no capability matches. */
+  resolve (query: ResolveQuery, nowMs: number): ResolveResult | undefined
+  recordOutcome (outcome: Outcome, nowMs: number): void
+  localAgents (): LocalAgent[]
+  snapshot (): SpeakerSnapshot
+}

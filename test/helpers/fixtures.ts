@@ -1,0 +1,59 @@
+/**
+ * Test fixtures shared by unit, property and simulation tests.
+ * `fakeKeys` signs with a keyed hash instead of ed25519: fast, deterministic, and a
+ * forged or altered signature still fails to verify.
+ */
+import { createHash } from 'node:crypto'
+import type { Signer, Verifier } from '../../agp/ports.ts'
+import type { Route, RouteAttributes } from '../../agp/route/route.ts'
+
+export function fakeSigner (peerId: string): Signer {
+  return { peerId, sign: (data) => fakeSignature(peerId, data) }
+}
+
+export const fakeVerifier: Verifier = {
+  verify: (peerId, data, signature) => equalBytes(fakeSignature(peerId, data), signature)
+}
+
+function fakeSignature (peerId: string, data: Uint8Array): Uint8Array {
+  const h = createHash('sha512').update(peerId).update(data).digest()
+  return new Uint8Array(h.buffer, h.byteOffset, 64)
+}
+
+function equalBytes (a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i])
+}
+
+export type AttrOverrides = Partial<Omit<RouteAttributes, 'latencyMs' | 'winRate'>> & {
+  latencyMs?: Partial<RouteAttributes['latencyMs']>
+  winRate?: Partial<RouteAttributes['winRate']>
+}
+
+/** A route with sensible defaults; attrsBytes/signature are placeholders unless given. */
+export function makeRoute (attrs: AttrOverrides = {}, path: Partial<Omit<Route, 'attrs'>> = {}): Route {
+  const a: RouteAttributes = {
+    capability: 'code-review/python',
+    originOrg: 'acme',
+    agentId: 'rev',
+    originPeerId: 'peer-acme',
+    endpoint: 'http://127.0.0.1:9001',
+    costUsd: 0.4,
+    region: 'eu',
+    tags: [],
+    originSeq: 1,
+    originatedAtMs: 0,
+    ...attrs,
+    latencyMs: { p50: 900, p95: 2000, ...attrs.latencyMs },
+    winRate: { wins: 80, trials: 100, measuredAtMs: 0, ...attrs.winRate }
+  }
+  return {
+    attrs: a,
+    attrsBytes: new Uint8Array(),
+    signature: new Uint8Array(64),
+    orgPath: [a.originOrg],
+    originatorId: '',
+    clusterList: [],
+    pathTags: [],
+    ...path
+  }
+}
