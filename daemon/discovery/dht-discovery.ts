@@ -1,0 +1,137 @@
+/**
+ * Discovery over Kad-DHT (`/atp/kad/1.0.0`): reflectors provide the federation key;
+ * any daemon that knows a reflector's peer id (from its config allowlist) but not its
+ * address finds the address with a DHT peer lookup. The allowlist still decides who is
+ * a neighbor: the DHT only answers "where", never "who".
+ *
+ * js-libp2p component shape: factory, components vs init, start/stop, AbortOptions.
+ */
+import type { AbortOptions, PeerId, Startable } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
+import type { Libp2p } from 'libp2p'
+import type { Logger } from 'pino'
+import { federationKey } from './federation-key.ts'
+
+export interface DhtDiscoveryComponents {
+  readonly libp2p: Libp2p
+  readonly logger: Logger
+}
+
+export interface DhtDiscoveryInit {
+  readonly federation: string
+  readonly bootstrap: readonly string[]
+  /** Reflectors announce themselves under the federation key. */
+  readonly announce: boolean
+  /** Retry interval while no bootstrap peer answers or the announcement fails. */
+  readonly retryMs?: number
+  /** Bound on one lookup. */
+  readonly lookupTimeoutMs?: number
+}
+
+export interface DiscoveredPeer {
+  readonly peerId: string
+  readonly addrs: string[]
+}
+
+export interface DhtDiscovery extends Startable {
+  /** Addresses of a peer, from the peer store if known, else a DHT lookup. */
+  findAddrs (peerId: string, options?: AbortOptions): Promise<Multiaddr[]>
+  /** Reflectors that announced themselves under the federation key. */
+  findReflectors (options?: AbortOptions & { max?: number }): Promise<DiscoveredPeer[]>
+  /** True once the node reached a bootstrap peer (and, for a reflector, announced). */
+  isReady (): boolean
+}
+
+export class DiscoveryError extends Error {
+  readonly code = 'ERR_DISCOVERY'
+}
+
+const DEFAULT_RETRY_MS = 2_000
+const DEFAULT_LOOKUP_TIMEOUT_MS = 10_000
+
+export function createDhtDiscovery (components: DhtDiscoveryComponents, init: DhtDiscoveryInit): DhtDiscovery {
+  const { libp2p, logger } = components
+  const log = logger.child({ component: 'discovery', federation: init.federation })
+  const retryMs = init.retryMs ?? DEFAULT_RETRY_MS
+  const lookupTimeoutMs = init.lookupTimeoutMs ?? DEFAULT_LOOKUP_TIMEOUT_MS
+  const bootstrap = init.bootstrap.map((a) => multiaddr(a))
+  let ready = false
+  let timer: NodeJS.Timeout | undefined
+  let stopped = true
+  const controller = { abort: new AbortController() }
+
+  async function joinOnce (): Promise<void> {
+    let reached = 0
+    for (const addr of bootstrap) {
+      // A bootstrap address may be our own (the first reflector bootstraps the others).
+      if (addr.getComponents().some((c) => c.name === 'p2p' && c.value === libp2p.peerId.toString())) continue
+      try {
+        await libp2p.dial(addr, { signal: AbortSignal.any([controller.abort.signal, AbortSignal.timeout(lookupTimeoutMs)]) })
+        reached++
+      } catch (err) {
+        log.debug({ addr: addr.toString(), err: String(err) }, 'bootstrap dial failed')
+      }
+    }
+    if (reached === 0 && bootstrap.length > 0 && !init.announce) throw new DiscoveryError('no bootstrap peer reachable')
+    if (init.announce) {
+      await libp2p.contentRouting.provide(await federationKey(init.federation), { signal: controller.abort.signal })
+      log.info('announced as a reflector of the federation')
+    }
+    ready = true
+  }
+
+  function schedule (delayMs: number): void {
+    if (stopped) return
+    timer = setTimeout(() => {
+      joinOnce().catch((err: unknown) => {
+        if (stopped) return
+        log.warn({ err: String(err), retryMs }, 'discovery not ready; retrying')
+        schedule(retryMs)
+      })
+    }, delayMs)
+    timer.unref()
+  }
+
+  async function lookup (id: PeerId, options?: AbortOptions): Promise<Multiaddr[]> {
+    const signal = AbortSignal.any([controller.abort.signal, AbortSignal.timeout(lookupTimeoutMs), ...(options?.signal != null ? [options.signal] : [])])
+    const info = await libp2p.peerRouting.findPeer(id, { signal })
+    return info.multiaddrs
+  }
+
+  return {
+    async start (): Promise<void> {
+      stopped = false
+      controller.abort = new AbortController()
+      schedule(0)
+    },
+    async stop (): Promise<void> {
+      stopped = true
+      if (timer != null) clearTimeout(timer)
+      controller.abort.abort()
+    },
+    isReady: () => ready,
+    async findAddrs (peerId: string, options?: AbortOptions): Promise<Multiaddr[]> {
+      const id = peerIdFromString(peerId)
+      try {
+        const known = await libp2p.peerStore.get(id)
+        if (known.addresses.length > 0) return known.addresses.map((a) => a.multiaddr)
+      } catch { /* not in the peer store: ask the DHT */ }
+      try {
+        return await lookup(id, options)
+      } catch (err) {
+        throw new DiscoveryError(`peer ${peerId} not found in federation ${init.federation}: ${String(err)}`)
+      }
+    },
+    async findReflectors (options?: AbortOptions & { max?: number }): Promise<DiscoveredPeer[]> {
+      const max = options?.max ?? 64
+      const signal = AbortSignal.any([controller.abort.signal, AbortSignal.timeout(lookupTimeoutMs), ...(options?.signal != null ? [options.signal] : [])])
+      const found = new Map<string, DiscoveredPeer>()
+      for await (const p of libp2p.contentRouting.findProviders(await federationKey(init.federation), { signal })) {
+        found.set(p.id.toString(), { peerId: p.id.toString(), addrs: p.multiaddrs.map(String) })
+        if (found.size >= max) break
+      }
+      return [...found.values()].sort((a, b) => a.peerId.localeCompare(b.peerId))
+    }
+  }
+}
