@@ -19,6 +19,8 @@ export interface PolicyMatch {
   readonly neighborOrg?: readonly string[]
   /** Export only: role of the neighbor the route was learned from. */
   readonly learnedFromRole?: readonly (NeighborRole | 'local')[]
+  /** Export only: org of the neighbor the route was learned from (the own org for local agents). */
+  readonly learnedFromOrg?: readonly string[]
 }
 
 export interface PolicyAction {
