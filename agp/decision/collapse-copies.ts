@@ -1,0 +1,49 @@
+/**
+ * Copies of one path (same origin org and agent id) arrive over several sessions,
+ * e.g. through two reflectors. Ranking keeps one copy per path id, chosen here. The
+ * first three steps are those of the local ranking (an operator's preference for a
+ * session must hold); then the newest advertisement; then the shortest reflection and
+ * org path; then the lowest session, which makes the choice independent of arrival
+ * order.
+ */
+import { InvalidArgumentError } from '../errors.ts'
+import { freshBeforeStale, higherLocalPref, usableFirst, type LocalCandidate } from './candidate.ts'
+import { bestBy, compareStrings, higherFirst, lowerFirst, type DecisionStep } from './step.ts'
+
+export const newerOriginSeq: DecisionStep<LocalCandidate> = {
+  name: 'newer-origin-seq',
+  // A lower sequence number is an older advertisement still held by a lagging session.
+  compare: (a, b) => higherFirst(a.route.attrs.originSeq, b.route.attrs.originSeq)
+}
+
+export const shorterClusterList: DecisionStep<LocalCandidate> = {
+  name: 'shorter-cluster-list',
+  rfc: 'RFC 4456 §9 (prefer the shorter CLUSTER_LIST)',
+  compare: (a, b) => lowerFirst(a.route.clusterList.length, b.route.clusterList.length)
+}
+
+export const shorterOrgPath: DecisionStep<LocalCandidate> = {
+  name: 'shorter-org-path',
+  rfc: 'RFC 4271 §9.1.2.2 a) (shorter AS_PATH)',
+  compare: (a, b) => lowerFirst(a.route.orgPath.length, b.route.orgPath.length)
+}
+
+export const lowerFromPeer: DecisionStep<LocalCandidate> = {
+  name: 'lower-from-peer',
+  rfc: 'RFC 4271 §9.1.2.2 g) (lowest peer address)',
+  compare: (a, b) => compareStrings(a.fromPeer, b.fromPeer)
+}
+
+export const COPY_STEPS: readonly DecisionStep<LocalCandidate>[] = Object.freeze([
+  usableFirst, higherLocalPref, freshBeforeStale, newerOriginSeq, shorterClusterList, shorterOrgPath, lowerFromPeer
+])
+
+/**
+ * The copy to keep. Copies come from distinct sessions (one Adj-RIB-In entry per path
+ * per session), so lower-from-peer always decides in the end.
+ */
+export function collapseCopies (copies: readonly LocalCandidate[]): LocalCandidate {
+  const best = bestBy(COPY_STEPS, copies)
+  if (best === undefined) throw new InvalidArgumentError('collapseCopies needs at least one copy')
+  return best
+}

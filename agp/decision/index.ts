@@ -1,0 +1,6 @@
+export { BEST_REASON, bestBy, compareBy, decide, EQUAL_REASON, rankBy, type Decision, type DecisionStep, type Ranked } from './step.ts'
+export { DEFAULT_SCORE_WEIGHTS, globalScore, utility, validateScoreWeights, WORST_SCORE, type ScoreWeights } from './score.ts'
+export { compareGlobal, decideGlobal, GLOBAL_STEPS, quantizeScore, SCORE_RESOLUTION } from './global-order.ts'
+export { collapseCopies, compareLocal, COPY_STEPS, decideLocal, LOCAL_STEPS, rankLocal, type LocalCandidate } from './local-rank.ts'
+export { advertisedEvidenceAt, resolveEvidence, resolveScore } from './resolve-score.ts'
+export { compareResolve, rankResolve, RESOLVE_STEPS, type ResolveCandidate } from './resolve-rank.ts'

@@ -1,0 +1,35 @@
+/**
+ * Ranking for GET /v1/resolve: the local ranking with the local resolve score in
+ * front of the global order. Usable, local preference and freshness still come first;
+ * between candidates equal on those, what this consumer has seen (its own outcomes,
+ * decayed evidence) decides; the global order breaks what remains, so the ranking is a
+ * strict total order over distinct path ids.
+ */
+import { freshBeforeStale, higherLocalPref, usableFirst, type LocalCandidate } from './candidate.ts'
+import { quantizeScore } from './global-order.ts'
+import { GLOBAL_CANDIDATE_STEPS } from './local-rank.ts'
+import { compareBy, higherFirst, rankBy, type DecisionStep, type Ranked } from './step.ts'
+
+export interface ResolveCandidate extends LocalCandidate {
+  /** resolveScore() of the candidate, computed once by the caller. */
+  readonly score: number
+}
+
+export const higherResolveScore: DecisionStep<ResolveCandidate> = {
+  name: 'higher-resolve-score',
+  rfc: 'RFC 4271 §9.1.1 (local degree of preference)',
+  // Same 1e-12 grid as the global score, so the order stays transitive.
+  compare: (a, b) => higherFirst(quantizeScore(a.score), quantizeScore(b.score))
+}
+
+export const RESOLVE_STEPS: readonly DecisionStep<ResolveCandidate>[] = Object.freeze([
+  usableFirst, higherLocalPref, freshBeforeStale, higherResolveScore, ...GLOBAL_CANDIDATE_STEPS
+])
+
+export function compareResolve (a: ResolveCandidate, b: ResolveCandidate): number {
+  return compareBy(RESOLVE_STEPS, a, b)
+}
+
+export function rankResolve<T extends ResolveCandidate> (cands: readonly T[]): Ranked<T>[] {
+  return rankBy<T>(RESOLVE_STEPS, cands)
+}

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest'
+import { rankResolve, RESOLVE_STEPS, type ResolveCandidate } from '../../../agp/decision/resolve-rank.ts'
+import { advertisedEvidenceAt, resolveScore } from '../../../agp/decision/resolve-score.ts'
+import { globalScore } from '../../../agp/decision/score.ts'
+import { DEFAULT_FRESHNESS } from '../../../agp/params.ts'
+import type { Route } from '../../../agp/route/route.ts'
+import { makeRoute } from '../../helpers/fixtures.ts'
+
+const F = DEFAULT_FRESHNESS // evidence half-life 300 s
+const A = makeRoute({ originOrg: 'acme', costUsd: 0.4, latencyMs: { p95: 2000 }, winRate: { wins: 80, trials: 100 } })
+const C = makeRoute({ originOrg: 'initech', costUsd: 0.1, latencyMs: { p95: 1200 }, winRate: { wins: 9, trials: 10 } })
+
+describe('resolveScore', () => {
+  it('equals globalScore for fresh evidence and no local outcomes', () => {
+    expect(resolveScore(A.attrs, undefined, 0, F)).toBe(globalScore(A.attrs))
+  })
+
+  it('decays advertised evidence from measuredAtMs with half-life staleS', () => {
+    expect(advertisedEvidenceAt(A.attrs, 300_000, F)).toEqual({ wins: 40, trials: 50 })
+    // LB(40/50) = 0.682248; − 0.04 − 0.04
+    expect(resolveScore(A.attrs, undefined, 300_000, F)).toBeCloseTo(0.602248, 5)
+  })
+
+  it('adds the consumer’s own outcomes', () => {
+    // C with 10/10 local successes: LB(19/20) = 0.805119 − 0.01 − 0.024
+    expect(resolveScore(C.attrs, { wins: 10, trials: 10 }, 0, F)).toBeCloseTo(0.725119, 5)
+    // C with 0/10: LB(9/20) = 0.294658 − 0.034
+    expect(resolveScore(C.attrs, { wins: 0, trials: 10 }, 0, F)).toBeCloseTo(0.260658, 5)
+  })
+})
+
+describe('rankResolve', () => {
+  function rc (route: Route, score: number): ResolveCandidate {
+    return { route, fromPeer: 'rr1', usable: true, localPref: 100, stale: false, score }
+  }
+  it('lets local evidence reorder what the global order says', () => {
+    expect(globalScore(A.attrs)).toBeGreaterThan(globalScore(C.attrs))
+    const r = rankResolve([rc(A, resolveScore(A.attrs, undefined, 0, F)), rc(C, resolveScore(C.attrs, { wins: 10, trials: 10 }, 0, F))])
+    expect(r.map((e) => [e.candidate.route.attrs.originOrg, e.reason])).toEqual([['initech', 'best'], ['acme', 'higher-resolve-score']])
+  })
+  it('keeps usable, local preference and freshness in front', () => {
+    expect(RESOLVE_STEPS.slice(0, 4).map((s) => s.name)).toEqual(['usable-first', 'higher-local-pref', 'fresh-before-stale', 'higher-resolve-score'])
+    const r = rankResolve([{ ...rc(C, 0.9), stale: true }, rc(A, 0.1)])
+    expect(r[0]!.candidate.route).toBe(A)
+    expect(r[1]!.reason).toBe('fresh-before-stale')
+  })
+  it('falls back to the global order for equal resolve scores', () => {
+    const r = rankResolve([rc(C, 0.5), rc(A, 0.5)])
+    expect(r[1]!.reason).toBe('higher-score')
+  })
+})
