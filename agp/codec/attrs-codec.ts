@@ -1,0 +1,99 @@
+/**
+ * The origin-signed half of a route. encodeRouteAttributes is THE canonical encoding:
+ * the bytes an origin signs and every node relays verbatim (Route.attrsBytes). It is
+ * deterministic: proto3 field-number order, default values omitted, -0 written as 0,
+ * lists in the order given.
+ */
+import { InvalidArgumentError } from '../errors.ts'
+import { capabilityProblem } from '../capability/grammar.ts'
+import { agp } from '../proto/gen/agp.js'
+import type { RouteAttributes } from '../route/route.ts'
+import { FrameDecodeError, UpdateSubcode, updateError, type DecodeResult } from './errors.ts'
+import {
+  MAX_ATTRS_BYTES, MAX_ENDPOINT_LENGTH, MAX_PEER_ID_LENGTH, MAX_REGION_LENGTH, MAX_TAGS, MAX_TAG_LENGTH,
+  PEER_ID_PATTERN, REGION_PATTERN, TAG_PATTERN
+} from './limits.ts'
+import { checkNonNegative, checkSafeUint, checkString, checkStringList, fail, type ErrorFactory } from './validate.ts'
+
+const ORG_PATTERN = /^[a-z0-9-]{1,32}$/
+const AGENT_PATTERN = /^[a-z0-9-]{1,64}$/
+// Endpoints are URLs the consumer calls; printable ASCII without spaces is all we check here.
+const ENDPOINT_PATTERN = /^[\x21-\x7e]*$/
+
+const attrsError: ErrorFactory = (m) => updateError(`route attributes: ${m}`, UpdateSubcode.MalformedAttributeList)
+
+/** Validates decoded (or to-be-encoded) attributes, returning a clean plain copy; throws FrameDecodeError. */
+export function checkRouteAttributes (a: {
+  capability?: unknown, originOrg?: unknown, agentId?: unknown, originPeerId?: unknown, endpoint?: unknown,
+  costUsd?: unknown, latencyMs?: unknown, winRate?: unknown, region?: unknown, tags?: unknown,
+  originSeq?: unknown, originatedAtMs?: unknown
+}, err: ErrorFactory = attrsError): RouteAttributes {
+  const problem = capabilityProblem(a.capability)
+  if (problem !== undefined) fail(err, problem)
+  const latency = (a.latencyMs ?? {}) as { p50?: unknown, p95?: unknown }
+  const win = (a.winRate ?? {}) as { wins?: unknown, trials?: unknown, measuredAtMs?: unknown }
+  const p50 = checkNonNegative(latency.p50 ?? 0, 'latencyMs.p50', err)
+  const p95 = checkNonNegative(latency.p95 ?? 0, 'latencyMs.p95', err)
+  if (p50 > p95) fail(err, `latencyMs.p50 (${p50}) exceeds p95 (${p95})`)
+  const wins = checkNonNegative(win.wins ?? 0, 'winRate.wins', err)
+  const trials = checkNonNegative(win.trials ?? 0, 'winRate.trials', err)
+  if (wins > trials) fail(err, `winRate.wins (${wins}) exceeds trials (${trials})`)
+  return {
+    capability: a.capability as string,
+    originOrg: checkString(a.originOrg, 'originOrg', ORG_PATTERN, 32, err),
+    agentId: checkString(a.agentId, 'agentId', AGENT_PATTERN, 64, err),
+    originPeerId: checkString(a.originPeerId, 'originPeerId', PEER_ID_PATTERN, MAX_PEER_ID_LENGTH, err),
+    endpoint: checkString(a.endpoint, 'endpoint', ENDPOINT_PATTERN, MAX_ENDPOINT_LENGTH, err),
+    costUsd: checkNonNegative(a.costUsd, 'costUsd', err),
+    latencyMs: { p50, p95 },
+    winRate: { wins, trials, measuredAtMs: checkSafeUint(win.measuredAtMs ?? 0, 'winRate.measuredAtMs', err) },
+    region: checkString(a.region, 'region', REGION_PATTERN, MAX_REGION_LENGTH, err),
+    tags: checkStringList(a.tags, 'tags', TAG_PATTERN, MAX_TAG_LENGTH, MAX_TAGS, err),
+    originSeq: checkSafeUint(a.originSeq, 'originSeq', err),
+    originatedAtMs: checkSafeUint(a.originatedAtMs, 'originatedAtMs', err)
+  }
+}
+
+/** The canonical bytes an origin signs. Throws InvalidArgumentError for attributes no receiver would accept. */
+export function encodeRouteAttributes (attrs: RouteAttributes): Uint8Array {
+  let a: RouteAttributes
+  try {
+    a = checkRouteAttributes(attrs)
+  } catch (e) {
+    if (e instanceof FrameDecodeError) throw new InvalidArgumentError(e.message)
+    throw e
+  }
+  const bytes = agp.RouteAttributes.encode({
+    capability: a.capability,
+    originOrg: a.originOrg,
+    agentId: a.agentId,
+    originPeerId: a.originPeerId,
+    endpoint: a.endpoint,
+    costUsd: a.costUsd,
+    latencyMs: { p50: a.latencyMs.p50, p95: a.latencyMs.p95 },
+    winRate: { wins: a.winRate.wins, trials: a.winRate.trials, measuredAtMs: a.winRate.measuredAtMs },
+    region: a.region,
+    tags: [...a.tags],
+    originSeq: a.originSeq,
+    originatedAtMs: a.originatedAtMs
+  }).finish()
+  if (bytes.length > MAX_ATTRS_BYTES) throw new InvalidArgumentError(`route attributes encode to ${bytes.length} bytes, max ${MAX_ATTRS_BYTES}`)
+  // A plain Uint8Array that owns its memory (protobufjs may hand out a pooled Buffer slice).
+  return new Uint8Array(bytes)
+}
+
+export function decodeRouteAttributes (bytes: Uint8Array): DecodeResult<RouteAttributes> {
+  try {
+    if (!(bytes instanceof Uint8Array)) return { ok: false, error: attrsError('not bytes') }
+    if (bytes.length > MAX_ATTRS_BYTES) return { ok: false, error: attrsError(`${bytes.length} bytes, max ${MAX_ATTRS_BYTES}`) }
+    const msg = agp.RouteAttributes.decode(bytes)
+    return { ok: true, value: checkRouteAttributes(msg) }
+  } catch (e) {
+    if (e instanceof FrameDecodeError) return { ok: false, error: e }
+    return { ok: false, error: updateError(`route attributes do not parse: ${errorText(e)}`, UpdateSubcode.MalformedAttributeList, e) }
+  }
+}
+
+export function errorText (e: unknown): string {
+  return e instanceof Error ? e.message : String(e)
+}

@@ -1,0 +1,172 @@
+/**
+ * Frame ⇄ bytes for `/agp/1.0.0` (agp/proto/agp.proto). decodeFrame validates
+ * everything a neighbor can send and never throws, whatever the bytes: a bad frame is
+ * a FrameDecodeError carrying the NOTIFICATION code/subcode to answer with.
+ * Limits: agp/codec/limits.ts, documented in docs/protocol.md.
+ */
+import { InvalidArgumentError } from '../errors.ts'
+import { capabilityProblem } from '../capability/grammar.ts'
+import { agp } from '../proto/gen/agp.js'
+import type { WithdrawnPath } from '../route/route.ts'
+import {
+  AGP_VERSION, MAX_FRAME_BYTES, OpenSubcode,
+  type Frame, type NotificationCode, type OpenFrame, type RouteRefreshFrame, type SpeakerRole, type UpdateFrame
+} from './frame.ts'
+import { errorText } from './attrs-codec.ts'
+import { FrameDecodeError, HeaderSubcode, UpdateSubcode, headerError, openError, updateError, type DecodeResult } from './errors.ts'
+import {
+  FEATURE_PATTERN, MAX_ANNOUNCES_PER_UPDATE, MAX_HOLD_TIME_S, MAX_INTERESTS, MAX_NOTIFICATION_TEXT,
+  MAX_OPEN_CAPABILITIES, MAX_WITHDRAWS_PER_UPDATE
+} from './limits.ts'
+import { fromWireRoute, toWireRoute } from './route-wire.ts'
+import { checkString, checkStringList, fail, type ErrorFactory } from './validate.ts'
+
+export { encodeRouteAttributes, decodeRouteAttributes } from './attrs-codec.ts'
+export { FrameDecodeError, type DecodeResult } from './errors.ts'
+
+const ROLE_PEER = 1
+const ROLE_REFLECTOR = 2
+const ID_PATTERN = /^[a-z0-9-]{1,32}$/
+const CLUSTER_PATTERN = /^[a-z0-9-]{0,32}$/
+const ANY_TEXT = /^[\s\S]*$/
+
+/** Encodes one frame (no length prefix). Throws InvalidArgumentError past MAX_FRAME_BYTES. */
+export function encodeFrame (frame: Frame): Uint8Array {
+  const bytes = agp.Frame.encode({ version: AGP_VERSION, ...toBody(frame) }).finish()
+  if (bytes.length > MAX_FRAME_BYTES) {
+    throw new InvalidArgumentError(`${frame.type} frame is ${bytes.length} bytes, max ${MAX_FRAME_BYTES}: split it`)
+  }
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length)
+}
+
+function toBody (frame: Frame): Omit<agp.Frame.$Properties, 'version'> {
+  switch (frame.type) {
+    case 'open':
+      return {
+        open: {
+          org: frame.org,
+          role: frame.role === 'reflector' ? ROLE_REFLECTOR : ROLE_PEER,
+          cluster: frame.cluster,
+          holdTimeS: frame.holdTimeS,
+          capabilities: [...frame.capabilities],
+          interests: [...frame.interests]
+        }
+      }
+    case 'keepalive': return { keepalive: {} }
+    case 'end-of-rib': return { endOfRib: {} }
+    case 'update':
+      return { update: { announces: frame.announces.map(toWireRoute), withdraws: frame.withdraws.map((w) => ({ ...w })) } }
+    case 'route-refresh':
+      return { routeRefresh: { hasInterests: frame.interests !== undefined, interests: [...(frame.interests ?? [])] } }
+    case 'notification':
+      return { notification: { code: frame.code, subcode: frame.subcode, text: frame.text } }
+  }
+}
+
+/** Decodes and validates one frame. Never throws. */
+export function decodeFrame (bytes: Uint8Array): DecodeResult<Frame> {
+  try {
+    if (!(bytes instanceof Uint8Array)) return { ok: false, error: headerError('frame is not bytes') }
+    if (bytes.length > MAX_FRAME_BYTES) {
+      return { ok: false, error: headerError(`frame is ${bytes.length} bytes, max ${MAX_FRAME_BYTES}`, HeaderSubcode.BadMessageLength) }
+    }
+    let msg: agp.Frame
+    try {
+      msg = agp.Frame.decode(bytes)
+    } catch (e) {
+      return { ok: false, error: headerError(`frame does not parse: ${errorText(e)}`, HeaderSubcode.BadMessage, e) }
+    }
+    if (msg.version !== AGP_VERSION) {
+      return { ok: false, error: headerError(`unsupported version ${msg.version}, expected ${AGP_VERSION}`, HeaderSubcode.UnsupportedVersion) }
+    }
+    return { ok: true, value: fromBody(msg) }
+  } catch (e) {
+    if (e instanceof FrameDecodeError) return { ok: false, error: e }
+    // A bug in a validator must still not crash a daemon: report it as a bad frame.
+    return { ok: false, error: headerError(`frame rejected: ${errorText(e)}`, HeaderSubcode.BadMessage, e) }
+  }
+}
+
+// The generated decoder keeps the last body of a oneof seen on the wire (proto3
+// semantics), so at most one is ever set; none set is a bad message type.
+function fromBody (msg: agp.Frame): Frame {
+  if (msg.open != null) return decodeOpen(msg.open)
+  if (msg.keepalive != null) return { type: 'keepalive' }
+  if (msg.update != null) return decodeUpdate(msg.update)
+  if (msg.endOfRib != null) return { type: 'end-of-rib' }
+  if (msg.routeRefresh != null) return decodeRouteRefresh(msg.routeRefresh)
+  if (msg.notification != null) return decodeNotification(msg.notification)
+  return fail((m) => headerError(m, HeaderSubcode.BadMessageType), 'frame has no body')
+}
+
+function decodeOpen (o: agp.Open.$Properties): OpenFrame {
+  const err = (sub: number): ErrorFactory => (m) => openError(`OPEN: ${m}`, sub)
+  const org = checkString(o.org ?? '', 'org', ID_PATTERN, 32, err(OpenSubcode.BadPeerOrg))
+  const roleNum = o.role ?? 0
+  if (roleNum !== ROLE_PEER && roleNum !== ROLE_REFLECTOR) fail(err(OpenSubcode.RoleMismatch), `unknown role ${String(roleNum)}`)
+  const role: SpeakerRole = roleNum === ROLE_REFLECTOR ? 'reflector' : 'peer'
+  const cluster = checkString(o.cluster ?? '', 'cluster', CLUSTER_PATTERN, 32, err(OpenSubcode.RoleMismatch))
+  if (role === 'reflector' && cluster === '') fail(err(OpenSubcode.RoleMismatch), 'a reflector must name its cluster')
+  const holdTimeS = o.holdTimeS ?? 0
+  if (holdTimeS > MAX_HOLD_TIME_S) fail(err(OpenSubcode.UnacceptableHoldTime), `hold time ${holdTimeS} s, max ${MAX_HOLD_TIME_S}`)
+  return {
+    type: 'open',
+    org,
+    role,
+    cluster,
+    holdTimeS,
+    capabilities: checkStringList(o.capabilities ?? [], 'capabilities', FEATURE_PATTERN, 64, MAX_OPEN_CAPABILITIES, err(0)),
+    interests: checkInterests(o.interests ?? [], err(0))
+  }
+}
+
+function checkInterests (list: unknown, err: ErrorFactory): string[] {
+  if (!Array.isArray(list)) return fail(err, 'interests is not a list')
+  if (list.length > MAX_INTERESTS) fail(err, `${list.length} interests, max ${MAX_INTERESTS}`)
+  return list.map((c: unknown, i) => {
+    const problem = capabilityProblem(c)
+    return problem === undefined ? c as string : fail(err, `interests[${i}]: ${problem}`)
+  })
+}
+
+function decodeUpdate (u: agp.Update.$Properties): UpdateFrame {
+  const announces = u.announces ?? []
+  const withdraws = u.withdraws ?? []
+  const tooMany: ErrorFactory = (m) => updateError(`UPDATE: ${m}`, UpdateSubcode.TooManyEntries)
+  if (announces.length > MAX_ANNOUNCES_PER_UPDATE) fail(tooMany, `${announces.length} announces, max ${MAX_ANNOUNCES_PER_UPDATE}`)
+  if (withdraws.length > MAX_WITHDRAWS_PER_UPDATE) fail(tooMany, `${withdraws.length} withdraws, max ${MAX_WITHDRAWS_PER_UPDATE}`)
+  const badNlri: ErrorFactory = (m) => updateError(`UPDATE withdraw: ${m}`, UpdateSubcode.InvalidNetworkField)
+  return {
+    type: 'update',
+    announces: announces.map((r) => fromWireRoute(r)),
+    withdraws: withdraws.map((w, i): WithdrawnPath => {
+      const problem = capabilityProblem(w.capability)
+      if (problem !== undefined) fail(badNlri, `[${i}] ${problem}`)
+      return {
+        capability: w.capability as string,
+        originOrg: checkString(w.originOrg ?? '', `[${i}].originOrg`, ID_PATTERN, 32, badNlri),
+        agentId: checkString(w.agentId ?? '', `[${i}].agentId`, /^[a-z0-9-]{1,64}$/, 64, badNlri)
+      }
+    })
+  }
+}
+
+function decodeRouteRefresh (r: agp.RouteRefresh.$Properties): RouteRefreshFrame {
+  const err: ErrorFactory = (m) => updateError(`ROUTE_REFRESH: ${m}`, UpdateSubcode.InvalidNetworkField)
+  const interests = checkInterests(r.interests ?? [], err)
+  if (r.hasInterests !== true) {
+    if (interests.length > 0) fail(err, 'interests given without has_interests')
+    return { type: 'route-refresh' }
+  }
+  return { type: 'route-refresh', interests }
+}
+
+function decodeNotification (n: agp.Notification.$Properties): Frame {
+  const err: ErrorFactory = (m) => headerError(`NOTIFICATION: ${m}`, HeaderSubcode.BadMessage)
+  const code = n.code ?? 0
+  const subcode = n.subcode ?? 0
+  if (code < 1 || code > 255) fail(err, `code ${code} out of range 1..255`)
+  if (subcode > 255) fail(err, `subcode ${subcode} out of range 0..255`)
+  const text = checkString(n.text ?? '', 'text', ANY_TEXT, MAX_NOTIFICATION_TEXT, err)
+  return { type: 'notification', code: code as NotificationCode, subcode, text }
+}

@@ -1,0 +1,58 @@
+/**
+ * Origination: a local agent becomes a signed route. The origin signs the canonical
+ * encoding of the attributes (encodeRouteAttributes) with its libp2p key; every
+ * other node relays those bytes verbatim and verifies, never re-signs.
+ */
+import { encodeRouteAttributes } from '../codec/attrs-codec.ts'
+import type { Signer, Verifier } from '../ports.ts'
+import type { LocalAgent } from '../speaker/types.ts'
+import type { Route, RouteAttributes } from './route.ts'
+
+export interface OriginateContext {
+  readonly org: string
+  readonly signer: Signer
+  /** Must increase with every advertisement of the path (never reused, even across restarts). */
+  readonly originSeq: number
+  readonly nowMs: number
+}
+
+/** Throws InvalidArgumentError when the agent's fields would not pass a receiver's decoder. */
+export function originateRoute (agent: LocalAgent, ctx: OriginateContext): Route {
+  const attrs: RouteAttributes = {
+    capability: agent.capability,
+    originOrg: ctx.org,
+    agentId: agent.id,
+    originPeerId: ctx.signer.peerId,
+    endpoint: agent.endpoint,
+    costUsd: agent.costUsd,
+    latencyMs: { p50: agent.latencyMs.p50, p95: agent.latencyMs.p95 },
+    winRate: { wins: agent.winRate.wins, trials: agent.winRate.trials, measuredAtMs: ctx.nowMs },
+    region: agent.region,
+    tags: [...agent.tags],
+    originSeq: ctx.originSeq,
+    originatedAtMs: ctx.nowMs
+  }
+  const attrsBytes = encodeRouteAttributes(attrs)
+  return {
+    attrs,
+    attrsBytes,
+    signature: ctx.signer.sign(attrsBytes),
+    orgPath: [ctx.org],
+    originatorId: '',
+    clusterList: [],
+    pathTags: []
+  }
+}
+
+/** True when attrs.originPeerId signed attrsBytes. A verifier that throws counts as invalid. */
+export function verifyRoute (route: Route, verifier: Verifier): boolean {
+  try {
+    return verifier.verify(route.attrs.originPeerId, route.attrsBytes, route.signature)
+  } catch {
+    return false
+  }
+}
+
+export function verifyRoutes (routes: readonly Route[], verifier: Verifier): boolean[] {
+  return routes.map((r) => verifyRoute(r, verifier))
+}
