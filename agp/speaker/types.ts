@@ -13,6 +13,7 @@ import type { Frame, NeighborRole, SpeakerRole } from '../codec/frame.ts'
 import type { DampingParams, FreshnessParams } from '../params.ts'
 import type { LatencyMs, Route } from '../route/route.ts'
 import type { PolicyConfig } from '../policy/types.ts'
+import type { Random, Signer, Verifier } from '../ports.ts'
 
 export interface NeighborConfig {
   readonly peerId: string
@@ -175,9 +176,9 @@ export interface Outcome {
 
 /** Ports the Speaker needs (js-libp2p style: components vs init options). */
 export interface SpeakerComponents {
-  readonly signer: import('../ports.ts').Signer
-  readonly verifier: import('../ports.ts').Verifier
-  readonly random: import('../ports.ts').Random
+  readonly signer: Signer
+  readonly verifier: Verifier
+  readonly random: Random
 }
 
 /**
