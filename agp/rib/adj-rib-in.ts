@@ -1,0 +1,86 @@
+/**
+ * Adj-RIB-In of one neighbor (RFC 4271 §3.2): the routes it advertised to us, as
+ * received, before import policy and decision. Keyed by path id (origin org, agent
+ * id): a neighbor holds at most one advertisement per path, the latest.
+ *
+ * Bounded by `maxRoutes`: a new path past the bound throws LimitExceededError, which
+ * the Speaker turns into NOTIFICATION Cease/MaxPrefixesReached (RFC 4486).
+ *
+ * Graceful restart (RFC 4724 §4.2): when the session drops, every route is marked
+ * stale; a route the neighbor sends again loses the mark; flushStale() removes what
+ * was not re-sent (on END_OF_RIB or when the restart timer expires).
+ */
+import { LimitExceededError } from '../errors.ts'
+import { routePathKey, type PathKey, type Route } from '../route/route.ts'
+
+export class AdjRibIn {
+  readonly peer: string
+  readonly maxRoutes: number
+  private readonly routes = new Map<PathKey, Route>()
+  private readonly staleKeys = new Set<PathKey>()
+
+  constructor (peer: string, maxRoutes: number) {
+    this.peer = peer
+    this.maxRoutes = maxRoutes
+  }
+
+  get size (): number { return this.routes.size }
+  get staleCount (): number { return this.staleKeys.size }
+
+  get (key: PathKey): Route | undefined { return this.routes.get(key) }
+  has (key: PathKey): boolean { return this.routes.has(key) }
+  isStale (key: PathKey): boolean { return this.staleKeys.has(key) }
+
+  /**
+   * Stores the neighbor's latest advertisement of a path and clears its stale mark.
+   * Returns the advertisement it replaces. Throws LimitExceededError (and stores
+   * nothing) when the path is new and the table is full.
+   */
+  set (route: Route): Route | undefined {
+    const key = routePathKey(route)
+    const prev = this.routes.get(key)
+    if (prev === undefined && this.routes.size >= this.maxRoutes) {
+      throw new LimitExceededError(`neighbor ${this.peer} sent more than ${this.maxRoutes} routes`, this.maxRoutes)
+    }
+    this.routes.set(key, route)
+    this.staleKeys.delete(key)
+    return prev
+  }
+
+  delete (key: PathKey): Route | undefined {
+    const prev = this.routes.get(key)
+    if (prev === undefined) return undefined
+    this.routes.delete(key)
+    this.staleKeys.delete(key)
+    return prev
+  }
+
+  /** Graceful restart: marks every route stale; returns how many. */
+  markAllStale (): number {
+    for (const key of this.routes.keys()) this.staleKeys.add(key)
+    return this.staleKeys.size
+  }
+
+  /** Removes the routes still marked stale and returns them (in insertion order). */
+  flushStale (): Route[] {
+    const flushed: Route[] = []
+    for (const key of this.staleKeys) {
+      const route = this.routes.get(key)
+      if (route !== undefined) flushed.push(route)
+      this.routes.delete(key)
+    }
+    this.staleKeys.clear()
+    return flushed
+  }
+
+  /** Removes everything and returns what was held. */
+  clear (): Route[] {
+    const all = [...this.routes.values()]
+    this.routes.clear()
+    this.staleKeys.clear()
+    return all
+  }
+
+  values (): IterableIterator<Route> { return this.routes.values() }
+  entries (): IterableIterator<[PathKey, Route]> { return this.routes.entries() }
+}

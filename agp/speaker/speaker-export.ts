@@ -1,0 +1,159 @@
+/**
+ * Export: Loc-RIB changes → per-neighbor pending sets → UPDATE frames.
+ *
+ * After each input the staged Loc-RIB changes are committed (settle); every path whose
+ * exportable copy changed is queued for the established neighbors that want its
+ * capability (InterestIndex: no scan of all neighbors). A neighbor's queue is a set of
+ * (capability, path) keys, so it is bounded by the Loc-RIB and coalesces by itself:
+ * at flush time the export decision runs on the CURRENT Loc-RIB, and the Adj-RIB-Out
+ * diff says what to send. MRAI (RFC 4271 §9.2.1.1): a neighbor is flushed at most
+ * once per mraiMs; mraiMs 0 sends within the same handle() call.
+ */
+import type { Frame, RouteRefreshFrame } from '../codec/frame.ts'
+import { ribKey, splitRibKey } from '../rib/keys.ts'
+import { routePathKey, type Route, type WithdrawnPath } from '../route/route.ts'
+import { exportRoute, type ExportNeighbor, type ExportSelf } from '../../reflector/export.ts'
+import { interestChangeScope, MAX_INTERESTS_PER_NEIGHBOR, sameInterests } from '../../reflector/interests.ts'
+import { clearTimer, setTimer, sourceOf, timerIds, type NeighborState, type SpeakerState } from './speaker-state.ts'
+
+/** Commits the Loc-RIB and queues what changed for the neighbors that want it. */
+export function settle (st: SpeakerState): void {
+  if (!st.locRib.hasPending) return
+  for (const change of st.locRib.commit()) {
+    if (change.visible) st.effects.push({ type: 'loc-rib-changed', capability: change.capability })
+    if (change.exportPaths.length === 0) continue
+    for (const peer of st.interestIndex.wanting(change.capability)) {
+      const n = st.neighbors.get(peer)
+      if (n === undefined) continue
+      for (const path of change.exportPaths) n.pending.add(ribKey(change.capability, path))
+      st.toFlush.add(peer)
+    }
+  }
+}
+
+/** Flushes the neighbors whose MRAI allows it now; arms the MRAI timer of the others. */
+export function flushDue (st: SpeakerState): void {
+  const mraiMs = st.init.mraiMs
+  for (const peer of st.toFlush) {
+    const n = st.neighbors.get(peer)
+    if (n === undefined || n.session.state !== 'established' || n.pending.size === 0) continue
+    if (mraiMs <= 0 || st.nowMs >= n.lastFlushMs + mraiMs) {
+      flushNeighbor(st, n)
+    } else if (!n.mraiArmed) {
+      n.mraiArmed = true
+      setTimer(st, timerIds.mrai(peer), n.lastFlushMs + mraiMs)
+    }
+  }
+  st.toFlush.clear()
+}
+
+export function onMraiTimer (st: SpeakerState, n: NeighborState): void {
+  n.mraiArmed = false
+  if (n.session.state === 'established') flushNeighbor(st, n)
+}
+
+/** Sends the neighbor what changed since the last flush: withdraws before announces. */
+export function flushNeighbor (st: SpeakerState, n: NeighborState): void {
+  if (n.pending.size === 0) return
+  const self = exportSelf(st)
+  const to = exportNeighbor(n)
+  const withdraws: WithdrawnPath[] = []
+  const announces: Route[] = []
+  for (const key of n.pending) {
+    const { capability, path } = splitRibKey(key)
+    const c = st.locRib.exported(capability, path)
+    let desired: Route | undefined
+    if (c !== undefined) {
+      const d = exportRoute(self, to, c.route, sourceOf(st, c))
+      if (d.accept) desired = d.route
+    }
+    const diff = n.adjOut.update(key, desired)
+    if (diff.withdraw !== undefined) withdraws.push(diff.withdraw)
+    if (diff.announce !== undefined) announces.push(diff.announce)
+  }
+  n.pending.clear()
+  n.lastFlushMs = st.nowMs
+  if (n.mraiArmed) {
+    n.mraiArmed = false
+    clearTimer(st, timerIds.mrai(n.config.peerId))
+  }
+  const frames = updateFrames(withdraws, announces, st.init.limits.maxRoutesPerUpdate)
+  if (frames.length === 0) return
+  st.counters.updatesOut += frames.length
+  pushSend(st, n.config.peerId, frames)
+}
+
+/**
+ * Packs changes into UPDATE frames of at most `max` announces (and `max` withdraws);
+ * within a frame withdraws come first, and the receiver applies them first.
+ */
+export function updateFrames (withdraws: readonly WithdrawnPath[], announces: readonly Route[], max: number): Frame[] {
+  const per = Math.max(1, max)
+  const count = Math.max(Math.ceil(withdraws.length / per), Math.ceil(announces.length / per))
+  const frames: Frame[] = []
+  for (let i = 0; i < count; i++) {
+    frames.push({ type: 'update', withdraws: withdraws.slice(i * per, (i + 1) * per), announces: announces.slice(i * per, (i + 1) * per) })
+  }
+  return frames
+}
+
+/** On session established: the whole exportable table, then END_OF_RIB (RFC 4724 §2). */
+export function sendFullTable (st: SpeakerState, n: NeighborState): void {
+  n.adjOut.clear()
+  n.pending.clear()
+  queueMatching(st, n)
+  flushNeighbor(st, n)
+  pushSend(st, n.config.peerId, [{ type: 'end-of-rib' }])
+}
+
+/**
+ * ROUTE_REFRESH (RFC 2918): with new interests (RFC 5291's idea), send the difference
+ * — announce what now matches, withdraw what no longer does; without, resend the table.
+ */
+export function onRouteRefresh (st: SpeakerState, n: NeighborState, frame: RouteRefreshFrame): void {
+  const next = frame.interests?.slice(0, MAX_INTERESTS_PER_NEIGHBOR)
+  if (next !== undefined && !sameInterests(n.interests, next)) {
+    const scope = interestChangeScope(n.interests, next)
+    n.interests = next
+    st.interestIndex.set(n.config.peerId, next)
+    for (const key of n.adjOut.entries()) n.pending.add(key[0])
+    for (const prefix of scope === 'all' ? [undefined] : scope) {
+      for (const c of st.locRib.exportable(prefix)) n.pending.add(ribKey(c.route.attrs.capability, routePathKey(c.route)))
+    }
+  } else {
+    n.adjOut.clear()
+    queueMatching(st, n)
+  }
+  flushNeighbor(st, n)
+}
+
+function queueMatching (st: SpeakerState, n: NeighborState): void {
+  const prefixes = n.interests.length === 0 ? [undefined] : n.interests
+  for (const prefix of prefixes) {
+    for (const c of st.locRib.exportable(prefix)) n.pending.add(ribKey(c.route.attrs.capability, routePathKey(c.route)))
+  }
+}
+
+/** Appends frames to the neighbor, joined with a send just before to the same neighbor (fewer, larger writes). */
+export function pushSend (st: SpeakerState, peer: string, frames: readonly Frame[]): void {
+  const last = st.effects[st.effects.length - 1]
+  if (last !== undefined && last.type === 'send' && last.peer === peer) {
+    st.effects[st.effects.length - 1] = { type: 'send', peer, frames: [...last.frames, ...frames] }
+    return
+  }
+  st.effects.push({ type: 'send', peer, frames })
+}
+
+function exportSelf (st: SpeakerState): ExportSelf {
+  return {
+    role: st.init.role,
+    org: st.init.org,
+    peerId: st.peerId,
+    ...(st.init.cluster === undefined ? {} : { cluster: st.init.cluster }),
+    policy: st.init.policy
+  }
+}
+
+function exportNeighbor (n: NeighborState): ExportNeighbor {
+  return { peerId: n.config.peerId, org: n.config.org, role: n.config.role, interests: n.interests }
+}

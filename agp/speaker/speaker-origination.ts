@@ -1,0 +1,66 @@
+/**
+ * Origination: local agents become signed routes (agp/route/originate.ts) in the
+ * Loc-RIB, with fromPeer ''. Every advertisement gets a new, strictly increasing
+ * originSeq: max(last + 1, nowMs), so a node restarted without its snapshot still
+ * moves forward (its neighbors ignore sequence numbers lower than what they hold).
+ * Origins re-advertise every freshness.refreshS: a refresh with unchanged metrics
+ * still carries a new originatedAtMs, and receivers classify it as a 'refresh'
+ * (no damping penalty).
+ */
+import { DEFAULT_LOCAL_PREF } from '../policy/policy.ts'
+import { originateRoute } from '../route/originate.ts'
+import { pathKey, type Route } from '../route/route.ts'
+import { audit, setTimer, timerIds, type SpeakerState } from './speaker-state.ts'
+import type { LocalAgent } from './types.ts'
+
+/** Adds or changes a local agent. Throws InvalidArgumentError (state unchanged) for an agent a receiver would refuse. */
+export function upsertAgent (st: SpeakerState, agent: LocalAgent): void {
+  const prev = st.agents.get(agent.id)
+  if (prev !== undefined && sameAgent(prev.agent, agent)) return
+  const route = originate(st, agent)
+  if (prev !== undefined && prev.agent.capability !== agent.capability) {
+    st.locRib.delete(prev.agent.capability, pathKey(st.init.org, agent.id), '')
+  }
+  st.agents.set(agent.id, { agent, route })
+  installLocal(st, route)
+  audit(st, { kind: 'agent-originated', capability: agent.capability, org: st.init.org, agent: agent.id })
+}
+
+export function removeAgent (st: SpeakerState, id: string): void {
+  const prev = st.agents.get(id)
+  if (prev === undefined) return
+  st.agents.delete(id)
+  st.locRib.delete(prev.agent.capability, pathKey(st.init.org, id), '')
+  audit(st, { kind: 'agent-removed', capability: prev.agent.capability, org: st.init.org, agent: id })
+}
+
+/** Re-advertises every local agent (the `refresh` timer) and re-arms the timer. */
+export function refreshAgents (st: SpeakerState): void {
+  for (const local of st.agents.values()) {
+    local.route = originate(st, local.agent)
+    installLocal(st, local.route)
+  }
+  armRefresh(st)
+}
+
+export function armRefresh (st: SpeakerState): void {
+  setTimer(st, timerIds.refresh, st.nowMs + st.init.freshness.refreshS * 1000)
+}
+
+function originate (st: SpeakerState, agent: LocalAgent): Route {
+  const originSeq = Math.max(st.originSeq + 1, Math.floor(st.nowMs))
+  const route = originateRoute(agent, { org: st.init.org, signer: st.components.signer, originSeq, nowMs: st.nowMs })
+  st.originSeq = originSeq
+  return route
+}
+
+function installLocal (st: SpeakerState, route: Route): void {
+  st.locRib.set({ route, fromPeer: '', usable: true, localPref: DEFAULT_LOCAL_PREF, stale: false, suppressed: false })
+}
+
+export function sameAgent (a: LocalAgent, b: LocalAgent): boolean {
+  return a.id === b.id && a.capability === b.capability && a.endpoint === b.endpoint && a.costUsd === b.costUsd &&
+    a.latencyMs.p50 === b.latencyMs.p50 && a.latencyMs.p95 === b.latencyMs.p95 &&
+    a.winRate.wins === b.winRate.wins && a.winRate.trials === b.winRate.trials && a.region === b.region &&
+    a.tags.length === b.tags.length && a.tags.every((t, i) => t === b.tags[i])
+}

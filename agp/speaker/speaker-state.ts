@@ -1,0 +1,168 @@
+/**
+ * The Speaker's mutable state and the small helpers every speaker-*.ts file shares.
+ * Internal: the public surface is agp/speaker/types.ts and createSpeaker().
+ *
+ * Determinism: every Map and Set here is iterated in insertion order, and insertions
+ * follow the order of inputs (neighbors: config order), so the same inputs give the
+ * same effects, byte for byte.
+ */
+import type { DampingState } from '../damping/damping.ts'
+import { AdjRibIn } from '../rib/adj-rib-in.ts'
+import { AdjRibOut } from '../rib/adj-rib-out.ts'
+import { LocRib, type PathCandidate } from '../rib/loc-rib.ts'
+import type { RibKey } from '../rib/keys.ts'
+import type { PathKey, Route } from '../route/route.ts'
+import type { Session } from '../session/types.ts'
+import { LocalOutcomes } from '../winrate/local-outcomes.ts'
+import { evidenceHalfLifeMs } from '../freshness/freshness.ts'
+import { InterestIndex } from '../../reflector/interests.ts'
+import type { RouteSource } from '../../reflector/reflection.ts'
+import type { AuditEvent, Effect, LocalAgent, NeighborConfig, SpeakerComponents, SpeakerInit, SpeakerSnapshot, TimerId } from './types.ts'
+import { FreshnessQueue } from './speaker-freshness-queue.ts'
+
+export interface NeighborState {
+  readonly config: NeighborConfig
+  session: Session
+  readonly adjIn: AdjRibIn
+  readonly adjOut: AdjRibOut
+  /** The neighbor's interests (its OPEN, replaced by ROUTE_REFRESH); empty = all. */
+  interests: readonly string[]
+  /** Outbound changes waiting for the MRAI (coalesced by key: the latest state wins at flush). */
+  readonly pending: Set<RibKey>
+  lastFlushMs: number
+  mraiArmed: boolean
+  /** Set when we kill the session ourselves (max routes): its routes go at once, no graceful restart. */
+  dropOnDown: boolean
+  lastError: string | undefined
+}
+
+export interface DampingEntry {
+  readonly capability: string
+  state: DampingState
+}
+
+export interface LocalRoute {
+  agent: LocalAgent
+  route: Route
+}
+
+export interface SpeakerCounters {
+  signatureInvalid: number
+  signatureVerified: number
+  signatureCacheHits: number
+  loopsDropped: number
+  staleSeqIgnored: number
+  policyRejected: number
+  maxRoutesExceeded: number
+  updatesIn: number
+  updatesOut: number
+  routesExpired: number
+}
+
+export interface SpeakerState {
+  readonly init: SpeakerInit
+  readonly components: SpeakerComponents
+  readonly peerId: string
+  readonly neighbors: Map<string, NeighborState>
+  readonly locRib: LocRib
+  /** Established neighbors by interest: who wants capability c. */
+  readonly interestIndex: InterestIndex
+  /** `${peer}|${pathKey}` → damping history, only where routes enter from their origin. */
+  readonly damping: Map<string, DampingEntry>
+  readonly agents: Map<string, LocalRoute>
+  readonly outcomes: LocalOutcomes
+  readonly freshness: FreshnessQueue
+  /** Armed timers of the speaker itself (not sessions'): id → deadline. */
+  readonly timers: Map<TimerId, number>
+  readonly counters: SpeakerCounters
+  /** Neighbors with pending outbound changes, flushed (or MRAI-armed) at the end of handle(). */
+  readonly toFlush: Set<string>
+  originSeq: number
+  started: boolean
+  restore: SpeakerSnapshot | undefined
+  nowMs: number
+  effects: Effect[]
+}
+
+/** Bound of the damping map; forgettable entries are swept first (RFC 2439 §4.8.4's idea). */
+export const MAX_DAMPING_ENTRIES = 200_000
+
+export function createState (init: SpeakerInit, components: SpeakerComponents, snapshot: SpeakerSnapshot | undefined,
+  makeSession: (n: NeighborConfig) => Session): SpeakerState {
+  const neighbors = new Map<string, NeighborState>()
+  for (const config of init.neighbors) {
+    neighbors.set(config.peerId, {
+      config,
+      session: makeSession(config),
+      adjIn: new AdjRibIn(config.peerId, config.maxRoutes ?? init.limits.maxRoutesPerNeighbor),
+      adjOut: new AdjRibOut(config.peerId),
+      interests: [],
+      pending: new Set(),
+      lastFlushMs: -Infinity,
+      mraiArmed: false,
+      dropOnDown: false,
+      lastError: undefined
+    })
+  }
+  return {
+    init,
+    components,
+    peerId: components.signer.peerId,
+    neighbors,
+    locRib: new LocRib({ maxPathsPerCapability: init.limits.maxPathsPerCapability }),
+    interestIndex: new InterestIndex(),
+    damping: new Map(),
+    agents: new Map(),
+    outcomes: new LocalOutcomes({ halfLifeMs: evidenceHalfLifeMs(init.freshness) }),
+    freshness: new FreshnessQueue(),
+    timers: new Map(),
+    counters: {
+      signatureInvalid: 0, signatureVerified: 0, signatureCacheHits: 0, loopsDropped: 0, staleSeqIgnored: 0,
+      policyRejected: 0, maxRoutesExceeded: 0, updatesIn: 0, updatesOut: 0, routesExpired: 0
+    },
+    toFlush: new Set(),
+    originSeq: snapshot?.originSeq ?? 0,
+    started: false,
+    restore: snapshot,
+    nowMs: 0,
+    effects: []
+  }
+}
+
+export function audit (st: SpeakerState, event: AuditEvent): void {
+  st.effects.push({ type: 'audit', event })
+}
+
+/** Arms (or moves) one of the speaker's own timers; no effect when already armed at that time. */
+export function setTimer (st: SpeakerState, id: TimerId, atMs: number): void {
+  if (st.timers.get(id) === atMs) return
+  st.timers.set(id, atMs)
+  st.effects.push({ type: 'set-timer', id, atMs })
+}
+
+export function clearTimer (st: SpeakerState, id: TimerId): void {
+  if (!st.timers.has(id)) return
+  st.timers.delete(id)
+  st.effects.push({ type: 'clear-timer', id })
+}
+
+export function dampingKey (peer: string, path: PathKey): string {
+  return `${peer}|${path}`
+}
+
+/** Timer ids: `<kind>:<peer>` and `reuse:<peer>:<pathKey>` (path keys hold no ':'). */
+export const timerIds = {
+  session: (timer: string, peer: string): TimerId => `${timer}:${peer}`,
+  mrai: (peer: string): TimerId => `mrai:${peer}`,
+  gr: (peer: string): TimerId => `gr:${peer}`,
+  reuse: (peer: string, path: PathKey): TimerId => `reuse:${peer}:${path}`,
+  refresh: 'refresh',
+  freshness: 'freshness'
+} as const
+
+/** Where a Loc-RIB copy came from, for the reflection rules and export policy. */
+export function sourceOf (st: SpeakerState, c: PathCandidate): { fromPeer: string, fromRole: RouteSource, fromOrg: string, usable: boolean } {
+  if (c.fromPeer === '') return { fromPeer: '', fromRole: 'local', fromOrg: st.init.org, usable: c.usable }
+  const n = st.neighbors.get(c.fromPeer)
+  return { fromPeer: c.fromPeer, fromRole: n?.config.role ?? 'peer', fromOrg: n?.config.org ?? '', usable: c.usable }
+}

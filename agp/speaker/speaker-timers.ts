@@ -1,0 +1,95 @@
+/**
+ * Timer dispatch. Ids are stable strings the driver hands back:
+ *   hold:<peer> keepalive:<peer> connect-retry:<peer>   session timers (agp/session)
+ *   mrai:<peer>             MRAI flush of one neighbor
+ *   gr:<peer>               graceful-restart flush of a neighbor's stale routes
+ *   reuse:<peer>:<pathKey>  end of a damping suppression
+ *   refresh                 re-originate local agents (freshness.refreshS)
+ *   freshness               next stale/expired transition of a received route
+ * A fire for a timer that is not armed (late, or replaced) is ignored.
+ */
+import { freshnessState, nextFreshnessChangeMs } from '../freshness/freshness.ts'
+import type { SessionTimer } from '../session/types.ts'
+import { onMraiTimer } from './speaker-export.ts'
+import { expire, flushStale, onReuseTimer, refreshFlags, sweepDamping } from './speaker-import.ts'
+import { refreshAgents } from './speaker-origination.ts'
+import { stepNeighbor } from './speaker-sessions.ts'
+import { clearTimer, setTimer, timerIds, type SpeakerState } from './speaker-state.ts'
+import type { TimerId } from './types.ts'
+
+const SESSION_TIMERS: ReadonlySet<string> = new Set<SessionTimer>(['hold', 'keepalive', 'connect-retry'])
+
+export function onTimer (st: SpeakerState, id: TimerId): void {
+  const colon = id.indexOf(':')
+  const kind = colon < 0 ? id : id.slice(0, colon)
+  const rest = colon < 0 ? '' : id.slice(colon + 1)
+  if (SESSION_TIMERS.has(kind)) {
+    const n = st.neighbors.get(rest)
+    if (n !== undefined) stepNeighbor(st, n, { type: 'timer', timer: kind as SessionTimer })
+    return
+  }
+  if (!take(st, id)) return
+  switch (kind) {
+    case 'mrai': {
+      const n = st.neighbors.get(rest)
+      if (n !== undefined) onMraiTimer(st, n)
+      return
+    }
+    case 'gr': {
+      const n = st.neighbors.get(rest)
+      if (n !== undefined) flushStale(st, n)
+      return
+    }
+    case 'reuse': {
+      const j = rest.lastIndexOf(':')
+      if (j > 0) onReuseTimer(st, rest.slice(0, j), rest.slice(j + 1))
+      return
+    }
+    case 'refresh':
+      refreshAgents(st)
+      sweepDamping(st)
+      return
+    case 'freshness':
+      onFreshnessTimer(st)
+  }
+}
+
+/** True (and disarmed) when the timer is armed and due. */
+function take (st: SpeakerState, id: TimerId): boolean {
+  const at = st.timers.get(id)
+  if (at === undefined || at > st.nowMs) return false
+  st.timers.delete(id)
+  return true
+}
+
+function onFreshnessTimer (st: SpeakerState): void {
+  for (;;) {
+    const top = st.freshness.peek()
+    if (top === undefined || top.atMs > st.nowMs) break
+    st.freshness.pop()
+    const n = st.neighbors.get(top.peer)
+    const route = n?.adjIn.get(top.path)
+    if (n === undefined || route === undefined || route.attrs.originatedAtMs !== top.originatedAtMs) continue
+    if (freshnessState(route.attrs.originatedAtMs, st.nowMs, st.init.freshness) === 'expired') {
+      expire(st, n, route)
+      continue
+    }
+    refreshFlags(st, n, top.path)
+    const next = nextFreshnessChangeMs(route.attrs.originatedAtMs, st.nowMs, st.init.freshness)
+    if (next !== undefined) st.freshness.push({ ...top, atMs: next })
+  }
+}
+
+/** Arms the `freshness` timer at the earliest live transition (outdated entries dropped first). */
+export function armFreshness (st: SpeakerState): void {
+  for (;;) {
+    const top = st.freshness.peek()
+    if (top === undefined) return clearTimer(st, timerIds.freshness)
+    const route = st.neighbors.get(top.peer)?.adjIn.get(top.path)
+    if (route !== undefined && route.attrs.originatedAtMs === top.originatedAtMs) {
+      setTimer(st, timerIds.freshness, top.atMs)
+      return
+    }
+    st.freshness.pop()
+  }
+}

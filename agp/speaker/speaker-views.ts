@@ -1,0 +1,114 @@
+/**
+ * Read-only views of a Speaker: peers (GET /v1/peers), routes (GET /v1/routes),
+ * resolve (GET /v1/resolve) and the snapshot a driver persists.
+ *
+ * Resolve ranks with agp/decision's RESOLVE_STEPS: the local steps first (usable,
+ * local preference, fresh before stale), then the local resolve score (advertised
+ * evidence decayed by age plus this node's own outcomes), then the global order.
+ * So the score decides only between candidates the local steps leave tied, and
+ * `reason` names the step that placed a candidate below the one above it.
+ */
+import { assertCapability } from '../capability/grammar.ts'
+import { decayedPenalty } from '../damping/damping.ts'
+import { rankResolve, type ResolveCandidate } from '../decision/resolve-rank.ts'
+import { resolveScore } from '../decision/resolve-score.ts'
+import type { PathCandidate } from '../rib/loc-rib.ts'
+import { pathKey, routePathKey } from '../route/route.ts'
+import { dampingKey, type SpeakerState } from './speaker-state.ts'
+import type { Candidate, PeerView, ResolveQuery, ResolveResult, RouteView, SpeakerSnapshot } from './types.ts'
+
+export function peersView (st: SpeakerState): PeerView[] {
+  return [...st.neighbors.values()].map((n) => {
+    const lastError = n.session.lastError ?? n.lastError
+    return {
+      peerId: n.config.peerId,
+      org: n.config.org,
+      role: n.config.role,
+      state: n.session.state,
+      routesReceived: n.adjIn.size,
+      routesSent: n.adjOut.size,
+      interests: n.interests,
+      ...(lastError === undefined ? {} : { lastError })
+    }
+  })
+}
+
+export function routesView (st: SpeakerState, nowMs: number, capability?: string): RouteView[] {
+  const out: RouteView[] = []
+  for (const [, ranked] of st.locRib.capabilities(capability)) {
+    ranked.forEach((r, i) => out.push(viewOf(st, r.candidate, i === 0 && r.candidate.usable, nowMs)))
+  }
+  return out
+}
+
+function viewOf (st: SpeakerState, c: PathCandidate, best: boolean, nowMs: number): RouteView {
+  const d = c.fromPeer === '' ? undefined : st.damping.get(dampingKey(c.fromPeer, routePathKey(c.route)))
+  return {
+    route: c.route,
+    fromPeer: c.fromPeer,
+    state: c.suppressed ? 'suppressed' : c.stale ? 'stale' : 'active',
+    penalty: d === undefined ? 0 : decayedPenalty(d.state, nowMs, st.init.damping),
+    usable: c.usable,
+    best,
+    localPref: c.localPref
+  }
+}
+
+interface Scored extends ResolveCandidate {
+  readonly copy: PathCandidate
+}
+
+/**
+ * Longest match: the query's capability, else its nearest ancestor that holds a
+ * usable path. Constraints (cost, p95 latency, region) filter that capability's
+ * candidates; they do not send the lookup further up. Undefined when no ancestor
+ * holds a usable path. Throws InvalidCapabilityError for a malformed query.
+ */
+export function resolveView (st: SpeakerState, query: ResolveQuery, nowMs: number): ResolveResult | undefined {
+  assertCapability(query.capability)
+  const segments = query.capability.split('/')
+  for (let depth = segments.length; depth > 0; depth--) {
+    const capability = segments.slice(0, depth).join('/')
+    const usable = st.locRib.ranked(capability).filter((r) => r.candidate.usable).map((r) => r.candidate)
+    if (usable.length === 0) continue
+    const scored: Scored[] = usable.filter((c) => fits(c, query)).map((c) => ({
+      ...c,
+      copy: c,
+      score: resolveScore(c.route.attrs, st.outcomes.get(routePathKey(c.route), nowMs), nowMs, st.init.freshness)
+    }))
+    const ranked = rankResolve(scored)
+    const limited = query.limit === undefined ? ranked : ranked.slice(0, Math.max(0, query.limit))
+    const best = usable[0]
+    const candidates: Candidate[] = limited.map((r) => ({
+      view: viewOf(st, r.candidate.copy, r.candidate.copy === best, nowMs),
+      score: r.candidate.score,
+      reason: r.reason
+    }))
+    return { capability, candidates }
+  }
+  return undefined
+}
+
+function fits (c: PathCandidate, q: ResolveQuery): boolean {
+  const a = c.route.attrs
+  if (q.maxCostUsd !== undefined && !(a.costUsd <= q.maxCostUsd)) return false
+  if (q.maxLatencyMs !== undefined && !(a.latencyMs.p95 <= q.maxLatencyMs)) return false
+  if (q.region !== undefined && a.region !== q.region) return false
+  return true
+}
+
+export function recordOutcomeView (st: SpeakerState, org: string, agent: string, success: boolean, nowMs: number): void {
+  st.outcomes.recordOutcome(pathKey(org, agent), success, nowMs)
+}
+
+export function snapshotView (st: SpeakerState): SpeakerSnapshot {
+  return {
+    localAgents: [...st.agents.values()].map((l) => l.agent),
+    adjRibIn: [...st.neighbors.values()].filter((n) => n.adjIn.size > 0).map((n) => ({ peer: n.config.peerId, routes: [...n.adjIn.values()] })),
+    damping: [...st.damping.entries()].map(([key, e]) => {
+      const bar = key.lastIndexOf('|')
+      return { peer: key.slice(0, bar), pathKey: key.slice(bar + 1), capability: e.capability, state: e.state }
+    }),
+    originSeq: st.originSeq
+  }
+}

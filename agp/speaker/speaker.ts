@@ -1,0 +1,124 @@
+/**
+ * createSpeaker(): the pure routing engine of one node — sessions, RIBs, decision,
+ * damping, freshness, policy and reflection, composed (interface: ./types.ts).
+ *
+ *   speaker.handle(input, nowMs) → Effect[]
+ *
+ * Each input runs to completion, then: the Loc-RIB changes are committed
+ * (loc-rib-changed for visible ones), queued per neighbor and flushed as the MRAI
+ * allows, and the freshness timer is re-armed. Same inputs, same effects, in the same
+ * order: nothing here reads a clock or a random source except through the ports.
+ *
+ * Timer semantics expected from drivers: set-timer with an id that is already armed
+ * replaces its deadline; clear-timer cancels it.
+ */
+import { InvalidArgumentError } from '../errors.ts'
+import type { DampingState } from '../damping/damping.ts'
+import { flushDue, settle } from './speaker-export.ts'
+import { restoreRoutes } from './speaker-import.ts'
+import { armRefresh, removeAgent, upsertAgent } from './speaker-origination.ts'
+import { newSession, stepNeighbor } from './speaker-sessions.ts'
+import { createState, dampingKey, type SpeakerCounters, type SpeakerState } from './speaker-state.ts'
+import { armFreshness, onTimer } from './speaker-timers.ts'
+import { peersView, recordOutcomeView, resolveView, routesView, snapshotView } from './speaker-views.ts'
+import type { Effect, Speaker, SpeakerComponents, SpeakerInit, SpeakerInput, SpeakerSnapshot } from './types.ts'
+
+export type { SpeakerCounters } from './speaker-state.ts'
+
+/** A Speaker plus counters for metrics (signature failures, loops dropped, ...). */
+export interface AtpSpeaker extends Speaker {
+  counters (): Readonly<SpeakerCounters>
+}
+
+export function createSpeaker (init: SpeakerInit, components: SpeakerComponents, snapshot?: SpeakerSnapshot): AtpSpeaker {
+  validateInit(init)
+  const localPeerId = components.signer.peerId
+  const st = createState(init, components, snapshot, (n) => newSession(init, localPeerId, n))
+  return {
+    org: init.org,
+    peerId: localPeerId,
+    handle: (input, nowMs) => handle(st, input, nowMs),
+    peers: () => peersView(st),
+    routes: (nowMs, capability) => routesView(st, nowMs, capability),
+    resolve: (query, nowMs) => resolveView(st, query, nowMs),
+    recordOutcome: (o, nowMs) => recordOutcomeView(st, o.org, o.agent, o.success, nowMs),
+    localAgents: () => [...st.agents.values()].map((l) => l.agent),
+    snapshot: () => snapshotView(st),
+    counters: () => ({ ...st.counters })
+  }
+}
+
+function handle (st: SpeakerState, input: SpeakerInput, nowMs: number): Effect[] {
+  st.nowMs = nowMs
+  st.effects = []
+  dispatch(st, input)
+  settle(st)
+  flushDue(st)
+  armFreshness(st)
+  return st.effects
+}
+
+function dispatch (st: SpeakerState, input: SpeakerInput): void {
+  switch (input.type) {
+    case 'start': return start(st)
+    case 'transport-up': return toNeighbor(st, input.peer, { type: 'transport-up', outbound: input.outbound })
+    case 'transport-down': return toNeighbor(st, input.peer, { type: 'transport-down', reason: input.reason })
+    case 'frame': return toNeighbor(st, input.peer, { type: 'frame', frame: input.frame })
+    case 'bad-frame': return toNeighbor(st, input.peer, { type: 'bad-frame', error: input.error })
+    case 'timer': return onTimer(st, input.id)
+    case 'agent-upsert': return upsertAgent(st, input.agent)
+    case 'agent-remove': return removeAgent(st, input.id)
+    case 'stop':
+      for (const n of st.neighbors.values()) stepNeighbor(st, n, { type: 'stop' })
+  }
+}
+
+function toNeighbor (st: SpeakerState, peer: string, event: Parameters<typeof stepNeighbor>[2]): void {
+  // Drivers admit only configured neighbors; anything else is ignored, never a crash.
+  const n = st.neighbors.get(peer)
+  if (n !== undefined) stepNeighbor(st, n, event)
+}
+
+function start (st: SpeakerState): void {
+  if (st.started) return
+  st.started = true
+  const snap = st.restore
+  st.restore = undefined
+  if (snap !== undefined) {
+    for (const d of snap.damping) {
+      if (isDampingState(d.state)) st.damping.set(dampingKey(d.peer, d.pathKey), { capability: d.capability, state: d.state })
+    }
+    for (const agent of snap.localAgents) if (!st.agents.has(agent.id)) upsertAgent(st, agent)
+    for (const { peer, routes } of snap.adjRibIn) {
+      const n = st.neighbors.get(peer)
+      if (n !== undefined) restoreRoutes(st, n, routes)
+    }
+  }
+  for (const n of st.neighbors.values()) stepNeighbor(st, n, { type: 'start' })
+  armRefresh(st)
+}
+
+function isDampingState (s: unknown): s is DampingState {
+  if (typeof s !== 'object' || s === null) return false
+  const o = s as Record<string, unknown>
+  return typeof o.penalty === 'number' && typeof o.updatedAtMs === 'number' && typeof o.suppressed === 'boolean' &&
+    typeof o.maxPenalty === 'number' && typeof o.flaps === 'number'
+}
+
+function validateInit (init: SpeakerInit): void {
+  const problems: string[] = []
+  const l = init.limits
+  if (!(l.maxRoutesPerNeighbor >= 1)) problems.push(`limits.maxRoutesPerNeighbor must be >= 1, got ${l.maxRoutesPerNeighbor}`)
+  if (!(l.maxPathsPerCapability >= 1)) problems.push(`limits.maxPathsPerCapability must be >= 1, got ${l.maxPathsPerCapability}`)
+  if (!(l.maxRoutesPerUpdate >= 1)) problems.push(`limits.maxRoutesPerUpdate must be >= 1, got ${l.maxRoutesPerUpdate}`)
+  if (!(init.mraiMs >= 0)) problems.push(`mraiMs must be >= 0, got ${init.mraiMs}`)
+  if (!(init.restartTimeS >= 0)) problems.push(`restartTimeS must be >= 0, got ${init.restartTimeS}`)
+  if (!(init.freshness.refreshS > 0)) problems.push(`freshness.refreshS must be > 0, got ${init.freshness.refreshS}`)
+  if (init.role === 'reflector' && (init.cluster === undefined || init.cluster === '')) problems.push('a reflector needs a cluster id')
+  const seen = new Set<string>()
+  for (const n of init.neighbors) {
+    if (seen.has(n.peerId)) problems.push(`neighbor ${n.peerId} is configured twice`)
+    seen.add(n.peerId)
+  }
+  if (problems.length > 0) throw new InvalidArgumentError(`invalid speaker config: ${problems.join('; ')}`)
+}

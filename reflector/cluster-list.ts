@@ -1,0 +1,37 @@
+/**
+ * ORIGINATOR_ID and CLUSTER_LIST (RFC 4456 §8): the two attributes that keep
+ * reflection loop-free inside a federation.
+ */
+import type { Route } from '../agp/route/route.ts'
+
+export interface ReflectContext {
+  /** Our cluster id. */
+  readonly cluster: string
+  /** Peer id of the neighbor we learned the route from. */
+  readonly learnedFrom: string
+}
+
+/**
+ * The route as a reflector passes it on: ORIGINATOR_ID set to the neighbor we learned
+ * it from when still unset (normally the origin daemon, attrs.originPeerId), never
+ * overwritten once set; our cluster id prepended to CLUSTER_LIST. The signed half
+ * (attrs, attrsBytes, signature) is relayed untouched.
+ */
+export function reflectRoute (route: Route, ctx: ReflectContext): Route {
+  const originatorId = route.originatorId === '' ? ctx.learnedFrom : route.originatorId
+  return { ...route, originatorId, clusterList: [ctx.cluster, ...route.clusterList] }
+}
+
+export type ReflectionLoop = 'cluster-list-loop' | 'originator-id-loop'
+
+/**
+ * RFC 4456 §8 on import: a route whose CLUSTER_LIST holds our cluster id went around
+ * a reflection loop; a route whose ORIGINATOR_ID is our own peer id is our own route
+ * coming back. Both are dropped (and counted by the caller). A node without a
+ * cluster (a non-reflector) checks only the originator id.
+ */
+export function reflectionLoop (route: Route, self: { readonly peerId: string, readonly cluster?: string }): ReflectionLoop | undefined {
+  if (self.cluster !== undefined && self.cluster !== '' && route.clusterList.includes(self.cluster)) return 'cluster-list-loop'
+  if (route.originatorId !== '' && route.originatorId === self.peerId) return 'originator-id-loop'
+  return undefined
+}

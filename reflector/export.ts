@@ -1,0 +1,120 @@
+/**
+ * The per-neighbor export decision, in order (the first step that refuses names the
+ * reason):
+ *
+ *   1. usable        not suppressed, expired or invalid (a damped route is not reflected)
+ *   2. split horizon never back to the neighbor we learned it from, nor to its origin
+ *   3. reflection    RFC 4456 §6 by neighbor roles (reflection.ts)
+ *   4. interests     the neighbor's capability prefixes (interests.ts)
+ *   5. policy        export rules and built-ins (agp/policy: partner → partner needs a
+ *                    rule, no-export stops at the first hop, org-path loop prevention)
+ *
+ * then the path attributes are rewritten for the wire:
+ *   - reflection (a reflector passing on a learned route): ORIGINATOR_ID set once,
+ *     cluster id prepended (cluster-list.ts). Reflectors add to the cluster list, never
+ *     to the org path: a federation's reflectors are not an org on the way.
+ *   - org path: a route leaving our org towards another org's daemon over a partner
+ *     session, or from a non-reflector, gets our org prepended unless it is already
+ *     first (our own routes start with it).
+ */
+import type { NeighborRole, SpeakerRole } from '../agp/codec/frame.ts'
+import { evaluateExport } from '../agp/policy/policy.ts'
+import type { PolicyConfig } from '../agp/policy/types.ts'
+import type { Route } from '../agp/route/route.ts'
+import { reflectRoute } from './cluster-list.ts'
+import { isReflection, mayAdvertise, type RouteSource } from './reflection.ts'
+import { matchesInterests } from '../agp/capability/grammar.ts'
+
+export interface ExportSelf {
+  readonly role: SpeakerRole
+  readonly org: string
+  readonly peerId: string
+  /** Our cluster id (reflectors). */
+  readonly cluster?: string
+  readonly policy: PolicyConfig
+}
+
+export interface ExportNeighbor {
+  readonly peerId: string
+  readonly org: string
+  readonly role: NeighborRole
+  readonly interests: readonly string[]
+}
+
+/** Where the Loc-RIB path came from. */
+export interface ExportSource {
+  /** Neighbor peer id; '' for a local agent. */
+  readonly fromPeer: string
+  readonly fromRole: RouteSource
+  /** Org of that neighbor (our org for a local agent). */
+  readonly fromOrg: string
+  readonly usable: boolean
+}
+
+export type ExportDecision =
+  | { readonly accept: true, readonly route: Route }
+  | { readonly accept: false, readonly reason: string }
+
+export function exportRoute (self: ExportSelf, to: ExportNeighbor, route: Route, from: ExportSource): ExportDecision {
+  if (!from.usable) return refuse('not-usable')
+  if (from.fromPeer === to.peerId) return refuse('split-horizon')
+  if (route.attrs.originPeerId === to.peerId) return refuse('back-to-origin')
+  if (!mayAdvertise(self.role, from.fromRole, to.role)) return refuse('reflection-rule')
+  if (!matchesInterests(route.attrs.capability, to.interests)) return refuse('not-interested')
+  const verdict = evaluateExport(self.policy, route, {
+    neighborRole: to.role,
+    neighborOrg: to.org,
+    learnedFromRole: from.fromRole,
+    learnedFromOrg: from.fromOrg
+  })
+  if (!verdict.accept) return refuse(verdict.reason)
+  return { accept: true, route: rewritePath(self, to, verdict.route, from) }
+}
+
+function refuse (reason: string): ExportDecision {
+  return { accept: false, reason }
+}
+
+/**
+ * Path-attribute rewriting, memoized per (input route, shape of rewrite): a reflector
+ * sends one route to hundreds of clients, and they all get the same object. A
+ * WeakMap holds nothing alive once the route leaves the RIB.
+ */
+const reflectedCache = new WeakMap<Route, { key: string, route: Route }>()
+const prependedCache = new WeakMap<Route, { org: string, route: Route }>()
+
+export function rewritePath (self: ExportSelf, to: ExportNeighbor, route: Route, from: ExportSource): Route {
+  let out = route
+  if (isReflection(self.role, from.fromRole) && self.cluster !== undefined && self.cluster !== '') {
+    const key = `${self.cluster}\n${from.fromPeer}`
+    const hit = reflectedCache.get(out)
+    if (hit !== undefined && hit.key === key) {
+      out = hit.route
+    } else {
+      const reflected = reflectRoute(out, { cluster: self.cluster, learnedFrom: from.fromPeer })
+      reflectedCache.set(out, { key, route: reflected })
+      out = reflected
+    }
+  }
+  if (leavesOrg(self, to) && out.orgPath[0] !== self.org) {
+    const hit = prependedCache.get(out)
+    if (hit !== undefined && hit.org === self.org) {
+      out = hit.route
+    } else {
+      const prepended = { ...out, orgPath: [self.org, ...out.orgPath] }
+      prependedCache.set(out, { org: self.org, route: prepended })
+      out = prepended
+    }
+  }
+  return out
+}
+
+/**
+ * Does the route cross an org boundary in the org-path sense? Over a partner session
+ * always (when the partner is another org); from a non-reflector towards another
+ * org's daemon too. A reflector reflecting inside the federation does not.
+ */
+function leavesOrg (self: ExportSelf, to: ExportNeighbor): boolean {
+  if (to.org === self.org) return false
+  return to.role === 'partner' || self.role === 'peer'
+}

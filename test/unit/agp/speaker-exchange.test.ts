@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest'
+import { agent, SpeakerHarness } from '../../helpers/speaker-harness.ts'
+
+function triangle (h: SpeakerHarness): void {
+  h.add({ peerId: 'pa', org: 'a', neighbors: [{ peerId: 'rr1', org: 'rr', role: 'reflector' }] })
+  h.add({ peerId: 'pc', org: 'c', neighbors: [{ peerId: 'rr1', org: 'rr', role: 'reflector' }] })
+  h.add({
+    peerId: 'rr1', org: 'rr', role: 'reflector', cluster: 'c1',
+    neighbors: [{ peerId: 'pa', org: 'a', role: 'client' }, { peerId: 'pc', org: 'c', role: 'client' }]
+  })
+  h.startAll()
+  h.runFor(1000)
+}
+
+describe('speaker: sessions and route exchange through a reflector', () => {
+  it('establishes sessions with every configured neighbor', () => {
+    const h = new SpeakerHarness()
+    triangle(h)
+    expect(h.node('rr1').peers().map((p) => p.state)).toEqual(['established', 'established'])
+    expect(h.node('pa').peers()[0]?.state).toBe('established')
+  })
+
+  it('a route originated at A appears at C with originator id A and cluster list [c1]', () => {
+    const h = new SpeakerHarness()
+    triangle(h)
+    h.input('pa', { type: 'agent-upsert', agent: agent('rev', 'code-review/python') })
+    h.runFor(100)
+    const atC = h.node('pc').routes(h.nowMs)
+    expect(atC).toHaveLength(1)
+    const v = atC[0]
+    expect(v?.route.attrs.originOrg).toBe('a')
+    expect(v?.route.attrs.originPeerId).toBe('pa')
+    expect(v?.route.originatorId).toBe('pa')
+    expect(v?.route.clusterList).toEqual(['c1'])
+    expect(v?.route.orgPath).toEqual(['a'])
+    expect(v?.fromPeer).toBe('rr1')
+    expect(v?.best).toBe(true)
+    expect(v?.state).toBe('active')
+    // The reflector holds it as received from its client, untouched.
+    const atR = h.node('rr1').routes(h.nowMs)
+    expect(atR[0]?.route.originatorId).toBe('')
+    expect(atR[0]?.route.clusterList).toEqual([])
+    expect(h.node('rr1').peers().find((p) => p.peerId === 'pc')?.routesSent).toBe(1)
+    expect(h.node('pc').peers()[0]?.routesReceived).toBe(1)
+  })
+
+  it('resolves the route at C, and withdraws it everywhere when the agent is removed', () => {
+    const h = new SpeakerHarness()
+    triangle(h)
+    h.input('pa', { type: 'agent-upsert', agent: agent('rev', 'code-review/python') })
+    h.runFor(100)
+    const res = h.node('pc').resolve({ capability: 'code-review/python/security' }, h.nowMs)
+    expect(res?.capability).toBe('code-review/python')
+    expect(res?.candidates[0]?.view.route.attrs.agentId).toBe('rev')
+    expect(h.node('pc').resolve({ capability: 'summarize' }, h.nowMs)).toBeUndefined()
+    h.input('pa', { type: 'agent-remove', id: 'rev' })
+    h.runFor(100)
+    expect(h.node('pc').routes(h.nowMs)).toEqual([])
+    expect(h.node('rr1').routes(h.nowMs)).toEqual([])
+  })
+
+  it('a route known before the session comes up is sent in the initial table, then END_OF_RIB', () => {
+    const h = new SpeakerHarness()
+    h.add({ peerId: 'pa', org: 'a', neighbors: [{ peerId: 'pb', org: 'b', role: 'partner' }] })
+    h.add({ peerId: 'pb', org: 'b', neighbors: [{ peerId: 'pa', org: 'a', role: 'partner' }] })
+    h.input('pa', { type: 'agent-upsert', agent: agent('sum', 'summarize') })
+    h.startAll()
+    h.runFor(1000)
+    const frames = (h.received.get('pb') ?? []).map((r) => r.frame.type)
+    expect(frames).toContain('end-of-rib')
+    expect(frames.indexOf('update')).toBeLessThan(frames.indexOf('end-of-rib'))
+    expect(h.node('pb').routes(h.nowMs).map((v) => v.route.orgPath)).toEqual([['a']])
+  })
+})
