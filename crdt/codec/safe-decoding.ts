@@ -1,0 +1,57 @@
+/**
+ * Bounded readers over lib0's decoder. lib0's own readVarUint8Array trusts the
+ * length prefix (a subarray past the end of a sliced buffer reads foreign bytes), so
+ * every length is checked against a limit and the bytes left before reading.
+ */
+import * as decoding from 'lib0/decoding'
+import { MemoryDecodeError } from '../errors.ts'
+
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
+export function readUint (d: decoding.Decoder, what: string, max = Number.MAX_SAFE_INTEGER): number {
+  if (!decoding.hasContent(d)) throw new MemoryDecodeError(`truncated before ${what}`)
+  let n: number
+  try { n = decoding.readVarUint(d) } catch (err) { throw new MemoryDecodeError(`bad varint for ${what}`, { cause: err }) }
+  if (!Number.isSafeInteger(n) || n > max) throw new MemoryDecodeError(`${what} out of range (${n} > ${max})`)
+  return n
+}
+
+export function readBytes (d: decoding.Decoder, what: string, maxLen: number): Uint8Array {
+  const len = readUint(d, `${what} length`, maxLen)
+  if (d.pos + len > d.arr.length) throw new MemoryDecodeError(`truncated ${what}: ${len} bytes announced, ${d.arr.length - d.pos} left`)
+  const out = d.arr.slice(d.pos, d.pos + len)
+  d.pos += len
+  return out
+}
+
+export function readString (d: decoding.Decoder, what: string, maxBytes: number, pattern?: RegExp): string {
+  const bytes = readBytes(d, what, maxBytes)
+  let s: string
+  try { s = utf8.decode(bytes) } catch (err) { throw new MemoryDecodeError(`${what} is not UTF-8`, { cause: err }) }
+  if (pattern !== undefined && !pattern.test(s)) throw new MemoryDecodeError(`${what} "${s.slice(0, 64)}" does not match ${String(pattern)}`)
+  return s
+}
+
+export function expectEnd (d: decoding.Decoder, what: string): void {
+  if (decoding.hasContent(d)) throw new MemoryDecodeError(`${d.arr.length - d.pos} trailing bytes after ${what}`)
+}
+
+/** Runs a decoder body; anything that is not already a MemoryDecodeError becomes one. */
+export function decodeGuarded<T> (what: string, bytes: Uint8Array, maxBytes: number, body: (d: decoding.Decoder) => T): T {
+  if (!(bytes instanceof Uint8Array)) throw new MemoryDecodeError(`${what}: not bytes`)
+  if (bytes.length > maxBytes) throw new MemoryDecodeError(`${what}: ${bytes.length} bytes exceeds limit ${maxBytes}`)
+  try {
+    const d = decoding.createDecoder(bytes)
+    const out = body(d)
+    expectEnd(d, what)
+    return out
+  } catch (err) {
+    if (err instanceof MemoryDecodeError) throw err
+    throw new MemoryDecodeError(`${what}: ${(err as Error).message}`, { cause: err })
+  }
+}
+
+/** Grammar shared by the envelope and the sync messages. */
+export const NAMESPACE_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/
+export const ORG_RE = /^[a-z0-9-]{1,32}$/
+export const PEER_ID_RE = /^[A-Za-z0-9_-]{1,128}$/

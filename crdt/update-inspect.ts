@@ -1,0 +1,121 @@
+/**
+ * Checks a Yjs update against the doc it is about to enter, before anything changes,
+ * and lists the entry keys it writes. Yjs itself trusts its input: a struct of another
+ * client would let a writer forge someone else's item ids (and provenance), and a
+ * reference to an item nobody has would sit in Yjs's pending set forever. So:
+ *   - every struct belongs to the envelope's clientId, in one contiguous clock run
+ *     starting where the doc's state for that client ends;
+ *   - every origin / right origin / parent id and every delete range points at an item
+ *     the doc already holds, or at one of the update's own structs;
+ *   - root types are 'entries' or 'text:<key>' only.
+ * Deletions of other writers' items are allowed (the delete set is shared).
+ */
+import * as Y from 'yjs'
+import type { RefuseReason } from './refuse-reason.ts'
+
+export const ENTRIES_ROOT = 'entries'
+export const TEXT_ROOT_PREFIX = 'text:'
+
+export interface KeyWrite {
+  /** The value last written to the key by this update (null when deleted). */
+  readonly value: unknown
+  readonly deleted: boolean
+}
+
+export interface UpdateInspection {
+  /** Clock run [from, to) of the envelope's client; from === to for a delete-only update. */
+  readonly from: number
+  readonly to: number
+  /** Entry keys this update sets or deletes, with the final effect. */
+  readonly writes: ReadonlyMap<string, KeyWrite>
+}
+
+export type InspectResult =
+  | { readonly ok: true, readonly inspection: UpdateInspection }
+  | { readonly ok: false, readonly reason: RefuseReason, readonly detail: string }
+
+interface Ref { readonly client: number, readonly clock: number }
+
+function refuse (reason: RefuseReason, detail: string): InspectResult { return { ok: false, reason, detail } }
+
+/**
+ * `localFrom`: inspecting a batch this node sealed itself, whose transactions are in
+ * the doc already: its clock run starts there.
+ */
+export function inspectUpdate (doc: Y.Doc, update: Uint8Array, clientId: number, localFrom?: number): InspectResult {
+  let decoded: ReturnType<typeof Y.decodeUpdate>
+  try { decoded = Y.decodeUpdate(update) } catch (err) { return refuse('malformed-update', (err as Error).message) }
+  const entries = doc.getMap(ENTRIES_ROOT)
+  const from = localFrom ?? Y.getState(doc.store, clientId)
+  let to = from
+  for (const s of decoded.structs) {
+    if (s instanceof Y.Skip) return refuse('malformed-update', 'update has a gap (skip struct)')
+    if (s.id.client !== clientId) return refuse('foreign-structs', `struct of client ${s.id.client} in an envelope of client ${clientId}`)
+    if (s.id.clock !== to) return refuse('clock-gap', `struct at clock ${s.id.clock}, expected ${to}`)
+    to += s.length
+  }
+  const known = (r: Ref): boolean => r.clock < (r.client === clientId ? to : Y.getState(doc.store, r.client))
+  // Entry key of each of the update's own map items, by clock (map items have length 1).
+  const ownKeys = new Map<number, string>()
+  const keyOf = (r: Ref): string | undefined => {
+    if (r.client === clientId && r.clock >= from) return ownKeys.get(r.clock)
+    const it = Y.getItem(doc.store, Y.createID(r.client, r.clock))
+    return it instanceof Y.Item && it.parent === entries && it.parentSub !== null ? it.parentSub : undefined
+  }
+  const lastWrite = new Map<string, { clock: number, value: unknown, deleted: boolean }>()
+  for (const s of decoded.structs) {
+    if (!(s instanceof Y.Item)) continue
+    for (const r of [s.origin, s.rightOrigin, s.parent]) {
+      if (r instanceof Y.ID && !known(r)) return refuse('missing-references', `reference to unknown item ${r.client}:${r.clock}`)
+    }
+    let key: string | undefined
+    const parent = s.parent as unknown
+    if (typeof parent === 'string') {
+      if (parent !== ENTRIES_ROOT && !parent.startsWith(TEXT_ROOT_PREFIX)) return refuse('bad-root', `root type "${parent.slice(0, 64)}" is not entries or text:*`)
+      if (parent === ENTRIES_ROOT && s.parentSub !== null) key = s.parentSub
+    } else if (parent === null) {
+      const ref = s.origin ?? s.rightOrigin
+      if (ref !== null) key = keyOf(ref)
+    }
+    if (key === undefined) continue
+    ownKeys.set(s.id.clock, key)
+    const value = s.content instanceof Y.ContentAny ? s.content.arr[s.content.arr.length - 1] : null
+    lastWrite.set(key, { clock: s.id.clock, value, deleted: s.deleted || !(s.content instanceof Y.ContentAny) })
+  }
+  const deletedKeys = new Set<string>()
+  for (const [client, items] of decoded.ds.clients) {
+    for (const di of items) {
+      if (!known({ client, clock: di.clock + di.len - 1 })) return refuse('missing-references', `delete of unknown range ${client}:${di.clock}+${di.len}`)
+      collectDeletedKeys(doc, entries, { client, clock: di.clock, len: di.len, ownClient: clientId, ownFrom: from }, ownKeys, deletedKeys)
+    }
+  }
+  const writes = new Map<string, KeyWrite>()
+  for (const [key, w] of lastWrite) {
+    const gone = w.deleted || Y.isDeleted(decoded.ds, Y.createID(clientId, w.clock))
+    writes.set(key, gone ? { value: null, deleted: true } : { value: w.value, deleted: false })
+  }
+  for (const key of deletedKeys) if (!writes.has(key)) writes.set(key, { value: null, deleted: true })
+  return { ok: true, inspection: { from, to, writes } }
+}
+
+interface DeleteRange { client: number, clock: number, len: number, ownClient: number, ownFrom: number }
+
+function collectDeletedKeys (doc: Y.Doc, entries: Y.Map<unknown>, r: DeleteRange, ownKeys: ReadonlyMap<number, string>, out: Set<string>): void {
+  // Every entry item in the range counts, deleted already or not: what an envelope
+  // deletes must not depend on what the receiver applied before (history is the same
+  // on every node whatever the arrival order).
+  const { client, clock, len, ownClient, ownFrom } = r
+  const end = clock + len
+  if (client === ownClient) {
+    for (const [c, k] of ownKeys) if (c >= clock && c < end) out.add(k)
+    if (clock >= ownFrom) return
+  }
+  const structs = doc.store.clients.get(client)
+  if (structs === undefined) return
+  const stop = client === ownClient ? Math.min(end, ownFrom) : end
+  for (let i = Y.findIndexSS(structs, clock); i < structs.length; i++) {
+    const s = structs[i]
+    if (s === undefined || s.id.clock >= stop) break
+    if (s instanceof Y.Item && s.parent === entries && s.parentSub !== null) out.add(s.parentSub)
+  }
+}

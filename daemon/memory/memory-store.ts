@@ -1,0 +1,108 @@
+/**
+ * level persistence of memory: every applied envelope (original bytes, by id), one
+ * checkpoint per namespace after compaction, and the epoch counter. Writes from one
+ * tick are joined into one db.batch (BatchWriter); a caller's promise resolves once
+ * its batch is on disk, which is what `PUT … → { ok, seq }` waits for.
+ *
+ *   e/<ns>/<envelope id>  → encodeEnvelope
+ *   c/<ns>                → encodeCheckpoint
+ *   epoch                 → decimal, incremented at every start
+ */
+import { decodeCheckpoint, encodeCheckpoint } from '../../crdt/codec/checkpoint-codec.ts'
+import type { Checkpoint } from '../../crdt/codec/checkpoint-codec.ts'
+import { decodeEnvelope, encodeEnvelope, envelopeId } from '../../crdt/codec/envelope-codec.ts'
+import type { Envelope } from '../../crdt/envelope.ts'
+import { compareCausal } from '../../crdt/provenance-index.ts'
+import type { BytesSublevel } from '../store/node-store.ts'
+
+type Op = { type: 'put', key: string, value: Uint8Array } | { type: 'del', key: string }
+
+const MAX_OPS_PER_BATCH = 10_000
+
+/** Joins the writes of one tick into one level batch. */
+export class BatchWriter {
+  private ops: Op[] = []
+  private waiters: Array<{ resolve: () => void, reject: (err: Error) => void }> = []
+  private scheduled = false
+  private chain: Promise<void> = Promise.resolve()
+  constructor (private readonly db: BytesSublevel) {}
+
+  write (ops: readonly Op[]): Promise<void> {
+    this.ops.push(...ops)
+    const p = new Promise<void>((resolve, reject) => { this.waiters.push({ resolve, reject }) })
+    if (this.ops.length >= MAX_OPS_PER_BATCH) this.commit()
+    else if (!this.scheduled) { this.scheduled = true; setImmediate(() => { this.commit() }) }
+    return p
+  }
+
+  /** Resolves when everything written so far is on disk. */
+  async drain (): Promise<void> { this.commit(); await this.chain }
+
+  private commit (): void {
+    this.scheduled = false
+    if (this.ops.length === 0) return
+    const ops = this.ops
+    const waiters = this.waiters
+    this.ops = []
+    this.waiters = []
+    this.chain = this.chain.then(async () => {
+      try {
+        await this.db.batch(ops)
+        for (const w of waiters) w.resolve()
+      } catch (err) {
+        for (const w of waiters) w.reject(err as Error)
+      }
+    })
+  }
+}
+
+export interface LoadedNamespace {
+  readonly checkpoint: Checkpoint | undefined
+  /** Stored envelopes in a causal order (predecessors first); undecodable ones skipped. */
+  readonly envelopes: readonly Envelope[]
+  readonly corrupt: number
+}
+
+export class MemoryStore {
+  private readonly writer: BatchWriter
+  constructor (private readonly db: BytesSublevel) {
+    this.writer = new BatchWriter(db)
+  }
+
+  /** The next process lifetime number (durable before it is used). */
+  async nextEpoch (): Promise<number> {
+    let last = 0
+    try { last = Number(new TextDecoder().decode(await this.db.get('epoch') ?? new Uint8Array())) || 0 } catch { last = 0 }
+    const epoch = last + 1
+    await this.db.put('epoch', new TextEncoder().encode(String(epoch)))
+    return epoch
+  }
+
+  async load (ns: string): Promise<LoadedNamespace> {
+    const raw = await this.db.get(`c/${ns}`)
+    const checkpoint = raw === undefined ? undefined : decodeCheckpoint(raw)
+    const envelopes: Envelope[] = []
+    let corrupt = 0
+    for await (const value of this.db.values({ gt: `e/${ns}/`, lt: `e/${ns}/~` })) {
+      try { envelopes.push(decodeEnvelope(value)) } catch { corrupt++ }
+    }
+    envelopes.sort(compareCausal)
+    return { checkpoint, envelopes, corrupt }
+  }
+
+  async putEnvelopes (ns: string, envelopes: readonly Envelope[]): Promise<void> {
+    if (envelopes.length === 0) return
+    await this.writer.write(envelopes.map((e) => ({ type: 'put' as const, key: `e/${ns}/${envelopeId(e)}`, value: encodeEnvelope(e) })))
+  }
+
+  /** Stores a checkpoint and drops the envelope bodies it made redundant, atomically. */
+  async saveCompaction (ns: string, checkpoint: Checkpoint, dropped: readonly string[], sealed: readonly Envelope[]): Promise<void> {
+    await this.writer.write([
+      ...sealed.map((e) => ({ type: 'put' as const, key: `e/${ns}/${envelopeId(e)}`, value: encodeEnvelope(e) })),
+      { type: 'put', key: `c/${ns}`, value: encodeCheckpoint(checkpoint) },
+      ...dropped.map((id) => ({ type: 'del' as const, key: `e/${ns}/${id}` }))
+    ])
+  }
+
+  async drain (): Promise<void> { await this.writer.drain() }
+}

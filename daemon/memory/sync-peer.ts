@@ -1,0 +1,151 @@
+/**
+ * `/atp/memory/1.0.0` with one neighbor, over an abstract frame channel (the libp2p
+ * wiring is memory-transport.ts). Each side sends on its own outbound stream and
+ * reads the other's inbound one, so there is no connection collision to resolve:
+ *
+ *   out opens      → hello { our vector per namespace the neighbor may receive }
+ *   hello / want   → envelopes it lacks (missingFor), paced by the output queue
+ *   envelopes      → service.receive; a parked one → want { our vector } (rate-limited)
+ *   live           → every new envelope (ours or relayed) that the neighbor may receive
+ *
+ * Who may receive a namespace: a member org, or a relay — our reflector, or (at a
+ * reflector) a peer reflector. Relays verify and forward the original envelopes; they
+ * never re-sign or rewrite. The peer's bytes never throw out of here.
+ */
+import type { NeighborRole } from '../../agp/codec/frame.ts'
+import { canRead } from '../../crdt/acl.ts'
+import { decodeSyncMessage, encodeSyncMessage } from '../../crdt/codec/sync-codec.ts'
+import type { SyncMessage } from '../../crdt/codec/sync-codec.ts'
+import type { Envelope } from '../../crdt/envelope.ts'
+import { encodeEnvelope } from '../../crdt/codec/envelope-codec.ts'
+import type { VectorClock } from '../../crdt/vector-clock.ts'
+import type { MemoryService } from './memory-service.ts'
+
+export interface SyncOutput {
+  /** Queues encoded messages; false when the channel is gone. */
+  send (messages: readonly Uint8Array[]): boolean
+  /** Bytes waiting to be written (pacing). */
+  readonly queuedBytes: number
+}
+
+export interface SyncNeighbor { readonly peerId: string, readonly org: string, readonly role: NeighborRole }
+
+export interface SyncCounters { decodeErrors: number, received: number, sent: number, wants: number }
+
+const WANT_INTERVAL_MS = 1000
+const MAX_QUEUED_BEFORE_PAUSE = 1024 * 1024
+const MAX_MESSAGE_PAYLOAD = 512 * 1024
+
+export class SyncPeer {
+  private out: SyncOutput | undefined
+  private readonly lastWantMs = new Map<string, number>()
+  /** Their vectors that arrived while our stream was down: answered when it is up. */
+  private readonly unanswered = new Map<string, VectorClock>()
+  readonly counters: SyncCounters = { decodeErrors: 0, received: 0, sent: 0, wants: 0 }
+
+  constructor (readonly neighbor: SyncNeighbor, private readonly service: MemoryService,
+    private readonly selfRole: 'peer' | 'reflector', private readonly nowMs: () => number,
+    private readonly wait: (ms: number) => Promise<void>) {}
+
+  /** May this neighbor receive the namespace? */
+  mayReceive (ns: string): boolean {
+    const cfg = this.service.replicas.get(ns)?.namespace
+    if (cfg === undefined) return false
+    if (canRead(cfg, this.neighbor.org)) return true
+    return this.neighbor.role === 'reflector' || (this.selfRole === 'reflector' && this.neighbor.role === 'peer')
+  }
+
+  /** Our outbound stream opened: announce what we hold. */
+  attachOutput (out: SyncOutput): void {
+    this.out = out
+    const namespaces = [...this.service.replicas.entries()].filter(([ns]) => this.mayReceive(ns)).map(([ns, r]) => ({ namespace: ns, vector: r.versionVector() }))
+    out.send([encodeSyncMessage({ type: 'hello', namespaces })])
+    const pending = [...this.unanswered]
+    this.unanswered.clear()
+    for (const [ns, vector] of pending) void this.sendMissing(ns, vector)
+  }
+
+  detachOutput (out: SyncOutput): void { if (this.out === out) this.out = undefined }
+
+  /** One message from the neighbor's stream. Returns false when the bytes were bad (caller may reset). */
+  onPayload (bytes: Uint8Array): boolean {
+    let m: SyncMessage
+    try { m = decodeSyncMessage(bytes, this.service.replicas.values().next().value?.limits) } catch { this.counters.decodeErrors++; return false }
+    switch (m.type) {
+      case 'hello':
+        for (const { namespace, vector } of m.namespaces) void this.sendMissing(namespace, vector)
+        return true
+      case 'want':
+        void this.sendMissing(m.namespace, m.vector)
+        return true
+      case 'envelopes':
+        this.onEnvelopes(m.envelopes)
+        return true
+    }
+  }
+
+  private onEnvelopes (envelopes: readonly Envelope[]): void {
+    this.counters.received += envelopes.length
+    const byNs = new Map<string, Envelope[]>()
+    for (const e of envelopes) {
+      let list = byNs.get(e.namespace)
+      if (list === undefined) { list = []; byNs.set(e.namespace, list) }
+      list.push(e)
+    }
+    for (const [ns, list] of byNs) {
+      const results = this.service.receive(ns, list, this.neighbor.peerId)
+      if (results.some((r) => r.status === 'parked')) this.want(ns)
+    }
+  }
+
+  private want (ns: string): void {
+    const now = this.nowMs()
+    if (now - (this.lastWantMs.get(ns) ?? -Infinity) < WANT_INTERVAL_MS) return
+    const r = this.service.replicas.get(ns)
+    if (r === undefined || this.out === undefined) return
+    this.lastWantMs.set(ns, now)
+    this.counters.wants++
+    this.out.send([encodeSyncMessage({ type: 'want', namespace: ns, vector: r.versionVector() })])
+  }
+
+  /** Sends what the neighbor lacks, in messages of bounded size, pausing while the queue is full. */
+  async sendMissing (ns: string, theirs: VectorClock): Promise<void> {
+    const r = this.service.replicas.get(ns)
+    if (r === undefined || !this.mayReceive(ns)) return
+    if (this.out === undefined) {
+      // Their stream is up before ours (they restarted): answer once ours is.
+      if (this.unanswered.size < 1024 || this.unanswered.has(ns)) this.unanswered.set(ns, theirs)
+      return
+    }
+    const missing = r.missingFor(theirs)
+    for (const batch of packEnvelopes(missing, r.limits.maxEnvelopesPerMessage)) {
+      while (this.out !== undefined && this.out.queuedBytes > MAX_QUEUED_BEFORE_PAUSE) await this.wait(10)
+      if (this.out === undefined || !this.out.send([encodeSyncMessage({ type: 'envelopes', envelopes: batch })])) return
+      this.counters.sent += batch.length
+    }
+  }
+
+  /** Live push of new envelopes (never back to where they came from). */
+  push (ns: string, envelopes: readonly Envelope[], from: string | undefined): void {
+    if (from === this.neighbor.peerId || this.out === undefined || !this.mayReceive(ns)) return
+    for (const batch of packEnvelopes(envelopes, 256)) {
+      if (!this.out.send([encodeSyncMessage({ type: 'envelopes', envelopes: batch })])) return
+      this.counters.sent += batch.length
+    }
+  }
+}
+
+/** Groups envelopes into messages of at most `max` envelopes and ~512 KiB. */
+export function packEnvelopes (envelopes: readonly Envelope[], max: number): Envelope[][] {
+  const out: Envelope[][] = []
+  let cur: Envelope[] = []
+  let bytes = 0
+  for (const e of envelopes) {
+    const size = encodeEnvelope(e).length
+    if (cur.length > 0 && (cur.length >= max || bytes + size > MAX_MESSAGE_PAYLOAD)) { out.push(cur); cur = []; bytes = 0 }
+    cur.push(e)
+    bytes += size
+  }
+  if (cur.length > 0) out.push(cur)
+  return out
+}

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest'
+import { decodeEnvelope, encodeEnvelope, envelopeId, signEnvelope, verifyEnvelope, envelopeSigningBytes } from '../../../crdt/codec/envelope-codec.ts'
+import { decodeSyncMessage, encodeSyncMessage } from '../../../crdt/codec/sync-codec.ts'
+import { MemoryDecodeError } from '../../../crdt/errors.ts'
+import { DEFAULT_MEMORY_LIMITS } from '../../../crdt/limits.ts'
+import type { UnsignedEnvelope } from '../../../crdt/envelope.ts'
+import { fakeSigner, fakeVerifier } from '../../helpers/fixtures.ts'
+
+const base: UnsignedEnvelope = {
+  namespace: 'incident-42', org: 'acme', peerId: 'peer-acme', epoch: 3, clientId: 4_000_000_000, seq: 2,
+  deps: new Map([['peer-globex/1', 7], ['peer-acme/3', 1]]), atMs: 1_700_000_000_000, update: new Uint8Array([1, 2, 3])
+}
+
+describe('envelope codec', () => {
+  it('round-trips and keeps a stable id', () => {
+    const e = signEnvelope(base, fakeSigner('peer-acme'))
+    const bytes = encodeEnvelope(e)
+    const d = decodeEnvelope(bytes)
+    expect(d).toEqual({ ...e, deps: new Map([['peer-acme/3', 1], ['peer-globex/1', 7]]) })
+    expect(encodeEnvelope(d)).toEqual(bytes)
+    expect(envelopeId(d)).toBe(envelopeId(e))
+    expect(verifyEnvelope(d, fakeVerifier)).toBe(true)
+  })
+
+  it('signature covers every field', () => {
+    const e = signEnvelope(base, fakeSigner('peer-acme'))
+    for (const changed of [{ seq: 3 }, { org: 'globex' }, { atMs: 1 }, { update: new Uint8Array([1, 2]) }, { deps: new Map() }, { clientId: 1 }, { epoch: 4 }]) {
+      expect(verifyEnvelope({ ...e, ...changed }, fakeVerifier)).toBe(false)
+    }
+    expect(envelopeSigningBytes(base).length).toBeGreaterThan(20)
+  })
+
+  it('every truncation and junk gives MemoryDecodeError only', () => {
+    const bytes = encodeEnvelope(signEnvelope(base, fakeSigner('peer-acme')))
+    for (let n = 0; n < bytes.length; n++) expect(() => decodeEnvelope(bytes.slice(0, n))).toThrow(MemoryDecodeError)
+    expect(() => decodeEnvelope(new Uint8Array([...bytes, 0]))).toThrow(/trailing/)
+    expect(() => decodeEnvelope(new Uint8Array([2, ...bytes.slice(1)]))).toThrow(/version/)
+    expect(() => decodeEnvelope(new Uint8Array(300_000))).toThrow(/exceeds limit/)
+    expect(() => decodeEnvelope('x' as unknown as Uint8Array)).toThrow(MemoryDecodeError)
+  })
+
+  it('refuses an update larger than the limit', () => {
+    const big = signEnvelope({ ...base, update: new Uint8Array(1000) }, fakeSigner('peer-acme'))
+    expect(() => decodeEnvelope(encodeEnvelope(big), { ...DEFAULT_MEMORY_LIMITS, maxUpdateBytes: 999 })).toThrow(/update length out of range/)
+  })
+})
+
+describe('sync codec', () => {
+  it('round-trips hello, want and envelopes', () => {
+    const e = signEnvelope(base, fakeSigner('peer-acme'))
+    const msgs = [
+      { type: 'hello' as const, namespaces: [{ namespace: 'incident-42', vector: new Map([['peer-acme/3', 2]]) }] },
+      { type: 'want' as const, namespace: 'incident-42', vector: new Map() },
+      { type: 'envelopes' as const, envelopes: [e] }
+    ]
+    for (const m of msgs) {
+      const back = decodeSyncMessage(encodeSyncMessage(m))
+      expect(back.type).toBe(m.type)
+      if (back.type === 'envelopes') expect(envelopeId(back.envelopes[0]!)).toBe(envelopeId(e))
+      else expect(back).toEqual(m)
+    }
+  })
+
+  it('bad bytes give MemoryDecodeError only', () => {
+    const bytes = encodeSyncMessage({ type: 'envelopes', envelopes: [signEnvelope(base, fakeSigner('peer-acme'))] })
+    for (let n = 0; n < bytes.length; n += 3) expect(() => decodeSyncMessage(bytes.slice(0, n))).toThrow(MemoryDecodeError)
+    expect(() => decodeSyncMessage(new Uint8Array([1, 9]))).toThrow(/unknown sync message type/)
+  })
+})
