@@ -1,0 +1,78 @@
+/**
+ * `atp federation up`: a local federation on 127.0.0.1 from the site templates in
+ * examples/federation/ (two reflectors, three vendor orgs). Keys are generated on
+ * first run; rendered configs and logs go to the state dir (default ./.atp). Ctrl-C
+ * stops every daemon.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { Command } from 'commander'
+import type { CliIo } from '../../context.ts'
+import { CliError } from '../../errors.ts'
+import { formatTable } from '../../table.ts'
+import { startSite, stopAll, waitHealthy, waitSessions, type RunningSite } from './launcher.ts'
+import { readTemplates, renderSites } from './templates.ts'
+
+export const DEFAULT_TEMPLATES = fileURLToPath(new URL('../../../examples/federation/', import.meta.url))
+
+interface UpOptions { templates: string, state: string, startTimeoutS: string }
+
+export function federationCommand (io: CliIo): Command {
+  const federation = new Command('federation').description('run a local federation for trying atpd out')
+  federation.command('up')
+    .description('start a local federation (3 vendor orgs + 2 reflectors on 127.0.0.1); Ctrl-C stops it')
+    .option('--templates <dir>', 'site config templates ({{site}} = that site\'s peer id)', DEFAULT_TEMPLATES)
+    .option('--state <dir>', 'where rendered configs and logs go', './.atp')
+    .option('--start-timeout-s <s>', 'how long to wait for every API', '60')
+    .action(async (opts: UpOptions) => { await federationUp(opts, io) })
+  return federation
+}
+
+async function federationUp (opts: UpOptions, io: CliIo): Promise<void> {
+  const stateDir = resolve(opts.state)
+  mkdirSync(stateDir, { recursive: true })
+  const sites = await renderSites(readTemplates(opts.templates))
+  const running: RunningSite[] = []
+  const stopped = new Promise<string>((resolveStop) => {
+    process.once('SIGINT', () => { resolveStop('interrupted') })
+    process.once('SIGTERM', () => { resolveStop('terminated') })
+  })
+  try {
+    for (const site of sites) {
+      const configPath = join(stateDir, `${site.site}.yaml`)
+      writeFileSync(configPath, site.yaml)
+      if (site.created) io.err(`created key for ${site.site}: ${site.peerId}\n`)
+      running.push(startSite(site, configPath, stateDir))
+    }
+    await waitHealthy(running, Number(opts.startTimeoutS) * 1000)
+    const sessions = await waitSessions(running, 30_000)
+    io.out(formatTable(running, [
+      { header: 'SITE', value: (s) => s.site.site },
+      { header: 'ORG', value: (s) => s.site.config.org },
+      { header: 'ROLE', value: (s) => s.site.config.role },
+      { header: 'API', value: (s) => s.apiUrl },
+      { header: 'SESSIONS', value: (s) => sessionSummary(sessions.get(s.site.site) ?? []) },
+      { header: 'AGENTS', value: (s) => s.site.config.agents.length, align: 'right' },
+      { header: 'PEER ID', value: (s) => s.site.peerId }
+    ]))
+    const consumer = running.find((s) => s.site.config.role === 'peer' && s.site.config.agents.length === 0) ?? running[0]
+    io.out(`\nlogs and rendered configs: ${stateDir}\ntry, in another terminal:\n` +
+      `  npx atp --api ${consumer?.apiUrl ?? ''} resolve code-review/python --max-cost 1\n` +
+      `  npx atp --api ${consumer?.apiUrl ?? ''} routes\n` +
+      `  open ${consumer?.apiUrl ?? ''}/ for the looking glass\nCtrl-C stops the federation.\n`)
+    const died = new Promise<string>((resolveDied) => {
+      for (const s of running) s.child.once('exit', (code) => { resolveDied(`${s.site.site} exited (code ${code ?? 'signal'}); see ${s.log}`) })
+    })
+    const why = await Promise.race([stopped, died])
+    io.err(`stopping the federation (${why})\n`)
+    if (why.includes('exited')) throw new CliError(why)
+  } finally {
+    await stopAll(running)
+  }
+}
+
+function sessionSummary (states: readonly string[]): string {
+  const up = states.filter((s) => s === 'established').length
+  return `${up}/${states.length} up`
+}

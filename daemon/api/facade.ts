@@ -1,0 +1,41 @@
+/**
+ * What the HTTP API needs from a running daemon. daemon/ implements it over its event
+ * loop and store; API tests implement it with a fake. Views are the Speaker's own
+ * types (agp/speaker/types.ts); the API turns them into the public JSON (views.ts).
+ *
+ * Times in views (RouteAttributes.originatedAtMs, winRate.measuredAtMs) are Unix epoch
+ * milliseconds: the API shows them as ISO-8601 strings.
+ */
+import type { SpeakerRole } from '../../agp/codec/frame.ts'
+import type {
+  LocalAgent, Outcome, PeerView, ResolveQuery, ResolveResult, RouteView
+} from '../../agp/speaker/types.ts'
+
+export interface HealthView {
+  /** false while starting or shutting down: GET /v1/health answers 503. */
+  readonly ok: boolean
+  readonly org: string
+  readonly peerId: string
+  readonly role: SpeakerRole
+}
+
+export type PutAgentResult = 'created' | 'updated'
+
+export interface DaemonFacade {
+  health (): HealthView
+  peers (): readonly PeerView[]
+  /** Loc-RIB paths, all or the subtree under `capability`, in local rank order. */
+  routes (capability?: string): readonly RouteView[]
+  /** Longest-match resolve; undefined when no advertised capability matches. */
+  resolve (query: ResolveQuery): ResolveResult | undefined
+  agents (): readonly LocalAgent[]
+  /**
+   * Registers or replaces a local agent; resolves once it is durably stored (the API
+   * answers only then). Throws an AtpError (e.g. LimitExceededError) to refuse.
+   */
+  putAgent (agent: LocalAgent): Promise<PutAgentResult>
+  /** false when no local agent has this id. Resolves once the removal is stored. */
+  removeAgent (id: string): Promise<boolean>
+  /** A consumer's outcome: local win-rate evidence for resolve. */
+  recordOutcome (outcome: Outcome): void | Promise<void>
+}

@@ -1,0 +1,53 @@
+/**
+ * GET /: a looking-glass page (peers and routes tables), server-rendered HTML with
+ * inline CSS and no external assets, refreshed every few seconds.
+ */
+import type { FastifyInstance } from 'fastify'
+import type { DaemonFacade } from './facade.ts'
+import { toPeerJson, toRouteJson } from './views.ts'
+
+/** Rows shown per table: the page stays small however large the RIB. */
+export const MAX_LG_ROWS = 500
+
+export function escapeHtml (value: unknown): string {
+  return String(value).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
+}
+
+function table (headers: readonly string[], rows: readonly (readonly unknown[])[], total: number): string {
+  const head = `<tr>${headers.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr>`
+  const body = rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('\n')
+  const more = total > rows.length ? `<p>${total - rows.length} more not shown (use GET /v1/routes).</p>` : ''
+  return `<table>${head}\n${body}</table>${rows.length === 0 ? '<p>none</p>' : ''}${more}`
+}
+
+export function renderLookingGlass (facade: DaemonFacade): string {
+  const h = facade.health()
+  const peers = facade.peers().map(toPeerJson)
+  const routes = facade.routes().map(toRouteJson)
+  const peerRows = peers.slice(0, MAX_LG_ROWS).map((p) => [p.org, p.role, p.state, p.routesReceived, p.routesSent, p.peerId])
+  const routeRows = routes.slice(0, MAX_LG_ROWS).map((r) => [
+    r.best ? '>' : '', r.capability, `${r.org}/${r.agent}`, r.path.join(' '), r.clusterList.join(' '),
+    r.costUsd, `${r.latencyMs.p50}/${r.latencyMs.p95}`, `${r.winRate.wins}/${r.winRate.trials}`, r.region, r.state, r.penalty
+  ])
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="5">
+<title>atpd ${escapeHtml(h.org)} looking glass</title>
+<style>
+body{font:14px system-ui,sans-serif;margin:1.5em;color:#222}
+table{border-collapse:collapse;margin-bottom:1.5em}
+th,td{border:1px solid #ccc;padding:.25em .6em;text-align:left;font-family:ui-monospace,monospace;font-size:13px}
+th{background:#f0f0f0}
+</style></head><body>
+<h1>atpd looking glass: ${escapeHtml(h.org)} (${escapeHtml(h.role)})</h1>
+<p>peer id <code>${escapeHtml(h.peerId)}</code> · ${h.ok ? 'up' : 'not ready'}</p>
+<h2>Peers (${peers.length})</h2>
+${table(['org', 'role', 'state', 'received', 'sent', 'peer id'], peerRows, peers.length)}
+<h2>Routes (${routes.length})</h2>
+${table(['best', 'capability', 'origin/agent', 'org path', 'cluster list', 'cost USD', 'p50/p95 ms', 'wins/trials', 'region', 'state', 'penalty'], routeRows, routes.length)}
+</body></html>
+`
+}
+
+export async function lookingGlassRoute (app: FastifyInstance, opts: { facade: DaemonFacade }): Promise<void> {
+  app.get('/', async (_request, reply) => await reply.type('text/html; charset=utf-8').send(renderLookingGlass(opts.facade)))
+}

@@ -1,0 +1,57 @@
+/**
+ * Read endpoints: health, peers, routes, resolve, metrics.
+ */
+import type { FastifyInstance } from 'fastify'
+import type { ResolveQuery } from '../../agp/speaker/types.ts'
+import type { Metrics } from '../metrics/metrics.ts'
+import { HttpError } from './errors.ts'
+import type { DaemonFacade } from './facade.ts'
+import { resolveQuerySchema, routesQuerySchema } from './schemas.ts'
+import { toCandidateJson, toPeerJson, toRouteJson } from './views.ts'
+
+export interface ReadRoutesOptions {
+  readonly facade: DaemonFacade
+  readonly metrics?: Metrics
+}
+
+export async function readRoutes (app: FastifyInstance, opts: ReadRoutesOptions): Promise<void> {
+  const { facade, metrics } = opts
+
+  app.get('/v1/health', async (_request, reply) => {
+    const h = facade.health()
+    return await reply.code(h.ok ? 200 : 503).send({ ok: h.ok, org: h.org, peerId: h.peerId, role: h.role })
+  })
+
+  app.get('/v1/peers', async () => ({ peers: facade.peers().map(toPeerJson) }))
+
+  app.get<{ Querystring: { capability?: string } }>('/v1/routes', { schema: { querystring: routesQuerySchema } }, async (request) => {
+    return { routes: facade.routes(request.query.capability).map(toRouteJson) }
+  })
+
+  app.get<{ Querystring: ResolveQuery }>('/v1/resolve', { schema: { querystring: resolveQuerySchema } }, async (request) => {
+    const q = request.query
+    const started = process.hrtime.bigint()
+    const result = facade.resolve(q)
+    metrics?.observeResolve(Number(process.hrtime.bigint() - started) / 1e9)
+    if (result === undefined) {
+      throw new HttpError(404, 'ERR_NO_MATCH', `no route matches capability '${q.capability}'`)
+    }
+    if (result.candidates.length === 0) {
+      throw new HttpError(404, 'ERR_NO_MATCH', `routes for '${result.capability}' exist but none is usable${constraintText(q)}`)
+    }
+    return { capability: result.capability, candidates: result.candidates.map(toCandidateJson) }
+  })
+
+  app.get('/metrics', async (_request, reply) => {
+    if (metrics === undefined) throw new HttpError(404, 'ERR_NO_METRICS', 'metrics are not enabled')
+    return await reply.type(metrics.contentType).send(await metrics.render())
+  })
+}
+
+function constraintText (q: ResolveQuery): string {
+  const parts: string[] = []
+  if (q.maxCostUsd !== undefined) parts.push(`maxCostUsd=${q.maxCostUsd}`)
+  if (q.maxLatencyMs !== undefined) parts.push(`maxLatencyMs=${q.maxLatencyMs}`)
+  if (q.region !== undefined) parts.push(`region=${q.region}`)
+  return parts.length === 0 ? '' : ` under ${parts.join(', ')}`
+}

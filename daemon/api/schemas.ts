@@ -1,0 +1,69 @@
+/**
+ * JSON Schemas of the API's queries, params and bodies (validated by fastify's ajv).
+ * The agent body schema is generated from the config's zod schema so the two never
+ * drift; the handler then runs the zod schema for the rules JSON Schema cannot say
+ * (p50 ≤ p95, wins ≤ trials, capability grammar, URL).
+ */
+import { z } from 'zod'
+import { agentFieldsShape } from '../config/schema-agent.ts'
+import { MAX_CAPABILITY_DEPTH, MAX_CAPABILITY_LENGTH, MAX_SEGMENT_LENGTH } from '../config/capability-check.ts'
+
+export const CAPABILITY_JSON = {
+  type: 'string',
+  maxLength: MAX_CAPABILITY_LENGTH,
+  pattern: `^[a-z0-9-]{1,${MAX_SEGMENT_LENGTH}}(/[a-z0-9-]{1,${MAX_SEGMENT_LENGTH}}){0,${MAX_CAPABILITY_DEPTH - 1}}$`
+} as const
+
+const ORG_JSON = { type: 'string', pattern: '^[a-z0-9-]{1,32}$' } as const
+const AGENT_ID_JSON = { type: 'string', pattern: '^[a-z0-9-]{1,64}$' } as const
+
+export const MAX_RESOLVE_LIMIT = 1000
+
+export const routesQuerySchema = {
+  type: 'object',
+  properties: { capability: CAPABILITY_JSON },
+  additionalProperties: false
+} as const
+
+export const resolveQuerySchema = {
+  type: 'object',
+  required: ['capability'],
+  properties: {
+    capability: CAPABILITY_JSON,
+    maxCostUsd: { type: 'number', minimum: 0 },
+    maxLatencyMs: { type: 'number', minimum: 0 },
+    region: { type: 'string', minLength: 1, maxLength: 64 },
+    limit: { type: 'integer', minimum: 1, maximum: MAX_RESOLVE_LIMIT }
+  },
+  additionalProperties: false
+} as const
+
+export const agentParamsSchema = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: AGENT_ID_JSON },
+  additionalProperties: false
+} as const
+
+/** Agent fields, plus an optional id that must equal the path's. */
+export const agentBodyZod = z.strictObject({ ...agentFieldsShape, id: z.string().optional() })
+
+export const agentBodySchema = (() => {
+  const schema = z.toJSONSchema(agentBodyZod, { io: 'input', target: 'draft-7', unrepresentable: 'any' }) as Record<string, unknown>
+  delete schema.$schema
+  return schema
+})()
+
+export const outcomeBodySchema = {
+  type: 'object',
+  required: ['org', 'agent', 'capability', 'success'],
+  properties: {
+    org: ORG_JSON,
+    agent: AGENT_ID_JSON,
+    capability: CAPABILITY_JSON,
+    success: { type: 'boolean' },
+    latencyMs: { type: 'number', minimum: 0 },
+    costUsd: { type: 'number', minimum: 0 }
+  },
+  additionalProperties: false
+} as const

@@ -1,0 +1,111 @@
+/**
+ * Speaker views → the public JSON of the API (docs/api.md). Field names here are the
+ * contract; add fields, never rename.
+ */
+import { effectiveTags } from '../../agp/route/route.ts'
+import type { Candidate, LocalAgent, PeerView, RouteView } from '../../agp/speaker/types.ts'
+
+export interface RouteJson {
+  capability: string
+  org: string
+  agent: string
+  path: string[]
+  originatorId: string
+  clusterList: string[]
+  costUsd: number
+  latencyMs: { p50: number, p95: number }
+  winRate: { wins: number, trials: number }
+  region: string
+  tags: string[]
+  measuredAt: string | null
+  state: RouteView['state']
+  penalty: number
+  best: boolean
+  endpoint: string
+  fromPeer: string
+  localPref: number
+  usable: boolean
+  originSeq: number
+  originPeerId: string
+  originatedAt: string | null
+}
+
+export interface CandidateJson extends RouteJson {
+  score: number
+  reason: string
+}
+
+export interface PeerJson {
+  peerId: string
+  org: string
+  role: PeerView['role']
+  state: PeerView['state']
+  routesReceived: number
+  routesSent: number
+  interests: string[]
+  lastError?: string
+}
+
+/** Epoch ms → ISO-8601; null when the time is not a valid date. */
+export function isoTime (ms: number): string | null {
+  const d = new Date(ms)
+  return Number.isFinite(d.getTime()) ? d.toISOString() : null
+}
+
+export function toRouteJson (view: RouteView): RouteJson {
+  const a = view.route.attrs
+  return {
+    capability: a.capability,
+    org: a.originOrg,
+    agent: a.agentId,
+    path: [...view.route.orgPath],
+    originatorId: view.route.originatorId,
+    clusterList: [...view.route.clusterList],
+    costUsd: a.costUsd,
+    latencyMs: { p50: a.latencyMs.p50, p95: a.latencyMs.p95 },
+    winRate: { wins: a.winRate.wins, trials: a.winRate.trials },
+    region: a.region,
+    tags: [...effectiveTags(view.route)],
+    measuredAt: isoTime(a.winRate.measuredAtMs),
+    state: view.state,
+    penalty: view.penalty,
+    best: view.best,
+    endpoint: a.endpoint,
+    fromPeer: view.fromPeer,
+    localPref: view.localPref,
+    usable: view.usable,
+    originSeq: a.originSeq,
+    originPeerId: a.originPeerId,
+    originatedAt: isoTime(a.originatedAtMs)
+  }
+}
+
+export function toCandidateJson (c: Candidate): CandidateJson {
+  return { ...toRouteJson(c.view), score: c.score, reason: c.reason }
+}
+
+export function toPeerJson (p: PeerView): PeerJson {
+  return {
+    peerId: p.peerId,
+    org: p.org,
+    role: p.role,
+    state: p.state,
+    routesReceived: p.routesReceived,
+    routesSent: p.routesSent,
+    interests: [...p.interests],
+    ...(p.lastError !== undefined ? { lastError: p.lastError } : {})
+  }
+}
+
+export function toAgentJson (a: LocalAgent): LocalAgent {
+  return {
+    id: a.id,
+    capability: a.capability,
+    endpoint: a.endpoint,
+    costUsd: a.costUsd,
+    latencyMs: { p50: a.latencyMs.p50, p95: a.latencyMs.p95 },
+    winRate: { wins: a.winRate.wins, trials: a.winRate.trials },
+    region: a.region,
+    tags: [...a.tags]
+  }
+}

@@ -1,0 +1,7 @@
+export { ConfigError, formatIssue, formatPath, type ConfigIssue } from './config-error.ts'
+export { loadConfig, parseConfig, parseConfigWithWarnings, readConfig, type ParsedConfig, type ParseOptions } from './load.ts'
+export { siteConfigSchema, type SiteConfig, type SiteConfigInput, type NeighborEntry } from './schema.ts'
+export { agentSchema, agentFieldsShape, type AgentInput } from './schema-agent.ts'
+export { parseListen, isLoopbackHost, type ListenAddress } from './schema-common.ts'
+export { toSpeakerInit } from './speaker-init.ts'
+export { isCapability } from './capability-check.ts'

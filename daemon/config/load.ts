@@ -1,0 +1,89 @@
+/**
+ * Reading a site config: YAML text → schema → cross-field checks → SiteConfig, with
+ * a ConfigError naming every bad field. A relative dataDir is resolved against the
+ * folder of the config file, so a config works from any working directory.
+ */
+import { readFileSync } from 'node:fs'
+import { dirname, isAbsolute, resolve } from 'node:path'
+import { LineCounter, parseDocument } from 'yaml'
+import type { z } from 'zod'
+import { checkConfig } from './checks.ts'
+import { ConfigError, formatIssue, formatPath, type ConfigIssue } from './config-error.ts'
+import { siteConfigSchema, type SiteConfig } from './schema.ts'
+
+export interface ParsedConfig {
+  readonly config: SiteConfig
+  readonly warnings: readonly string[]
+}
+
+export interface ParseOptions {
+  /** Folder a relative dataDir is resolved against (default: the source's folder). */
+  readonly baseDir?: string
+}
+
+/** Parses and validates; throws ConfigError. Warnings are returned as formatted lines. */
+export function parseConfigWithWarnings (text: string, sourceName: string, options: ParseOptions = {}): ParsedConfig {
+  const raw = parseYaml(text, sourceName)
+  const result = siteConfigSchema.safeParse(raw)
+  if (!result.success) throw new ConfigError(zodIssues(result.error), sourceName)
+  const { errors, warnings } = checkConfig(result.data)
+  if (errors.length > 0) throw new ConfigError(errors, sourceName)
+  const baseDir = options.baseDir ?? dirname(resolve(sourceName))
+  const dataDir = isAbsolute(result.data.dataDir) ? result.data.dataDir : resolve(baseDir, result.data.dataDir)
+  return {
+    config: { ...result.data, dataDir },
+    warnings: warnings.map((w) => formatIssue(w).replace(/^config error: /, 'config warning: '))
+  }
+}
+
+export function parseConfig (text: string, sourceName: string, options: ParseOptions = {}): SiteConfig {
+  return parseConfigWithWarnings(text, sourceName, options).config
+}
+
+export function readConfig (path: string): ParsedConfig {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'read failed'
+    throw new ConfigError([{ path: '', reason: `cannot read ${path} (${code})` }], path)
+  }
+  return parseConfigWithWarnings(text, path)
+}
+
+export function loadConfig (path: string): SiteConfig {
+  return readConfig(path).config
+}
+
+function parseYaml (text: string, sourceName: string): unknown {
+  const lineCounter = new LineCounter()
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter })
+  if (doc.errors.length > 0) {
+    throw new ConfigError(doc.errors.map((e) => {
+      const pos = lineCounter.linePos(e.pos[0])
+      const where = `${sourceName}:${pos.line}:${pos.col}`
+      return { path: '', reason: `${where}: invalid YAML: ${e.message.split('\n')[0] ?? e.code}` }
+    }), sourceName)
+  }
+  const value: unknown = doc.toJS({ maxAliasCount: 100 })
+  if (value === null || value === undefined) {
+    throw new ConfigError([{ path: '', reason: `${sourceName} is empty` }], sourceName)
+  }
+  return value
+}
+
+/** Maps zod issues to ConfigIssues; unknown keys get one issue each. */
+export function zodIssues (error: z.ZodError): ConfigIssue[] {
+  const out: ConfigIssue[] = []
+  for (const issue of error.issues) {
+    const path = formatPath(issue.path)
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) out.push({ path: path === '' ? key : `${path}.${key}`, reason: 'unknown key' })
+    } else if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) {
+      out.push({ path, reason: 'required' })
+    } else {
+      out.push({ path, reason: issue.message.replace(/^Invalid input: /, '') })
+    }
+  }
+  return out
+}

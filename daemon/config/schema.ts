@@ -1,0 +1,108 @@
+/**
+ * The site config (YAML) of one atpd, as a zod schema. Field-level rules live here;
+ * rules across fields (cluster iff reflector, neighbor roles, token when not loopback,
+ * duplicates) are in checks.ts. Every object is strict: an unknown key is an error,
+ * because a misspelt key silently ignored is a misconfigured router.
+ */
+import { z } from 'zod'
+import { DEFAULT_DAMPING, DEFAULT_FRESHNESS } from '../../agp/params.ts'
+import { DEFAULT_LIMITS } from '../../agp/speaker/types.ts'
+import { MAX_INTERESTS } from '../../agp/codec/limits.ts'
+import { agentSchema } from './schema-agent.ts'
+import {
+  capability, clusterId, listenAddress, multiaddrString, nonNegative, orgName, peerId, positive, positiveInt
+} from './schema-common.ts'
+import { neighborRole, policySchema } from './schema-policy.ts'
+
+export const DEFAULT_API_LISTEN = '127.0.0.1:7101'
+export const DEFAULT_RESTART_TIME_S = 120
+export const DEFAULT_MAX_BACKOFF_S = 30
+export const DEFAULT_MRAI_MS = 100
+export const DEFAULT_HOLD_TIME_S = 90
+export const MAX_NEIGHBORS = 1000
+export const MAX_AGENTS = 10_000
+
+const neighborSchema = z.strictObject({
+  peer: peerId,
+  addrs: z.array(multiaddrString).max(16).default([]),
+  org: orgName,
+  role: neighborRole,
+  maxRoutes: positiveInt.optional()
+})
+
+const apiSchema = z.strictObject({
+  listen: listenAddress.default(DEFAULT_API_LISTEN),
+  token: z.string().min(16, { error: 'too short (at least 16 characters)' }).max(512).nullable().default(null)
+})
+
+const d = DEFAULT_DAMPING
+const dampingSchema = z.strictObject({
+  halfLifeS: positive.default(d.halfLifeS),
+  suppress: positive.default(d.suppress),
+  reuse: positive.default(d.reuse),
+  maxSuppressS: positive.default(d.maxSuppressS),
+  withdrawPenalty: nonNegative.default(d.withdrawPenalty),
+  changePenalty: nonNegative.default(d.changePenalty),
+  readvertisePenalty: nonNegative.default(d.readvertisePenalty),
+  hysteresis: z.strictObject({
+    costRel: nonNegative.default(d.hysteresis.costRel),
+    latencyRel: nonNegative.default(d.hysteresis.latencyRel),
+    winRateAbs: z.number().min(0).max(1).default(d.hysteresis.winRateAbs)
+  }).prefault({})
+})
+
+const f = DEFAULT_FRESHNESS
+const freshnessSchema = z.strictObject({
+  refreshS: positive.default(f.refreshS),
+  staleS: positive.default(f.staleS),
+  maxAgeS: positive.default(f.maxAgeS)
+})
+
+const discoverySchema = z.strictObject({
+  federation: z.string().regex(/^[a-z0-9-]{1,64}$/, { error: 'not a federation name ([a-z0-9-]{1,64})' }),
+  bootstrap: z.array(multiaddrString).max(64).default([])
+})
+
+const namespaceSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9-]{1,64}$/, { error: 'not a namespace id ([a-z0-9-]{1,64})' }),
+  members: z.array(orgName).min(1),
+  writers: z.array(orgName).default([])
+})
+
+const l = DEFAULT_LIMITS
+const limitsSchema = z.strictObject({
+  maxRoutesPerNeighbor: positiveInt.default(l.maxRoutesPerNeighbor),
+  maxPathsPerCapability: positiveInt.default(l.maxPathsPerCapability),
+  maxRoutesPerUpdate: positiveInt.default(l.maxRoutesPerUpdate)
+})
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+export const siteConfigSchema = z.strictObject({
+  org: orgName,
+  role: z.enum(['peer', 'reflector'], { error: "not a role ('peer' | 'reflector')" }),
+  dataDir: z.string().min(1),
+  listen: z.array(multiaddrString).max(16).default(['/ip4/127.0.0.1/tcp/0']),
+  api: apiSchema.prefault({}),
+  cluster: clusterId.optional(),
+  neighbors: z.array(neighborSchema).max(MAX_NEIGHBORS).default([]),
+  /** Absent = everything; stored as [] (the core's "everything"). */
+  interests: z.array(capability).max(MAX_INTERESTS).default([]),
+  agents: z.array(agentSchema).max(MAX_AGENTS).default([]),
+  damping: dampingSchema.prefault({}),
+  freshness: freshnessSchema.prefault({}),
+  mraiMs: z.number().int().nonnegative().default(DEFAULT_MRAI_MS),
+  holdTimeS: z.number().int().refine((v) => v === 0 || v >= 3, { error: 'must be 0 (no hold timer) or at least 3 (RFC 4271 §4.2)' })
+    .default(DEFAULT_HOLD_TIME_S),
+  restartTimeS: z.number().int().nonnegative().default(DEFAULT_RESTART_TIME_S),
+  reconnect: z.strictObject({ maxBackoffS: positive.default(DEFAULT_MAX_BACKOFF_S) }).prefault({}),
+  policy: policySchema.prefault({}),
+  discovery: discoverySchema.optional(),
+  memory: z.strictObject({ namespaces: z.array(namespaceSchema).max(1000).default([]) }).prefault({}),
+  limits: limitsSchema.prefault({}),
+  log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({})
+})
+
+export type SiteConfig = z.output<typeof siteConfigSchema>
+export type SiteConfigInput = z.input<typeof siteConfigSchema>
+export type NeighborEntry = SiteConfig['neighbors'][number]

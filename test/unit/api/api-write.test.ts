@@ -1,0 +1,132 @@
+import type { FastifyInstance } from 'fastify'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { LimitExceededError } from '../../../agp/errors.ts'
+import { createApiServer } from '../../../daemon/api/server.ts'
+import { createFakeFacade, type FakeFacade } from '../../helpers/fake-daemon-facade.ts'
+
+const agent = {
+  capability: 'code-review/python',
+  endpoint: 'http://127.0.0.1:9001',
+  costUsd: 0.4,
+  latencyMs: { p50: 900, p95: 2000 },
+  winRate: { wins: 80, trials: 100 },
+  region: 'eu',
+  tags: ['fast']
+}
+
+describe('API agents and outcomes', () => {
+  let facade: FakeFacade
+  let app: FastifyInstance
+
+  beforeEach(async () => {
+    facade = createFakeFacade()
+    app = await createApiServer({ facade })
+  })
+  afterEach(async () => { await app.close() })
+
+  it('PUT creates (201) then updates (200); GET lists; DELETE removes then 404s', async () => {
+    const created = await app.inject({ method: 'PUT', url: '/v1/agents/reviewer-1', payload: agent })
+    expect(created.statusCode).toBe(201)
+    expect(created.json()).toEqual({ result: 'created', agent: { id: 'reviewer-1', ...agent } })
+    const updated = await app.inject({ method: 'PUT', url: '/v1/agents/reviewer-1', payload: { ...agent, costUsd: 0.5 } })
+    expect(updated.statusCode).toBe(200)
+    expect(facade.agentMap.get('reviewer-1')?.costUsd).toBe(0.5)
+    const list = await app.inject({ method: 'GET', url: '/v1/agents' })
+    expect(list.json()).toEqual({ agents: [{ id: 'reviewer-1', ...agent, costUsd: 0.5 }] })
+    const removed = await app.inject({ method: 'DELETE', url: '/v1/agents/reviewer-1' })
+    expect(removed.statusCode).toBe(200)
+    const again = await app.inject({ method: 'DELETE', url: '/v1/agents/reviewer-1' })
+    expect(again.statusCode).toBe(404)
+    expect(again.json().message).toBe("no local agent 'reviewer-1'")
+  })
+
+  it('PUT fills defaults for optional fields (winRate, region, tags)', async () => {
+    const { winRate: _w, region: _r, tags: _t, ...minimal } = agent
+    const res = await app.inject({ method: 'PUT', url: '/v1/agents/min', payload: minimal })
+    expect(res.statusCode).toBe(201)
+    expect(facade.agentMap.get('min')).toEqual({ id: 'min', ...minimal, winRate: { wins: 0, trials: 0 }, region: '', tags: [] })
+  })
+
+  it('PUT accepts a body id equal to the path id and rejects a different one', async () => {
+    expect((await app.inject({ method: 'PUT', url: '/v1/agents/a1', payload: { ...agent, id: 'a1' } })).statusCode).toBe(201)
+    const res = await app.inject({ method: 'PUT', url: '/v1/agents/a1', payload: { ...agent, id: 'a2' } })
+    expect(res.statusCode).toBe(400)
+    expect(res.json().message).toContain('body.id')
+  })
+
+  it.each([
+    [{ ...agent, costUsd: -1 }, 'body.costUsd: must be >= 0'],
+    [{ ...agent, costUsd: 'cheap' }, 'body.costUsd: must be number'],
+    [{ ...agent, capability: 'Code Review' }, 'body.capability: not a capability'],
+    [{ ...agent, latencyMs: { p50: 3000, p95: 2000 } }, 'body.latencyMs.p95: p50 must not exceed p95'],
+    [{ ...agent, winRate: { wins: 5, trials: 2 } }, 'body.winRate.wins: wins must not exceed trials'],
+    [{ ...agent, endpoint: 'ftp://x' }, 'body.endpoint: not an http(s) URL'],
+    [{ ...agent, colour: 'red' }, 'body.colour: unknown field'],
+    [{ ...agent, tags: ['a', 'a'] }, 'body.tags: duplicate tag'],
+    [(({ endpoint: _e, ...rest }) => rest)(agent), 'body.endpoint: required']
+  ])('PUT with a bad body → 400 (%#)', async (payload, message) => {
+    const res = await app.inject({ method: 'PUT', url: '/v1/agents/x', payload })
+    expect(res.statusCode).toBe(400)
+    expect(res.json().message).toContain(message)
+    expect(facade.agentMap.size).toBe(0)
+  })
+
+  it('PUT with a bad id, malformed JSON or no body → 400', async () => {
+    const badId = await app.inject({ method: 'PUT', url: '/v1/agents/Bad_Id', payload: agent })
+    expect(badId.statusCode).toBe(400)
+    expect(badId.json().message).toContain('params.id: not an agent id')
+    const badJson = await app.inject({ method: 'PUT', url: '/v1/agents/x', headers: { 'content-type': 'application/json' }, payload: '{"capability":' })
+    expect(badJson.statusCode).toBe(400)
+    const noBody = await app.inject({ method: 'PUT', url: '/v1/agents/x' })
+    expect(noBody.statusCode).toBe(400)
+  })
+
+  it('PUT refused by the daemon with a limit error → 409', async () => {
+    facade.putAgent = async () => { throw new LimitExceededError('too many local agents (max 2)', 2) }
+    const res = await app.inject({ method: 'PUT', url: '/v1/agents/x', payload: agent })
+    expect(res.statusCode).toBe(409)
+    expect(res.json()).toMatchObject({ code: 'ERR_LIMIT_EXCEEDED', message: 'too many local agents (max 2)' })
+  })
+
+  it('POST /v1/outcomes → 202 and reaches the daemon', async () => {
+    const outcome = { org: 'acme', agent: 'rev', capability: 'code-review/python', success: true, latencyMs: 800, costUsd: 0.3 }
+    const res = await app.inject({ method: 'POST', url: '/v1/outcomes', payload: outcome })
+    expect(res.statusCode).toBe(202)
+    expect(facade.outcomes).toEqual([outcome])
+  })
+
+  it.each([
+    [{ org: 'acme', agent: 'rev', capability: 'code-review' }, 'body.success: required'],
+    [{ org: 'acme', agent: 'rev', capability: 'code-review', success: 'yes' }, 'body.success: must be boolean'],
+    [{ org: 'ACME', agent: 'rev', capability: 'code-review', success: true }, 'body.org: not an org name'],
+    [{ org: 'acme', agent: 'rev', capability: 'code-review', success: true, latencyMs: -5 }, 'body.latencyMs: must be >= 0'],
+    [{ org: 'acme', agent: 'rev', capability: 'code-review', success: true, extra: 1 }, 'body.extra: unknown field']
+  ])('POST /v1/outcomes with a bad body → 400 (%#)', async (payload, message) => {
+    const res = await app.inject({ method: 'POST', url: '/v1/outcomes', payload })
+    expect(res.statusCode).toBe(400)
+    expect(res.json().message).toContain(message)
+    expect(facade.outcomes).toHaveLength(0)
+  })
+})
+
+describe('API bearer token', () => {
+  const token = 'a-long-enough-secret-token'
+  let app: FastifyInstance
+  beforeEach(async () => { app = await createApiServer({ facade: createFakeFacade(), token }) })
+  afterEach(async () => { await app.close() })
+
+  it.each(['/v1/health', '/v1/routes', '/metrics', '/', '/v1/unknown'])('GET %s without a token → 401', async (url) => {
+    const res = await app.inject({ method: 'GET', url })
+    expect(res.statusCode).toBe(401)
+    expect(res.headers['www-authenticate']).toContain('Bearer')
+    expect(res.json().message).toContain('missing bearer token')
+  })
+
+  it('a wrong token → 401, the right one → 200', async () => {
+    const wrong = await app.inject({ method: 'GET', url: '/v1/health', headers: { authorization: 'Bearer nope' } })
+    expect(wrong.statusCode).toBe(401)
+    expect(wrong.json().message).toBe('invalid bearer token')
+    const right = await app.inject({ method: 'GET', url: '/v1/health', headers: { authorization: `Bearer ${token}` } })
+    expect(right.statusCode).toBe(200)
+  })
+})
