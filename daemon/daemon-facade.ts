@@ -1,0 +1,92 @@
+/**
+ * DaemonFacade (daemon/api/facade.ts) over the running daemon. Reads are synchronous
+ * views: JavaScript runs them between two inputs of the event loop, never in the middle
+ * of one. Agent writes are made durable in level first, then become Speaker inputs
+ * through the loop; outcomes are applied in loop order too.
+ */
+import { LimitExceededError } from '../agp/errors.ts'
+import type { SpeakerRole } from '../agp/codec/frame.ts'
+import type { Clock } from '../agp/ports.ts'
+import type { LocalAgent, Outcome, PeerView, ResolveQuery, ResolveResult, RouteView, Speaker } from '../agp/speaker/types.ts'
+import type { DaemonFacade, HealthView, PutAgentResult } from './api/facade.ts'
+import type { Metrics } from './metrics/metrics.ts'
+import type { EventLoop } from './runtime/event-loop.ts'
+import type { NodeStore } from './store/node-store.ts'
+
+export interface FacadeComponents {
+  readonly speaker: Speaker
+  readonly loop: EventLoop
+  readonly store: NodeStore
+  readonly clock: Clock
+  readonly metrics?: Metrics
+}
+
+export interface FacadeInit {
+  readonly org: string
+  readonly peerId: string
+  readonly role: SpeakerRole
+  readonly maxAgents: number
+  /** false while starting or stopping. */
+  readonly isReady: () => boolean
+  /** Called after an agent change so the write-behind snapshot catches the new seq. */
+  readonly onAgentChange?: () => void
+}
+
+export function createDaemonFacade (c: FacadeComponents, init: FacadeInit): DaemonFacade {
+  const { speaker, loop, store, clock } = c
+  // Agent writes are serialized: check-then-write must not interleave (created vs updated, the limit).
+  let agentChain: Promise<unknown> = Promise.resolve()
+  function serialize<T> (fn: () => Promise<T>): Promise<T> {
+    const next = agentChain.then(fn, fn)
+    agentChain = next.catch(() => {})
+    return next
+  }
+
+  return {
+    health (): HealthView {
+      return { ok: init.isReady(), org: init.org, peerId: init.peerId, role: init.role }
+    },
+    peers (): readonly PeerView[] {
+      return speaker.peers()
+    },
+    routes (capability?: string): readonly RouteView[] {
+      return speaker.routes(clock.nowMs(), capability)
+    },
+    resolve (query: ResolveQuery): ResolveResult | undefined {
+      const t0 = performance.now()
+      try {
+        return speaker.resolve(query, clock.nowMs())
+      } finally {
+        c.metrics?.observeResolve((performance.now() - t0) / 1000)
+      }
+    },
+    agents (): readonly LocalAgent[] {
+      return speaker.localAgents()
+    },
+    async putAgent (agent: LocalAgent): Promise<PutAgentResult> {
+      return await serialize(async () => {
+        const current = speaker.localAgents()
+        const exists = current.some((a) => a.id === agent.id)
+        if (!exists && current.length >= init.maxAgents) {
+          throw new LimitExceededError(`at most ${init.maxAgents} local agents`, init.maxAgents)
+        }
+        await store.putAgent(agent)
+        await loop.submit({ type: 'agent-upsert', agent })
+        init.onAgentChange?.()
+        return exists ? 'updated' : 'created'
+      })
+    },
+    async removeAgent (id: string): Promise<boolean> {
+      return await serialize(async () => {
+        if (!speaker.localAgents().some((a) => a.id === id)) return false
+        await store.deleteAgent(id)
+        await loop.submit({ type: 'agent-remove', id })
+        init.onAgentChange?.()
+        return true
+      })
+    },
+    async recordOutcome (outcome: Outcome): Promise<void> {
+      await loop.run((nowMs) => { speaker.recordOutcome(outcome, nowMs) })
+    }
+  }
+}

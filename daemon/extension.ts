@@ -1,0 +1,52 @@
+/**
+ * Extension point of atpd for components that live beside the routing engine (the
+ * signed CRDT memory first): they get the node's libp2p, identity, store namespace,
+ * clock and logger, may register libp2p protocols and API routes, and are started
+ * after the core and stopped before it.
+ *
+ *   export const memoryExtension: AtpdExtensionFactory = async (ctx) => {
+ *     await ctx.libp2p.handle('/atp/memory/1.0.0', …)
+ *     return { name: 'memory', routes: [plugin], start, stop }
+ *   }
+ *
+ * daemon/extensions.ts lists the factories the atpd binary loads.
+ */
+import type { FastifyPluginAsync } from 'fastify'
+import type { Libp2p } from 'libp2p'
+import type { Logger } from 'pino'
+import type { Clock, Random, Signer, Verifier } from '../agp/ports.ts'
+import type { Speaker } from '../agp/speaker/types.ts'
+import type { SiteConfig } from './config/schema.ts'
+import type { NodeIdentity } from './identity/identity.ts'
+import type { Metrics } from './metrics/metrics.ts'
+import type { BytesSublevel } from './store/node-store.ts'
+
+export interface AtpdExtensionContext {
+  readonly config: SiteConfig
+  readonly identity: NodeIdentity
+  readonly libp2p: Libp2p
+  readonly signer: Signer
+  readonly verifier: Verifier
+  readonly clock: Clock
+  readonly random: Random
+  readonly logger: Logger
+  readonly metrics: Metrics
+  /** A level namespace of the extension's own (e.g. 'memory'); one per name. */
+  sublevel (name: string): BytesSublevel
+  /** Read-only views of the routing engine (peers, routes) — never call handle(). */
+  readonly speaker: Pick<Speaker, 'peers' | 'routes' | 'localAgents'>
+  /** Configured neighbor peer ids (the allowlist). */
+  readonly neighborPeerIds: readonly string[]
+}
+
+export interface AtpdExtension {
+  readonly name: string
+  /** Fastify plugins registered on the API after the core routes. */
+  readonly routes?: readonly FastifyPluginAsync[]
+  /** Called once libp2p is started (protocol handlers may be registered here or in the factory). */
+  start? (): Promise<void>
+  /** Called before the core stops; flush and close what it owns. */
+  stop? (): Promise<void>
+}
+
+export type AtpdExtensionFactory = (ctx: AtpdExtensionContext) => Promise<AtpdExtension>

@@ -1,0 +1,262 @@
+/**
+ * atpd: one organization's daemon. Wires the pure Speaker to real I/O — identity,
+ * level, libp2p and the AGP transport, the event loop and system clock, the
+ * hash-chained audit log, the HTTP API, metrics and extensions (memory).
+ *
+ * js-libp2p component shape: `createAtpd(config, options)` builds nothing that does
+ * I/O; `start()` opens everything in dependency order, `stop()` closes it in reverse
+ * (NOTIFICATION cease to neighbors, flush level and the audit log).
+ */
+import type { Libp2p } from 'libp2p'
+import type { Logger } from 'pino'
+import type { FastifyInstance } from 'fastify'
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
+import type { Clock, Random } from '../agp/ports.ts'
+import type { LocalAgent, Speaker, SpeakerSnapshot } from '../agp/speaker/types.ts'
+import { createApiServer, listenApi } from './api/server.ts'
+import type { DaemonFacade } from './api/facade.ts'
+import { AuditLog } from './audit/audit-log.ts'
+import type { SiteConfig } from './config/schema.ts'
+import { MAX_AGENTS } from './config/schema.ts'
+import { toSpeakerInit } from './config/speaker-init.ts'
+import { createDaemonFacade } from './daemon-facade.ts'
+import { createDhtDiscovery, type DhtDiscovery } from './discovery/dht-discovery.ts'
+import { createEffectExecutor } from './effects.ts'
+import type { AtpdExtension, AtpdExtensionFactory } from './extension.ts'
+import { createEd25519Signer, createEd25519Verifier } from './identity/keys.ts'
+import { loadOrCreateIdentity, type NodeIdentity } from './identity/identity.ts'
+import { createMetrics, type Metrics } from './metrics/metrics.ts'
+import { AgpTransport } from './p2p/agp-transport.ts'
+import { createLibp2pNode } from './p2p/libp2p-node.ts'
+import { systemClock } from './runtime/clock.ts'
+import { EventLoop } from './runtime/event-loop.ts'
+import { systemRandom } from './runtime/random.ts'
+import { NodeStore } from './store/node-store.ts'
+import { SnapshotWriter } from './store/snapshot-writer.ts'
+import { defaultSpeakerFactory, type SpeakerFactory } from './speaker-factory.ts'
+
+export interface AtpdOptions {
+  readonly logger: Logger
+  readonly extensions?: readonly AtpdExtensionFactory[]
+  /** The Speaker implementation (default: agp/speaker/speaker.ts createSpeaker). */
+  readonly createSpeaker?: SpeakerFactory
+  readonly clock?: Clock
+  readonly random?: Random
+  /** Grace for NOTIFICATIONs and queued frames at stop. */
+  readonly stopTimeoutMs?: number
+}
+
+export interface Atpd {
+  readonly config: SiteConfig
+  /** Available after start(). */
+  readonly peerId: string
+  readonly libp2p: Libp2p
+  readonly facade: DaemonFacade
+  /** 'host:port' the API listens on (after start). */
+  readonly apiAddress: string
+  readonly isReady: boolean
+  start (): Promise<void>
+  stop (): Promise<void>
+}
+
+export function createAtpd (config: SiteConfig, options: AtpdOptions): Atpd {
+  return new AtpdNode(config, options)
+}
+
+class AtpdNode implements Atpd {
+  readonly config: SiteConfig
+  private readonly options: AtpdOptions
+  private readonly log: Logger
+  private readonly clock: Clock
+  private readonly random: Random
+  private identity?: NodeIdentity
+  private store?: NodeStore
+  private audit?: AuditLog
+  private speaker?: Speaker
+  private loop?: EventLoop
+  private transport?: AgpTransport
+  private node?: Libp2p
+  private discovery?: DhtDiscovery
+  private writer?: SnapshotWriter
+  private metrics?: Metrics
+  private api?: FastifyInstance
+  private extensions: AtpdExtension[] = []
+  private _facade?: DaemonFacade
+  private _apiAddress = ''
+  private ready = false
+  private stopping?: Promise<void>
+
+  constructor (config: SiteConfig, options: AtpdOptions) {
+    this.config = config
+    this.options = options
+    this.log = options.logger
+    this.clock = options.clock ?? systemClock()
+    this.random = options.random ?? systemRandom()
+  }
+
+  get peerId (): string { return must(this.identity, 'identity').peerId }
+  get libp2p (): Libp2p { return must(this.node, 'libp2p') }
+  get facade (): DaemonFacade { return must(this._facade, 'facade') }
+  get apiAddress (): string { return this._apiAddress }
+  get isReady (): boolean { return this.ready }
+
+  async start (): Promise<void> {
+    const { config, log } = this
+    try {
+      await this.startCore()
+    } catch (err) {
+      log.error({ err: String(err) }, 'start failed; closing what was opened')
+      await this.shutdown().catch(() => {})
+      throw err
+    }
+    this.ready = true
+    log.info({ peerId: this.peerId, org: config.org, role: config.role, listen: this.libp2p.getMultiaddrs().map(String), api: this._apiAddress }, 'atpd started')
+  }
+
+  private async startCore (): Promise<void> {
+    const { config, log } = this
+    const identity = this.identity = await loadOrCreateIdentity(config.dataDir)
+    const store = this.store = await NodeStore.open(config.dataDir)
+    const loaded = await store.load()
+    if (!loaded.cleanShutdown) log.warn({ originSeq: loaded.snapshot.originSeq }, 'previous run did not stop cleanly; origin seq advanced')
+    if (loaded.skipped > 0) log.warn({ skipped: loaded.skipped }, 'undecodable records in the store were skipped')
+    await store.setCleanShutdown(false)
+    this.audit = AuditLog.open(config.dataDir, { onRepair: (n) => log.warn({ bytesCut: n }, 'audit log: cut a torn last record') })
+
+    const signer = createEd25519Signer(identity.peerId, identity.privateKey)
+    const verifier = createEd25519Verifier()
+    const snapshot = withConfigAgents(loaded.snapshot, config.agents)
+    const createSpeaker = this.options.createSpeaker ?? defaultSpeakerFactory
+    const speaker = this.speaker = createSpeaker(toSpeakerInit(config), { signer, verifier, random: this.random }, snapshot)
+
+    const metrics = this.metrics = createMetrics({
+      processMetrics: true,
+      collect: () => {
+        metrics.setSessionStates(speaker.peers().map((p) => p.state))
+        metrics.setRouteStates(speaker.routes(this.clock.nowMs()).map((r) => r.state))
+      }
+    })
+    const node = this.node = await createLibp2pNode({ privateKey: identity.privateKey, listen: config.listen, dht: config.discovery !== undefined })
+    if (config.discovery !== undefined) {
+      this.discovery = createDhtDiscovery({ libp2p: node, logger: log }, {
+        federation: config.discovery.federation, bootstrap: config.discovery.bootstrap, announce: config.role === 'reflector'
+      })
+    }
+    const writer = this.writer = new SnapshotWriter(store, {
+      snapshot: () => speaker.snapshot(),
+      onError: (err) => { log.error({ err: String(err) }, 'persisting restart state failed') }
+    })
+    writer.prime(loaded.snapshot)
+
+    // The loop and the transport refer to each other (pressure ↔ sink).
+    const ref: { transport?: AgpTransport } = {}
+    const loop = this.loop = new EventLoop({ speaker, clock: this.clock }, {
+      onEffects: (effects, input) => { execute(effects, input) },
+      onError: (err, input) => { log.error({ err: String(err), stack: (err as Error).stack, input: input.type }, 'speaker failed to handle an input') },
+      onPressure: (high) => { ref.transport?.setPaused(high) }
+    })
+    const discovery = this.discovery
+    const transport = ref.transport = this.transport = new AgpTransport({
+      libp2p: node,
+      sink: loop,
+      logger: log,
+      ...(discovery !== undefined ? { findAddrs: async (peer: string, o: { signal: AbortSignal }) => await discovery.findAddrs(peer, o) } : {}),
+      observer: {
+        frameIn: (_peer, frame) => { if (frame.type === 'update') metrics.updates('in', 1, frame.announces.length + frame.withdraws.length) },
+        frameOut: (_peer, frame) => { if (frame.type === 'update') metrics.updates('out', 1, frame.announces.length + frame.withdraws.length) },
+        decodeError: (peer, error) => { metrics.decodeError(); log.warn({ peer, error }, 'bad frame') }
+      }
+    }, { neighbors: neighborAddrs(config) })
+    const execute = createEffectExecutor({ transport, audit: this.audit, metrics, logger: log, markDirty: () => { writer.markDirty() } })
+
+    this._facade = createDaemonFacade({ speaker, loop, store, clock: this.clock, metrics }, {
+      org: config.org,
+      peerId: identity.peerId,
+      role: config.role,
+      maxAgents: MAX_AGENTS,
+      isReady: () => this.ready,
+      onAgentChange: () => { writer.markDirty() }
+    })
+    for (const factory of this.options.extensions ?? []) {
+      this.extensions.push(await factory({
+        config, identity, libp2p: node, signer, verifier, clock: this.clock, random: this.random, logger: log, metrics,
+        sublevel: (name) => store.sublevel(name),
+        speaker,
+        neighborPeerIds: config.neighbors.map((n) => n.peer)
+      }))
+    }
+    const api = this.api = await createApiServer({
+      facade: this._facade,
+      logger: log.child({ component: 'api' }),
+      token: config.api.token,
+      metrics,
+      plugins: this.extensions.flatMap((e) => e.routes ?? [])
+    })
+
+    await node.start()
+    await transport.start()
+    await this.discovery?.start()
+    for (const ext of this.extensions) await ext.start?.()
+    loop.post({ type: 'start' })
+    this._apiAddress = addressOf(await listenApi(api, config.api.listen))
+  }
+
+  async stop (): Promise<void> {
+    this.stopping ??= this.shutdown()
+    await this.stopping
+  }
+
+  /** Reverse order of start; every step runs even when an earlier one failed. */
+  private async shutdown (): Promise<void> {
+    const log = this.log
+    this.ready = false
+    const step = async (name: string, fn: () => Promise<unknown> | unknown): Promise<void> => {
+      try { await fn() } catch (err) { log.warn({ step: name, err: String(err) }, 'stop step failed') }
+    }
+    const timeoutMs = this.options.stopTimeoutMs ?? 3000
+    const loop = this.loop
+    if (loop !== undefined) await step('speaker stop', async () => await withTimeout(loop.submit({ type: 'stop' }), timeoutMs))
+    await step('transport', async () => await this.transport?.stop())
+    loop?.stop()
+    for (const ext of [...this.extensions].reverse()) await step(`extension ${ext.name}`, async () => await ext.stop?.())
+    await step('api', async () => await this.api?.close())
+    await step('discovery', async () => await this.discovery?.stop())
+    await step('libp2p', async () => await this.node?.stop())
+    await step('snapshot flush', async () => await this.writer?.flush())
+    const store = this.store
+    if (store !== undefined) {
+      await step('clean flag', async () => { await store.setCleanShutdown(true) })
+      await step('store close', async () => { await store.close() })
+    }
+    await step('audit close', () => { this.audit?.close() })
+    log.info('atpd stopped')
+  }
+}
+
+/** Config agents are applied at every start; they override stored agents with the same id. */
+function withConfigAgents (snapshot: SpeakerSnapshot, agents: readonly LocalAgent[]): SpeakerSnapshot {
+  if (agents.length === 0) return snapshot
+  const byId = new Map(snapshot.localAgents.map((a) => [a.id, a]))
+  for (const a of agents) byId.set(a.id, a)
+  return { ...snapshot, localAgents: [...byId.values()] }
+}
+
+function neighborAddrs (config: SiteConfig): Map<string, Multiaddr[]> {
+  return new Map(config.neighbors.map((n) => [n.peer, n.addrs.map((a) => multiaddr(a))]))
+}
+
+function addressOf (url: string): string {
+  try { return new URL(url).host } catch { return url }
+}
+
+async function withTimeout<T> (p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<undefined>((resolve) => { timer = setTimeout(() => { resolve(undefined) }, ms) })
+  try { return await Promise.race([p, timeout]) } finally { clearTimeout(timer) }
+}
+
+function must<T> (value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`atpd: ${what} is not available before start()`)
+  return value
+}
+

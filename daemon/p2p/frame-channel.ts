@@ -1,0 +1,204 @@
+/**
+ * One long-lived `/agp/1.0.0` stream: length-prefixed frames in, joined writes out.
+ *
+ * Why not lpStream: it has no read backpressure (stack trap 3) and one send() per frame
+ * is slow (trap 4). Here reads decode from 'message' events (the transport pauses the
+ * stream when the event loop is busy: yamux then stops granting window), and writes
+ * are joined into chunks of up to 64 KB, awaiting onDrain whenever send() says so.
+ *
+ * Every error — reset, abort, bad length, overflow — ends in exactly one `onClose`
+ * call; nothing here ever throws into libp2p's event dispatch.
+ */
+import { LengthPrefixedDecoder } from '@libp2p/utils'
+import type { Stream } from '@libp2p/interface'
+import type { Uint8ArrayList } from 'uint8arraylist'
+import { MAX_FRAME_BYTES } from '../../agp/codec/frame.ts'
+import { varintLength, writeVarint } from './varint.ts'
+
+export interface FrameChannelInit {
+  /** One decoded payload (a frame's bytes, prefix removed). */
+  readonly onPayload: (bytes: Uint8Array) => void
+  /** The stream is gone; `reason` is for logs and the Speaker's transport-down. */
+  readonly onClose: (reason: string) => void
+  /** Outbound bytes allowed to wait in this channel before the session is reset. */
+  readonly maxQueuedBytes?: number
+  /** Writes are joined up to this size. */
+  readonly writeChunkBytes?: number
+}
+
+export class ChannelOverflowError extends Error {
+  constructor (queued: number) {
+    super(`outbound queue overflow (${queued} bytes waiting)`)
+    this.name = 'ChannelOverflowError'
+  }
+}
+
+let nextChannelId = 1
+
+export class FrameChannel {
+  readonly id = nextChannelId++
+  readonly stream: Stream
+  readonly outbound: boolean
+  private readonly init: FrameChannelInit
+  private readonly decoder: LengthPrefixedDecoder
+  private readonly maxQueuedBytes: number
+  private readonly chunkBytes: number
+  private pending: Uint8Array[] = []
+  private pendingBytes = 0
+  private writing = false
+  private closing = false
+  private closed = false
+  private idle = Promise.withResolvers<void>()
+  bytesIn = 0
+  bytesOut = 0
+
+  constructor (stream: Stream, init: FrameChannelInit) {
+    this.stream = stream
+    this.outbound = stream.direction === 'outbound'
+    this.init = init
+    this.maxQueuedBytes = init.maxQueuedBytes ?? 8 * 1024 * 1024
+    this.chunkBytes = init.writeChunkBytes ?? 64 * 1024
+    this.decoder = new LengthPrefixedDecoder({ maxDataLength: MAX_FRAME_BYTES, maxBufferSize: 2 * MAX_FRAME_BYTES + 64 * 1024 })
+    this.idle.resolve()
+    stream.addEventListener('message', (evt) => { this.onMessage(evt.data) })
+    stream.addEventListener('close', (evt) => {
+      const error = (evt as { error?: Error }).error
+      this.finish(error === undefined ? 'stream closed' : `${error.name}: ${error.message}`)
+    })
+    stream.addEventListener('remoteCloseWrite', () => { this.onRemoteClosed() })
+    if (stream.status !== 'open' || stream.remoteWriteStatus === 'closed') {
+      // It ended before we listened (events are not replayed). Data it sent is still
+      // buffered and is dispatched in a microtask: let it through first, then close.
+      setImmediate(() => {
+        if (stream.status === 'open') this.onRemoteClosed()
+        else this.finish(`stream ${stream.status}`)
+      })
+    }
+  }
+
+  /** The peer will send nothing more: a session cannot continue half-open. */
+  private onRemoteClosed (): void {
+    this.finish('remote closed its end')
+    this.abortQuietly(new Error('remote closed its end'))
+  }
+
+  get isOpen (): boolean { return !this.closed && !this.closing }
+  get queuedBytes (): number { return this.pendingBytes }
+
+  /** Queues frames (each already encoded); false when the queue overflowed and the channel was reset. */
+  enqueue (frames: readonly Uint8Array[]): boolean {
+    if (!this.isOpen) return false
+    for (const frame of frames) {
+      const prefixed = new Uint8Array(varintLength(frame.length) + frame.length)
+      prefixed.set(frame, writeVarint(frame.length, prefixed, 0))
+      this.pending.push(prefixed)
+      this.pendingBytes += prefixed.length
+    }
+    if (this.pendingBytes > this.maxQueuedBytes) {
+      this.reset(new ChannelOverflowError(this.pendingBytes))
+      return false
+    }
+    if (!this.writing) void this.writeLoop()
+    return true
+  }
+
+  pause (): void {
+    try { if (this.stream.readStatus === 'readable') this.stream.pause() } catch { /* closing: nothing to pause */ }
+  }
+
+  resume (): void {
+    try { if (this.stream.readStatus === 'paused') this.stream.resume() } catch { /* closing */ }
+  }
+
+  /** Sends what is queued, then closes the stream; aborts after timeoutMs. */
+  async close (timeoutMs = 2000): Promise<void> {
+    if (this.closed) return
+    this.closing = true
+    const signal = AbortSignal.timeout(timeoutMs)
+    try {
+      await Promise.race([this.idle.promise, new Promise((_resolve, reject) => {
+        signal.addEventListener('abort', () => { reject(signal.reason as Error) }, { once: true })
+      })])
+      await this.stream.close({ signal })
+      // Our end is closed; a peer that never closes its end must not pin the stream.
+      if (this.stream.status !== 'closed') {
+        const stream = this.stream
+        setTimeout(() => { if (stream.status !== 'closed') this.abortQuietly(new Error('peer did not close its end')) }, timeoutMs).unref()
+      }
+    } catch (err) {
+      this.abortQuietly(err instanceof Error ? err : new Error(String(err)))
+    }
+    this.finish('closed locally')
+  }
+
+  /** Drops the queue and resets the stream (the peer sees a reset). */
+  reset (err: Error): void {
+    this.abortQuietly(err)
+    this.finish(err.message)
+  }
+
+  private onMessage (data: Uint8Array | Uint8ArrayList): void {
+    if (this.closed) return
+    this.bytesIn += data.byteLength
+    try {
+      for (const payload of this.decoder.decode(data)) {
+        this.init.onPayload(payload.subarray())
+        if (this.closed) return
+      }
+    } catch (err) {
+      // A length beyond MAX_FRAME_BYTES or a runaway buffer: the framing is lost for good.
+      this.reset(new Error(`bad framing: ${(err as Error).message}`))
+    }
+  }
+
+  private async writeLoop (): Promise<void> {
+    this.writing = true
+    this.idle = Promise.withResolvers<void>()
+    try {
+      while (this.pending.length > 0 && !this.closed) {
+        const chunk = this.takeChunk()
+        this.bytesOut += chunk.length
+        if (!this.stream.send(chunk)) await this.stream.onDrain()
+      }
+    } catch (err) {
+      this.reset(err instanceof Error ? err : new Error(String(err)))
+    } finally {
+      this.writing = false
+      this.idle.resolve()
+    }
+  }
+
+  /** Joins queued frames into one write of at most chunkBytes (a bigger frame goes alone). */
+  private takeChunk (): Uint8Array {
+    let size = 0
+    let count = 0
+    for (const part of this.pending) {
+      if (count > 0 && size + part.length > this.chunkBytes) break
+      size += part.length
+      count++
+    }
+    const parts = this.pending.splice(0, count)
+    this.pendingBytes -= size
+    if (parts.length === 1) return parts[0] as Uint8Array
+    const chunk = new Uint8Array(size)
+    let offset = 0
+    for (const part of parts) { chunk.set(part, offset); offset += part.length }
+    return chunk
+  }
+
+  private abortQuietly (err: Error): void {
+    try { this.stream.abort(err) } catch { /* already gone */ }
+  }
+
+  private finish (reason: string): void {
+    if (this.closed) return
+    this.closed = true
+    this.pending = []
+    this.pendingBytes = 0
+    try {
+      this.init.onClose(reason)
+    } catch {
+      // onClose belongs to the transport, which never throws; a bug must still not escape into libp2p.
+    }
+  }
+}

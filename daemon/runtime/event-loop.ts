@@ -1,0 +1,242 @@
+/**
+ * The one serialized loop of a daemon: frames, timer fires and API calls all become
+ * Speaker inputs here and are handled one at a time, in arrival order, with the time
+ * read once per input. That is what makes a daemon behave like the simulator, which
+ * drives the same Speaker from a virtual clock.
+ *
+ * Bounded: frames are refused past `maxQueue` (the transport then resets that session)
+ * and callers may watch `pressure` to pause reading before that. Control inputs (timers,
+ * transport up/down, agents, stop) get a small reserve above the bound so that a flood of
+ * frames can never starve a hold timer.
+ */
+import type { Clock } from '../../agp/ports.ts'
+import type { Effect, Speaker, SpeakerInput, TimerId } from '../../agp/speaker/types.ts'
+import { EventLoopOverloadError, EventLoopStoppedError } from './errors.ts'
+import { TimerWheel } from './timers.ts'
+
+const NO_EFFECTS: readonly Effect[] = Object.freeze([])
+/** Placeholder input of a `run` call item (never handed to the Speaker). */
+const CALL_INPUT: SpeakerInput = Object.freeze({ type: 'start' })
+
+export interface EventLoopComponents {
+  readonly speaker: Pick<Speaker, 'handle'>
+  readonly clock: Clock
+}
+
+export interface EventLoopInit {
+  /** Executes every effect except timers, which the loop schedules itself. */
+  readonly onEffects: (effects: readonly Effect[], input: SpeakerInput) => void
+  /** Called when `handle` throws (a core bug): the loop logs and goes on. */
+  readonly onError?: (err: unknown, input: SpeakerInput) => void
+  /** Called when the queue crosses the high (true) or low (false) water mark. */
+  readonly onPressure?: (high: boolean) => void
+  readonly maxQueue?: number
+  /** Extra room for control inputs above maxQueue. */
+  readonly controlReserve?: number
+  /** Inputs handled before yielding to I/O. */
+  readonly batchSize?: number
+}
+
+interface QueueItem {
+  readonly input: SpeakerInput
+  /** A call in loop order instead of an input (API reads and writes that are not inputs). */
+  readonly call?: (nowMs: number) => void
+  /** For timer fires: the arming this fire belongs to (a replaced timer's fire is dropped). */
+  readonly timerToken?: number
+  readonly done?: { resolve: () => void, reject: (err: unknown) => void }
+}
+
+export interface EventLoopStats {
+  readonly queued: number
+  readonly handled: number
+  readonly refused: number
+  readonly errors: number
+  readonly timers: number
+}
+
+export class EventLoop {
+  private readonly speaker: Pick<Speaker, 'handle'>
+  private readonly clock: Clock
+  private readonly init: EventLoopInit
+  private readonly maxQueue: number
+  private readonly controlReserve: number
+  private readonly batchSize: number
+  private readonly highWater: number
+  private readonly lowWater: number
+  private readonly timers: TimerWheel
+  private queue: QueueItem[] = []
+  private head = 0
+  private scheduled = false
+  private running = false
+  private stopped = false
+  private high = false
+  private handled = 0
+  private refused = 0
+  private errors = 0
+
+  constructor (components: EventLoopComponents, init: EventLoopInit) {
+    this.speaker = components.speaker
+    this.clock = components.clock
+    this.init = init
+    this.maxQueue = init.maxQueue ?? 16_384
+    this.controlReserve = init.controlReserve ?? 1024
+    this.batchSize = init.batchSize ?? 256
+    this.highWater = Math.floor(this.maxQueue * 0.75)
+    this.lowWater = Math.floor(this.maxQueue * 0.25)
+    this.timers = new TimerWheel(components.clock, (id, token) => { this.onTimerFire(id, token) })
+  }
+
+  get size (): number { return this.queue.length - this.head }
+
+  stats (): EventLoopStats {
+    return { queued: this.size, handled: this.handled, refused: this.refused, errors: this.errors, timers: this.timers.size }
+  }
+
+  /** Offers a frame-like input; false when the queue is full (the caller sheds load). */
+  offer (input: SpeakerInput): boolean {
+    if (this.stopped || this.size >= this.maxQueue) {
+      this.refused++
+      return false
+    }
+    this.push({ input })
+    return true
+  }
+
+  /** Posts a control input; throws EventLoopOverloadError past the reserve. */
+  post (input: SpeakerInput): void {
+    if (this.stopped) throw new EventLoopStoppedError()
+    if (this.size >= this.maxQueue + this.controlReserve) {
+      this.refused++
+      throw new EventLoopOverloadError(`event loop queue full (${this.size}); '${input.type}' refused`)
+    }
+    this.push({ input })
+  }
+
+  /** Posts a control input and resolves once the Speaker has handled it and its effects ran. */
+  async submit (input: SpeakerInput): Promise<void> {
+    if (this.stopped) throw new EventLoopStoppedError()
+    if (this.size >= this.maxQueue + this.controlReserve) {
+      this.refused++
+      throw new EventLoopOverloadError(`event loop queue full (${this.size}); '${input.type}' refused`)
+    }
+    const { promise, resolve, reject } = Promise.withResolvers<void>()
+    this.push({ input, done: { resolve, reject } })
+    return promise
+  }
+
+  /** Runs `fn` in loop order (after everything queued before it) with the loop's time. */
+  async run<T> (fn: (nowMs: number) => T): Promise<T> {
+    if (this.stopped) throw new EventLoopStoppedError()
+    if (this.size >= this.maxQueue + this.controlReserve) {
+      this.refused++
+      throw new EventLoopOverloadError(`event loop queue full (${this.size}); call refused`)
+    }
+    const { promise, resolve, reject } = Promise.withResolvers<T>()
+    let result: T
+    this.push({
+      input: CALL_INPUT,
+      call: (nowMs) => { result = fn(nowMs) },
+      done: { resolve: () => { resolve(result) }, reject }
+    })
+    return promise
+  }
+
+  /** Cancels all timers and refuses further inputs; queued items are dropped (their submitters rejected). */
+  stop (): void {
+    if (this.stopped) return
+    this.stopped = true
+    this.timers.clearAll()
+    for (let i = this.head; i < this.queue.length; i++) this.queue[i]?.done?.reject(new EventLoopStoppedError())
+    this.queue = []
+    this.head = 0
+  }
+
+  private onTimerFire (id: TimerId, token: number): void {
+    if (this.stopped) return
+    // A timer fire is a control input: always room for it within the reserve.
+    if (this.size >= this.maxQueue + this.controlReserve) {
+      // Never lose a timer: re-arm it shortly instead.
+      this.timers.set(id, this.clock.nowMs() + 10)
+      return
+    }
+    this.push({ input: { type: 'timer', id }, timerToken: token })
+  }
+
+  private push (item: QueueItem): void {
+    this.queue.push(item)
+    if (!this.high && this.size >= this.highWater) {
+      this.high = true
+      this.init.onPressure?.(true)
+    }
+    this.schedule()
+  }
+
+  private schedule (): void {
+    if (this.scheduled || this.running || this.stopped) return
+    this.scheduled = true
+    // setImmediate rather than a microtask: I/O callbacks get their turn between batches.
+    setImmediate(() => {
+      this.scheduled = false
+      this.drain()
+    })
+  }
+
+  private drain (): void {
+    this.running = true
+    try {
+      for (let n = 0; n < this.batchSize && this.head < this.queue.length && !this.stopped; n++) {
+        const item = this.queue[this.head]
+        this.queue[this.head++] = undefined as unknown as QueueItem
+        if (item !== undefined) this.handleItem(item)
+      }
+      if (this.head > 1024 && this.head * 2 > this.queue.length) {
+        this.queue = this.queue.slice(this.head)
+        this.head = 0
+      }
+      if (this.high && this.size <= this.lowWater) {
+        this.high = false
+        this.init.onPressure?.(false)
+      }
+    } finally {
+      this.running = false
+    }
+    if (this.size > 0) this.schedule()
+  }
+
+  private handleItem (item: QueueItem): void {
+    const { input } = item
+    if (item.call !== undefined) {
+      try {
+        item.call(this.clock.nowMs())
+        item.done?.resolve()
+      } catch (err) {
+        item.done?.reject(err)
+      }
+      return
+    }
+    if (input.type === 'timer' && item.timerToken !== undefined && !this.timers.consume(input.id, item.timerToken)) {
+      item.done?.resolve()
+      return // replaced or cleared after it fired
+    }
+    try {
+      const effects = this.speaker.handle(input, this.clock.nowMs())
+      this.handled++
+      this.execute(effects, input)
+      item.done?.resolve()
+    } catch (err) {
+      this.errors++
+      this.init.onError?.(err, input)
+      item.done?.reject(err)
+    }
+  }
+
+  private execute (effects: readonly Effect[], input: SpeakerInput): void {
+    let others: Effect[] | undefined
+    for (const effect of effects) {
+      if (effect.type === 'set-timer') this.timers.set(effect.id, effect.atMs)
+      else if (effect.type === 'clear-timer') this.timers.clear(effect.id)
+      else (others ??= []).push(effect)
+    }
+    this.init.onEffects(others ?? NO_EFFECTS, input)
+  }
+}

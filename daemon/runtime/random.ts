@@ -1,0 +1,6 @@
+/** The system Random port (reconnect jitter and the like; nothing here needs a CSPRNG). */
+import type { Random } from '../../agp/ports.ts'
+
+export function systemRandom (): Random {
+  return { next: () => Math.random() }
+}

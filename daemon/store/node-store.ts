@@ -1,0 +1,154 @@
+/**
+ * The daemon's level database, `<dataDir>/db`:
+ *
+ *   agents/<id>                       LocalAgent JSON          (written synced, before the API answers)
+ *   adj-rib-in/<peer>\0<cap>\0<path>  encodeRoute bytes         (write-behind, graceful restart)
+ *   damping/<peer>\0<cap>\0<path>     v8-serialized state       (write-behind)
+ *   meta/origin-seq                   highest origin seq persisted
+ *   meta/clean-shutdown               'true' after a clean stop, 'false' while running
+ *
+ * Other components (memory) get sublevels of their own through `sublevel(name)`, since
+ * only one process may hold the database.
+ */
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { deserialize } from 'node:v8'
+import { Level } from 'level'
+import { decodeRoute } from '../../agp/route/route-codec.ts'
+import type { LocalAgent, SpeakerSnapshot } from '../../agp/speaker/types.ts'
+import type { Route } from '../../agp/route/route.ts'
+import { StoreError } from './errors.ts'
+
+export const DB_DIR = 'db'
+
+/** Origin sequence numbers skipped after an unclean stop: more than a flush interval can use. */
+export const ORIGIN_SEQ_CRASH_GAP = 1_000_000
+
+export type Db = Level<string, string>
+/** A sublevel with string keys and byte values. */
+export type BytesSublevel = ReturnType<typeof bytesSublevel>
+
+/** A sublevel with string keys and string values. */
+export type TextSublevel = ReturnType<typeof textSublevel>
+
+function bytesSublevel (db: Db, name: string) {
+  return db.sublevel<string, Uint8Array>(name, { valueEncoding: 'view' })
+}
+
+function textSublevel (db: Db, name: string) {
+  return db.sublevel<string, string>(name, { valueEncoding: 'utf8' })
+}
+
+export interface LoadedState {
+  readonly snapshot: SpeakerSnapshot
+  /** Whether the previous run stopped cleanly. */
+  readonly cleanShutdown: boolean
+  /** Records that did not decode and were skipped (logged by the caller). */
+  readonly skipped: number
+}
+
+export class NodeStore {
+  readonly db: Db
+  readonly agentsDb: TextSublevel
+  readonly adjDb: BytesSublevel
+  readonly dampingDb: BytesSublevel
+  readonly metaDb: TextSublevel
+
+  private constructor (db: Db) {
+    this.db = db
+    this.agentsDb = textSublevel(db, 'agents')
+    this.adjDb = bytesSublevel(db, 'adj-rib-in')
+    this.dampingDb = bytesSublevel(db, 'damping')
+    this.metaDb = textSublevel(db, 'meta')
+  }
+
+  static async open (dataDir: string): Promise<NodeStore> {
+    const location = join(dataDir, DB_DIR)
+    await mkdir(location, { recursive: true, mode: 0o700 })
+    const db = new Level<string, string>(location)
+    try {
+      await db.open()
+    } catch (err) {
+      const cause = (err as { cause?: { message?: string } }).cause?.message ?? ''
+      const locked = /lock/i.test(cause)
+      throw new StoreError(locked
+        ? `${location} is locked: another atpd is running on this dataDir`
+        : `cannot open ${location}: ${(err as Error).message} ${cause}`.trim(), { cause: err })
+    }
+    return new NodeStore(db)
+  }
+
+  /** A namespace of its own for another component (e.g. 'memory'); values are bytes. */
+  sublevel (name: string): BytesSublevel {
+    if (['agents', 'adj-rib-in', 'damping', 'meta'].includes(name)) throw new StoreError(`sublevel '${name}' is reserved`)
+    return bytesSublevel(this.db, name)
+  }
+
+  async close (): Promise<void> {
+    await this.db.close()
+  }
+
+  /** Durable (fsync) before it resolves: the API answers only then. */
+  async putAgent (agent: LocalAgent): Promise<void> {
+    await this.db.batch([{ type: 'put', sublevel: this.agentsDb, key: agent.id, value: JSON.stringify(agent) }], { sync: true })
+  }
+
+  async deleteAgent (id: string): Promise<void> {
+    await this.db.batch([{ type: 'del', sublevel: this.agentsDb, key: id }], { sync: true })
+  }
+
+  async getAgent (id: string): Promise<LocalAgent | undefined> {
+    const v = await this.agentsDb.get(id)
+    return v === undefined ? undefined : JSON.parse(v) as LocalAgent
+  }
+
+  async listAgents (): Promise<LocalAgent[]> {
+    const out: LocalAgent[] = []
+    for await (const value of this.agentsDb.values()) out.push(JSON.parse(value) as LocalAgent)
+    return out
+  }
+
+  async setCleanShutdown (clean: boolean): Promise<void> {
+    await this.db.batch([{ type: 'put', sublevel: this.metaDb, key: 'clean-shutdown', value: String(clean) }], { sync: true })
+  }
+
+  /** Everything a restarted Speaker needs, plus whether the last stop was clean. */
+  async load (): Promise<LoadedState> {
+    let skipped = 0
+    const byPeer = new Map<string, Route[]>()
+    for await (const [key, value] of this.adjDb.iterator()) {
+      const peer = key.split('\0', 1)[0] ?? ''
+      const decoded = decodeRoute(value)
+      if (!decoded.ok) { skipped++; continue }
+      let list = byPeer.get(peer)
+      if (list === undefined) byPeer.set(peer, list = [])
+      list.push(decoded.value)
+    }
+    const damping: SpeakerSnapshot['damping'][number][] = []
+    for await (const value of this.dampingDb.values()) {
+      try {
+        damping.push(deserialize(value) as SpeakerSnapshot['damping'][number])
+      } catch {
+        skipped++
+      }
+    }
+    const cleanShutdown = (await this.metaDb.get('clean-shutdown')) !== 'false'
+    const storedSeq = Number((await this.metaDb.get('origin-seq')) ?? '0')
+    const seq = Number.isSafeInteger(storedSeq) && storedSeq >= 0 ? storedSeq : 0
+    return {
+      snapshot: {
+        localAgents: await this.listAgents(),
+        adjRibIn: [...byPeer].map(([peer, routes]) => ({ peer, routes })),
+        damping,
+        // After a crash the last seqs used may not have been flushed: never reuse one.
+        originSeq: cleanShutdown ? seq : seq + ORIGIN_SEQ_CRASH_GAP
+      },
+      cleanShutdown,
+      skipped
+    }
+  }
+}
+
+export function ribKey (peer: string, capability: string, path: string): string {
+  return `${peer}\0${capability}\0${path}`
+}

@@ -1,0 +1,124 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import type { Effect, SpeakerInput } from '../../../agp/speaker/types.ts'
+import { EventLoop, EventLoopOverloadError } from '../../../daemon/runtime/index.ts'
+
+/** A speaker that records inputs and answers each with the effects a test scripts. */
+function fakeSpeaker (script: (input: SpeakerInput, nowMs: number) => Effect[] = () => []) {
+  const seen: { input: SpeakerInput, nowMs: number }[] = []
+  return {
+    seen,
+    handle (input: SpeakerInput, nowMs: number): Effect[] {
+      seen.push({ input, nowMs })
+      return script(input, nowMs)
+    }
+  }
+}
+
+const clock = { nowMs: () => Date.now() }
+const keepalive = (peer: string): SpeakerInput => ({ type: 'frame', peer, frame: { type: 'keepalive' } })
+
+describe('EventLoop', () => {
+  beforeEach(() => { vi.useFakeTimers({ now: 1_000_000 }) })
+  afterEach(() => { vi.useRealTimers() })
+
+  it('handles inputs one at a time in arrival order and passes other effects on', async () => {
+    const speaker = fakeSpeaker((input) => input.type === 'start' ? [{ type: 'dial', peer: 'p1' }] : [])
+    const executed: Effect[] = []
+    const loop = new EventLoop({ speaker, clock }, { onEffects: (e) => { executed.push(...e) } })
+    loop.post({ type: 'start' })
+    expect(loop.offer(keepalive('p1'))).toBe(true)
+    const done = loop.submit({ type: 'agent-remove', id: 'x' })
+    await vi.runAllTimersAsync()
+    await done
+    expect(speaker.seen.map((s) => s.input.type)).toEqual(['start', 'frame', 'agent-remove'])
+    expect(executed).toEqual([{ type: 'dial', peer: 'p1' }])
+    expect(loop.stats().handled).toBe(3)
+  })
+
+  it('fires timers at their time; set replaces, clear cancels', async () => {
+    const speaker = fakeSpeaker((input, now) => {
+      if (input.type !== 'start') return []
+      return [
+        { type: 'set-timer', id: 'hold', atMs: now + 3000 },
+        { type: 'set-timer', id: 'keepalive', atMs: now + 1000 },
+        { type: 'set-timer', id: 'keepalive', atMs: now + 2000 }, // replaces
+        { type: 'set-timer', id: 'gone', atMs: now + 500 },
+        { type: 'clear-timer', id: 'gone' }
+      ]
+    })
+    const loop = new EventLoop({ speaker, clock }, { onEffects: () => {} })
+    loop.post({ type: 'start' })
+    await vi.advanceTimersByTimeAsync(5000)
+    const startedAt = speaker.seen[0]?.nowMs ?? 0
+    const timers = speaker.seen.filter((s) => s.input.type === 'timer')
+    expect(timers.map((s) => (s.input as { id: string }).id)).toEqual(['keepalive', 'hold'])
+    // Handled at (or a tick after, when the loop's turn comes) the time set.
+    const delays = timers.map((s) => s.nowMs - startedAt)
+    expect(delays[0]).toBeGreaterThanOrEqual(2000); expect(delays[0]).toBeLessThan(2010)
+    expect(delays[1]).toBeGreaterThanOrEqual(3000); expect(delays[1]).toBeLessThan(3010)
+    expect(loop.stats().timers).toBe(0)
+  })
+
+  it('drops a fire already queued when its timer was re-armed', async () => {
+    let rearm = true
+    const speaker = fakeSpeaker((input, now) => {
+      if (input.type === 'start') return [{ type: 'set-timer', id: 't', atMs: now + 10 }]
+      // The frame arrives in the same turn as the fire and re-arms the timer first.
+      if (input.type === 'frame' && rearm) { rearm = false; return [{ type: 'set-timer', id: 't', atMs: now + 1000 }] }
+      return []
+    })
+    const loop = new EventLoop({ speaker, clock }, { onEffects: () => {} })
+    loop.post({ type: 'start' })
+    await vi.advanceTimersByTimeAsync(1)
+    loop.offer(keepalive('p'))
+    // Queue: [frame]; the timer fires at +10 and queues behind it; the frame re-arms first.
+    vi.advanceTimersByTime(10)
+    await vi.advanceTimersByTimeAsync(2000)
+    const fires = speaker.seen.filter((s) => s.input.type === 'timer').map((s) => s.nowMs - 1_000_000)
+    expect(fires).toHaveLength(1)
+    expect(fires[0]).toBeGreaterThanOrEqual(1000)
+  })
+
+  it('is bounded: frames are refused when full, control inputs get a reserve, then an error', () => {
+    const pressure: boolean[] = []
+    const loop = new EventLoop({ speaker: fakeSpeaker(), clock }, {
+      onEffects: () => {}, maxQueue: 8, controlReserve: 2, onPressure: (h) => { pressure.push(h) }
+    })
+    for (let i = 0; i < 8; i++) expect(loop.offer(keepalive('p'))).toBe(true)
+    expect(loop.offer(keepalive('p'))).toBe(false)
+    expect(pressure).toEqual([true])
+    loop.post({ type: 'transport-down', peer: 'p', reason: 'x' })
+    loop.post({ type: 'transport-down', peer: 'p', reason: 'y' })
+    expect(() => { loop.post({ type: 'start' }) }).toThrow(EventLoopOverloadError)
+    expect(loop.stats().refused).toBe(2)
+  })
+
+  it('signals low pressure once drained, and survives a speaker that throws', async () => {
+    const pressure: boolean[] = []
+    const errors: string[] = []
+    const speaker = fakeSpeaker((input) => { if (input.type === 'bad-frame') throw new Error('core bug'); return [] })
+    const loop = new EventLoop({ speaker, clock }, {
+      onEffects: () => {}, maxQueue: 8, batchSize: 2, onPressure: (h) => { pressure.push(h) }, onError: (e) => { errors.push(String(e)) }
+    })
+    loop.offer({ type: 'bad-frame', peer: 'p', error: 'x' })
+    for (let i = 0; i < 7; i++) loop.offer(keepalive('p'))
+    await vi.runAllTimersAsync()
+    expect(pressure).toEqual([true, false])
+    expect(errors).toEqual(['Error: core bug'])
+    expect(loop.stats()).toMatchObject({ handled: 7, errors: 1, queued: 0 })
+  })
+
+  it('runs calls in loop order and rejects everything after stop', async () => {
+    const speaker = fakeSpeaker()
+    const loop = new EventLoop({ speaker, clock }, { onEffects: () => {} })
+    loop.post({ type: 'start' })
+    const order = loop.run(() => speaker.seen.length)
+    await vi.runAllTimersAsync()
+    expect(await order).toBe(1)
+    const pending = loop.submit({ type: 'stop' })
+    loop.stop()
+    await expect(pending).rejects.toThrow(/stopped/)
+    expect(loop.offer(keepalive('p'))).toBe(false)
+    await expect(loop.submit({ type: 'start' })).rejects.toThrow(/stopped/)
+  })
+})

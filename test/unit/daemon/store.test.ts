@@ -1,0 +1,107 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { originateRoute } from '../../../agp/route/originate.ts'
+import type { Route } from '../../../agp/route/route.ts'
+import type { LocalAgent, SpeakerSnapshot } from '../../../agp/speaker/types.ts'
+import { NodeStore, ORIGIN_SEQ_CRASH_GAP, SnapshotWriter, StoreError } from '../../../daemon/store/index.ts'
+import { fakeSigner } from '../../helpers/fixtures.ts'
+
+const dirs: string[] = []
+function tempDir (): string {
+  const d = mkdtempSync(join(tmpdir(), 'atpd-store-'))
+  dirs.push(d)
+  return d
+}
+afterEach(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true }) })
+
+const agent = (id: string, costUsd = 0.4): LocalAgent => ({
+  id, capability: 'code-review/python', endpoint: 'http://127.0.0.1:9001', costUsd,
+  latencyMs: { p50: 900, p95: 2000 }, winRate: { wins: 8, trials: 10 }, region: 'eu', tags: []
+})
+
+function route (org: string, id: string, seq: number): Route {
+  return originateRoute(agent(id), { org, signer: fakeSigner(`peer-${org}`), originSeq: seq, nowMs: 1_700_000_000_000 })
+}
+
+function snapshot (adj: { peer: string, routes: Route[] }[], originSeq: number, damping: SpeakerSnapshot['damping'] = []): SpeakerSnapshot {
+  return { localAgents: [], adjRibIn: adj, damping, originSeq }
+}
+
+describe('NodeStore', () => {
+  it('stores agents durably and lists them after reopen', async () => {
+    const dir = tempDir()
+    let store = await NodeStore.open(dir)
+    await store.putAgent(agent('a1'))
+    await store.putAgent(agent('a2'))
+    await store.putAgent(agent('a1', 0.9))
+    await store.deleteAgent('a2')
+    await store.close()
+    store = await NodeStore.open(dir)
+    expect(await store.listAgents()).toEqual([agent('a1', 0.9)])
+    await store.close()
+  })
+
+  it('refuses a second open of the same dataDir with a clear error', async () => {
+    const dir = tempDir()
+    const store = await NodeStore.open(dir)
+    const err = await NodeStore.open(dir).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(StoreError)
+    expect(String(err)).toMatch(/another atpd/)
+    await store.close()
+  })
+
+  it('writes Adj-RIB-In and damping as diffs and loads them back', async () => {
+    const dir = tempDir()
+    const store = await NodeStore.open(dir)
+    let current = snapshot([{ peer: 'p1', routes: [route('acme', 'r1', 1), route('acme', 'r2', 1)] }], 7,
+      [{ peer: 'p1', pathKey: 'acme/r1', capability: 'code-review/python', state: { penalty: 1000, suppressed: false } }])
+    const writer = new SnapshotWriter(store, { snapshot: () => current, intervalMs: 60_000 })
+    writer.markDirty()
+    await writer.flush()
+    // Replace r1, drop r2, add a peer; damping entry removed.
+    current = snapshot([{ peer: 'p1', routes: [route('acme', 'r1', 2)] }, { peer: 'p2', routes: [route('beta', 'x', 3)] }], 9)
+    writer.markDirty()
+    await writer.flush()
+    await store.setCleanShutdown(true)
+    const loaded = await store.load()
+    expect(loaded.cleanShutdown).toBe(true)
+    expect(loaded.snapshot.originSeq).toBe(9)
+    expect(loaded.snapshot.damping).toEqual([])
+    const byPeer = Object.fromEntries(loaded.snapshot.adjRibIn.map((e) => [e.peer, e.routes.map((r) => `${r.attrs.agentId}@${r.attrs.originSeq}`)]))
+    expect(byPeer).toEqual({ p1: ['r1@2'], p2: ['x@3'] })
+    const r1 = loaded.snapshot.adjRibIn[0]?.routes[0]
+    expect(r1?.signature).toEqual(route('acme', 'r1', 2).signature)
+    await store.close()
+  })
+
+  it('after an unclean stop, advances originSeq so a restart never reuses one', async () => {
+    const dir = tempDir()
+    let store = await NodeStore.open(dir)
+    const writer = new SnapshotWriter(store, { snapshot: () => snapshot([], 42), intervalMs: 60_000 })
+    writer.markDirty()
+    await writer.flush()
+    await store.setCleanShutdown(false) // running; then "crash"
+    await store.close()
+    store = await NodeStore.open(dir)
+    const loaded = await store.load()
+    expect(loaded.cleanShutdown).toBe(false)
+    expect(loaded.snapshot.originSeq).toBe(42 + ORIGIN_SEQ_CRASH_GAP)
+    await store.close()
+  })
+
+  it('keeps damping state of any structured shape', async () => {
+    const dir = tempDir()
+    const store = await NodeStore.open(dir)
+    const damping = [{ peer: 'p', pathKey: 'o/a', capability: 'c', state: { penalty: 1.5, at: 10, history: new Map([['k', 1]]) } }]
+    const writer = new SnapshotWriter(store, { snapshot: () => snapshot([], 1, damping), intervalMs: 60_000 })
+    writer.markDirty()
+    await writer.flush()
+    expect((await store.load()).snapshot.damping).toEqual(damping)
+    expect(() => store.sublevel('agents')).toThrow(/reserved/)
+    await store.sublevel('memory').put('k', new Uint8Array([1, 2]))
+    expect(Array.from(await store.sublevel('memory').get('k') ?? [])).toEqual([1, 2])
+    await store.close()
+  })
+})
