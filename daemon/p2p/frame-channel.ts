@@ -35,6 +35,9 @@ export class ChannelOverflowError extends Error {
 
 let nextChannelId = 1
 
+/** Largest piece of an inbound 'message' handed to the decoder at once. */
+const READ_SLICE_BYTES = 64 * 1024
+
 export class FrameChannel {
   readonly id = nextChannelId++
   readonly stream: Stream
@@ -141,9 +144,17 @@ export class FrameChannel {
     if (this.closed) return
     this.bytesIn += data.byteLength
     try {
-      for (const payload of this.decoder.decode(data)) {
-        this.init.onPayload(payload.subarray())
-        if (this.closed) return
+      // Yamux may deliver one 'message' of many MB once its window has grown (seen:
+      // 16 MiB). Feed the decoder at most READ_SLICE_BYTES at a time and drain the frames
+      // of each slice, so its buffer never holds more than one partial frame plus a
+      // slice: the buffer bound then means "a frame too big", never "the peer was fast".
+      for (let start = 0; start < data.byteLength; start += READ_SLICE_BYTES) {
+        const end = Math.min(start + READ_SLICE_BYTES, data.byteLength)
+        const slice = data instanceof Uint8Array ? data.subarray(start, end) : data.sublist(start, end)
+        for (const payload of this.decoder.decode(slice)) {
+          this.init.onPayload(payload.subarray())
+          if (this.closed) return
+        }
       }
     } catch (err) {
       // A length beyond MAX_FRAME_BYTES or a runaway buffer: the framing is lost for good.
