@@ -35,19 +35,20 @@ export async function createApiServer (opts: ApiServerOptions): Promise<FastifyI
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
     // Unknown query and body fields are errors, not silently dropped.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
-    disableRequestLogging: opts.logger === undefined
+    // Fastify's own per-request lines are at info: too chatty for a daemon polled by
+    // scripts. Requests are logged at debug below; errors still log at error.
+    disableRequestLogging: true
   }) as unknown as FastifyInstance // pino's Logger is wider than FastifyBaseLogger; same object
   app.setErrorHandler(handleError)
   app.setNotFoundHandler(async (request, reply) =>
     await reply.code(404).send(errorBody(404, 'ERR_NOT_FOUND', `no endpoint ${request.method} ${request.url.split('?')[0] ?? ''}`)))
   if (opts.token !== undefined && opts.token !== null) app.addHook('onRequest', bearerAuth(opts.token))
   const metrics = opts.metrics
-  if (metrics !== undefined) {
-    app.addHook('onResponse', async (request, reply) => {
-      // Route patterns, not raw URLs, keep the label set bounded.
-      metrics.apiRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode)
-    })
-  }
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'api request')
+    // Route patterns, not raw URLs, keep the label set bounded.
+    metrics?.apiRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode)
+  })
   await app.register(readRoutes, { facade: opts.facade, ...(metrics !== undefined ? { metrics } : {}) })
   await app.register(agentRoutes, { facade: opts.facade })
   await app.register(lookingGlassRoute, { facade: opts.facade })
