@@ -9,17 +9,19 @@ import { agentsCommand } from './commands/agents/index.ts'
 import { auditCommand } from './commands/audit/index.ts'
 import { federationCommand } from './commands/federation/index.ts'
 import { keygenCommand } from './commands/keygen/index.ts'
+import { memCommand } from './commands/mem/index.ts'
 import { outcomeCommand } from './commands/outcome/index.ts'
 import { peersCommand } from './commands/peers/index.ts'
 import { resolveCommand } from './commands/resolve/index.ts'
 import { routesCommand } from './commands/routes/index.ts'
+import { simCommand } from './commands/sim/index.ts'
 import { DEFAULT_API_URL, processIo, type CliIo } from './context.ts'
 import { CliError, EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './errors.ts'
 
 export type CommandBuilder = (io: CliIo) => Command
 
 export const COMMANDS: readonly CommandBuilder[] = [
-  keygenCommand, peersCommand, routesCommand, resolveCommand, agentsCommand, outcomeCommand, auditCommand, federationCommand
+  keygenCommand, peersCommand, routesCommand, resolveCommand, agentsCommand, outcomeCommand, auditCommand, federationCommand, memCommand, simCommand
 ]
 
 export function buildProgram (io: CliIo = processIo, extra: readonly CommandBuilder[] = []): Command {

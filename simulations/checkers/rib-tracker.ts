@@ -1,0 +1,172 @@
+/**
+ * Watches every Loc-RIB through the Speakers' 'loc-rib-changed' effects and decides
+ * convergence, oscillation and loops. A change counts only when the node's ranked list
+ * of usable paths for that capability differs (a refresh that changes nothing does not
+ * count). Work is batched per virtual instant: all changes at one time are read once.
+ *
+ * Global state hash: XOR over (node, capability, ranked paths) of a 64-bit hash,
+ * updated incrementally, so recurrence of a whole-federation state costs O(1) to test.
+ */
+import type { RouteView, Speaker } from '../../agp/speaker/types.ts'
+import type { SimNodeSpec } from '../topology/model.ts'
+import { hash64 } from './hash.ts'
+import { loopProblems, type Violation } from './loops.ts'
+
+const MAX_VIOLATIONS = 100
+/** Distinct global states remembered between two scenario events (bounded). */
+const MAX_STATES = 100_000
+
+export interface RibTrackerOptions {
+  readonly nodes: ReadonlyMap<string, { readonly spec: SimNodeSpec, readonly speaker: Speaker | undefined }>
+  /** A run is converged when nothing changed for this long before its end. */
+  readonly quietMs: number
+  readonly onViolation?: (v: Violation) => void
+}
+
+export interface RibVerdict {
+  readonly converged: boolean
+  readonly oscillating: boolean
+  readonly convergenceMs: number
+  readonly bestPathChanges: number
+  readonly locRibChanges: number
+  /** Global state recurrences since the last scenario event. */
+  readonly recurrences: number
+}
+
+export class RibTracker {
+  /** node → capability → digest of its ranked usable path ids (hashes only: 10,000 nodes must fit). */
+  private readonly ribs = new Map<string, Map<string, RibDigest>>()
+  private readonly dirty = new Map<string, Set<string> | 'all'>()
+  private readonly opts: RibTrackerOptions
+  private hashA = 0
+  private hashB = 0
+  private seen = new Set<string>()
+  lastChangeMs = 0
+  lastScenarioMs = 0
+  bestPathChanges = 0
+  locRibChanges = 0
+  recurrences = 0
+  /** Change times (one per instant with changes): the convergence timeline. */
+  readonly changeTimes: { atMs: number, changes: number }[] = []
+  readonly violations: Violation[] = []
+
+  constructor (opts: RibTrackerOptions) {
+    this.opts = opts
+  }
+
+  markChanged (node: string, capability: string): void {
+    const d = this.dirty.get(node)
+    if (d === 'all') return
+    if (d === undefined) this.dirty.set(node, new Set([capability]))
+    else d.add(capability)
+  }
+
+  /** A node went down (Loc-RIB gone) or came up (whole Loc-RIB new). */
+  markNode (node: string): void {
+    this.dirty.set(node, 'all')
+  }
+
+  scenarioEvent (nowMs: number): void {
+    this.lastScenarioMs = nowMs
+    this.seen = new Set()
+    this.recurrences = 0
+  }
+
+  /** Reads every dirty Loc-RIB at `nowMs` (the instant that just ended). */
+  flush (nowMs: number): void {
+    if (this.dirty.size === 0) return
+    let changes = 0
+    for (const [node, caps] of this.dirty) {
+      const rt = this.opts.nodes.get(node)
+      if (rt === undefined) continue
+      const speaker = rt.speaker
+      const byCap = groupUsable(rt.spec, speaker, nowMs, caps, this)
+      const current = this.ribs.get(node) ?? new Map<string, RibDigest>()
+      const names = caps === 'all' ? new Set([...current.keys(), ...byCap.keys()]) : caps
+      for (const cap of names) changes += this.update(node, current, cap, byCap.get(cap) ?? [])
+      if (current.size > 0) this.ribs.set(node, current)
+      else this.ribs.delete(node)
+    }
+    this.dirty.clear()
+    if (changes === 0) return
+    this.lastChangeMs = nowMs
+    this.locRibChanges += changes
+    this.changeTimes.push({ atMs: nowMs, changes })
+    const key = `${this.hashA}:${this.hashB}`
+    if (this.seen.has(key)) this.recurrences++
+    else if (this.seen.size < MAX_STATES) this.seen.add(key)
+  }
+
+  private update (node: string, current: Map<string, RibDigest>, cap: string, paths: readonly string[]): number {
+    const before = current.get(cap)
+    const after: RibDigest | undefined = paths.length === 0 ? undefined : digest(node, cap, paths)
+    if (before === undefined && after === undefined) return 0
+    if (before !== undefined && after !== undefined && before.a === after.a && before.b === after.b) return 0
+    if (before?.best !== after?.best) this.bestPathChanges++
+    if (before !== undefined) this.toggle(before)
+    if (after !== undefined) {
+      this.toggle(after)
+      current.set(cap, after)
+    } else {
+      current.delete(cap)
+    }
+    return 1
+  }
+
+  private toggle (d: RibDigest): void {
+    this.hashA = (this.hashA ^ d.a) >>> 0
+    this.hashB = (this.hashB ^ d.b) >>> 0
+  }
+
+  recordViolation (v: Violation): void {
+    if (this.violations.length < MAX_VIOLATIONS) this.violations.push(v)
+    this.opts.onViolation?.(v)
+  }
+
+  stateHashHex (): string {
+    return this.hashA.toString(16).padStart(8, '0') + this.hashB.toString(16).padStart(8, '0')
+  }
+
+  verdict (endMs: number, stoppedEarly: boolean): RibVerdict {
+    const settledSince = Math.max(this.lastChangeMs, this.lastScenarioMs)
+    const converged = !stoppedEarly && endMs - settledSince >= this.opts.quietMs
+    return {
+      converged,
+      // The same global state came back with no scenario event in between, and Loc-RIBs were still changing at the end.
+      oscillating: !converged && this.recurrences > 0,
+      convergenceMs: this.lastChangeMs,
+      bestPathChanges: this.bestPathChanges,
+      locRibChanges: this.locRibChanges,
+      recurrences: this.recurrences
+    }
+  }
+}
+
+/** Usable paths per capability, in the Speaker's local rank order; loop-checks every path read. */
+function groupUsable (spec: SimNodeSpec, speaker: Speaker | undefined, nowMs: number, caps: Set<string> | 'all', tracker: RibTracker): Map<string, string[]> {
+  const out = new Map<string, string[]>()
+  if (speaker === undefined) return out
+  const views: RouteView[] = []
+  if (caps === 'all') {
+    views.push(...speaker.routes(nowMs))
+  } else {
+    for (const cap of caps) for (const v of speaker.routes(nowMs, cap)) if (v.route.attrs.capability === cap) views.push(v)
+  }
+  for (const v of views) {
+    const problem = loopProblems(spec, v)
+    if (problem !== undefined) tracker.recordViolation({ atMs: nowMs, checker: 'loop', node: spec.id, detail: problem })
+    if (!v.usable) continue
+    const cap = v.route.attrs.capability
+    let list = out.get(cap)
+    if (list === undefined) out.set(cap, list = [])
+    list.push(`${v.route.attrs.originOrg}/${v.route.attrs.agentId}`)
+  }
+  return out
+}
+
+interface RibDigest { readonly a: number, readonly b: number, readonly best: string }
+
+function digest (node: string, cap: string, paths: readonly string[]): RibDigest {
+  const [a, b] = hash64(`${node}\n${cap}\n${paths.join(' ')}`)
+  return { a, b, best: paths[0] as string }
+}

@@ -1,0 +1,54 @@
+/**
+ * The resolved topology the engine runs: explicit and generated nodes merged, sessions
+ * derived from `reflectors`, `partners` and `peers`, defaults filled in, events sorted.
+ */
+import type { DampingParams, FreshnessParams } from '../../agp/params.ts'
+import type { LocalAgent, NeighborConfig } from '../../agp/speaker/types.ts'
+import type { ScenarioEvent } from './schema.ts'
+
+export type NodeKind = 'org' | 'reflector'
+
+export interface SimNodeSpec {
+  /** Node id: org id or reflector id; also its org name and its (simulated) peer id. */
+  readonly id: string
+  readonly kind: NodeKind
+  readonly cluster?: string
+  readonly interests: readonly string[]
+  readonly agents: readonly LocalAgent[]
+  readonly neighbors: readonly NeighborConfig[]
+}
+
+export interface SimLinkSpec {
+  readonly a: string
+  readonly b: string
+  readonly delayMs: number
+  readonly loss: number
+}
+
+export interface SimParams {
+  readonly linkDelayMs: number
+  readonly mraiMs: number
+  readonly jitterMs: number
+  readonly holdTimeS: number
+  readonly damping: DampingParams
+  readonly dampingEnabled: boolean
+  readonly freshness: FreshnessParams
+  readonly wire: boolean
+}
+
+export interface SimTopology {
+  readonly seed: number
+  readonly durationS: number
+  readonly params: SimParams
+  /** In declaration order: explicit reflectors, explicit orgs, then generated ones. */
+  readonly nodes: readonly SimNodeSpec[]
+  /** One per session, keyed by linkKey(a, b). */
+  readonly links: ReadonlyMap<string, SimLinkSpec>
+  /** Sorted by atS; equal times keep file order. `index` is the position in the file. */
+  readonly events: readonly (ScenarioEvent & { readonly index: number })[]
+}
+
+/** Order-independent key of a session between two nodes. */
+export function linkKey (a: string, b: string): string {
+  return a < b ? `${a} ${b}` : `${b} ${a}`
+}

@@ -1,0 +1,143 @@
+/**
+ * The topology file of `atp sim` (YAML), as a strict zod schema: an unknown key is an
+ * error naming its field path. The shape is public interface (issue 6's Contract);
+ * `defaults.jitterMs`, `defaults.holdTimeS` and `defaults.wire` are additive.
+ * Cross-references (unknown org, agent, node ids) are checked in validate.ts.
+ */
+import { z } from 'zod'
+
+const ID = /^[a-z0-9-]{1,32}$/
+const CAPABILITY = /^[a-z0-9-]+(\/[a-z0-9-]+){0,7}$/
+
+export const idSchema = z.string().regex(ID, 'must match [a-z0-9-]{1,32}')
+const capabilitySchema = z.string().max(256).regex(CAPABILITY, 'must be lowercase [a-z0-9-]+ segments joined by "/"')
+// As the route codec accepts them (agp/codec/limits.ts), so origination never fails mid-run.
+const regionSchema = z.string().regex(/^[a-z0-9-]{0,32}$/, 'must match [a-z0-9-]{0,32}')
+const tagsSchema = z.array(z.string().regex(/^[a-z0-9][a-z0-9._:-]{0,63}$/, 'must match [a-z0-9][a-z0-9._:-]{0,63}')).max(32)
+const nonNegative = z.number().finite().nonnegative()
+const positive = z.number().finite().positive()
+
+const hysteresisSchema = z.strictObject({
+  costRel: nonNegative,
+  latencyRel: nonNegative,
+  winRateAbs: nonNegative
+}).partial()
+
+/** As atpd's `damping:` key; `false` turns damping off (no penalty is ever added). */
+export const dampingSchema = z.union([
+  z.literal(false),
+  z.strictObject({
+    halfLifeS: positive,
+    suppress: positive,
+    reuse: positive,
+    maxSuppressS: positive,
+    withdrawPenalty: nonNegative,
+    changePenalty: nonNegative,
+    readvertisePenalty: nonNegative,
+    hysteresis: hysteresisSchema
+  }).partial()
+])
+
+export const freshnessSchema = z.strictObject({
+  refreshS: positive,
+  staleS: positive,
+  maxAgeS: positive
+}).partial()
+
+const defaultsSchema = z.strictObject({
+  linkDelayMs: nonNegative,
+  mraiMs: nonNegative,
+  damping: dampingSchema,
+  freshness: freshnessSchema,
+  /** Extra per-message delay, uniform in [0, jitterMs), from the seeded Random. */
+  jitterMs: nonNegative,
+  holdTimeS: positive,
+  /** Round-trip every frame through the protobuf codec (as `--wire`). */
+  wire: z.boolean()
+}).partial()
+
+const latencySchema = z.strictObject({ p50: nonNegative, p95: nonNegative })
+const winRateSchema = z.strictObject({ wins: z.number().int().nonnegative(), trials: z.number().int().nonnegative() })
+  .refine((w) => w.wins <= w.trials, { message: 'wins must not exceed trials' })
+
+export const agentSchema = z.strictObject({
+  id: idSchema,
+  capability: capabilitySchema,
+  costUsd: nonNegative,
+  latencyMs: latencySchema,
+  winRate: winRateSchema,
+  region: regionSchema.optional(),
+  tags: tagsSchema.optional()
+})
+
+/** What an `update` event may change in an agent. */
+export const agentPatchSchema = z.strictObject({
+  capability: capabilitySchema,
+  costUsd: nonNegative,
+  latencyMs: latencySchema,
+  winRate: winRateSchema,
+  region: regionSchema,
+  tags: tagsSchema
+}).partial()
+
+const reflectorSchema = z.strictObject({
+  id: idSchema,
+  cluster: idSchema,
+  peers: z.array(idSchema).default([])
+})
+
+const orgSchema = z.strictObject({
+  id: idSchema,
+  reflectors: z.array(idSchema).default([]),
+  partners: z.array(idSchema).default([]),
+  interests: z.array(capabilitySchema).default([]),
+  agents: z.array(agentSchema).default([])
+})
+
+const linkSchema = z.strictObject({
+  a: idSchema,
+  b: idSchema,
+  delayMs: nonNegative.optional(),
+  loss: z.number().min(0).max(0.99).optional()
+})
+
+const atS = nonNegative
+const agentRef = { atS, org: idSchema, agent: idSchema }
+const pair = { atS, a: idSchema, b: idSchema }
+const eventSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('withdraw'), ...agentRef }),
+  z.strictObject({ type: z.literal('announce'), ...agentRef }),
+  z.strictObject({ type: z.literal('update'), ...agentRef, set: agentPatchSchema }),
+  z.strictObject({ type: z.literal('partition'), ...pair }),
+  z.strictObject({ type: z.literal('heal'), ...pair }),
+  z.strictObject({ type: z.literal('crash'), atS, node: idSchema }),
+  z.strictObject({ type: z.literal('restart'), atS, node: idSchema })
+])
+
+export const generateSchema = z.strictObject({
+  orgs: z.number().int().min(1).max(100_000),
+  reflectors: z.number().int().min(1).max(64),
+  agentsPerOrg: z.number().int().min(0).max(64),
+  capabilities: z.number().int().min(1).max(100_000),
+  interestsPerOrg: z.number().int().min(0).max(64)
+})
+
+export const topologySchema = z.strictObject({
+  seed: z.number().int().nonnegative().max(0xffffffff).default(1),
+  durationS: positive.default(600),
+  defaults: defaultsSchema.default({}),
+  reflectors: z.array(reflectorSchema).default([]),
+  orgs: z.array(orgSchema),
+  links: z.array(linkSchema).default([]),
+  events: z.array(eventSchema).default([]),
+  generate: generateSchema.optional()
+})
+
+export type TopologyFile = z.infer<typeof topologySchema>
+export type AgentSpec = z.infer<typeof agentSchema>
+export type AgentPatch = z.infer<typeof agentPatchSchema>
+export type OrgSpec = z.infer<typeof orgSchema>
+export type ReflectorSpec = z.infer<typeof reflectorSchema>
+export type ScenarioEvent = z.infer<typeof eventSchema>
+export type GenerateSpec = z.infer<typeof generateSchema>
+export type DampingSpec = z.infer<typeof dampingSchema>
