@@ -33,6 +33,8 @@ export async function createApiServer (opts: ApiServerOptions): Promise<FastifyI
   const app = Fastify({
     ...(opts.logger !== undefined ? { loggerInstance: opts.logger } : { logger: false }),
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
+    // Memory keys may be 256 characters (URL-encoded: more); fastify's default is 100.
+    routerOptions: { maxParamLength: 1024 },
     // Unknown query and body fields are errors, not silently dropped.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
     // Fastify's own per-request lines are at info: too chatty for a daemon polled by

@@ -43,6 +43,13 @@ export const memoryExtension: AtpdExtensionFactory = async (ctx) => {
       }
     }
   })
+  new Counter({
+    name: 'atpd_memory_sync_dropped_total', help: 'Sync messages dropped undecoded (a bound exceeded: oversize; bad bytes: malformed)', labelNames: ['reason'], registers: [registry],
+    collect () {
+      this.reset()
+      for (const p of peers.values()) for (const [reason, n] of Object.entries(p.dropped)) this.inc({ reason }, n)
+    }
+  })
   new Gauge({
     name: 'atpd_memory_parked', help: 'Envelopes parked waiting for dependencies', registers: [registry],
     collect () { let n = 0; for (const r of service.replicas.values()) n += r.parkedCount; this.set(n) }

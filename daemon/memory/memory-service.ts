@@ -3,6 +3,7 @@
  * sealed in batches, compacted, and fed by the sync peers. The HTTP routes and the
  * sync protocol both go through here; all calls run on the daemon's single event loop.
  */
+import { AtpError } from '../../agp/errors.ts'
 import type { Clock, Random, Signer, Verifier } from '../../agp/ports.ts'
 import { canRead, canWrite } from '../../crdt/acl.ts'
 import type { NamespaceConfig } from '../../crdt/acl.ts'
@@ -11,7 +12,7 @@ import { MemoryForbiddenError, UnknownNamespaceError } from '../../crdt/errors.t
 import type { MemoryLimits } from '../../crdt/limits.ts'
 import { Replica } from '../../crdt/replica.ts'
 import type { ReceiveResult } from '../../crdt/replica.ts'
-import type { MemoryStore } from './memory-store.ts'
+import type { LoadedNamespace, MemoryStore } from './memory-store.ts'
 
 export interface MemoryLog {
   info (obj: object, msg: string): void
@@ -60,10 +61,10 @@ export class MemoryService {
     for (const ns of this.init.namespaces) {
       // A reflector holds every configured namespace to relay it; a peer only those its org reads.
       if (this.init.role !== 'reflector' && !canRead(ns, this.init.org)) continue
-      const clientId = 1 + Math.floor(random.next() * 0xFFFFFFFE) // fresh every start (stack trap 7)
+      const loaded = await store.load(ns.id)
+      const clientId = freshClientId(random, loaded) // fresh every start (stack trap 7)
       const writer = canWrite(ns, this.init.org) ? { org: this.init.org, signer, epoch: this.epoch, clientId } : undefined
       const replica = new Replica({ namespace: ns, verifier, ...(writer !== undefined ? { writer } : {}), ...(this.init.limits !== undefined ? { limits: this.init.limits } : {}), ...(this.init.knownPeers !== undefined ? { knownPeers: this.init.knownPeers } : {}) })
-      const loaded = await store.load(ns.id)
       if (loaded.checkpoint !== undefined) replica.restore(loaded.checkpoint)
       let refused = 0
       for (const e of loaded.envelopes) {
@@ -176,4 +177,17 @@ export class MemoryService {
       this.components.log.info({ namespace: ns, metas: checkpoint.metas.length, dropped: dropped.length }, 'memory compacted')
     }
   }
+}
+
+/**
+ * A random Yjs clientID not used by any stored envelope: reusing one of an earlier
+ * stream would get every stored envelope of that stream refused (foreign-client-id).
+ */
+function freshClientId (random: Random, loaded: LoadedNamespace): number {
+  const used = new Set<number>([...loaded.envelopes.map((e) => e.clientId), ...(loaded.checkpoint?.metas ?? []).map((m) => m.clientId)])
+  for (let attempt = 0; attempt < 64; attempt++) {
+    const id = 1 + Math.floor(random.next() * 0xFFFFFFFE)
+    if (!used.has(id)) return id
+  }
+  throw new AtpError('ERR_MEMORY_INTERNAL', `no unused Yjs clientID after 64 draws (${used.size} in use): is the Random broken?`)
 }

@@ -18,6 +18,11 @@ import type { BytesSublevel } from '../store/node-store.ts'
 type Op = { type: 'put', key: string, value: Uint8Array } | { type: 'del', key: string }
 
 const MAX_OPS_PER_BATCH = 10_000
+/**
+ * classic-level's `sync` (fsync before the write resolves): abstract-level sublevels
+ * forward options to the root database, but their types do not list it.
+ */
+const SYNC: object = { sync: true }
 
 /** Joins the writes of one tick into one level batch. */
 export class BatchWriter {
@@ -47,7 +52,9 @@ export class BatchWriter {
     this.waiters = []
     this.chain = this.chain.then(async () => {
       try {
-        await this.db.batch(ops)
+        // sync: a PUT is acknowledged as durable, so the batch must reach the disk,
+        // not only the OS cache (one fsync per tick's batch, not per write).
+        await this.db.batch(ops, SYNC)
         for (const w of waiters) w.resolve()
       } catch (err) {
         for (const w of waiters) w.reject(err as Error)
@@ -74,7 +81,8 @@ export class MemoryStore {
     let last = 0
     try { last = Number(new TextDecoder().decode(await this.db.get('epoch') ?? new Uint8Array())) || 0 } catch { last = 0 }
     const epoch = last + 1
-    await this.db.put('epoch', new TextEncoder().encode(String(epoch)))
+    // Synced: an epoch reused after a power loss would reuse a stream with a new clientId.
+    await this.db.put('epoch', new TextEncoder().encode(String(epoch)), SYNC)
     return epoch
   }
 

@@ -32,6 +32,18 @@ export interface SyncNeighbor { readonly peerId: string, readonly org: string, r
 
 export interface SyncCounters { decodeErrors: number, received: number, sent: number, wants: number }
 
+/** Why a whole sync message was dropped before any envelope in it was looked at. */
+export type DropReason = 'oversize' | 'malformed'
+
+/**
+ * A bound exceeded (a length, count or size past its limit) is `oversize`; anything
+ * else that does not decode is `malformed`. The decoder names the field it refused.
+ */
+export function dropReasonOf (err: unknown): DropReason {
+  const msg = err instanceof Error ? err.message : ''
+  return /(length|count|size) out of range|exceeds limit/.test(msg) ? 'oversize' : 'malformed'
+}
+
 const WANT_INTERVAL_MS = 1000
 const MAX_QUEUED_BEFORE_PAUSE = 1024 * 1024
 const MAX_MESSAGE_PAYLOAD = 512 * 1024
@@ -42,6 +54,8 @@ export class SyncPeer {
   /** Their vectors that arrived while our stream was down: answered when it is up. */
   private readonly unanswered = new Map<string, VectorClock>()
   readonly counters: SyncCounters = { decodeErrors: 0, received: 0, sent: 0, wants: 0 }
+  /** Undecodable messages by reason (decodeErrors is their sum). */
+  readonly dropped: Record<DropReason, number> = { oversize: 0, malformed: 0 }
 
   constructor (readonly neighbor: SyncNeighbor, private readonly service: MemoryService,
     private readonly selfRole: 'peer' | 'reflector', private readonly nowMs: () => number,
@@ -70,7 +84,13 @@ export class SyncPeer {
   /** One message from the neighbor's stream. Returns false when the bytes were bad (caller may reset). */
   onPayload (bytes: Uint8Array): boolean {
     let m: SyncMessage
-    try { m = decodeSyncMessage(bytes, this.service.replicas.values().next().value?.limits) } catch { this.counters.decodeErrors++; return false }
+    try {
+      m = decodeSyncMessage(bytes, this.service.replicas.values().next().value?.limits)
+    } catch (err) {
+      this.counters.decodeErrors++
+      this.dropped[dropReasonOf(err)]++
+      return false
+    }
     switch (m.type) {
       case 'hello':
         for (const { namespace, vector } of m.namespaces) void this.sendMissing(namespace, vector)
