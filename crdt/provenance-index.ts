@@ -3,19 +3,15 @@
  * key. It outlives the update bytes: compaction drops those but keeps every meta, so
  * "who wrote this, after what" still answers (issue 5).
  */
-import type { VectorClock } from './vector-clock.ts'
+import type { Envelope } from './envelope.ts'
 import { clockWeight, streamKey } from './vector-clock.ts'
 
-export interface EnvelopeMeta {
+/**
+ * What provenance keeps of an envelope once its update bytes may be compacted away:
+ * the signed header fields (see Envelope) plus where its update landed.
+ */
+export interface EnvelopeMeta extends Pick<Envelope, 'org' | 'peerId' | 'epoch' | 'clientId' | 'seq' | 'deps' | 'atMs' | 'signature'> {
   readonly id: string
-  readonly org: string
-  readonly peerId: string
-  readonly epoch: number
-  readonly clientId: number
-  readonly seq: number
-  readonly deps: VectorClock
-  readonly atMs: number
-  readonly signature: Uint8Array
   /** Verified when applied (a meta only exists for a verified envelope). */
   readonly signatureValid: boolean
   /** Clock run [from, to) of clientId that the envelope's update created. */

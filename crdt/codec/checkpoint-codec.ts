@@ -11,7 +11,7 @@ import type * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import { MemoryDecodeError } from '../errors.ts'
 import type { EnvelopeMeta, HistoryRecord } from '../provenance-index.ts'
-import { parseStreamKey, sortedEntries, streamKey } from '../vector-clock.ts'
+import { readVectorClock, writeVectorClock } from './vector-clock-codec.ts'
 import { NAMESPACE_RE, ORG_RE, PEER_ID_RE, decodeGuarded, readBytes, readString, readUint } from './safe-decoding.ts'
 
 const CHECKPOINT_VERSION = 1
@@ -38,14 +38,7 @@ export function encodeCheckpoint (c: Checkpoint): Uint8Array {
     encoding.writeVarUint(enc, m.epoch)
     encoding.writeVarUint(enc, m.clientId)
     encoding.writeVarUint(enc, m.seq)
-    const deps = sortedEntries(m.deps)
-    encoding.writeVarUint(enc, deps.length)
-    for (const [key, n] of deps) {
-      const { peerId, epoch } = parseStreamKey(key)
-      encoding.writeVarString(enc, peerId)
-      encoding.writeVarUint(enc, epoch)
-      encoding.writeVarUint(enc, n)
-    }
+    writeVectorClock(enc, m.deps)
     encoding.writeVarUint(enc, m.atMs)
     encoding.writeVarUint8Array(enc, m.signature)
     encoding.writeUint8(enc, m.signatureValid ? 1 : 0)
@@ -69,9 +62,7 @@ function readMeta (d: decoding.Decoder): EnvelopeMeta {
   const epoch = readUint(d, 'meta epoch')
   const clientId = readUint(d, 'meta clientId', 0xFFFFFFFF)
   const seq = readUint(d, 'meta seq')
-  const nDeps = readUint(d, 'meta deps', 65_536)
-  const deps = new Map<string, number>()
-  for (let i = 0; i < nDeps; i++) deps.set(streamKey(readString(d, 'dep peerId', 128, PEER_ID_RE), readUint(d, 'dep epoch')), readUint(d, 'dep seq'))
+  const deps = readVectorClock(d, 'meta deps', 65_536)
   const atMs = readUint(d, 'meta atMs')
   const signature = readBytes(d, 'meta signature', 128)
   const signatureValid = readUint(d, 'meta signatureValid', 1) === 1

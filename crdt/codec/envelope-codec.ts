@@ -22,7 +22,7 @@ import type { Envelope, UnsignedEnvelope } from '../envelope.ts'
 import { MemoryDecodeError } from '../errors.ts'
 import { DEFAULT_MEMORY_LIMITS } from '../limits.ts'
 import type { MemoryLimits } from '../limits.ts'
-import { parseStreamKey, sortedEntries, streamKey } from '../vector-clock.ts'
+import { writeVectorClock, readVectorClock } from './vector-clock-codec.ts'
 import { NAMESPACE_RE, ORG_RE, PEER_ID_RE, decodeGuarded, readBytes, readString, readUint } from './safe-decoding.ts'
 
 const SIGNING_DOMAIN = new TextEncoder().encode('atp-memory-envelope/1\n')
@@ -37,14 +37,7 @@ function writeBody (enc: encoding.Encoder, e: UnsignedEnvelope): void {
   encoding.writeVarUint(enc, e.epoch)
   encoding.writeVarUint(enc, e.clientId)
   encoding.writeVarUint(enc, e.seq)
-  const deps = sortedEntries(e.deps)
-  encoding.writeVarUint(enc, deps.length)
-  for (const [key, seq] of deps) {
-    const { peerId, epoch } = parseStreamKey(key)
-    encoding.writeVarString(enc, peerId)
-    encoding.writeVarUint(enc, epoch)
-    encoding.writeVarUint(enc, seq)
-  }
+  writeVectorClock(enc, e.deps)
   encoding.writeVarUint(enc, e.atMs)
   encoding.writeVarUint8Array(enc, e.update)
 }
@@ -74,17 +67,7 @@ export function readEnvelope (d: decoding.Decoder, limits: MemoryLimits): Envelo
   const clientId = readUint(d, 'clientId', MAX_CLIENT_ID)
   const seq = readUint(d, 'seq')
   if (seq < 1) throw new MemoryDecodeError('seq must be ≥ 1')
-  const nDeps = readUint(d, 'deps count', limits.maxDeps)
-  const deps = new Map<string, number>()
-  let prev = ''
-  for (let i = 0; i < nDeps; i++) {
-    const key = streamKey(readString(d, 'dep peerId', 128, PEER_ID_RE), readUint(d, 'dep epoch'))
-    const n = readUint(d, 'dep seq')
-    if (n < 1) throw new MemoryDecodeError('dep seq must be ≥ 1 (zero entries are omitted)')
-    if (i > 0 && key <= prev) throw new MemoryDecodeError('deps not in canonical order')
-    deps.set(key, n)
-    prev = key
-  }
+  const deps = readVectorClock(d, 'deps', limits.maxDeps)
   const atMs = readUint(d, 'atMs')
   const update = readBytes(d, 'update', limits.maxUpdateBytes)
   const signature = readBytes(d, 'signature', MAX_SIGNATURE_BYTES)

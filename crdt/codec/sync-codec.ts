@@ -5,16 +5,15 @@
  *   envelopes  original signed envelopes, never re-encoded diffs
  * Layout: u8 version | u8 type | body (lib0 varints, as the envelope codec).
  */
-import type * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import type { Envelope } from '../envelope.ts'
 import { MemoryDecodeError } from '../errors.ts'
 import { DEFAULT_MEMORY_LIMITS } from '../limits.ts'
 import type { MemoryLimits } from '../limits.ts'
 import type { VectorClock } from '../vector-clock.ts'
-import { parseStreamKey, sortedEntries, streamKey } from '../vector-clock.ts'
+import { readVectorClock, writeVectorClock } from './vector-clock-codec.ts'
 import { encodeEnvelope, readEnvelope } from './envelope-codec.ts'
-import { NAMESPACE_RE, PEER_ID_RE, decodeGuarded, readBytes, readString, readUint } from './safe-decoding.ts'
+import { NAMESPACE_RE, decodeGuarded, readBytes, readString, readUint } from './safe-decoding.ts'
 
 export const SYNC_PROTOCOL = '/atp/memory/1.0.0'
 export const SYNC_VERSION = 1
@@ -32,28 +31,6 @@ export type SyncMessage =
 
 const TYPE_CODE = { hello: 1, want: 2, envelopes: 3 } as const
 
-function writeVector (enc: encoding.Encoder, v: VectorClock): void {
-  const entries = sortedEntries(v)
-  encoding.writeVarUint(enc, entries.length)
-  for (const [key, seq] of entries) {
-    const { peerId, epoch } = parseStreamKey(key)
-    encoding.writeVarString(enc, peerId)
-    encoding.writeVarUint(enc, epoch)
-    encoding.writeVarUint(enc, seq)
-  }
-}
-
-function readVector (d: decoding.Decoder): VectorClock {
-  const n = readUint(d, 'vector size', MAX_VECTOR_ENTRIES)
-  const v = new Map<string, number>()
-  for (let i = 0; i < n; i++) {
-    const key = streamKey(readString(d, 'vector peerId', 128, PEER_ID_RE), readUint(d, 'vector epoch'))
-    if (v.has(key)) throw new MemoryDecodeError(`duplicate vector entry ${key}`)
-    v.set(key, readUint(d, 'vector seq'))
-  }
-  return v
-}
-
 export function encodeSyncMessage (m: SyncMessage): Uint8Array {
   const enc = encoding.createEncoder()
   encoding.writeUint8(enc, SYNC_VERSION)
@@ -61,11 +38,11 @@ export function encodeSyncMessage (m: SyncMessage): Uint8Array {
   switch (m.type) {
     case 'hello':
       encoding.writeVarUint(enc, m.namespaces.length)
-      for (const ns of m.namespaces) { encoding.writeVarString(enc, ns.namespace); writeVector(enc, ns.vector) }
+      for (const ns of m.namespaces) { encoding.writeVarString(enc, ns.namespace); writeVectorClock(enc, ns.vector) }
       break
     case 'want':
       encoding.writeVarString(enc, m.namespace)
-      writeVector(enc, m.vector)
+      writeVectorClock(enc, m.vector)
       break
     case 'envelopes':
       encoding.writeVarUint(enc, m.envelopes.length)
@@ -85,11 +62,11 @@ export function decodeSyncMessage (bytes: Uint8Array, limits: MemoryLimits = DEF
       case TYPE_CODE.hello: {
         const n = readUint(d, 'namespace count', MAX_HELLO_NAMESPACES)
         const namespaces: NamespaceVector[] = []
-        for (let i = 0; i < n; i++) namespaces.push({ namespace: readString(d, 'namespace', 64, NAMESPACE_RE), vector: readVector(d) })
+        for (let i = 0; i < n; i++) namespaces.push({ namespace: readString(d, 'namespace', 64, NAMESPACE_RE), vector: readVectorClock(d, 'vector', MAX_VECTOR_ENTRIES) })
         return { type: 'hello', namespaces }
       }
       case TYPE_CODE.want:
-        return { type: 'want', namespace: readString(d, 'namespace', 64, NAMESPACE_RE), vector: readVector(d) }
+        return { type: 'want', namespace: readString(d, 'namespace', 64, NAMESPACE_RE), vector: readVectorClock(d, 'vector', MAX_VECTOR_ENTRIES) }
       case TYPE_CODE.envelopes: {
         const n = readUint(d, 'envelope count', limits.maxEnvelopesPerMessage)
         const envelopes: Envelope[] = []
