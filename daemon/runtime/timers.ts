@@ -59,7 +59,11 @@ export class TimerWheel {
     const delayMs = Math.max(0, armed.atMs - this.clock.nowMs())
     armed.handle = setTimeout(() => {
       if (this.armed.get(id) !== armed) return
-      if (delayMs > MAX_DELAY_MS) {
+      // setTimeout may fire a millisecond or so before atMs on our clock (libuv
+      // counts from its cached loop time). The Speaker ignores a timer that is not due
+      // yet, and this arming is consumed by the fire, so an early fire would lose the
+      // timer for good (seen: a graceful-restart flush that never came). Wait the rest.
+      if (delayMs > MAX_DELAY_MS || this.clock.nowMs() < armed.atMs) {
         this.arm(id, armed)
         return
       }
