@@ -3,7 +3,6 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { simCommand } from '../../cli/commands/sim/index.ts'
 import type { CliIo } from '../../cli/context.ts'
 import { runCli } from '../../cli/program.ts'
 
@@ -11,7 +10,7 @@ async function atp (...args: string[]): Promise<{ code: number, out: string, err
   let out = ''
   let err = ''
   const io: CliIo = { out: (s) => { out += s }, err: (s) => { err += s }, env: {} }
-  const code = await runCli(['sim', ...args], io, [simCommand])
+  const code = await runCli(['sim', ...args], io)
   return { code, out, err }
 }
 

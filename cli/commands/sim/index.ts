@@ -1,8 +1,9 @@
 /**
  * `atp sim FILE [--seed N] [--mode timed|fifo] [--out DIR] [--json] [--wire] [--emulate]`
  * runs a topology in simulated time on the real routing engine (issue 6).
- * Exit 0 for a completed run whatever its verdicts; 2 for invalid input. A run that
- * fails a checker prints the command that reproduces it (on stderr).
+ * Exit 0 for a completed run whatever its verdicts (also emulation disagreement); 2 for
+ * invalid input (also a topology --emulate refuses); 1 when an emulation could not run.
+ * A run that fails a checker prints the command that reproduces it (on stderr).
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -17,6 +18,7 @@ import { simulate } from '../../../simulations/simulate.ts'
 import { loadTopologyFile } from '../../../simulations/topology/load.ts'
 import { processIo, type CliIo } from '../../context.ts'
 import { UsageError } from '../../errors.ts'
+import { emulationSummary, refuseUnemulatable, runEmulate } from './emulate.ts'
 
 interface SimOptions {
   seed?: string
@@ -37,17 +39,14 @@ export function simCommand (io: CliIo = processIo): Command {
     .option('--json', 'print only the JSON report on stdout')
     .option('--wire', 'round-trip every frame through the protobuf codec')
     .option('--emulate', 'also run the topology (≤ 20 nodes) as real atpd processes and compare routing tables')
-    .action((file: string, _opts: SimOptions, cmd: Command) => {
-      runSim(file, cmd.optsWithGlobals<SimOptions>(), io)
+    .action(async (file: string, _opts: SimOptions, cmd: Command) => {
+      await runSim(file, cmd.optsWithGlobals<SimOptions>(), io)
     })
 }
 
-function runSim (file: string, opts: SimOptions, io: CliIo): void {
+async function runSim (file: string, opts: SimOptions, io: CliIo): Promise<void> {
   const mode = parseMode(opts.mode)
   const seed = opts.seed !== undefined ? parseSeed(opts.seed) : undefined
-  if (opts.emulate === true) {
-    throw new UsageError('--emulate is not available yet: it needs the atpd process harness (see docs/simulation.md, "Emulation")')
-  }
   let topology
   try {
     topology = loadTopologyFile(file)
@@ -55,6 +54,8 @@ function runSim (file: string, opts: SimOptions, io: CliIo): void {
     if (err instanceof AtpError) throw new UsageError(err.message)
     throw err
   }
+  const emulate = opts.emulate === true
+  if (emulate) refuseUnemulatable(topology)
   const json = opts.json === true
   const bar = !json && process.stderr.isTTY === true
     ? new cliProgress.SingleBar({ format: 'sim [{bar}] {percentage}% | {value}/{total} s simulated', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic)
@@ -74,13 +75,16 @@ function runSim (file: string, opts: SimOptions, io: CliIo): void {
   }
   const report = result.report
   const command = reproduceCommand(file, report.seed, mode, opts.wire === true)
+  const emulation = emulate ? await runEmulate(topology, report.final, opts.out, json, io) : undefined
+  // The `emulation` section follows the Contract's fields, only with --emulate.
+  const reportJson = emulation !== undefined ? JSON.stringify({ ...report, emulation: emulation.report }, null, 2) + '\n' : encodeReport(report)
   if (opts.out !== undefined) {
     mkdirSync(opts.out, { recursive: true })
-    writeFileSync(join(opts.out, 'report.json'), encodeReport(report))
+    writeFileSync(join(opts.out, 'report.json'), reportJson)
     writeFileSync(join(opts.out, 'report.html'), renderHtml(result, { file, command, halfLifeS: topology.params.damping.halfLifeS }))
   }
-  if (json) io.out(encodeReport(report))
-  else io.out(summary(result, opts.out))
+  if (json) io.out(reportJson)
+  else io.out(summary(result, opts.out) + (emulation !== undefined ? emulationSummary(emulation) : ''))
   const failed = result.violations.length > 0 || !report.converged || report.oscillating
   if (failed) {
     for (const v of result.violations.slice(0, 20)) io.err(`violation: ${v.atMs} ms ${v.checker} at ${v.node}: ${v.detail}\n`)
