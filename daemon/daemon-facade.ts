@@ -53,12 +53,8 @@ export function createDaemonFacade (c: FacadeComponents, init: FacadeInit): Daem
       return speaker.routes(clock.nowMs(), capability)
     },
     resolve (query: ResolveQuery): ResolveResult | undefined {
-      const t0 = performance.now()
-      try {
-        return speaker.resolve(query, clock.nowMs())
-      } finally {
-        c.metrics?.observeResolve((performance.now() - t0) / 1000)
-      }
+      // Timed once, by the API route (atpd_resolve_duration_seconds).
+      return speaker.resolve(query, clock.nowMs())
     },
     agents (): readonly LocalAgent[] {
       return speaker.localAgents()

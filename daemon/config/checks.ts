@@ -60,7 +60,9 @@ function checkNeighbors (config: SiteConfig, errors: ConfigIssue[], warnings: Co
         reason: `a ${config.role} cannot have '${n.role}' neighbors (allowed: ${allowed.join(', ')})`
       })
     }
-    if (n.addrs.length === 0 && config.discovery === undefined) {
+    // A reflector waits for its clients to dial (docs/architecture.md), so a client
+    // without addresses is the normal case, not a mistake.
+    if (n.addrs.length === 0 && config.discovery === undefined && n.role !== 'client') {
       warnings.push({ path: `neighbors[${i}].addrs`, reason: 'no addresses and no discovery: this neighbor can only dial us' })
     }
   })

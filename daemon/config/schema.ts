@@ -7,7 +7,7 @@
 import { z } from 'zod'
 import { DEFAULT_DAMPING, DEFAULT_FRESHNESS } from '../../agp/params.ts'
 import { DEFAULT_LIMITS } from '../../agp/speaker/types.ts'
-import { MAX_INTERESTS } from '../../agp/codec/limits.ts'
+import { MAX_HOLD_TIME_S, MAX_INTERESTS } from '../../agp/codec/limits.ts'
 import { agentSchema } from './schema-agent.ts'
 import {
   capability, clusterId, listenAddress, multiaddrString, nonNegative, orgName, peerId, positive, positiveInt
@@ -80,7 +80,7 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 
 export const siteConfigSchema = z.strictObject({
   org: orgName,
-  role: z.enum(['peer', 'reflector'], { error: "not a role ('peer' | 'reflector')" }),
+  role: z.enum(['peer', 'reflector'], { error: (iss) => iss.input === undefined ? 'required' : "not a role ('peer' | 'reflector')" }),
   dataDir: z.string().min(1),
   listen: z.array(multiaddrString).max(16).default(['/ip4/127.0.0.1/tcp/0']),
   api: apiSchema.prefault({}),
@@ -92,7 +92,8 @@ export const siteConfigSchema = z.strictObject({
   damping: dampingSchema.prefault({}),
   freshness: freshnessSchema.prefault({}),
   mraiMs: z.number().int().nonnegative().default(DEFAULT_MRAI_MS),
-  holdTimeS: z.number().int().refine((v) => v === 0 || v >= 3, { error: 'must be 0 (no hold timer) or at least 3 (RFC 4271 §4.2)' })
+  // The wire carries hold time in 16 bits; neighbors refuse a larger OPEN (2/6).
+  holdTimeS: z.number().int().max(MAX_HOLD_TIME_S).refine((v) => v === 0 || v >= 3, { error: 'must be 0 (no hold timer) or at least 3 (RFC 4271 §4.2)' })
     .default(DEFAULT_HOLD_TIME_S),
   restartTimeS: z.number().int().nonnegative().default(DEFAULT_RESTART_TIME_S),
   reconnect: z.strictObject({ maxBackoffS: positive.default(DEFAULT_MAX_BACKOFF_S) }).prefault({}),
