@@ -14,6 +14,7 @@ import type { DampingParams, FreshnessParams } from '../params.ts'
 import type { LatencyMs, Route } from '../route/route.ts'
 import type { PolicyConfig } from '../policy/types.ts'
 import type { Random, Signer, Verifier } from '../ports.ts'
+import type { BadFrameError } from '../session/types.ts'
 
 export interface NeighborConfig {
   readonly peerId: string
@@ -82,8 +83,11 @@ export type SpeakerInput =
   /** The transport to the neighbor closed or failed. */
   | { readonly type: 'transport-down', readonly peer: string, readonly reason: string }
   | { readonly type: 'frame', readonly peer: string, readonly frame: Frame }
-  /** Bytes from the neighbor that did not decode (the codec's typed error, as text). */
-  | { readonly type: 'bad-frame', readonly peer: string, readonly error: string }
+  /**
+   * Bytes from the neighbor that did not decode: the codec's FrameDecodeError (its
+   * code/subcode become the NOTIFICATION, docs/protocol.md), or bare text (sent as 1/1).
+   */
+  | { readonly type: 'bad-frame', readonly peer: string, readonly error: BadFrameError }
   | { readonly type: 'timer', readonly id: TimerId }
   | { readonly type: 'agent-upsert', readonly agent: LocalAgent }
   | { readonly type: 'agent-remove', readonly id: string }

@@ -283,7 +283,9 @@ export class AgpTransport {
       input = { type: 'frame', peer, frame: decoded.value }
     } else {
       this.components.observer?.decodeError?.(peer, decoded.error.message)
-      input = { type: 'bad-frame', peer, error: decoded.error.message }
+      // The typed error, not its text: its code/subcode are the NOTIFICATION the session sends.
+      const { notificationCode, subcode, message } = decoded.error
+      input = { type: 'bad-frame', peer, error: { notificationCode, subcode, message } }
     }
     if (!this.sink.offer(input)) {
       // The loop is saturated even though streams were paused: shed this session, not the process.

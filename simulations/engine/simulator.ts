@@ -176,7 +176,7 @@ export class Simulator implements ScenarioTarget {
       } else {
         const decoded = (codec as FrameCodec).decodeFrame(payload.bytes[i] as Uint8Array)
         if (!decoded.ok) {
-          this.handle(node, { type: 'bad-frame', peer, error: decoded.error.message })
+          this.handle(node, { type: 'bad-frame', peer, error: decoded.error })
           continue
         }
         frame = decoded.value
