@@ -1,5 +1,6 @@
 /** What the engine is given: a Speaker factory (the real one by default), a codec, a listener. */
 import type { Frame } from '../../agp/codec/frame.ts'
+import type { FrameDecodeError } from '../../agp/codec/errors.ts'
 import type { AuditEvent, Speaker, SpeakerComponents, SpeakerInit, SpeakerSnapshot } from '../../agp/speaker/types.ts'
 import type { ScenarioEvent } from '../topology/schema.ts'
 
@@ -12,7 +13,7 @@ export type SpeakerFactory = (init: SpeakerInit, components: SpeakerComponents, 
 export interface FrameCodec {
   encodeFrame (frame: Frame): Uint8Array
   /** Never throws: a bad frame is a result with a typed error. */
-  decodeFrame (bytes: Uint8Array): { readonly ok: true, readonly value: Frame } | { readonly ok: false, readonly error: Error }
+  decodeFrame (bytes: Uint8Array): { readonly ok: true, readonly value: Frame } | { readonly ok: false, readonly error: FrameDecodeError }
 }
 
 /** Observes a run; the checkers and the report are listeners. Calls are synchronous and in event order. */
