@@ -18,7 +18,7 @@
  *     first (our own routes start with it).
  */
 import type { NeighborRole, SpeakerRole } from '../agp/codec/frame.ts'
-import { evaluateExport } from '../agp/policy/policy.ts'
+import { evaluateExport, evaluateExportWithoutRules } from '../agp/policy/policy.ts'
 import type { PolicyConfig } from '../agp/policy/types.ts'
 import type { Route } from '../agp/route/route.ts'
 import { reflectRoute } from './cluster-list.ts'
@@ -56,23 +56,38 @@ export type ExportDecision =
   | { readonly accept: false, readonly reason: string }
 
 export function exportRoute (self: ExportSelf, to: ExportNeighbor, route: Route, from: ExportSource): ExportDecision {
-  if (!from.usable) return refuse('not-usable')
-  if (from.fromPeer === to.peerId) return refuse('split-horizon')
-  if (route.attrs.originPeerId === to.peerId) return refuse('back-to-origin')
-  if (!mayAdvertise(self.role, from.fromRole, to.role)) return refuse('reflection-rule')
-  if (!matchesInterests(route.attrs.capability, to.interests)) return refuse('not-interested')
-  const verdict = evaluateExport(self.policy, route, {
-    neighborRole: to.role,
-    neighborOrg: to.org,
-    learnedFromRole: from.fromRole,
-    learnedFromOrg: from.fromOrg
-  })
-  if (!verdict.accept) return refuse(verdict.reason)
-  return { accept: true, route: rewritePath(self, to, verdict.route, from) }
+  const out = decideExport(self, to, route, from)
+  return typeof out === 'string' ? { accept: false, reason: out } : { accept: true, route: out }
 }
 
-function refuse (reason: string): ExportDecision {
-  return { accept: false, reason }
+/** exportRoute() without the decision object: the route to send, or undefined. For the Speaker's flush loop. */
+export function exportedRoute (self: ExportSelf, to: ExportNeighbor, route: Route, from: ExportSource): Route | undefined {
+  const out = decideExport(self, to, route, from)
+  return typeof out === 'string' ? undefined : out
+}
+
+/** The route to send, or the reason it is not sent. */
+function decideExport (self: ExportSelf, to: ExportNeighbor, route: Route, from: ExportSource): Route | string {
+  if (!from.usable) return 'not-usable'
+  if (from.fromPeer === to.peerId) return 'split-horizon'
+  if (route.attrs.originPeerId === to.peerId) return 'back-to-origin'
+  if (!mayAdvertise(self.role, from.fromRole, to.role)) return 'reflection-rule'
+  if (!matchesInterests(route.attrs.capability, to.interests)) return 'not-interested'
+  let accepted = route
+  if (self.policy.export.length === 0) {
+    const refusal = evaluateExportWithoutRules(route, to.org, to.role, from.fromRole)
+    if (refusal !== undefined) return refusal
+  } else {
+    const verdict = evaluateExport(self.policy, route, {
+      neighborRole: to.role,
+      neighborOrg: to.org,
+      learnedFromRole: from.fromRole,
+      learnedFromOrg: from.fromOrg
+    })
+    if (!verdict.accept) return verdict.reason
+    accepted = verdict.route
+  }
+  return rewritePath(self, to, accepted, from)
 }
 
 /**
@@ -80,19 +95,18 @@ function refuse (reason: string): ExportDecision {
  * sends one route to hundreds of clients, and they all get the same object. A
  * WeakMap holds nothing alive once the route leaves the RIB.
  */
-const reflectedCache = new WeakMap<Route, { key: string, route: Route }>()
+const reflectedCache = new WeakMap<Route, { cluster: string, learnedFrom: string, route: Route }>()
 const prependedCache = new WeakMap<Route, { org: string, route: Route }>()
 
 export function rewritePath (self: ExportSelf, to: ExportNeighbor, route: Route, from: ExportSource): Route {
   let out = route
   if (isReflection(self.role, from.fromRole) && self.cluster !== undefined && self.cluster !== '') {
-    const key = `${self.cluster}\n${from.fromPeer}`
     const hit = reflectedCache.get(out)
-    if (hit !== undefined && hit.key === key) {
+    if (hit !== undefined && hit.cluster === self.cluster && hit.learnedFrom === from.fromPeer) {
       out = hit.route
     } else {
       const reflected = reflectRoute(out, { cluster: self.cluster, learnedFrom: from.fromPeer })
-      reflectedCache.set(out, { key, route: reflected })
+      reflectedCache.set(out, { cluster: self.cluster, learnedFrom: from.fromPeer, route: reflected })
       out = reflected
     }
   }

@@ -11,16 +11,22 @@ import { capabilitySegments, matchesInterests } from '../agp/capability/grammar.
 /** Largest interest set accepted from one neighbor; more is refused by the caller. */
 export const MAX_INTERESTS_PER_NEIGHBOR = 1024
 
+/** Capabilities whose wanting() answer is kept; a federation's vocabulary is usually far smaller. */
+const WANTING_CACHE_MAX = 10_000
+
 export class InterestIndex {
   /** interest prefix → neighbors (insertion order: the order they registered). */
   private readonly byPrefix = new Map<string, Set<string>>()
   /** Neighbors with no interests: they want everything. */
   private readonly wantAll = new Set<string>()
   private readonly interests = new Map<string, readonly string[]>()
+  /** wanting() answers by capability, dropped on every change of interests (bounded by WANTING_CACHE_MAX). */
+  private readonly wantingCache = new Map<string, readonly string[]>()
 
   /** Registers (or replaces) a neighbor's interests. */
   set (peer: string, interests: readonly string[]): void {
     this.delete(peer)
+    this.wantingCache.clear()
     const unique = [...new Set(interests)]
     this.interests.set(peer, unique)
     if (unique.length === 0) {
@@ -40,6 +46,7 @@ export class InterestIndex {
   delete (peer: string): void {
     const old = this.interests.get(peer)
     if (old === undefined) return
+    this.wantingCache.clear()
     this.interests.delete(peer)
     this.wantAll.delete(peer)
     for (const prefix of old) {
@@ -62,8 +69,19 @@ export class InterestIndex {
   /**
    * Neighbors that want `capability`: those with no interests first, then those with
    * an interest that is a segment-prefix of it, shortest prefix first. Deterministic.
+   * The array is shared between calls until interests change: do not modify it.
    */
-  wanting (capability: string): string[] {
+  wanting (capability: string): readonly string[] {
+    let hit = this.wantingCache.get(capability)
+    if (hit === undefined) {
+      hit = this.computeWanting(capability)
+      if (this.wantingCache.size >= WANTING_CACHE_MAX) this.wantingCache.clear()
+      this.wantingCache.set(capability, hit)
+    }
+    return hit
+  }
+
+  private computeWanting (capability: string): string[] {
     const out = new Set<string>(this.wantAll)
     if (this.byPrefix.size > 0) {
       const segments = capabilitySegments(capability)

@@ -19,12 +19,14 @@ export const DEFAULT_MAX_TRIE_ENTRIES = 1_000_000
 
 interface Node<V> {
   children: Map<string, Node<V>> | undefined
+  /** Child segments in code-unit order, kept until the children change (walks are frequent, changes rare). */
+  sortedKeys: string[] | undefined
   hasValue: boolean
   value: V | undefined
 }
 
 function newNode<V> (): Node<V> {
-  return { children: undefined, hasValue: false, value: undefined }
+  return { children: undefined, sortedKeys: undefined, hasValue: false, value: undefined }
 }
 
 /** Segment-wise order: `a` < `a/b` < `a-b`; the order every trie iteration uses. */
@@ -68,6 +70,7 @@ export class CapabilityTrie<V> {
       if (next === undefined) {
         next = newNode()
         node.children.set(seg, next)
+        node.sortedKeys = undefined
       }
       node = next
     }
@@ -105,6 +108,7 @@ export class CapabilityTrie<V> {
       const child = parent.children?.get(seg)
       if (child === undefined || child.hasValue || (child.children?.size ?? 0) > 0) break
       parent.children?.delete(seg)
+      parent.sortedKeys = undefined
       if (parent.children?.size === 0) parent.children = undefined
     }
     return true
@@ -112,6 +116,7 @@ export class CapabilityTrie<V> {
 
   clear (): void {
     this.root.children = undefined
+    this.root.sortedKeys = undefined
     this.count = 0
   }
 
@@ -133,12 +138,17 @@ export class CapabilityTrie<V> {
   /** All entries at or below `prefix` (segment-wise), in capability order. '' or undefined = all. */
   * subtree (prefix?: string): Generator<[string, V]> {
     if (prefix === undefined || prefix === '') {
-      yield * this.walk(this.root, [])
+      yield * this.walk(this.root, '')
       return
     }
-    const segments = capabilitySegments(prefix)
     const node = this.find(prefix)
-    if (node !== undefined) yield * this.walk(node, segments)
+    if (node === undefined) return
+    // A leaf (the usual query for one capability): no recursion to set up.
+    if (node.children === undefined) {
+      if (node.hasValue) yield [prefix, node.value as V]
+      return
+    }
+    yield * this.walk(node, prefix)
   }
 
   entries (): Generator<[string, V]> {
@@ -164,13 +174,14 @@ export class CapabilityTrie<V> {
   }
 
   // Depth is bounded by MAX_CAPABILITY_DEPTH, so recursion is shallow.
-  private * walk (node: Node<V>, segments: string[]): Generator<[string, V]> {
-    if (node.hasValue) yield [segments.join('/'), node.value as V]
+  // `path` is the node's capability ('' for the root).
+  private * walk (node: Node<V>, path: string): Generator<[string, V]> {
+    if (node.hasValue) yield [path, node.value as V]
     if (node.children === undefined) return
-    const keys = [...node.children.keys()].sort()
-    for (const key of keys) {
+    node.sortedKeys ??= [...node.children.keys()].sort()
+    for (const key of node.sortedKeys) {
       const child = node.children.get(key)
-      if (child !== undefined) yield * this.walk(child, [...segments, key])
+      if (child !== undefined) yield * this.walk(child, path === '' ? key : `${path}/${key}`)
     }
   }
 }

@@ -8,7 +8,7 @@
  */
 import { InvalidArgumentError } from '../errors.ts'
 import { freshBeforeStale, higherLocalPref, usableFirst, type LocalCandidate } from './candidate.ts'
-import { bestBy, compareStrings, higherFirst, lowerFirst, type DecisionStep } from './step.ts'
+import { compareStrings, higherFirst, lowerFirst, type DecisionStep } from './step.ts'
 
 export const newerOriginSeq: DecisionStep<LocalCandidate> = {
   name: 'newer-origin-seq',
@@ -43,7 +43,23 @@ export const COPY_STEPS: readonly DecisionStep<LocalCandidate>[] = Object.freeze
  * per session), so lower-from-peer always decides in the end.
  */
 export function collapseCopies (copies: readonly LocalCandidate[]): LocalCandidate {
-  const best = bestBy(COPY_STEPS, copies)
-  if (best === undefined) throw new InvalidArgumentError('collapseCopies needs at least one copy')
+  if (copies.length === 0) throw new InvalidArgumentError('collapseCopies needs at least one copy')
+  let best = copies[0] as LocalCandidate
+  for (let i = 1; i < copies.length; i++) {
+    const c = copies[i] as LocalCandidate
+    if (compareCopies(c, best) < 0) best = c
+  }
   return best
+}
+
+/** compareBy(COPY_STEPS, a, b), the steps inlined (same order): it runs for every received copy. */
+export function compareCopies (a: LocalCandidate, b: LocalCandidate): number {
+  if (a.usable !== b.usable) return a.usable ? -1 : 1
+  const pref = higherFirst(a.localPref, b.localPref)
+  if (pref !== 0) return pref
+  if (a.stale !== b.stale) return a.stale ? 1 : -1
+  return higherFirst(a.route.attrs.originSeq, b.route.attrs.originSeq) ||
+    lowerFirst(a.route.clusterList.length, b.route.clusterList.length) ||
+    lowerFirst(a.route.orgPath.length, b.route.orgPath.length) ||
+    compareStrings(a.fromPeer, b.fromPeer)
 }

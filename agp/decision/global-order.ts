@@ -10,7 +10,7 @@
  */
 import type { Route } from '../route/route.ts'
 import { globalScore } from './score.ts'
-import { compareBy, compareStrings, decide, higherFirst, type Decision, type DecisionStep } from './step.ts'
+import { compareStrings, decide, higherFirst, type Decision, type DecisionStep } from './step.ts'
 
 /** Score resolution: scores are compared on a 1e-12 grid. */
 export const SCORE_RESOLUTION = 1e-12
@@ -61,7 +61,14 @@ export const GLOBAL_STEPS: readonly DecisionStep<Route>[] = Object.freeze([highe
 
 /** Negative when a ranks above b. 0 only for two copies of one path id with equal scores. */
 export function compareGlobal (a: Route, b: Route): number {
-  return compareBy(GLOBAL_STEPS, a, b)
+  // GLOBAL_STEPS inlined (same steps, same order): this runs inside every sort and
+  // binary search of a Loc-RIB, and the generic loop costs more than the comparisons.
+  if (a.attrs !== b.attrs) {
+    const s = higherFirst(cachedGlobalScoreKey(a), cachedGlobalScoreKey(b))
+    if (s !== 0) return s
+  }
+  return compareStrings(a.attrs.originPeerId, b.attrs.originPeerId) ||
+    compareStrings(a.attrs.originOrg, b.attrs.originOrg) || compareStrings(a.attrs.agentId, b.attrs.agentId)
 }
 
 export function decideGlobal (a: Route, b: Route): Decision {

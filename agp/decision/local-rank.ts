@@ -8,8 +8,8 @@
  * the global order only (global-order.ts).
  */
 import { freshBeforeStale, higherLocalPref, usableFirst, type LocalCandidate } from './candidate.ts'
-import { GLOBAL_STEPS } from './global-order.ts'
-import { compareBy, decide, rankBy, type Decision, type DecisionStep, type Ranked } from './step.ts'
+import { compareGlobal, GLOBAL_STEPS } from './global-order.ts'
+import { decide, decideReason, higherFirst, rankBy, type Decision, type DecisionStep, type Ranked } from './step.ts'
 
 export type { LocalCandidate } from './candidate.ts'
 export { freshBeforeStale, higherLocalPref, usableFirst } from './candidate.ts'
@@ -28,11 +28,21 @@ export const LOCAL_STEPS: readonly DecisionStep<LocalCandidate>[] = Object.freez
 ])
 
 export function compareLocal (a: LocalCandidate, b: LocalCandidate): number {
-  return compareBy(LOCAL_STEPS, a, b)
+  // LOCAL_STEPS inlined (same steps, same order) for sorts.
+  if (a.usable !== b.usable) return a.usable ? -1 : 1
+  const pref = higherFirst(a.localPref, b.localPref)
+  if (pref !== 0) return pref
+  if (a.stale !== b.stale) return a.stale ? 1 : -1
+  return compareGlobal(a.route, b.route)
 }
 
 export function decideLocal (a: LocalCandidate, b: LocalCandidate): Decision {
   return decide(LOCAL_STEPS, a, b)
+}
+
+/** decideLocal(a, b).reason, without allocating. */
+export function localReason (a: LocalCandidate, b: LocalCandidate): string {
+  return decideReason(LOCAL_STEPS, a, b)
 }
 
 /** Candidates best first, each with the step that placed it below the one above. */

@@ -34,6 +34,16 @@ export function decide<T> (steps: readonly DecisionStep<T>[], a: T, b: T): Decis
   return { cmp: 0, reason: EQUAL_REASON }
 }
 
+/** decide(...).reason without allocating a Decision. */
+export function decideReason<T> (steps: readonly DecisionStep<T>[], a: T, b: T): string {
+  for (let i = 0; i < steps.length; i++) {
+    const step = steps[i] as DecisionStep<T>
+    const c = step.compare(a, b)
+    if (c < 0 || c > 0) return step.name
+  }
+  return EQUAL_REASON
+}
+
 /** decide() without the reason and without allocating: for sort comparators. */
 export function compareBy<T> (steps: readonly DecisionStep<T>[], a: T, b: T): number {
   for (const step of steps) {

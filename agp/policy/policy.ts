@@ -62,12 +62,8 @@ export function evaluateImport (policy: PolicyConfig, route: Route, ctx: ImportC
 
 /** Export policy for a route about to be sent to a neighbor: built-ins first, then the rules. */
 export function evaluateExport (policy: PolicyConfig, route: Route, ctx: ExportContext): PolicyResult {
-  if (route.orgPath.includes(ctx.neighborOrg)) {
-    return reject(route, 'builtin-org-loop')
-  }
-  if (ctx.learnedFromRole !== 'local' && effectiveTags(route).includes(NO_EXPORT_TAG)) {
-    return reject(route, 'builtin-no-export')
-  }
+  const builtin = builtinExportRefusal(route, ctx.neighborOrg, ctx.learnedFromRole)
+  if (builtin !== undefined) return reject(route, builtin)
   const hit = firstMatch(policy.export, 'export', route, ctx)
   if (hit !== undefined) return decide(hit.rule, hit.id, route, DEFAULT_LOCAL_PREF)
   if (ctx.learnedFromRole === 'partner' && ctx.neighborRole === 'partner') {
@@ -76,8 +72,28 @@ export function evaluateExport (policy: PolicyConfig, route: Route, ctx: ExportC
   return { accept: true, localPref: DEFAULT_LOCAL_PREF, route, reason: 'default-accept' }
 }
 
+/**
+ * evaluateExport() for a policy with no export rules, without allocating: the reason
+ * of the refusing built-in, or undefined when the route is accepted unchanged.
+ */
+export function evaluateExportWithoutRules (route: Route, neighborOrg: string, neighborRole: NeighborRole,
+  learnedFromRole: NeighborRole | 'local'): string | undefined {
+  const builtin = builtinExportRefusal(route, neighborOrg, learnedFromRole)
+  if (builtin !== undefined) return builtin
+  if (learnedFromRole === 'partner' && neighborRole === 'partner') return 'builtin-no-partner-leak'
+  return undefined
+}
+
+/** Built-ins 1 and 2 (org loop, no-export): no rule can override them. */
+function builtinExportRefusal (route: Route, neighborOrg: string, learnedFromRole: NeighborRole | 'local'): string | undefined {
+  if (route.orgPath.includes(neighborOrg)) return 'builtin-org-loop'
+  if (learnedFromRole !== 'local' && effectiveTags(route).includes(NO_EXPORT_TAG)) return 'builtin-no-export'
+  return undefined
+}
+
 function firstMatch (rules: readonly PolicyRule[], kind: 'import' | 'export', route: Route, ctx: MatchContext): { rule: PolicyRule, id: string } | undefined {
-  for (const [i, rule] of rules.entries()) {
+  for (let i = 0; i < rules.length; i++) {
+    const rule = rules[i] as PolicyRule
     if (matchesRule(rule, route, ctx)) return { rule, id: rule.name ?? `${kind}[${i}]` }
   }
   return undefined

@@ -11,7 +11,8 @@
  * was not re-sent (on END_OF_RIB or when the restart timer expires).
  */
 import { LimitExceededError } from '../errors.ts'
-import { routePathKey, type PathKey, type Route } from '../route/route.ts'
+import type { PathKey, Route } from '../route/route.ts'
+import { pathKeyOf } from './keys.ts'
 
 export class AdjRibIn {
   readonly peer: string
@@ -34,10 +35,10 @@ export class AdjRibIn {
   /**
    * Stores the neighbor's latest advertisement of a path and clears its stale mark.
    * Returns the advertisement it replaces. Throws LimitExceededError (and stores
-   * nothing) when the path is new and the table is full.
+   * nothing) when the path is new and the table is full. `key` is pathKeyOf(route),
+   * when the caller already has it.
    */
-  set (route: Route): Route | undefined {
-    const key = routePathKey(route)
+  set (route: Route, key: PathKey = pathKeyOf(route)): Route | undefined {
     const prev = this.routes.get(key)
     if (prev === undefined && this.routes.size >= this.maxRoutes) {
       throw new LimitExceededError(`neighbor ${this.peer} sent more than ${this.maxRoutes} routes`, this.maxRoutes)

@@ -49,6 +49,21 @@ export class AdjRibOut {
     }
     return { announce: desired }
   }
+
+  /** update() appending to the caller's lists instead of returning a diff object (the Speaker's flush loop). */
+  updateInto (key: string, desired: Route | undefined, withdraws: WithdrawnPath[], announces: Route[]): void {
+    const prev = this.sent.get(key)
+    if (desired === undefined) {
+      if (prev === undefined) return
+      this.sent.delete(key)
+      withdraws.push(withdrawnOf(prev))
+      return
+    }
+    if (prev !== undefined && sameAdvertisement(prev, desired)) return
+    this.sent.set(key, desired)
+    if (prev !== undefined && prev.attrs.capability !== desired.attrs.capability) withdraws.push(withdrawnOf(prev))
+    announces.push(desired)
+  }
 }
 
 export function withdrawnOf (route: Route): WithdrawnPath {

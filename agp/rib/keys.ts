@@ -4,7 +4,7 @@
  * may be in flight. Outbound state is keyed by (capability, path id) so such a move
  * is an ordinary withdraw of one key plus an announce of another.
  */
-import type { PathKey } from '../route/route.ts'
+import { routePathKey, type PathKey, type Route } from '../route/route.ts'
 
 export type RibKey = string
 
@@ -16,4 +16,37 @@ export function ribKey (capability: string, path: PathKey): RibKey {
 export function splitRibKey (key: RibKey): { capability: string, path: PathKey } {
   const i = key.indexOf(' ')
   return { capability: key.slice(0, i), path: key.slice(i + 1) }
+}
+
+/**
+ * A RibKey with its parts, built once and shared by every neighbor it is queued for.
+ * `atGeneration`/`copy` remember the Loc-RIB's exported copy for the key as of a
+ * Loc-RIB generation (LocRib.generation), so the neighbors flushed before the next
+ * commit look it up once.
+ */
+export interface RibPath {
+  readonly key: RibKey
+  readonly capability: string
+  readonly path: PathKey
+  atGeneration: number
+  copy: unknown
+}
+
+export function ribPath (capability: string, path: PathKey, key: RibKey = ribKey(capability, path)): RibPath {
+  return { key, capability, path, atGeneration: -1, copy: undefined }
+}
+
+// Signed attributes are immutable and, in a simulation, one object is shared by every
+// node that holds the route: one key string per advertisement instead of one per node
+// and lookup. A WeakMap holds nothing alive once the route is gone.
+const pathKeyCache = new WeakMap<Route['attrs'], PathKey>()
+
+/** routePathKey(route), built once per advertisement. */
+export function pathKeyOf (route: Route): PathKey {
+  let key = pathKeyCache.get(route.attrs)
+  if (key === undefined) {
+    key = routePathKey(route)
+    pathKeyCache.set(route.attrs, key)
+  }
+  return key
 }

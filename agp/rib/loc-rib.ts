@@ -1,29 +1,35 @@
 /**
- * Loc-RIB: every path per capability (ADD-PATH style, RFC 7911), in a CapabilityTrie
- * for longest match and subtree walks.
+ * Loc-RIB: every path per capability (ADD-PATH style, RFC 7911). Exact lookups go
+ * through a flat Map; a CapabilityTrie holds the same entries for longest match and
+ * subtree walks in capability order.
  *
  * Per capability and path id it holds the copies received over each session; copies
  * collapse to one (collapseCopies: usable, local pref, fresh, newest, shortest
  * cluster list and org path, lowest session). At most maxPathsPerCapability paths are
  * selected, by usable-first then the global order (compareGlobal) — never a
  * viewer-relative term, so what a reflector propagates cannot oscillate (RFC 3345).
- * The selected paths are ranked locally (rankLocal) for views and resolve.
+ * The selected paths are ranked locally (compareLocal) for views and resolve.
  *
- * Changes are staged (set/delete mark the capability dirty) and committed in one
- * pass, so a frame of 500 routes re-ranks each touched capability once.
+ * Changes are staged (set/delete mark the path dirty) and committed in one pass, so a
+ * frame of 500 routes re-ranks each touched capability once. A commit re-collapses
+ * only the dirty paths and moves them in the capability's sorted list by binary
+ * search: both orders are total over distinct paths, so this gives exactly what a
+ * full sort would, without sorting a large capability again on every change.
  */
 import { CapabilityTrie } from '../capability/trie.ts'
-import { collapseCopies, rankLocal, type LocalCandidate } from '../decision/local-rank.ts'
-import { compareGlobal } from '../decision/global-order.ts'
-import type { Ranked } from '../decision/step.ts'
+import { compareLocal, localReason, type LocalCandidate } from '../decision/local-rank.ts'
+import { BEST_REASON, type Ranked } from '../decision/step.ts'
 import type { PathKey, Route } from '../route/route.ts'
-import { routePathKey } from '../route/route.ts'
 import { sameStrings } from './adj-rib-out.ts'
+import { isSelected, promoteBest, replaceSorted, uniformLocalTerms } from './selection-order.ts'
+import { pathKeyOf } from './keys.ts'
 
 /** A Loc-RIB copy: the decision's candidate plus why it is not usable, for views. */
 export interface PathCandidate extends LocalCandidate {
   /** Damped (RFC 2439): unusable until reuse. */
   readonly suppressed: boolean
+  /** routePathKey(route), when the caller has it at hand (saves building the string again). */
+  readonly path?: PathKey
 }
 
 export interface LocRibChange {
@@ -38,67 +44,124 @@ export type LocRibOp =
   | { readonly op: 'set', readonly candidate: PathCandidate }
   | { readonly op: 'delete', readonly capability: string, readonly path: PathKey, readonly fromPeer: string }
 
+/**
+ * The copies of one path: one candidate (the common case, no array) or several, one
+ * per session, the collapsed one (collapseCopies) kept first.
+ */
+type Copies = PathCandidate | PathCandidate[]
+
 interface CapabilityEntry {
-  /** path id → session → copy (session '' = local agent). */
-  readonly copies: Map<PathKey, Map<string, PathCandidate>>
-  ranked: Ranked<PathCandidate>[]
-  /** Selected usable paths: what export may advertise. */
-  exported: Map<PathKey, PathCandidate>
+  /** path id → its copies (session '' = local agent). */
+  readonly copies: Map<PathKey, Copies>
+  /** Every path's collapsed copy, in selection order (usable first, then the global order). */
+  all: PathCandidate[]
+  /** The selected paths (the first maxPathsPerCapability of `all`) in local rank order; its usable entries are what export may advertise. */
+  order: PathCandidate[]
+  /** `order` with the reason of each position, built when asked for (views use `order`). */
+  ranked: Ranked<PathCandidate>[] | undefined
 }
 
 export interface LocRibOptions {
   readonly maxPathsPerCapability: number
 }
 
+const NO_COPIES: readonly PathCandidate[] = Object.freeze([])
+
 export class LocRib {
   readonly maxPathsPerCapability: number
+  private readonly byCapability = new Map<string, CapabilityEntry>()
   private readonly trie = new CapabilityTrie<CapabilityEntry>()
-  private readonly dirty = new Set<string>()
+  /** capability → dirty path → its collapsed copy before the first change of this batch (in `all`). */
+  private readonly dirty = new Map<string, Map<PathKey, PathCandidate | undefined>>()
   private copyCount = 0
+  private commits = 0
 
   constructor (options: LocRibOptions) {
     this.maxPathsPerCapability = options.maxPathsPerCapability
   }
+
+  /** Bumped by every commit that changed something: what exported() answers can only change then. */
+  get generation (): number { return this.commits }
 
   /** Copies held (all sessions, all capabilities). */
   get size (): number { return this.copyCount }
 
   set (candidate: PathCandidate): void {
     const capability = candidate.route.attrs.capability
-    let entry = this.trie.get(capability)
+    let entry = this.byCapability.get(capability)
     if (entry === undefined) {
-      entry = { copies: new Map(), ranked: [], exported: new Map() }
+      entry = { copies: new Map(), all: [], order: [], ranked: [] }
       this.trie.set(capability, entry)
+      this.byCapability.set(capability, entry)
     }
-    const path = routePathKey(candidate.route)
-    let copies = entry.copies.get(path)
+    const path = pathOf(candidate)
+    const copies = entry.copies.get(path)
+    this.touch(capability, path, copies)
     if (copies === undefined) {
-      copies = new Map()
-      entry.copies.set(path, copies)
+      entry.copies.set(path, candidate)
+      this.copyCount++
+    } else if (!Array.isArray(copies)) {
+      if (copies.fromPeer === candidate.fromPeer) {
+        entry.copies.set(path, candidate)
+      } else {
+        entry.copies.set(path, promoteBest([copies, candidate]))
+        this.copyCount++
+      }
+    } else {
+      const i = copies.findIndex((c) => c.fromPeer === candidate.fromPeer)
+      if (i < 0) {
+        copies.push(candidate)
+        this.copyCount++
+      } else {
+        copies[i] = candidate
+      }
+      promoteBest(copies)
     }
-    if (!copies.has(candidate.fromPeer)) this.copyCount++
-    copies.set(candidate.fromPeer, candidate)
-    this.dirty.add(capability)
   }
 
   delete (capability: string, path: PathKey, fromPeer: string): PathCandidate | undefined {
-    const copies = this.trie.get(capability)?.copies.get(path)
-    const prev = copies?.get(fromPeer)
-    if (copies === undefined || prev === undefined) return undefined
-    copies.delete(fromPeer)
+    const entry = this.byCapability.get(capability)
+    const copies = entry?.copies.get(path)
+    if (entry === undefined || copies === undefined) return undefined
+    if (!Array.isArray(copies)) {
+      if (copies.fromPeer !== fromPeer) return undefined
+      this.touch(capability, path, copies)
+      entry.copies.delete(path)
+      this.copyCount--
+      return copies
+    }
+    const i = copies.findIndex((c) => c.fromPeer === fromPeer)
+    if (i < 0) return undefined
+    this.touch(capability, path, copies)
+    const prev = copies[i] as PathCandidate
+    copies.splice(i, 1)
+    if (copies.length === 1) entry.copies.set(path, copies[0] as PathCandidate)
+    else promoteBest(copies)
     this.copyCount--
-    if (copies.size === 0) this.trie.get(capability)?.copies.delete(path)
-    this.dirty.add(capability)
     return prev
   }
 
   getCopy (capability: string, path: PathKey, fromPeer: string): PathCandidate | undefined {
-    return this.trie.get(capability)?.copies.get(path)?.get(fromPeer)
+    const copies = this.byCapability.get(capability)?.copies.get(path)
+    if (copies === undefined) return undefined
+    if (!Array.isArray(copies)) return copies.fromPeer === fromPeer ? copies : undefined
+    return copies.find((c) => c.fromPeer === fromPeer)
   }
 
-  /** All copies of a path (any session), e.g. to reuse a signature verification. */
-  copiesOf (capability: string, path: PathKey): ReadonlyMap<string, PathCandidate> | undefined {
-    return this.trie.get(capability)?.copies.get(path)
+  /** All copies of a path (any session, in no particular order), e.g. to reuse a signature verification. */
+  copiesOf (capability: string, path: PathKey): readonly PathCandidate[] {
+    const copies = this.byCapability.get(capability)?.copies.get(path)
+    if (copies === undefined) return NO_COPIES
+    return Array.isArray(copies) ? copies : [copies]
+  }
+
+  /** A copy of the path from another session than `exceptPeer` that satisfies `test` (no allocation). */
+  findCopy<A, B> (capability: string, path: PathKey, exceptPeer: string, test: (c: PathCandidate, a: A, b: B) => boolean, a: A, b: B): PathCandidate | undefined {
+    const copies = this.byCapability.get(capability)?.copies.get(path)
+    if (copies === undefined) return undefined
+    if (!Array.isArray(copies)) return copies.fromPeer !== exceptPeer && test(copies, a, b) ? copies : undefined
+    for (const c of copies) if (c.fromPeer !== exceptPeer && test(c, a, b)) return c
+    return undefined
   }
 
   /** Stages ops and commits them. */
@@ -115,8 +178,9 @@ export class LocRib {
   /** Re-ranks every capability touched since the last commit, in the order touched. */
   commit (): LocRibChange[] {
     const changes: LocRibChange[] = []
-    for (const capability of this.dirty) {
-      const change = this.rerank(capability)
+    if (this.dirty.size > 0) this.commits++
+    for (const [capability, paths] of this.dirty) {
+      const change = this.rerank(capability, paths)
       if (change !== undefined) changes.push(change)
     }
     this.dirty.clear()
@@ -125,72 +189,151 @@ export class LocRib {
 
   /** Selected paths of a capability in local rank order (empty when none). */
   ranked (capability: string): readonly Ranked<PathCandidate>[] {
-    return this.trie.get(capability)?.ranked ?? []
+    const entry = this.byCapability.get(capability)
+    return entry === undefined ? [] : rankedOf(entry)
+  }
+
+  /** Selected paths of a capability in local rank order, without the reasons (empty when none). */
+  rankedPaths (capability: string): readonly PathCandidate[] {
+    return this.byCapability.get(capability)?.order ?? []
   }
 
   /** The copy of a path that export may advertise (selected and usable). */
   exported (capability: string, path: PathKey): PathCandidate | undefined {
-    return this.trie.get(capability)?.exported.get(path)
+    const entry = this.byCapability.get(capability)
+    if (entry === undefined) return undefined
+    // As of the last commit: a path changed since then still counts with its committed copy.
+    const paths = this.dirty.get(capability)
+    let c: PathCandidate | undefined
+    if (paths !== undefined && paths.has(path)) {
+      c = paths.get(path)
+    } else {
+      const copies = entry.copies.get(path)
+      c = copies === undefined ? undefined : collapsed(copies)
+    }
+    if (c === undefined || !c.usable) return undefined
+    const max = this.maxPathsPerCapability
+    return isSelected(c, entry.all.length <= max ? undefined : entry.all[max - 1]) ? c : undefined
   }
 
   /** [capability, ranked] at or under `prefix` ('' or undefined: all), in capability order. */
   * capabilities (prefix?: string): Generator<[string, readonly Ranked<PathCandidate>[]]> {
-    for (const [capability, entry] of this.trie.subtree(prefix)) yield [capability, entry.ranked]
+    for (const [capability, entry] of this.trie.subtree(prefix)) yield [capability, rankedOf(entry)]
+  }
+
+  /** capabilities() without the reasons: [capability, selected paths in local rank order]. */
+  * capabilityPaths (prefix?: string): Generator<[string, readonly PathCandidate[]]> {
+    for (const [capability, entry] of this.trie.subtree(prefix)) yield [capability, entry.order]
   }
 
   /** Every exportable copy at or under `prefix`, in capability order then rank order. */
   * exportable (prefix?: string): Generator<PathCandidate> {
     for (const [, entry] of this.trie.subtree(prefix)) {
-      for (const r of entry.ranked) if (entry.exported.has(routePathKey(r.candidate.route))) yield r.candidate
+      // The exported set is exactly the ranking's usable entries.
+      for (const c of entry.order) if (c.usable) yield c
     }
   }
 
-  has (capability: string): boolean { return this.trie.has(capability) }
+  has (capability: string): boolean { return this.byCapability.has(capability) }
 
-  private rerank (capability: string): LocRibChange | undefined {
-    const entry = this.trie.get(capability)
+  /** Marks a path dirty, remembering (once per batch) the collapsed copy `all` holds for it. */
+  private touch (capability: string, path: PathKey, copies: Copies | undefined): void {
+    let paths = this.dirty.get(capability)
+    if (paths === undefined) {
+      paths = new Map()
+      this.dirty.set(capability, paths)
+    }
+    if (!paths.has(path)) paths.set(path, copies === undefined ? undefined : collapsed(copies))
+  }
+
+  private rerank (capability: string, paths: ReadonlyMap<PathKey, PathCandidate | undefined>): LocRibChange | undefined {
+    const entry = this.byCapability.get(capability)
     if (entry === undefined) return undefined
-    const collapsed: PathCandidate[] = []
-    for (const copies of entry.copies.values()) {
-      if (copies.size === 1) {
-        for (const c of copies.values()) collapsed.push(c)
-      } else {
-        collapsed.push(collapseCopies([...copies.values()]) as PathCandidate)
+    const max = this.maxPathsPerCapability
+    const all = entry.all
+    // The last selected path before and after: a collapsed copy is selected when it does not rank below it.
+    const lastBefore = all.length <= max ? undefined : all[max - 1]
+    let moved = false
+    for (const [path, before] of paths) {
+      const copies = entry.copies.get(path)
+      const after = copies === undefined ? undefined : collapsed(copies)
+      if (after === before) continue // e.g. a copy that does not win the collapse
+      moved = true
+      replaceSorted(all, before, after)
+    }
+    if (entry.copies.size === 0) {
+      this.trie.delete(capability)
+      this.byCapability.delete(capability)
+    }
+    // Same collapsed copies: same ranking, same exported copies.
+    if (!moved) return undefined
+    const lastAfter = all.length <= max ? undefined : all[max - 1]
+    const selected = lastAfter === undefined ? all.slice() : all.slice(0, max)
+    // With one local preference and one staleness throughout (the usual case), the local
+    // order is the selection order: already sorted. Otherwise usually close to it.
+    if (!uniformLocalTerms(selected)) selected.sort(compareLocal)
+    const ranked = selected
+    // What export may advertise (the selected usable copies) changed where one appeared
+    // or changed route or session (in rank order), then where one is gone (in the old
+    // rank order, which is the old exported set's order).
+    const exportPaths: PathKey[] = []
+    // Same last selected path: an untouched path is selected now exactly when it was before.
+    const sameLast = lastBefore === lastAfter
+    for (const c of ranked) {
+      if (!c.usable) continue
+      const path = pathOf(c)
+      const old = paths.has(path) ? paths.get(path) : c
+      if (old === c && (sameLast || isSelected(c, lastBefore))) continue
+      if (old === undefined || !old.usable || !isSelected(old, lastBefore) || old.route !== c.route || old.fromPeer !== c.fromPeer) {
+        exportPaths.push(path)
       }
     }
-    const selected = collapsed.length <= this.maxPathsPerCapability
-      ? collapsed
-      : collapsed.sort(selectionOrder).slice(0, this.maxPathsPerCapability)
-    const ranked = rankLocal(selected) as Ranked<PathCandidate>[]
-    const exported = new Map<PathKey, PathCandidate>()
-    for (const r of ranked) if (r.candidate.usable) exported.set(routePathKey(r.candidate.route), r.candidate)
-
-    const exportPaths: PathKey[] = []
-    for (const [path, c] of exported) {
-      const old = entry.exported.get(path)
-      if (old === undefined || old.route !== c.route || old.fromPeer !== c.fromPeer) exportPaths.push(path)
+    for (const c of entry.order) {
+      if (!c.usable) continue
+      const path = pathOf(c)
+      if (!paths.has(path)) {
+        if (!sameLast && !isSelected(c, lastAfter)) exportPaths.push(path)
+        continue
+      }
+      const copies = entry.copies.get(path)
+      const now = copies === undefined ? undefined : collapsed(copies)
+      if (now === undefined || !now.usable || !isSelected(now, lastAfter)) exportPaths.push(path)
     }
-    for (const path of entry.exported.keys()) if (!exported.has(path)) exportPaths.push(path)
-    const visible = !sameRanking(entry.ranked, ranked)
-    entry.ranked = ranked
-    entry.exported = exported
-    if (entry.copies.size === 0) this.trie.delete(capability)
+    const visible = !sameRanking(entry.order, ranked)
+    entry.order = ranked
+    entry.ranked = undefined
     if (!visible && exportPaths.length === 0) return undefined
     return { capability, visible, exportPaths }
   }
 }
 
-/** Which paths a full capability keeps: usable first, then the global order (RFC 3345-safe). */
-function selectionOrder (a: LocalCandidate, b: LocalCandidate): number {
-  if (a.usable !== b.usable) return a.usable ? -1 : 1
-  return compareGlobal(a.route, b.route)
+function pathOf (c: PathCandidate): PathKey {
+  return c.path ?? pathKeyOf(c.route)
 }
 
-function sameRanking (a: readonly Ranked<PathCandidate>[], b: readonly Ranked<PathCandidate>[]): boolean {
+function collapsed (copies: Copies): PathCandidate {
+  return Array.isArray(copies) ? copies[0] as PathCandidate : copies
+}
+
+/** The entry's ranking with the step that placed each path below the one above (built once per change). */
+function rankedOf (entry: CapabilityEntry): Ranked<PathCandidate>[] {
+  if (entry.ranked !== undefined) return entry.ranked
+  const order = entry.order
+  const out: Ranked<PathCandidate>[] = new Array(order.length)
+  for (let i = 0; i < order.length; i++) {
+    const candidate = order[i] as PathCandidate
+    const above = i === 0 ? undefined : order[i - 1]
+    out[i] = { candidate, reason: above === undefined ? BEST_REASON : localReason(above, candidate) }
+  }
+  entry.ranked = out
+  return out
+}
+
+function sameRanking (a: readonly PathCandidate[], b: readonly PathCandidate[]): boolean {
   if (a.length !== b.length) return false
   for (let i = 0; i < a.length; i++) {
-    const x = (a[i] as Ranked<PathCandidate>).candidate
-    const y = (b[i] as Ranked<PathCandidate>).candidate
+    const x = a[i] as PathCandidate
+    const y = b[i] as PathCandidate
     if (x === y) continue
     if (x.fromPeer !== y.fromPeer || x.usable !== y.usable || x.stale !== y.stale || x.suppressed !== y.suppressed ||
       x.localPref !== y.localPref || !sameVisibleRoute(x.route, y.route)) return false

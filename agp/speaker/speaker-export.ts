@@ -10,9 +10,10 @@
  * once per mraiMs; mraiMs 0 sends within the same handle() call.
  */
 import type { Frame, RouteRefreshFrame } from '../codec/frame.ts'
-import { ribKey, splitRibKey } from '../rib/keys.ts'
-import { routePathKey, type Route, type WithdrawnPath } from '../route/route.ts'
-import { exportRoute, type ExportNeighbor, type ExportSelf } from '../../reflector/export.ts'
+import { pathKeyOf, ribPath, splitRibKey } from '../rib/keys.ts'
+import type { PathCandidate } from '../rib/loc-rib.ts'
+import type { Route, WithdrawnPath } from '../route/route.ts'
+import { exportedRoute, type ExportNeighbor, type ExportSelf, type ExportSource } from '../../reflector/export.ts'
 import { interestChangeScope, MAX_INTERESTS_PER_NEIGHBOR, sameInterests } from '../../reflector/interests.ts'
 import { clearTimer, setTimer, sourceOf, timerIds, type NeighborState, type SpeakerState } from './speaker-state.ts'
 
@@ -22,13 +23,36 @@ export function settle (st: SpeakerState): void {
   for (const change of st.locRib.commit()) {
     if (change.visible) st.effects.push({ type: 'loc-rib-changed', capability: change.capability })
     if (change.exportPaths.length === 0) continue
-    for (const peer of st.interestIndex.wanting(change.capability)) {
+    const wanting = st.interestIndex.wanting(change.capability)
+    if (wanting.length === 0) continue
+    // One key object per path, shared by every neighbor it is queued for.
+    const refs = change.exportPaths.map((path) => ribPath(change.capability, path))
+    for (const peer of wanting) {
       const n = st.neighbors.get(peer)
       if (n === undefined) continue
-      for (const path of change.exportPaths) n.pending.add(ribKey(change.capability, path))
+      if (sendsLearned(st, n)) {
+        for (const ref of refs) n.pending.set(ref.key, ref)
+      } else {
+        for (const ref of refs) {
+          if (ref.path.startsWith(st.ownPathPrefix)) n.pending.set(ref.key, ref)
+          else n.pendingNoop = true
+        }
+      }
       st.toFlush.add(peer)
     }
   }
+}
+
+/**
+ * False where no learned path can ever go to the neighbor: a non-reflector passes
+ * learned routes to partners only (reflection.ts, mayAdvertise). Our own agents' path
+ * keys all start with `${org}/`, so the copy behind any other key is learned and the
+ * key can only ever give "nothing to send" (and never enters the Adj-RIB-Out):
+ * settle() records that it was due (pendingNoop) instead of queueing it, for the same
+ * flush timing and the same frames.
+ */
+function sendsLearned (st: SpeakerState, n: NeighborState): boolean {
+  return st.init.role === 'reflector' || n.config.role === 'partner'
 }
 
 /** Flushes the neighbors whose MRAI allows it now; arms the MRAI timer of the others. */
@@ -36,7 +60,7 @@ export function flushDue (st: SpeakerState): void {
   const mraiMs = st.init.mraiMs
   for (const peer of st.toFlush) {
     const n = st.neighbors.get(peer)
-    if (n === undefined || n.session.state !== 'established' || n.pending.size === 0) continue
+    if (n === undefined || n.session.state !== 'established' || (n.pending.size === 0 && !n.pendingNoop)) continue
     if (mraiMs <= 0 || st.nowMs >= n.lastFlushMs + mraiMs) {
       flushNeighbor(st, n)
     } else if (!n.mraiArmed) {
@@ -54,24 +78,24 @@ export function onMraiTimer (st: SpeakerState, n: NeighborState): void {
 
 /** Sends the neighbor what changed since the last flush: withdraws before announces. */
 export function flushNeighbor (st: SpeakerState, n: NeighborState): void {
-  if (n.pending.size === 0) return
+  if (n.pending.size === 0 && !n.pendingNoop) return
   const self = exportSelf(st)
   const to = exportNeighbor(n)
   const withdraws: WithdrawnPath[] = []
   const announces: Route[] = []
-  for (const key of n.pending) {
-    const { capability, path } = splitRibKey(key)
-    const c = st.locRib.exported(capability, path)
-    let desired: Route | undefined
-    if (c !== undefined) {
-      const d = exportRoute(self, to, c.route, sourceOf(st, c))
-      if (d.accept) desired = d.route
+  const generation = st.locRib.generation
+  for (const ref of n.pending.values()) {
+    // One Loc-RIB lookup per key and generation, however many neighbors it is queued for.
+    if (ref.atGeneration !== generation) {
+      ref.copy = st.locRib.exported(ref.capability, ref.path)
+      ref.atGeneration = generation
     }
-    const diff = n.adjOut.update(key, desired)
-    if (diff.withdraw !== undefined) withdraws.push(diff.withdraw)
-    if (diff.announce !== undefined) announces.push(diff.announce)
+    const c = ref.copy as PathCandidate | undefined
+    const desired = c === undefined ? undefined : exportedRoute(self, to, c.route, exportSourceOf(st, c))
+    n.adjOut.updateInto(ref.key, desired, withdraws, announces)
   }
   n.pending.clear()
+  n.pendingNoop = false
   n.lastFlushMs = st.nowMs
   if (n.mraiArmed) {
     n.mraiArmed = false
@@ -101,6 +125,7 @@ export function updateFrames (withdraws: readonly WithdrawnPath[], announces: re
 export function sendFullTable (st: SpeakerState, n: NeighborState): void {
   n.adjOut.clear()
   n.pending.clear()
+  n.pendingNoop = false
   queueMatching(st, n)
   flushNeighbor(st, n)
   pushSend(st, n.config.peerId, [{ type: 'end-of-rib' }])
@@ -116,9 +141,12 @@ export function onRouteRefresh (st: SpeakerState, n: NeighborState, frame: Route
     const scope = interestChangeScope(n.interests, next)
     n.interests = next
     st.interestIndex.set(n.config.peerId, next)
-    for (const key of n.adjOut.entries()) n.pending.add(key[0])
+    for (const [key] of n.adjOut.entries()) {
+      const { capability, path } = splitRibKey(key)
+      n.pending.set(key, ribPath(capability, path, key))
+    }
     for (const prefix of scope === 'all' ? [undefined] : scope) {
-      for (const c of st.locRib.exportable(prefix)) n.pending.add(ribKey(c.route.attrs.capability, routePathKey(c.route)))
+      for (const c of st.locRib.exportable(prefix)) queue(n, c)
     }
   } else {
     n.adjOut.clear()
@@ -130,8 +158,26 @@ export function onRouteRefresh (st: SpeakerState, n: NeighborState, frame: Route
 function queueMatching (st: SpeakerState, n: NeighborState): void {
   const prefixes = n.interests.length === 0 ? [undefined] : n.interests
   for (const prefix of prefixes) {
-    for (const c of st.locRib.exportable(prefix)) n.pending.add(ribKey(c.route.attrs.capability, routePathKey(c.route)))
+    for (const c of st.locRib.exportable(prefix)) queue(n, c)
   }
+}
+
+function queue (n: NeighborState, c: PathCandidate): void {
+  const ref = ribPath(c.route.attrs.capability, c.path ?? pathKeyOf(c.route))
+  n.pending.set(ref.key, ref)
+}
+
+/**
+ * sourceOf() for a copy export may advertise (always usable), without allocating: the
+ * neighbor's (or our agents') prebuilt source.
+ */
+function exportSourceOf (st: SpeakerState, c: PathCandidate): ExportSource {
+  if (c.usable) {
+    if (c.fromPeer === '') return st.localSource
+    const n = st.neighbors.get(c.fromPeer)
+    if (n !== undefined) return n.source
+  }
+  return sourceOf(st, c)
 }
 
 /** Appends frames to the neighbor, joined with a send just before to the same neighbor (fewer, larger writes). */

@@ -15,13 +15,15 @@ import { applyDampingEvent, isForgettable, isSuppressed, reuseAtMs, type Damping
 import { classifyChange } from '../damping/classify-change.ts'
 import { LimitExceededError } from '../errors.ts'
 import { freshnessState, nextFreshnessChangeMs } from '../freshness/freshness.ts'
-import { evaluateImport } from '../policy/policy.ts'
+import { DEFAULT_LOCAL_PREF, evaluateImport } from '../policy/policy.ts'
 import { sameBytes } from '../rib/adj-rib-out.ts'
 import type { PathCandidate } from '../rib/loc-rib.ts'
 import { verifyRoute } from '../route/originate.ts'
-import { pathKey, routePathKey, type PathKey, type Route, type WithdrawnPath } from '../route/route.ts'
+import { pathKey, type PathKey, type Route, type WithdrawnPath } from '../route/route.ts'
 import { reflectionLoop } from '../../reflector/cluster-list.ts'
+import type { FreshnessEntry } from './speaker-freshness-queue.ts'
 import { audit, clearTimer, dampingKey, MAX_DAMPING_ENTRIES, setTimer, timerIds, type NeighborState, type SpeakerState } from './speaker-state.ts'
+import { pathKeyOf } from '../rib/keys.ts'
 
 /** Applies one UPDATE; returns false when the neighbor broke its route limit (the caller kills the session). */
 export function importUpdate (st: SpeakerState, n: NeighborState, frame: UpdateFrame): boolean {
@@ -51,7 +53,8 @@ function withdrawPath (st: SpeakerState, n: NeighborState, w: WithdrawnPath): vo
 
 function announceRoute (st: SpeakerState, n: NeighborState, route: Route): boolean {
   const peer = n.config.peerId
-  const path = routePathKey(route)
+  const memo = memoOf(route)
+  const path = memo.path
   const prev = n.adjIn.get(path)
   // Stale data: an older advertisement overtaken by one we hold. After a graceful
   // restart (prev stale) anything goes: the origin may have lost its counter.
@@ -66,14 +69,14 @@ function announceRoute (st: SpeakerState, n: NeighborState, route: Route): boole
     audit(st, { kind: 'route-rejected', peer, capability: route.attrs.capability, org: route.attrs.originOrg, agent: route.attrs.agentId, detail: loop })
     return true
   }
-  if (!signatureValid(st, n, prev, route)) {
+  if (!signatureValid(st, n, prev, route, path)) {
     st.counters.signatureInvalid++
     if (prev !== undefined) removeReceived(st, n, prev)
     audit(st, { kind: 'signature-invalid', peer, capability: route.attrs.capability, org: route.attrs.originOrg, agent: route.attrs.agentId })
     return true
   }
   try {
-    n.adjIn.set(route)
+    n.adjIn.set(route, path)
   } catch (err) {
     if (!(err instanceof LimitExceededError)) throw err
     st.counters.maxRoutesExceeded++
@@ -83,8 +86,8 @@ function announceRoute (st: SpeakerState, n: NeighborState, route: Route): boole
   if (prev !== undefined && prev.attrs.capability !== route.attrs.capability) {
     st.locRib.delete(prev.attrs.capability, path, peer)
   }
-  if (route.attrs.originPeerId === peer) dampAnnounce(st, peer, prev, route)
-  admit(st, n, route, prev === undefined || prev.attrs.originatedAtMs !== route.attrs.originatedAtMs)
+  if (route.attrs.originPeerId === peer) dampAnnounce(st, peer, prev, route, path)
+  admit(st, n, route, memo, prev === undefined || prev.attrs.originatedAtMs !== route.attrs.originatedAtMs)
   if (prev === undefined) {
     audit(st, { kind: 'route-accepted', peer, capability: route.attrs.capability, org: route.attrs.originOrg, agent: route.attrs.agentId })
   }
@@ -92,7 +95,7 @@ function announceRoute (st: SpeakerState, n: NeighborState, route: Route): boole
 }
 
 function importLoop (st: SpeakerState, route: Route): string | undefined {
-  const rr = reflectionLoop(route, { peerId: st.peerId, ...(st.init.cluster === undefined ? {} : { cluster: st.init.cluster }) })
+  const rr = reflectionLoop(route, st.loopSelf)
   if (rr !== undefined) return rr
   if (route.attrs.originPeerId === st.peerId) return 'own-route'
   // RFC 4271 §9.1.2's AS-path loop check, by org.
@@ -100,22 +103,21 @@ function importLoop (st: SpeakerState, route: Route): string | undefined {
   return undefined
 }
 
-function signatureValid (st: SpeakerState, n: NeighborState, prev: Route | undefined, route: Route): boolean {
+function signatureValid (st: SpeakerState, n: NeighborState, prev: Route | undefined, route: Route, path: PathKey): boolean {
   if (prev !== undefined && sameSigned(prev, route)) {
     st.counters.signatureCacheHits++
     return true
   }
-  const copies = st.locRib.copiesOf(route.attrs.capability, routePathKey(route))
-  if (copies !== undefined) {
-    for (const c of copies.values()) {
-      if (c.fromPeer !== n.config.peerId && sameSigned(c.route, route)) {
-        st.counters.signatureCacheHits++
-        return true
-      }
-    }
+  if (st.locRib.findCopy(route.attrs.capability, path, n.config.peerId, copySignedAs, route, undefined) !== undefined) {
+    st.counters.signatureCacheHits++
+    return true
   }
   st.counters.signatureVerified++
   return verifyRoute(route, st.components.verifier)
+}
+
+function copySignedAs (c: PathCandidate, route: Route): boolean {
+  return sameSigned(c.route, route)
 }
 
 function sameSigned (a: Route, b: Route): boolean {
@@ -123,38 +125,96 @@ function sameSigned (a: Route, b: Route): boolean {
 }
 
 /** Import policy, then the Loc-RIB copy with its local flags. */
-function admit (st: SpeakerState, n: NeighborState, route: Route, newStamp: boolean): void {
+function admit (st: SpeakerState, n: NeighborState, route: Route, memo: RouteMemo, newStamp: boolean): void {
   const peer = n.config.peerId
-  const path = routePathKey(route)
-  const verdict = evaluateImport(st.init.policy, route, { neighborRole: n.config.role, neighborOrg: n.config.org })
-  if (!verdict.accept) {
-    st.counters.policyRejected++
-    st.locRib.delete(route.attrs.capability, path, peer)
-    audit(st, { kind: 'policy-rejected', peer, capability: route.attrs.capability, org: route.attrs.originOrg, agent: route.attrs.agentId, detail: verdict.rule ?? verdict.reason })
-    return
+  const path = memo.path
+  let accepted = route
+  let localPref = DEFAULT_LOCAL_PREF
+  // No import rules: every route is accepted as it is (evaluateImport's default), without its allocations.
+  if (st.init.policy.import.length > 0) {
+    const verdict = evaluateImport(st.init.policy, route, { neighborRole: n.config.role, neighborOrg: n.config.org })
+    if (!verdict.accept) {
+      st.counters.policyRejected++
+      st.locRib.delete(route.attrs.capability, path, peer)
+      audit(st, { kind: 'policy-rejected', peer, capability: route.attrs.capability, org: route.attrs.originOrg, agent: route.attrs.agentId, detail: verdict.rule ?? verdict.reason })
+      return
+    }
+    accepted = verdict.route
+    localPref = verdict.localPref
   }
-  const flags = flagsOf(st, n, route)
-  if (flags === 'expired') {
+  const fresh = freshnessState(route.attrs.originatedAtMs, st.nowMs, st.init.freshness)
+  if (fresh === 'expired') {
     expire(st, n, route)
     return
   }
-  st.locRib.set({ route: verdict.route, fromPeer: peer, localPref: verdict.localPref, ...flags })
+  const suppressed = isDamped(st, peer, path)
+  const stale = fresh === 'stale' || n.adjIn.isStale(path)
+  st.locRib.set(!suppressed && !stale && localPref === DEFAULT_LOCAL_PREF
+    ? plainCandidate(accepted === route ? memo : memoOf(accepted), accepted, peer)
+    : { route: accepted, path, fromPeer: peer, localPref, usable: !suppressed, stale, suppressed })
   if (newStamp) {
     const atMs = nextFreshnessChangeMs(route.attrs.originatedAtMs, st.nowMs, st.init.freshness)
-    if (atMs !== undefined) st.freshness.push({ atMs, peer, path, originatedAtMs: route.attrs.originatedAtMs })
+    if (atMs !== undefined) st.freshness.push(freshnessEntry(memo, route, atMs, peer))
   }
+}
+
+/**
+ * What a received advertisement (one Route object) needs on every node: its path key
+ * and the immutable values built from it. In a simulation one advertisement object
+ * reaches thousands of nodes from the same neighbor, nearly all with the default
+ * flags: they share one candidate and one freshness entry instead of holding millions
+ * of equal ones. A WeakMap: bounded by the routes alive.
+ */
+interface RouteMemo {
+  readonly path: PathKey
+  candidate: PathCandidate | undefined
+  fresh: FreshnessEntry | undefined
+}
+
+const memos = new WeakMap<Route, RouteMemo>()
+
+function memoOf (route: Route): RouteMemo {
+  let m = memos.get(route)
+  if (m === undefined) {
+    m = { path: pathKeyOf(route), candidate: undefined, fresh: undefined }
+    memos.set(route, m)
+  }
+  return m
+}
+
+/** The candidate of a received copy with the default flags: usable, fresh, local preference 100. */
+function plainCandidate (memo: RouteMemo, route: Route, fromPeer: string): PathCandidate {
+  const hit = memo.candidate
+  if (hit !== undefined && hit.fromPeer === fromPeer) return hit
+  const c: PathCandidate = { route, path: memo.path, fromPeer, localPref: DEFAULT_LOCAL_PREF, usable: true, stale: false, suppressed: false }
+  memo.candidate = c
+  return c
+}
+
+function freshnessEntry (memo: RouteMemo, route: Route, atMs: number, peer: string): FreshnessEntry {
+  const hit = memo.fresh
+  if (hit !== undefined && hit.atMs === atMs && hit.peer === peer && hit.originatedAtMs === route.attrs.originatedAtMs) return hit
+  const e: FreshnessEntry = { atMs, peer, path: memo.path, originatedAtMs: route.attrs.originatedAtMs }
+  memo.fresh = e
+  return e
 }
 
 type Flags = Pick<PathCandidate, 'usable' | 'stale' | 'suppressed'>
 
 /** Local flags of a received route now: damping, freshness, graceful-restart staleness. */
 function flagsOf (st: SpeakerState, n: NeighborState, route: Route): Flags | 'expired' {
-  const path = routePathKey(route)
+  const path = pathKeyOf(route)
   const fresh = freshnessState(route.attrs.originatedAtMs, st.nowMs, st.init.freshness)
   if (fresh === 'expired') return 'expired'
-  const d = st.damping.get(dampingKey(n.config.peerId, path))
-  const suppressed = d !== undefined && isSuppressed(d.state, st.nowMs, st.init.damping)
+  const suppressed = isDamped(st, n.config.peerId, path)
   return { usable: !suppressed, stale: fresh === 'stale' || n.adjIn.isStale(path), suppressed }
+}
+
+function isDamped (st: SpeakerState, peer: string, path: PathKey): boolean {
+  // No history at all (the common case): no key string to build.
+  if (st.damping.size === 0) return false
+  const d = st.damping.get(dampingKey(peer, path))
+  return d !== undefined && isSuppressed(d.state, st.nowMs, st.init.damping)
 }
 
 /** Re-evaluates the flags of a held route (reuse, freshness, graceful restart). */
@@ -176,14 +236,13 @@ export function expire (st: SpeakerState, n: NeighborState, route: Route): void 
 }
 
 function removeReceived (st: SpeakerState, n: NeighborState, route: Route): void {
-  const path = routePathKey(route)
+  const path = pathKeyOf(route)
   n.adjIn.delete(path)
   st.locRib.delete(route.attrs.capability, path, n.config.peerId)
 }
 
 /** Damping on an announce from the origin's own session (RFC 2439 §4.4). */
-function dampAnnounce (st: SpeakerState, peer: string, prev: Route | undefined, route: Route): void {
-  const path = routePathKey(route)
+function dampAnnounce (st: SpeakerState, peer: string, prev: Route | undefined, route: Route, path: PathKey): void {
   let event: DampingEvent | undefined
   if (prev !== undefined) {
     // The same advertisement again (e.g. re-sent after a restart) is not an event.
@@ -258,14 +317,14 @@ export function flushStale (st: SpeakerState, n: NeighborState): void {
   clearTimer(st, timerIds.gr(n.config.peerId))
   if (n.adjIn.staleCount === 0) return
   for (const route of n.adjIn.flushStale()) {
-    st.locRib.delete(route.attrs.capability, routePathKey(route), n.config.peerId)
+    st.locRib.delete(route.attrs.capability, pathKeyOf(route), n.config.peerId)
     audit(st, { kind: 'route-withdrawn', peer: n.config.peerId, capability: route.attrs.capability, org: route.attrs.originOrg, agent: route.attrs.agentId, detail: 'graceful-restart: not re-sent' })
   }
 }
 
 export function dropAll (st: SpeakerState, n: NeighborState): void {
   clearTimer(st, timerIds.gr(n.config.peerId))
-  for (const route of n.adjIn.clear()) st.locRib.delete(route.attrs.capability, routePathKey(route), n.config.peerId)
+  for (const route of n.adjIn.clear()) st.locRib.delete(route.attrs.capability, pathKeyOf(route), n.config.peerId)
 }
 
 /** Snapshot restore: the neighbor's last routes come back stale until its END_OF_RIB or the restart timer. */
@@ -278,7 +337,7 @@ export function restoreRoutes (st: SpeakerState, n: NeighborState, routes: reado
       if (err instanceof LimitExceededError) break
       throw err
     }
-    admit(st, n, route, true)
+    admit(st, n, route, memoOf(route), true)
   }
   if (n.adjIn.size > 0) keepStale(st, n)
 }

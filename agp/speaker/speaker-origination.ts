@@ -12,6 +12,7 @@ import { originateRoute } from '../route/originate.ts'
 import { pathKey, type Route } from '../route/route.ts'
 import { audit, setTimer, timerIds, type SpeakerState } from './speaker-state.ts'
 import type { LocalAgent } from './types.ts'
+import { pathKeyOf } from '../rib/keys.ts'
 
 /** Adds or changes a local agent. Throws InvalidArgumentError (state unchanged) for an agent a receiver would refuse. */
 export function upsertAgent (st: SpeakerState, agent: LocalAgent): void {
@@ -55,7 +56,7 @@ function originate (st: SpeakerState, agent: LocalAgent): Route {
 }
 
 function installLocal (st: SpeakerState, route: Route): void {
-  st.locRib.set({ route, fromPeer: '', usable: true, localPref: DEFAULT_LOCAL_PREF, stale: false, suppressed: false })
+  st.locRib.set({ route, path: pathKeyOf(route), fromPeer: '', usable: true, localPref: DEFAULT_LOCAL_PREF, stale: false, suppressed: false })
 }
 
 export function sameAgent (a: LocalAgent, b: LocalAgent): boolean {

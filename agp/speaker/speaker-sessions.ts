@@ -84,6 +84,7 @@ function onDown (st: SpeakerState, n: NeighborState, reason: string, wasEstablis
   const peer = n.config.peerId
   st.interestIndex.delete(peer)
   n.pending.clear()
+  n.pendingNoop = false
   n.adjOut.clear()
   n.lastError = reason
   if (n.mraiArmed) {

@@ -10,7 +10,8 @@ import type { DampingState } from '../damping/damping.ts'
 import { AdjRibIn } from '../rib/adj-rib-in.ts'
 import { AdjRibOut } from '../rib/adj-rib-out.ts'
 import { LocRib, type PathCandidate } from '../rib/loc-rib.ts'
-import type { RibKey } from '../rib/keys.ts'
+import type { RibKey, RibPath } from '../rib/keys.ts'
+import type { ExportSource } from '../../reflector/export.ts'
 import type { PathKey, Route } from '../route/route.ts'
 import type { Session } from '../session/types.ts'
 import { LocalOutcomes } from '../winrate/local-outcomes.ts'
@@ -27,8 +28,20 @@ export interface NeighborState {
   readonly adjOut: AdjRibOut
   /** The neighbor's interests (its OPEN, replaced by ROUTE_REFRESH); empty = all. */
   interests: readonly string[]
-  /** Outbound changes waiting for the MRAI (coalesced by key: the latest state wins at flush). */
-  readonly pending: Set<RibKey>
+  /**
+   * Outbound changes waiting for the MRAI (coalesced by key: the latest state wins at
+   * flush), in the order first queued. The value names the key's parts, one shared
+   * object per change for every neighbor it is queued for.
+   */
+  readonly pending: Map<RibKey, RibPath>
+  /**
+   * Set instead of queueing a key that can never be sent to this neighbor (a learned
+   * path at a non-reflector, towards a non-partner: see settle()). The flush then
+   * happens exactly as if the key were pending (MRAI, lastFlushMs) and sends the same.
+   */
+  pendingNoop: boolean
+  /** Where routes from this neighbor came from, for export (Loc-RIB copies export considers are usable). */
+  readonly source: ExportSource
   lastFlushMs: number
   mraiArmed: boolean
   /** Set when we kill the session ourselves (max routes): its routes go at once, no graceful restart. */
@@ -63,6 +76,12 @@ export interface SpeakerState {
   readonly init: SpeakerInit
   readonly components: SpeakerComponents
   readonly peerId: string
+  /** Who we are for the RFC 4456 §8 loop checks on import. */
+  readonly loopSelf: { readonly peerId: string, readonly cluster?: string }
+  /** Where our own agents' routes come from, for export. */
+  readonly localSource: ExportSource
+  /** `${org}/`: the path keys of our own agents start with it. */
+  readonly ownPathPrefix: string
   readonly neighbors: Map<string, NeighborState>
   readonly locRib: LocRib
   /** Established neighbors by interest: who wants capability c. */
@@ -97,7 +116,9 @@ export function createState (init: SpeakerInit, components: SpeakerComponents, s
       adjIn: new AdjRibIn(config.peerId, config.maxRoutes ?? init.limits.maxRoutesPerNeighbor),
       adjOut: new AdjRibOut(config.peerId),
       interests: [],
-      pending: new Set(),
+      pending: new Map(),
+      pendingNoop: false,
+      source: { fromPeer: config.peerId, fromRole: config.role, fromOrg: config.org, usable: true },
       lastFlushMs: -Infinity,
       mraiArmed: false,
       dropOnDown: false,
@@ -108,6 +129,9 @@ export function createState (init: SpeakerInit, components: SpeakerComponents, s
     init,
     components,
     peerId: components.signer.peerId,
+    loopSelf: { peerId: components.signer.peerId, ...(init.cluster === undefined ? {} : { cluster: init.cluster }) },
+    localSource: { fromPeer: '', fromRole: 'local', fromOrg: init.org, usable: true },
+    ownPathPrefix: `${init.org}/`,
     neighbors,
     locRib: new LocRib({ maxPathsPerCapability: init.limits.maxPathsPerCapability }),
     interestIndex: new InterestIndex(),

@@ -16,6 +16,7 @@ import type { PathCandidate } from '../rib/loc-rib.ts'
 import { pathKey, routePathKey } from '../route/route.ts'
 import { dampingKey, type SpeakerState } from './speaker-state.ts'
 import type { Candidate, PeerView, ResolveQuery, ResolveResult, RouteView, SpeakerSnapshot } from './types.ts'
+import { pathKeyOf } from '../rib/keys.ts'
 
 export function peersView (st: SpeakerState): PeerView[] {
   return [...st.neighbors.values()].map((n) => {
@@ -35,14 +36,14 @@ export function peersView (st: SpeakerState): PeerView[] {
 
 export function routesView (st: SpeakerState, nowMs: number, capability?: string): RouteView[] {
   const out: RouteView[] = []
-  for (const [, ranked] of st.locRib.capabilities(capability)) {
-    ranked.forEach((r, i) => out.push(viewOf(st, r.candidate, i === 0 && r.candidate.usable, nowMs)))
+  for (const [, ranked] of st.locRib.capabilityPaths(capability)) {
+    ranked.forEach((c, i) => out.push(viewOf(st, c, i === 0 && c.usable, nowMs)))
   }
   return out
 }
 
 function viewOf (st: SpeakerState, c: PathCandidate, best: boolean, nowMs: number): RouteView {
-  const d = c.fromPeer === '' ? undefined : st.damping.get(dampingKey(c.fromPeer, routePathKey(c.route)))
+  const d = c.fromPeer === '' || st.damping.size === 0 ? undefined : st.damping.get(dampingKey(c.fromPeer, c.path ?? pathKeyOf(c.route)))
   return {
     route: c.route,
     fromPeer: c.fromPeer,
@@ -69,7 +70,7 @@ export function resolveView (st: SpeakerState, query: ResolveQuery, nowMs: numbe
   const segments = query.capability.split('/')
   for (let depth = segments.length; depth > 0; depth--) {
     const capability = segments.slice(0, depth).join('/')
-    const usable = st.locRib.ranked(capability).filter((r) => r.candidate.usable).map((r) => r.candidate)
+    const usable = st.locRib.rankedPaths(capability).filter((c) => c.usable)
     if (usable.length === 0) continue
     const scored: Scored[] = usable.filter((c) => fits(c, query)).map((c) => ({
       ...c,

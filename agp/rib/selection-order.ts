@@ -1,0 +1,78 @@
+/**
+ * The orders a Loc-RIB capability is kept in: every path's collapsed copy sorted by
+ * selection order (usable first, then the global order: RFC 3345-safe), moved by
+ * binary search as paths change; copies of one path with the collapsed one first.
+ * Both orders are total over distinct paths, so incremental upkeep gives exactly
+ * what a full sort would.
+ */
+import { compareCopies } from '../decision/collapse-copies.ts'
+import { compareGlobal } from '../decision/global-order.ts'
+import type { LocalCandidate } from '../decision/local-rank.ts'
+import type { PathCandidate } from './loc-rib.ts'
+
+/** Same local preference and staleness everywhere: compareLocal then orders like selectionOrder. */
+export function uniformLocalTerms (list: readonly PathCandidate[]): boolean {
+  const first = list[0]
+  if (first === undefined) return true
+  for (let i = 1; i < list.length; i++) {
+    const c = list[i] as PathCandidate
+    if (c.localPref !== first.localPref || c.stale !== first.stale) return false
+  }
+  return true
+}
+
+/** Is a collapsed copy (one held in `all`) among the selected paths, given the last selected one? */
+export function isSelected (c: PathCandidate, last: PathCandidate | undefined): boolean {
+  return last === undefined || c === last || selectionOrder(c, last) < 0
+}
+
+/** Moves the collapsed copy (collapseCopies' choice: COPY_STEPS, a total order here) first. */
+export function promoteBest (copies: PathCandidate[]): PathCandidate[] {
+  let best = 0
+  for (let i = 1; i < copies.length; i++) if (compareCopies(copies[i] as PathCandidate, copies[best] as PathCandidate) < 0) best = i
+  if (best !== 0) {
+    const c = copies[best] as PathCandidate
+    copies[best] = copies[0] as PathCandidate
+    copies[0] = c
+  }
+  return copies
+}
+
+/** Which paths a full capability keeps: usable first, then the global order (RFC 3345-safe). */
+export function selectionOrder (a: LocalCandidate, b: LocalCandidate): number {
+  if (a.usable !== b.usable) return a.usable ? -1 : 1
+  return compareGlobal(a.route, b.route)
+}
+
+/** First index whose element does not rank above `c` in selection order. */
+export function lowerBound (list: readonly PathCandidate[], c: PathCandidate): number {
+  let lo = 0
+  let hi = list.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (selectionOrder(list[mid] as PathCandidate, c) < 0) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+/** Replaces `before` (held in the sorted list) by `after`, keeping the list sorted; either may be absent. */
+export function replaceSorted (list: PathCandidate[], before: PathCandidate | undefined, after: PathCandidate | undefined): void {
+  let i = -1
+  if (before !== undefined) {
+    i = lowerBound(list, before)
+    // Not where its order says (cannot happen with immutable candidates): fall back to identity.
+    if (list[i] !== before) i = list.indexOf(before)
+  }
+  if (i >= 0 && after !== undefined) {
+    // A new copy of a path often keeps its place (a refresh, another session's copy).
+    const above = list[i - 1]
+    const below = list[i + 1]
+    if ((above === undefined || selectionOrder(above, after) < 0) && (below === undefined || selectionOrder(after, below) < 0)) {
+      list[i] = after
+      return
+    }
+  }
+  if (i >= 0) list.splice(i, 1)
+  if (after !== undefined) list.splice(lowerBound(list, after), 0, after)
+}
