@@ -49,6 +49,27 @@ function withdrawPath (st: SpeakerState, n: NeighborState, w: WithdrawnPath): vo
   removeReceived(st, n, prev)
   if (prev.attrs.originPeerId === n.config.peerId) damp(st, n.config.peerId, path, w.capability, 'withdraw')
   audit(st, { kind: 'route-withdrawn', peer: n.config.peerId, capability: w.capability, org: w.originOrg, agent: w.agentId })
+  dropRestartCopies(st, n, w.capability, path)
+}
+
+/**
+ * A live neighbor's withdrawal also ends the copies of that path kept only to ride out
+ * another neighbor's restart (stale in its Adj-RIB-In, RFC 4724 §4.2): "gone" from a
+ * live session is newer than anything a retained copy says. Without this, a withdrawn
+ * agent stayed resolvable — and was re-advertised by a surviving reflector — until
+ * restartTimeS. Copies from live sessions are left alone: those neighbors speak for
+ * themselves.
+ */
+function dropRestartCopies (st: SpeakerState, from: NeighborState, capability: string, path: PathKey): void {
+  for (const copy of [...st.locRib.copiesOf(capability, path)]) {
+    if (copy.fromPeer === from.config.peerId) continue
+    const other = st.neighbors.get(copy.fromPeer)
+    if (other === undefined || !other.adjIn.isStale(path)) continue
+    const route = other.adjIn.get(path)
+    if (route === undefined) continue
+    removeReceived(st, other, route)
+    audit(st, { kind: 'route-withdrawn', peer: other.config.peerId, capability, org: route.attrs.originOrg, agent: route.attrs.agentId, detail: `graceful-restart copy: withdrawn by live neighbor ${from.config.peerId}` })
+  }
 }
 
 function announceRoute (st: SpeakerState, n: NeighborState, route: Route): boolean {
