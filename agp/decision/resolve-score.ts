@@ -13,9 +13,23 @@ import type { RouteAttributes } from '../route/route.ts'
 import { combineEvidence, decayEvidence, type Evidence } from '../winrate/evidence.ts'
 import { DEFAULT_SCORE_WEIGHTS, utility, type ScoreWeights } from './score.ts'
 
-/** Advertised evidence as of nowMs: aged from the origin's measuredAtMs. */
+/**
+ * Most trials an origin's advertised evidence counts for in resolve. Advertised counts
+ * are the origin's claim, not this consumer's experience: without a cap, an origin that
+ * advertises 10^9 trials would make the consumer's own outcomes (POST /v1/outcomes)
+ * irrelevant. Scaled proportionally, so the advertised mean is kept.
+ */
+export const MAX_ADVERTISED_TRIALS = 1000
+
+export function capAdvertised (ev: Evidence, maxTrials = MAX_ADVERTISED_TRIALS): Evidence {
+  if (!(ev.trials > maxTrials)) return ev
+  const k = maxTrials / ev.trials
+  return { wins: ev.wins * k, trials: maxTrials }
+}
+
+/** Advertised evidence as of nowMs: capped, then aged from the origin's measuredAtMs. */
 export function advertisedEvidenceAt (attrs: RouteAttributes, nowMs: number, freshness: FreshnessParams): Evidence {
-  return decayEvidence(attrs.winRate, nowMs - attrs.winRate.measuredAtMs, evidenceHalfLifeMs(freshness))
+  return decayEvidence(capAdvertised(attrs.winRate), nowMs - attrs.winRate.measuredAtMs, evidenceHalfLifeMs(freshness))
 }
 
 /** Advertised (decayed) plus local evidence: what resolve scores on. */

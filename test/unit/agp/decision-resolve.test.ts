@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { rankResolve, RESOLVE_STEPS, type ResolveCandidate } from '../../../agp/decision/resolve-rank.ts'
-import { advertisedEvidenceAt, resolveScore } from '../../../agp/decision/resolve-score.ts'
+import { advertisedEvidenceAt, capAdvertised, MAX_ADVERTISED_TRIALS, resolveScore } from '../../../agp/decision/resolve-score.ts'
 import { globalScore } from '../../../agp/decision/score.ts'
 import { DEFAULT_FRESHNESS } from '../../../agp/params.ts'
 import type { Route } from '../../../agp/route/route.ts'
@@ -26,6 +26,18 @@ describe('resolveScore', () => {
     expect(resolveScore(C.attrs, { wins: 10, trials: 10 }, 0, F)).toBeCloseTo(0.725119, 5)
     // C with 0/10: LB(9/20) = 0.294658 − 0.034
     expect(resolveScore(C.attrs, { wins: 0, trials: 10 }, 0, F)).toBeCloseTo(0.260658, 5)
+  })
+
+  it('caps advertised trials so a consumer’s own outcomes still count', () => {
+    expect(MAX_ADVERTISED_TRIALS).toBe(1000)
+    expect(capAdvertised({ wins: 80, trials: 100 })).toEqual({ wins: 80, trials: 100 })
+    expect(capAdvertised({ wins: 999_000_000, trials: 1_000_000_000 })).toEqual({ wins: 999, trials: 1000 })
+    const inflated = makeRoute({ agentId: 'inflated', winRate: { wins: 999_000_000, trials: 1_000_000_000, measuredAtMs: 0 } })
+    // 200 local failures: against 1e9 claimed trials they would vanish; against the cap
+    // (999/1000 + 0/200 = 999/1200) they pull the bound well below the claim.
+    const honest = resolveScore(inflated.attrs, undefined, 0, F)
+    const afterFailures = resolveScore(inflated.attrs, { wins: 0, trials: 200 }, 0, F)
+    expect(honest - afterFailures).toBeGreaterThan(0.1)
   })
 })
 
