@@ -20,7 +20,7 @@
 import type { NeighborRole, SpeakerRole } from '../agp/codec/frame.ts'
 import { evaluateExport, evaluateExportWithoutRules } from '../agp/policy/policy.ts'
 import type { PolicyConfig } from '../agp/policy/types.ts'
-import type { Route } from '../agp/route/route.ts'
+import { effectiveTags, NO_EXPORT_TAG, type Route } from '../agp/route/route.ts'
 import { reflectRoute } from './cluster-list.ts'
 import { isReflection, mayAdvertise, type RouteSource } from './reflection.ts'
 import { matchesInterests } from '../agp/capability/grammar.ts'
@@ -99,28 +99,64 @@ const reflectedCache = new WeakMap<Route, { cluster: string, learnedFrom: string
 const prependedCache = new WeakMap<Route, { org: string, route: Route }>()
 
 export function rewritePath (self: ExportSelf, to: ExportNeighbor, route: Route, from: ExportSource): Route {
-  let out = route
-  if (isReflection(self.role, from.fromRole) && self.cluster !== undefined && self.cluster !== '') {
-    const hit = reflectedCache.get(out)
-    if (hit !== undefined && hit.cluster === self.cluster && hit.learnedFrom === from.fromPeer) {
-      out = hit.route
-    } else {
-      const reflected = reflectRoute(out, { cluster: self.cluster, learnedFrom: from.fromPeer })
-      reflectedCache.set(out, { cluster: self.cluster, learnedFrom: from.fromPeer, route: reflected })
-      out = reflected
-    }
+  return prependedFor(self, to, reflectedFor(self, route, from))
+}
+
+/** The reflection rewrite of rewritePath(): the same object for every neighbor. */
+function reflectedFor (self: ExportSelf, route: Route, from: ExportSource): Route {
+  if (!isReflection(self.role, from.fromRole) || self.cluster === undefined || self.cluster === '') return route
+  const hit = reflectedCache.get(route)
+  if (hit !== undefined && hit.cluster === self.cluster && hit.learnedFrom === from.fromPeer) return hit.route
+  const reflected = reflectRoute(route, { cluster: self.cluster, learnedFrom: from.fromPeer })
+  reflectedCache.set(route, { cluster: self.cluster, learnedFrom: from.fromPeer, route: reflected })
+  return reflected
+}
+
+/** The org-path rewrite of rewritePath(), which depends on the neighbor. */
+function prependedFor (self: ExportSelf, to: ExportNeighbor, route: Route): Route {
+  if (!leavesOrg(self, to) || route.orgPath[0] === self.org) return route
+  const hit = prependedCache.get(route)
+  if (hit !== undefined && hit.org === self.org) return hit.route
+  const prepended = { ...route, orgPath: [self.org, ...route.orgPath] }
+  prependedCache.set(route, { org: self.org, route: prepended })
+  return prepended
+}
+
+/**
+ * The neighbor-independent part of the export decision for one Loc-RIB copy: a
+ * reflector flushes one change to hundreds of neighbors, and this is computed once
+ * for all of them (exportedByPlan). Only without export rules (rules may look at
+ * anything): undefined then, and the caller uses exportedRoute().
+ */
+export interface ExportPlan {
+  readonly route: Route
+  readonly from: ExportSource
+  /** Built-in no-export applies (a learned route tagged no-export). */
+  readonly noExport: boolean
+  /** The route after the reflection rewrite (itself when not reflected). */
+  readonly reflected: Route
+}
+
+export function exportPlan (self: ExportSelf, route: Route, from: ExportSource): ExportPlan | undefined {
+  if (self.policy.export.length > 0) return undefined
+  return {
+    route,
+    from,
+    noExport: from.fromRole !== 'local' && effectiveTags(route).includes(NO_EXPORT_TAG),
+    reflected: reflectedFor(self, route, from)
   }
-  if (leavesOrg(self, to) && out.orgPath[0] !== self.org) {
-    const hit = prependedCache.get(out)
-    if (hit !== undefined && hit.org === self.org) {
-      out = hit.route
-    } else {
-      const prepended = { ...out, orgPath: [self.org, ...out.orgPath] }
-      prependedCache.set(out, { org: self.org, route: prepended })
-      out = prepended
-    }
-  }
-  return out
+}
+
+/** exportedRoute(self, to, plan.route, plan.from), the same decision with the plan's precomputed parts. */
+export function exportedByPlan (self: ExportSelf, to: ExportNeighbor, plan: ExportPlan): Route | undefined {
+  const { route, from } = plan
+  // decideExport's steps in its order, then evaluateExportWithoutRules' built-ins.
+  if (!from.usable || from.fromPeer === to.peerId || route.attrs.originPeerId === to.peerId) return undefined
+  if (!mayAdvertise(self.role, from.fromRole, to.role)) return undefined
+  if (!matchesInterests(route.attrs.capability, to.interests)) return undefined
+  if (route.orgPath.includes(to.org) || plan.noExport) return undefined
+  if (from.fromRole === 'partner' && to.role === 'partner') return undefined
+  return prependedFor(self, to, plan.reflected)
 }
 
 /**

@@ -30,7 +30,7 @@ export class AdjRibIn {
 
   get (key: PathKey): Route | undefined { return this.routes.get(key) }
   has (key: PathKey): boolean { return this.routes.has(key) }
-  isStale (key: PathKey): boolean { return this.staleKeys.has(key) }
+  isStale (key: PathKey): boolean { return this.staleKeys.size > 0 && this.staleKeys.has(key) }
 
   /**
    * Stores the neighbor's latest advertisement of a path and clears its stale mark.
@@ -44,7 +44,7 @@ export class AdjRibIn {
       throw new LimitExceededError(`neighbor ${this.peer} sent more than ${this.maxRoutes} routes`, this.maxRoutes)
     }
     this.routes.set(key, route)
-    this.staleKeys.delete(key)
+    if (this.staleKeys.size > 0) this.staleKeys.delete(key)
     return prev
   }
 

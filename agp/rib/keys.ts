@@ -20,9 +20,9 @@ export function splitRibKey (key: RibKey): { capability: string, path: PathKey }
 
 /**
  * A RibKey with its parts, built once and shared by every neighbor it is queued for.
- * `atGeneration`/`copy` remember the Loc-RIB's exported copy for the key as of a
- * Loc-RIB generation (LocRib.generation), so the neighbors flushed before the next
- * commit look it up once.
+ * `atGeneration`/`copy`/`source`/`plan` remember the Loc-RIB's exported copy for the
+ * key (where it came from, and the neighbor-independent part of the export decision) as of a Loc-RIB generation (LocRib.generation),
+ * so the neighbors flushed before the next commit look it up once.
  */
 export interface RibPath {
   readonly key: RibKey
@@ -30,10 +30,12 @@ export interface RibPath {
   readonly path: PathKey
   atGeneration: number
   copy: unknown
+  source: unknown
+  plan: unknown
 }
 
 export function ribPath (capability: string, path: PathKey, key: RibKey = ribKey(capability, path)): RibPath {
-  return { key, capability, path, atGeneration: -1, copy: undefined }
+  return { key, capability, path, atGeneration: -1, copy: undefined, source: undefined, plan: undefined }
 }
 
 // Signed attributes are immutable and, in a simulation, one object is shared by every

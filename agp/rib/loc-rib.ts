@@ -55,6 +55,8 @@ interface CapabilityEntry {
   readonly copies: Map<PathKey, Copies>
   /** Every path's collapsed copy, in selection order (usable first, then the global order). */
   all: PathCandidate[]
+  /** cachedGlobalScoreKey of each entry of `all`, kept parallel to it (binary searches read it). */
+  readonly allKeys: number[]
   /** The selected paths (the first maxPathsPerCapability of `all`) in local rank order; its usable entries are what export may advertise. */
   order: PathCandidate[]
   /** `order` with the reason of each position, built when asked for (views use `order`). */
@@ -90,7 +92,7 @@ export class LocRib {
     const capability = candidate.route.attrs.capability
     let entry = this.byCapability.get(capability)
     if (entry === undefined) {
-      entry = { copies: new Map(), all: [], order: [], ranked: [] }
+      entry = { copies: new Map(), all: [], allKeys: [], order: [], ranked: [] }
       this.trie.set(capability, entry)
       this.byCapability.set(capability, entry)
     }
@@ -259,7 +261,7 @@ export class LocRib {
       const after = copies === undefined ? undefined : collapsed(copies)
       if (after === before) continue // e.g. a copy that does not win the collapse
       moved = true
-      replaceSorted(all, before, after)
+      replaceSorted(all, entry.allKeys, before, after)
     }
     if (entry.copies.size === 0) {
       this.trie.delete(capability)

@@ -6,7 +6,8 @@
  * what a full sort would.
  */
 import { compareCopies } from '../decision/collapse-copies.ts'
-import { compareGlobal } from '../decision/global-order.ts'
+import { cachedGlobalScoreKey, compareGlobal } from '../decision/global-order.ts'
+import { higherFirst } from '../decision/step.ts'
 import type { LocalCandidate } from '../decision/local-rank.ts'
 import type { PathCandidate } from './loc-rib.ts'
 
@@ -44,35 +45,59 @@ export function selectionOrder (a: LocalCandidate, b: LocalCandidate): number {
   return compareGlobal(a.route, b.route)
 }
 
-/** First index whose element does not rank above `c` in selection order. */
-export function lowerBound (list: readonly PathCandidate[], c: PathCandidate): number {
+/**
+ * selectionOrder(a, b) given both routes' global score keys (cachedGlobalScoreKey:
+ * compareGlobal's first step, RFC 4271 §9.1.1), so a binary search does not look
+ * them up again at every step; compareGlobal decides the ties.
+ */
+function selectionOrderKeyed (a: PathCandidate, ka: number, b: PathCandidate, kb: number): number {
+  if (a.usable !== b.usable) return a.usable ? -1 : 1
+  const s = higherFirst(ka, kb)
+  return s !== 0 ? s : compareGlobal(a.route, b.route)
+}
+
+/** First index whose element does not rank above `c` (score key `kc`) in selection order; `keys` parallels `list`. */
+export function lowerBound (list: readonly PathCandidate[], keys: readonly number[], c: PathCandidate, kc: number): number {
   let lo = 0
   let hi = list.length
   while (lo < hi) {
     const mid = (lo + hi) >>> 1
-    if (selectionOrder(list[mid] as PathCandidate, c) < 0) lo = mid + 1
+    if (selectionOrderKeyed(list[mid] as PathCandidate, keys[mid] as number, c, kc) < 0) lo = mid + 1
     else hi = mid
   }
   return lo
 }
 
-/** Replaces `before` (held in the sorted list) by `after`, keeping the list sorted; either may be absent. */
-export function replaceSorted (list: PathCandidate[], before: PathCandidate | undefined, after: PathCandidate | undefined): void {
+/**
+ * Replaces `before` (held in the sorted list) by `after`, keeping the list sorted;
+ * either may be absent. `keys` holds the global score key of each list entry, kept parallel.
+ */
+export function replaceSorted (list: PathCandidate[], keys: number[], before: PathCandidate | undefined, after: PathCandidate | undefined): void {
   let i = -1
   if (before !== undefined) {
-    i = lowerBound(list, before)
+    i = lowerBound(list, keys, before, cachedGlobalScoreKey(before.route))
     // Not where its order says (cannot happen with immutable candidates): fall back to identity.
     if (list[i] !== before) i = list.indexOf(before)
   }
+  const ka = after === undefined ? 0 : cachedGlobalScoreKey(after.route)
   if (i >= 0 && after !== undefined) {
     // A new copy of a path often keeps its place (a refresh, another session's copy).
     const above = list[i - 1]
     const below = list[i + 1]
-    if ((above === undefined || selectionOrder(above, after) < 0) && (below === undefined || selectionOrder(after, below) < 0)) {
+    if ((above === undefined || selectionOrderKeyed(above, keys[i - 1] as number, after, ka) < 0) &&
+      (below === undefined || selectionOrderKeyed(after, ka, below, keys[i + 1] as number) < 0)) {
       list[i] = after
+      keys[i] = ka
       return
     }
   }
-  if (i >= 0) list.splice(i, 1)
-  if (after !== undefined) list.splice(lowerBound(list, after), 0, after)
+  if (i >= 0) {
+    list.splice(i, 1)
+    keys.splice(i, 1)
+  }
+  if (after !== undefined) {
+    const j = lowerBound(list, keys, after, ka)
+    list.splice(j, 0, after)
+    keys.splice(j, 0, ka)
+  }
 }

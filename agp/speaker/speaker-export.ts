@@ -1,46 +1,76 @@
 /**
- * Export: Loc-RIB changes → per-neighbor pending sets → UPDATE frames.
+ * Export: Loc-RIB changes → per-neighbor pending queues → UPDATE frames.
  *
  * After each input the staged Loc-RIB changes are committed (settle); every path whose
  * exportable copy changed is queued for the established neighbors that want its
- * capability (InterestIndex: no scan of all neighbors). A neighbor's queue is a set of
- * (capability, path) keys, so it is bounded by the Loc-RIB and coalesces by itself:
+ * capability (InterestIndex: no scan of all neighbors). A neighbor's queue holds
+ * (capability, path) keys and coalesces at flush (a repeated key sends nothing more):
  * at flush time the export decision runs on the CURRENT Loc-RIB, and the Adj-RIB-Out
  * diff says what to send. MRAI (RFC 4271 §9.2.1.1): a neighbor is flushed at most
  * once per mraiMs; mraiMs 0 sends within the same handle() call.
  */
 import type { Frame, RouteRefreshFrame } from '../codec/frame.ts'
-import { pathKeyOf, ribPath, splitRibKey } from '../rib/keys.ts'
+import { pathKeyOf, ribPath, splitRibKey, type RibPath } from '../rib/keys.ts'
 import type { PathCandidate } from '../rib/loc-rib.ts'
 import type { Route, WithdrawnPath } from '../route/route.ts'
-import { exportedRoute, type ExportNeighbor, type ExportSelf, type ExportSource } from '../../reflector/export.ts'
+import { exportedByPlan, exportedRoute, exportPlan, type ExportNeighbor, type ExportPlan, type ExportSelf, type ExportSource } from '../../reflector/export.ts'
 import { interestChangeScope, MAX_INTERESTS_PER_NEIGHBOR, sameInterests } from '../../reflector/interests.ts'
-import { clearTimer, setTimer, sourceOf, timerIds, type NeighborState, type SpeakerState } from './speaker-state.ts'
+import { clearTimer, MIN_PENDING_CAP, setTimer, sourceOf, timerIds, type NeighborState, type SpeakerState } from './speaker-state.ts'
 
 /** Commits the Loc-RIB and queues what changed for the neighbors that want it. */
 export function settle (st: SpeakerState): void {
   if (!st.locRib.hasPending) return
   for (const change of st.locRib.commit()) {
     if (change.visible) st.effects.push({ type: 'loc-rib-changed', capability: change.capability })
-    if (change.exportPaths.length === 0) continue
+    const paths = change.exportPaths
+    if (paths.length === 0) continue
     const wanting = st.interestIndex.wanting(change.capability)
     if (wanting.length === 0) continue
-    // One key object per path, shared by every neighbor it is queued for.
-    const refs = change.exportPaths.map((path) => ribPath(change.capability, path))
+    // One key object per path, built when first queued and shared by every neighbor it is queued for.
+    let refs: (RibPath | undefined)[] | undefined
+    // Indices of our own agents' paths: all a non-reflector may send a non-partner (computed once).
+    let own: number[] | undefined
     for (const peer of wanting) {
       const n = st.neighbors.get(peer)
       if (n === undefined) continue
+      const pending = n.pending
       if (sendsLearned(st, n)) {
-        for (const ref of refs) n.pending.set(ref.key, ref)
+        refs ??= new Array<RibPath | undefined>(paths.length)
+        for (let i = 0; i < paths.length; i++) pending.push(refs[i] ??= ribPath(change.capability, paths[i] as string))
       } else {
-        for (const ref of refs) {
-          if (ref.path.startsWith(st.ownPathPrefix)) n.pending.set(ref.key, ref)
-          else n.pendingNoop = true
-        }
+        own ??= ownPaths(st, paths)
+        if (own.length < paths.length) n.pendingNoop = true
+        if (own.length > 0) refs ??= new Array<RibPath | undefined>(paths.length)
+        for (const i of own) pending.push((refs as (RibPath | undefined)[])[i] ??= ribPath(change.capability, paths[i] as string))
       }
+      if (pending.length > n.pendingCap) compactPending(st, n)
       st.toFlush.add(peer)
     }
   }
+}
+
+function ownPaths (st: SpeakerState, paths: readonly string[]): number[] {
+  const out: number[] = []
+  for (let i = 0; i < paths.length; i++) if ((paths[i] as string).startsWith(st.ownPathPrefix)) out.push(i)
+  return out
+}
+
+/**
+ * Drops the repeats of a neighbor's pending keys, keeping each key's first position
+ * (a repeat never sends anything, see NeighborState.pending): keeps the queue bounded
+ * by the keys it names, with room to double before the next compaction.
+ */
+function compactPending (st: SpeakerState, n: NeighborState): void {
+  const pending = n.pending
+  const seen = new Set<string>()
+  let j = 0
+  for (const ref of pending) {
+    if (seen.has(ref.key)) continue
+    seen.add(ref.key)
+    pending[j++] = ref
+  }
+  pending.length = j
+  n.pendingCap = Math.max(MIN_PENDING_CAP, 2 * (st.locRib.size + n.adjOut.size), 2 * j)
 }
 
 /**
@@ -60,7 +90,7 @@ export function flushDue (st: SpeakerState): void {
   const mraiMs = st.init.mraiMs
   for (const peer of st.toFlush) {
     const n = st.neighbors.get(peer)
-    if (n === undefined || n.session.state !== 'established' || (n.pending.size === 0 && !n.pendingNoop)) continue
+    if (n === undefined || n.session.state !== 'established' || (n.pending.length === 0 && !n.pendingNoop)) continue
     if (mraiMs <= 0 || st.nowMs >= n.lastFlushMs + mraiMs) {
       flushNeighbor(st, n)
     } else if (!n.mraiArmed) {
@@ -78,23 +108,32 @@ export function onMraiTimer (st: SpeakerState, n: NeighborState): void {
 
 /** Sends the neighbor what changed since the last flush: withdraws before announces. */
 export function flushNeighbor (st: SpeakerState, n: NeighborState): void {
-  if (n.pending.size === 0 && !n.pendingNoop) return
+  const pending = n.pending
+  if (pending.length === 0 && !n.pendingNoop) return
   const self = exportSelf(st)
   const to = exportNeighbor(n)
   const withdraws: WithdrawnPath[] = []
   const announces: Route[] = []
   const generation = st.locRib.generation
-  for (const ref of n.pending.values()) {
+  for (let i = 0; i < pending.length; i++) {
+    const ref = pending[i] as RibPath
     // One Loc-RIB lookup per key and generation, however many neighbors it is queued for.
     if (ref.atGeneration !== generation) {
-      ref.copy = st.locRib.exported(ref.capability, ref.path)
+      const copy = st.locRib.exported(ref.capability, ref.path)
+      const source = copy === undefined ? undefined : exportSourceOf(st, copy)
+      ref.copy = copy
+      ref.source = source
+      ref.plan = copy === undefined || source === undefined ? undefined : exportPlan(self, copy.route, source)
       ref.atGeneration = generation
     }
     const c = ref.copy as PathCandidate | undefined
-    const desired = c === undefined ? undefined : exportedRoute(self, to, c.route, exportSourceOf(st, c))
+    const plan = ref.plan as ExportPlan | undefined
+    const desired = c === undefined
+      ? undefined
+      : plan !== undefined ? exportedByPlan(self, to, plan) : exportedRoute(self, to, c.route, ref.source as ExportSource)
     n.adjOut.updateInto(ref.key, desired, withdraws, announces)
   }
-  n.pending.clear()
+  pending.length = 0
   n.pendingNoop = false
   n.lastFlushMs = st.nowMs
   if (n.mraiArmed) {
@@ -124,7 +163,7 @@ export function updateFrames (withdraws: readonly WithdrawnPath[], announces: re
 /** On session established: the whole exportable table, then END_OF_RIB (RFC 4724 §2). */
 export function sendFullTable (st: SpeakerState, n: NeighborState): void {
   n.adjOut.clear()
-  n.pending.clear()
+  n.pending.length = 0
   n.pendingNoop = false
   queueMatching(st, n)
   flushNeighbor(st, n)
@@ -143,7 +182,7 @@ export function onRouteRefresh (st: SpeakerState, n: NeighborState, frame: Route
     st.interestIndex.set(n.config.peerId, next)
     for (const [key] of n.adjOut.entries()) {
       const { capability, path } = splitRibKey(key)
-      n.pending.set(key, ribPath(capability, path, key))
+      n.pending.push(ribPath(capability, path, key))
     }
     for (const prefix of scope === 'all' ? [undefined] : scope) {
       for (const c of st.locRib.exportable(prefix)) queue(n, c)
@@ -163,8 +202,7 @@ function queueMatching (st: SpeakerState, n: NeighborState): void {
 }
 
 function queue (n: NeighborState, c: PathCandidate): void {
-  const ref = ribPath(c.route.attrs.capability, c.path ?? pathKeyOf(c.route))
-  n.pending.set(ref.key, ref)
+  n.pending.push(ribPath(c.route.attrs.capability, c.path ?? pathKeyOf(c.route)))
 }
 
 /**

@@ -24,6 +24,7 @@ import { reflectionLoop } from '../../reflector/cluster-list.ts'
 import type { FreshnessEntry } from './speaker-freshness-queue.ts'
 import { audit, clearTimer, dampingKey, MAX_DAMPING_ENTRIES, setTimer, timerIds, type NeighborState, type SpeakerState } from './speaker-state.ts'
 import { pathKeyOf } from '../rib/keys.ts'
+import type { Verifier } from '../ports.ts'
 
 /** Applies one UPDATE; returns false when the neighbor broke its route limit (the caller kills the session). */
 export function importUpdate (st: SpeakerState, n: NeighborState, frame: UpdateFrame): boolean {
@@ -90,7 +91,7 @@ function announceRoute (st: SpeakerState, n: NeighborState, route: Route): boole
     audit(st, { kind: 'route-rejected', peer, capability: route.attrs.capability, org: route.attrs.originOrg, agent: route.attrs.agentId, detail: loop })
     return true
   }
-  if (!signatureValid(st, n, prev, route, path)) {
+  if (!signatureValid(st, n, prev, route, memo)) {
     st.counters.signatureInvalid++
     if (prev !== undefined) removeReceived(st, n, prev)
     audit(st, { kind: 'signature-invalid', peer, capability: route.attrs.capability, org: route.attrs.originOrg, agent: route.attrs.agentId })
@@ -124,17 +125,23 @@ function importLoop (st: SpeakerState, route: Route): string | undefined {
   return undefined
 }
 
-function signatureValid (st: SpeakerState, n: NeighborState, prev: Route | undefined, route: Route, path: PathKey): boolean {
+function signatureValid (st: SpeakerState, n: NeighborState, prev: Route | undefined, route: Route, memo: RouteMemo): boolean {
   if (prev !== undefined && sameSigned(prev, route)) {
     st.counters.signatureCacheHits++
     return true
   }
-  if (st.locRib.findCopy(route.attrs.capability, path, n.config.peerId, copySignedAs, route, undefined) !== undefined) {
+  // This very advertisement object already passed this verifier (at another speaker
+  // sharing it, as in a simulation): a Route is immutable, so the answer is the same.
+  const verifier = st.components.verifier
+  if (memo.verifiedBy === verifier ||
+    st.locRib.findCopy(route.attrs.capability, memo.path, n.config.peerId, copySignedAs, route, undefined) !== undefined) {
     st.counters.signatureCacheHits++
     return true
   }
   st.counters.signatureVerified++
-  return verifyRoute(route, st.components.verifier)
+  const ok = verifyRoute(route, verifier)
+  if (ok) memo.verifiedBy = verifier
+  return ok
 }
 
 function copySignedAs (c: PathCandidate, route: Route): boolean {
@@ -190,6 +197,8 @@ interface RouteMemo {
   readonly path: PathKey
   candidate: PathCandidate | undefined
   fresh: FreshnessEntry | undefined
+  /** A verifier that accepted the route's origin signature. */
+  verifiedBy: Verifier | undefined
 }
 
 const memos = new WeakMap<Route, RouteMemo>()
@@ -197,7 +206,7 @@ const memos = new WeakMap<Route, RouteMemo>()
 function memoOf (route: Route): RouteMemo {
   let m = memos.get(route)
   if (m === undefined) {
-    m = { path: pathKeyOf(route), candidate: undefined, fresh: undefined }
+    m = { path: pathKeyOf(route), candidate: undefined, fresh: undefined, verifiedBy: undefined }
     memos.set(route, m)
   }
   return m

@@ -83,7 +83,7 @@ function onEstablished (st: SpeakerState, n: NeighborState, open: OpenFrame): vo
 function onDown (st: SpeakerState, n: NeighborState, reason: string, wasEstablished: boolean): void {
   const peer = n.config.peerId
   st.interestIndex.delete(peer)
-  n.pending.clear()
+  n.pending.length = 0
   n.pendingNoop = false
   n.adjOut.clear()
   n.lastError = reason

@@ -10,7 +10,7 @@ import type { DampingState } from '../damping/damping.ts'
 import { AdjRibIn } from '../rib/adj-rib-in.ts'
 import { AdjRibOut } from '../rib/adj-rib-out.ts'
 import { LocRib, type PathCandidate } from '../rib/loc-rib.ts'
-import type { RibKey, RibPath } from '../rib/keys.ts'
+import type { RibPath } from '../rib/keys.ts'
 import type { ExportSource } from '../../reflector/export.ts'
 import type { PathKey, Route } from '../route/route.ts'
 import type { Session } from '../session/types.ts'
@@ -29,17 +29,23 @@ export interface NeighborState {
   /** The neighbor's interests (its OPEN, replaced by ROUTE_REFRESH); empty = all. */
   interests: readonly string[]
   /**
-   * Outbound changes waiting for the MRAI (coalesced by key: the latest state wins at
-   * flush), in the order first queued. The value names the key's parts, one shared
-   * object per change for every neighbor it is queued for.
+   * Outbound changes waiting for the MRAI, in the order queued; one shared RibPath
+   * object per change for every neighbor it is queued for. A key may appear more than
+   * once: the flush runs the export decision on the current Loc-RIB and diffs against
+   * the Adj-RIB-Out, so only a key's first occurrence can send anything (the latest
+   * state wins, at the position first queued) and a repeat is a no-op. An array push
+   * instead of a keyed Map per (neighbor, change): a reflector queues millions.
+   * Bounded: compacted (repeats dropped) when it outgrows the Loc-RIB (compactPending).
    */
-  readonly pending: Map<RibKey, RibPath>
+  readonly pending: RibPath[]
   /**
    * Set instead of queueing a key that can never be sent to this neighbor (a learned
    * path at a non-reflector, towards a non-partner: see settle()). The flush then
    * happens exactly as if the key were pending (MRAI, lastFlushMs) and sends the same.
    */
   pendingNoop: boolean
+  /** pending.length past which it is compacted (speaker-export.ts compactPending). */
+  pendingCap: number
   /** Where routes from this neighbor came from, for export (Loc-RIB copies export considers are usable). */
   readonly source: ExportSource
   lastFlushMs: number
@@ -103,6 +109,9 @@ export interface SpeakerState {
   effects: Effect[]
 }
 
+/** Pending length at which a neighbor's queue is first compacted (speaker-export.ts compactPending). */
+export const MIN_PENDING_CAP = 4096
+
 /** Bound of the damping map; forgettable entries are swept first (RFC 2439 §4.8.4's idea). */
 export const MAX_DAMPING_ENTRIES = 200_000
 
@@ -116,8 +125,9 @@ export function createState (init: SpeakerInit, components: SpeakerComponents, s
       adjIn: new AdjRibIn(config.peerId, config.maxRoutes ?? init.limits.maxRoutesPerNeighbor),
       adjOut: new AdjRibOut(config.peerId),
       interests: [],
-      pending: new Map(),
+      pending: [],
       pendingNoop: false,
+      pendingCap: MIN_PENDING_CAP,
       source: { fromPeer: config.peerId, fromRole: config.role, fromOrg: config.org, usable: true },
       lastFlushMs: -Infinity,
       mraiArmed: false,

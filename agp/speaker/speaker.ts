@@ -14,6 +14,7 @@
  */
 import { InvalidArgumentError } from '../errors.ts'
 import type { DampingState } from '../damping/damping.ts'
+import type { PathCandidate } from '../rib/loc-rib.ts'
 import { flushDue, settle } from './speaker-export.ts'
 import { restoreRoutes } from './speaker-import.ts'
 import { armRefresh, removeAgent, upsertAgent } from './speaker-origination.ts'
@@ -28,6 +29,12 @@ export type { SpeakerCounters } from './speaker-state.ts'
 /** A Speaker plus counters for metrics (signature failures, loops dropped, ...). */
 export interface AtpSpeaker extends Speaker {
   counters (): Readonly<SpeakerCounters>
+  /**
+   * The selected paths of exactly one capability in local rank order: what routes()
+   * lists for it, as the Loc-RIB's own copies (no view objects; a simulation's
+   * checkers read millions). The array is live: read it at once, do not keep or modify it.
+   */
+  rankedPaths (capability: string): readonly PathCandidate[]
 }
 
 export function createSpeaker (init: SpeakerInit, components: SpeakerComponents, snapshot?: SpeakerSnapshot): AtpSpeaker {
@@ -44,7 +51,8 @@ export function createSpeaker (init: SpeakerInit, components: SpeakerComponents,
     recordOutcome: (o, nowMs) => recordOutcomeView(st, o.org, o.agent, o.success, nowMs),
     localAgents: () => [...st.agents.values()].map((l) => l.agent),
     snapshot: () => snapshotView(st),
-    counters: () => ({ ...st.counters })
+    counters: () => ({ ...st.counters }),
+    rankedPaths: (capability) => st.locRib.rankedPaths(capability)
   }
 }
 

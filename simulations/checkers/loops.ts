@@ -3,7 +3,7 @@
  * repeats an element, and no node holds a learned route whose path contains itself
  * (its org in the org path, its cluster in the cluster list, itself as originator).
  */
-import type { RouteView } from '../../agp/speaker/types.ts'
+import type { Route } from '../../agp/route/route.ts'
 import type { SimNodeSpec } from '../topology/model.ts'
 
 export interface Violation {
@@ -13,25 +13,43 @@ export interface Violation {
   readonly detail: string
 }
 
-export function loopProblems (node: SimNodeSpec, view: RouteView): string | undefined {
+/** What the checks read of a Loc-RIB path: a RouteView or a Loc-RIB copy. */
+export interface LoopCheckedPath {
+  readonly route: Route
+  /** '' for a local agent. */
+  readonly fromPeer: string
+}
+
+export function loopProblems (node: SimNodeSpec, view: LoopCheckedPath): string | undefined {
   const r = view.route
-  const path = `${r.attrs.originOrg}/${r.attrs.agentId}`
+  // The path id goes only into a problem's text: not built for the millions of clean paths.
   const dupOrg = firstRepeat(r.orgPath)
-  if (dupOrg !== undefined) return `${path}: org path [${r.orgPath.join(' ')}] repeats ${dupOrg}`
+  if (dupOrg !== undefined) return `${pathOf(view)}: org path [${r.orgPath.join(' ')}] repeats ${dupOrg}`
   const dupCluster = firstRepeat(r.clusterList)
-  if (dupCluster !== undefined) return `${path}: cluster list [${r.clusterList.join(' ')}] repeats ${dupCluster}`
+  if (dupCluster !== undefined) return `${pathOf(view)}: cluster list [${r.clusterList.join(' ')}] repeats ${dupCluster}`
   if (view.fromPeer === '') return undefined
-  if (r.attrs.originOrg === node.id) return `${path}: own agent learned back from ${view.fromPeer}`
-  if (node.kind === 'org' && r.orgPath.includes(node.id)) return `${path}: org path [${r.orgPath.join(' ')}] contains this node`
-  if (r.originatorId === node.id) return `${path}: originator id is this node (learned from ${view.fromPeer})`
+  if (r.attrs.originOrg === node.id) return `${pathOf(view)}: own agent learned back from ${view.fromPeer}`
+  if (node.kind === 'org' && r.orgPath.includes(node.id)) return `${pathOf(view)}: org path [${r.orgPath.join(' ')}] contains this node`
+  if (r.originatorId === node.id) return `${pathOf(view)}: originator id is this node (learned from ${view.fromPeer})`
   if (node.cluster !== undefined && r.clusterList.includes(node.cluster)) {
-    return `${path}: cluster list [${r.clusterList.join(' ')}] contains own cluster ${node.cluster}`
+    return `${pathOf(view)}: cluster list [${r.clusterList.join(' ')}] contains own cluster ${node.cluster}`
   }
   return undefined
 }
 
+function pathOf (view: LoopCheckedPath): string {
+  return `${view.route.attrs.originOrg}/${view.route.attrs.agentId}`
+}
+
 function firstRepeat (items: readonly string[]): string | undefined {
   if (items.length < 2) return undefined
+  // Short lists (the usual org paths and cluster lists): compare in place, no Set.
+  if (items.length <= 8) {
+    for (let i = 1; i < items.length; i++) {
+      for (let j = 0; j < i; j++) if (items[j] === items[i]) return items[i]
+    }
+    return undefined
+  }
   const seen = new Set<string>()
   for (const x of items) {
     if (seen.has(x)) return x

@@ -7,10 +7,11 @@
  * Global state hash: XOR over (node, capability, ranked paths) of a 64-bit hash,
  * updated incrementally, so recurrence of a whole-federation state costs O(1) to test.
  */
-import type { RouteView, Speaker } from '../../agp/speaker/types.ts'
+import type { Speaker } from '../../agp/speaker/types.ts'
 import type { SimNodeSpec } from '../topology/model.ts'
-import { hash64 } from './hash.ts'
-import { loopProblems, type Violation } from './loops.ts'
+import { pathKeyOf } from '../../agp/rib/keys.ts'
+import { hash64Joined } from './hash.ts'
+import { loopProblems, type LoopCheckedPath, type Violation } from './loops.ts'
 
 const MAX_VIOLATIONS = 100
 /** Distinct global states remembered between two scenario events (bounded). */
@@ -146,27 +147,42 @@ export class RibTracker {
 function groupUsable (spec: SimNodeSpec, speaker: Speaker | undefined, nowMs: number, caps: Set<string> | 'all', tracker: RibTracker): Map<string, string[]> {
   const out = new Map<string, string[]>()
   if (speaker === undefined) return out
-  const views: RouteView[] = []
+  const ranked = rankedPathsOf(speaker)
   if (caps === 'all') {
-    views.push(...speaker.routes(nowMs))
+    for (const v of speaker.routes(nowMs)) readPath(spec, v, nowMs, tracker, out)
+  } else if (ranked !== undefined) {
+    // The same paths routes(nowMs, cap) lists for the capability itself, without building views.
+    for (const cap of caps) for (const c of ranked(cap)) readPath(spec, c, nowMs, tracker, out)
   } else {
-    for (const cap of caps) for (const v of speaker.routes(nowMs, cap)) if (v.route.attrs.capability === cap) views.push(v)
-  }
-  for (const v of views) {
-    const problem = loopProblems(spec, v)
-    if (problem !== undefined) tracker.recordViolation({ atMs: nowMs, checker: 'loop', node: spec.id, detail: problem })
-    if (!v.usable) continue
-    const cap = v.route.attrs.capability
-    let list = out.get(cap)
-    if (list === undefined) out.set(cap, list = [])
-    list.push(`${v.route.attrs.originOrg}/${v.route.attrs.agentId}`)
+    for (const cap of caps) {
+      for (const v of speaker.routes(nowMs, cap)) if (v.route.attrs.capability === cap) readPath(spec, v, nowMs, tracker, out)
+    }
   }
   return out
+}
+
+type PathRead = LoopCheckedPath & { readonly usable: boolean }
+
+/** AtpSpeaker.rankedPaths (agp/speaker/speaker.ts) when the Speaker has it. */
+function rankedPathsOf (speaker: Speaker): ((capability: string) => readonly PathRead[]) | undefined {
+  const s = speaker as Speaker & { rankedPaths?: (capability: string) => readonly PathRead[] }
+  return typeof s.rankedPaths === 'function' ? (cap) => (s.rankedPaths as (capability: string) => readonly PathRead[])(cap) : undefined
+}
+
+function readPath (spec: SimNodeSpec, v: PathRead, nowMs: number, tracker: RibTracker, out: Map<string, string[]>): void {
+  const problem = loopProblems(spec, v)
+  if (problem !== undefined) tracker.recordViolation({ atMs: nowMs, checker: 'loop', node: spec.id, detail: problem })
+  if (!v.usable) return
+  const cap = v.route.attrs.capability
+  let list = out.get(cap)
+  if (list === undefined) out.set(cap, list = [])
+  // The path id `${originOrg}/${agentId}`, built once per advertisement.
+  list.push(pathKeyOf(v.route))
 }
 
 interface RibDigest { readonly a: number, readonly b: number, readonly best: string }
 
 function digest (node: string, cap: string, paths: readonly string[]): RibDigest {
-  const [a, b] = hash64(`${node}\n${cap}\n${paths.join(' ')}`)
+  const [a, b] = hash64Joined(node, cap, paths)
   return { a, b, best: paths[0] as string }
 }
