@@ -13,6 +13,7 @@
  * replaces its deadline; clear-timer cancels it.
  */
 import { InvalidArgumentError } from '../errors.ts'
+import { decodeDampingState } from '../damping/damping-state-codec.ts'
 import type { DampingState } from '../damping/damping.ts'
 import type { PathCandidate } from '../rib/loc-rib.ts'
 import { flushDue, settle } from './speaker-export.ts'
@@ -94,7 +95,9 @@ function start (st: SpeakerState): void {
   st.restore = undefined
   if (snap !== undefined) {
     for (const d of snap.damping) {
-      if (isDampingState(d.state)) st.damping.set(dampingKey(d.peer, d.pathKey), { capability: d.capability, state: d.state })
+      // A persisted state that does not decode is dropped: forgetting a penalty is safe.
+      const state = decodeDampingStateOrUndefined(d.state)
+      if (state !== undefined) st.damping.set(dampingKey(d.peer, d.pathKey), { capability: d.capability, state })
     }
     for (const agent of snap.localAgents) if (!st.agents.has(agent.id)) upsertAgent(st, agent)
     for (const { peer, routes } of snap.adjRibIn) {
@@ -104,13 +107,6 @@ function start (st: SpeakerState): void {
   }
   for (const n of st.neighbors.values()) stepNeighbor(st, n, { type: 'start' })
   armRefresh(st)
-}
-
-function isDampingState (s: unknown): s is DampingState {
-  if (typeof s !== 'object' || s === null) return false
-  const o = s as Record<string, unknown>
-  return typeof o.penalty === 'number' && typeof o.updatedAtMs === 'number' && typeof o.suppressed === 'boolean' &&
-    typeof o.maxPenalty === 'number' && typeof o.flaps === 'number'
 }
 
 function validateInit (init: SpeakerInit): void {
@@ -129,4 +125,12 @@ function validateInit (init: SpeakerInit): void {
     seen.add(n.peerId)
   }
   if (problems.length > 0) throw new InvalidArgumentError(`invalid speaker config: ${problems.join('; ')}`)
+}
+
+function decodeDampingStateOrUndefined (value: unknown): DampingState | undefined {
+  try {
+    return decodeDampingState(value)
+  } catch {
+    return undefined
+  }
 }
