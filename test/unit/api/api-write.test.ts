@@ -115,7 +115,7 @@ describe('API bearer token', () => {
   beforeEach(async () => { app = await createApiServer({ facade: createFakeFacade(), token }) })
   afterEach(async () => { await app.close() })
 
-  it.each(['/v1/health', '/v1/routes', '/metrics', '/', '/v1/unknown'])('GET %s without a token → 401', async (url) => {
+  it.each(['/v1/health', '/v1/routes', '/metrics', '/v1/unknown'])('GET %s without a token → 401', async (url) => {
     const res = await app.inject({ method: 'GET', url })
     expect(res.statusCode).toBe(401)
     expect(res.headers['www-authenticate']).toContain('Bearer')
@@ -128,5 +128,19 @@ describe('API bearer token', () => {
     expect(wrong.json().message).toBe('invalid bearer token')
     const right = await app.inject({ method: 'GET', url: '/v1/health', headers: { authorization: `Bearer ${token}` } })
     expect(right.statusCode).toBe(200)
+  })
+
+  it('the looking glass asks a browser for Basic credentials and takes the token as password', async () => {
+    const basic = (user: string, password: string): string => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`
+    const none = await app.inject({ method: 'GET', url: '/' })
+    expect(none.statusCode).toBe(401)
+    expect(none.headers['www-authenticate']).toContain('Basic')
+    expect((await app.inject({ method: 'GET', url: '/', headers: { authorization: basic('ops', 'nope') } })).statusCode).toBe(401)
+    const ok = await app.inject({ method: 'GET', url: '/', headers: { authorization: basic('ops', token) } })
+    expect(ok.statusCode).toBe(200)
+    expect(ok.headers['content-type']).toContain('text/html')
+    expect((await app.inject({ method: 'GET', url: '/', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(200)
+    // Basic credentials open the page only, never the API.
+    expect((await app.inject({ method: 'GET', url: '/v1/health', headers: { authorization: basic('ops', token) } })).statusCode).toBe(401)
   })
 })
