@@ -5,7 +5,7 @@
  *   const app = await createApiServer({ facade, logger, token, metrics })
  *   await listenApi(app, config.api.listen)
  */
-import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify'
+import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync } from 'fastify'
 import type { Logger } from 'pino'
 import { parseListen } from '../config/schema-common.ts'
 import type { Metrics } from '../metrics/metrics.ts'
@@ -38,8 +38,8 @@ export async function createApiServer (opts: ApiServerOptions): Promise<FastifyI
     // Unknown query and body fields are errors, not silently dropped.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
     // Fastify's own per-request lines are at info: too chatty for a daemon polled by
-    // scripts. Requests are logged at debug below; errors still log at error.
-    disableRequestLogging: true
+    // scripts. Requests are logged at debug below; 5xx errors by handleError.
+    logController: new LogController({ disableRequestLogging: true })
   }) as unknown as FastifyInstance // pino's Logger is wider than FastifyBaseLogger; same object
   app.setErrorHandler(handleError)
   app.setNotFoundHandler(async (request, reply) =>
