@@ -9,11 +9,9 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { loadOrCreateIdentity } from '../../daemon/identity/index.ts'
-import { AtpdProcess } from '../../test/helpers/atpd-process.ts'
-import {
-  freePorts, must, renderSiteConfig, type FederationSpec, type SiteAddress
-} from '../../test/helpers/federation-config.ts'
+import type { AtpdProcess } from '../../test/helpers/atpd-process.ts'
+import { must, type FederationSpec } from '../../test/helpers/federation-config.ts'
+import { createSiteProcesses } from '../../test/helpers/federation.ts'
 
 export const MEMORY_NS = 'soak-notes'
 export const ORGS = ['acme', 'globex', 'initech', 'umbrella'] as const
@@ -67,7 +65,6 @@ export interface SoakFederation {
 export async function startSoakFederation (startTimeoutMs = 120_000): Promise<SoakFederation> {
   const spec = soakSpec()
   const root = await mkdtemp(join(tmpdir(), 'atp-soak-'))
-  const names = Object.keys(spec.sites)
   const sites: SoakSite[] = []
   let destroyed = false
   const destroy = async (): Promise<void> => {
@@ -77,17 +74,8 @@ export async function startSoakFederation (startTimeoutMs = 120_000): Promise<So
     await rm(root, { recursive: true, force: true }).catch(() => {})
   }
   try {
-    const ports = await freePorts(names.length * 2)
-    const addrs = new Map<string, SiteAddress>()
-    for (const [i, name] of names.entries()) {
-      const dataDir = join(root, name, 'data')
-      const { peerId } = await loadOrCreateIdentity(dataDir)
-      addrs.set(name, { peerId, dataDir, p2pPort: must(ports[2 * i], 'port'), apiPort: must(ports[2 * i + 1], 'port') })
-    }
-    for (const name of names) {
+    for (const [name, { proc }] of await createSiteProcesses(spec, root)) {
       const s = must(spec.sites[name], name)
-      const a = must(addrs.get(name), name)
-      const proc = new AtpdProcess(s.org, a.dataDir, a.peerId, a.p2pPort, a.apiPort, renderSiteConfig(spec, name, addrs))
       sites.push({ name, role: s.role, org: s.org, interests: s.interests ?? [], proc, busy: false, frozen: false, incarnation: 1 })
     }
     await Promise.all(sites.map(async (s) => { await s.proc.start({ timeoutMs: startTimeoutMs }) }))

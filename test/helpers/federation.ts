@@ -89,9 +89,31 @@ process.once('exit', () => {
   for (const p of live) if (p.running && p.pid !== undefined) { try { process.kill(p.pid, 'SIGKILL') } catch { /* gone */ } }
 })
 
+/**
+ * Identities (created in <root>/<site>/data), free loopback ports and rendered configs
+ * for every site of the spec, as AtpdProcess objects not yet started. Shared by the
+ * integration fixture and the soak (bench/soak/).
+ */
+export async function createSiteProcesses (spec: FederationSpec, root: string): Promise<Map<string, { readonly address: SiteAddress, readonly proc: AtpdProcess }>> {
+  const names = Object.keys(spec.sites)
+  const ports = await freePorts(names.length * 2)
+  const addrs = new Map<string, SiteAddress>()
+  for (const [i, name] of names.entries()) {
+    const dataDir = join(root, name, 'data')
+    const { peerId } = await loadOrCreateIdentity(dataDir)
+    addrs.set(name, { peerId, dataDir, p2pPort: must(ports[2 * i], 'port'), apiPort: must(ports[2 * i + 1], 'port') })
+  }
+  const out = new Map<string, { readonly address: SiteAddress, readonly proc: AtpdProcess }>()
+  for (const name of names) {
+    const address = must(addrs.get(name), name)
+    const org = must(spec.sites[name], name).org
+    out.set(name, { address, proc: new AtpdProcess(org, address.dataDir, address.peerId, address.p2pPort, address.apiPort, renderSiteConfig(spec, name, addrs)) })
+  }
+  return out
+}
+
 export async function startFederation (spec: FederationSpec): Promise<Federation> {
   const root = await mkdtemp(join(tmpdir(), 'atp-federation-it-'))
-  const names = Object.keys(spec.sites)
   const procs = new Map<string, AtpdProcess>()
   const sites = new Map<string, Site>()
   const stopAll = async (): Promise<void> => {
@@ -100,17 +122,8 @@ export async function startFederation (spec: FederationSpec): Promise<Federation
     await rm(root, { recursive: true, force: true }).catch(() => {})
   }
   try {
-    const ports = await freePorts(names.length * 2)
-    const addrs = new Map<string, SiteAddress>()
-    for (const [i, name] of names.entries()) {
-      const dataDir = join(root, name, 'data')
-      const { peerId } = await loadOrCreateIdentity(dataDir)
-      addrs.set(name, { peerId, dataDir, p2pPort: must(ports[2 * i], 'port'), apiPort: must(ports[2 * i + 1], 'port') })
-    }
-    for (const name of names) {
-      const a = must(addrs.get(name), name)
+    for (const [name, { address: a, proc: p }] of await createSiteProcesses(spec, root)) {
       const org = must(spec.sites[name], name).org
-      const p = new AtpdProcess(org, a.dataDir, a.peerId, a.p2pPort, a.apiPort, renderSiteConfig(spec, name, addrs))
       procs.set(name, p)
       live.add(p)
       sites.set(name, { ...a, name, org, configPath: p.configPath, apiUrl: p.apiUrl, multiaddr: p2pAddr(a, true) })
