@@ -8,18 +8,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import type { CliIo } from '../../cli/context.ts'
-import { runCli } from '../../cli/program.ts'
+import { runAtp, type AtpRun } from '../helpers/cli-io.ts'
 import { runEmulation } from '../../simulations/emulate/emulator.ts'
 import { EmulationFailedError } from '../../simulations/emulate/errors.ts'
 import { parseTopology } from '../../simulations/topology/load.ts'
 
-async function atp (...args: string[]): Promise<{ code: number, out: string, err: string }> {
-  let out = ''
-  let err = ''
-  const io: CliIo = { out: (s) => { out += s }, err: (s) => { err += s }, env: {} }
-  const code = await runCli(['sim', ...args], io)
-  return { code, out, err }
+async function atp (...args: string[]): Promise<AtpRun> {
+  return await runAtp(['sim', ...args])
 }
 
 interface EmulatedReport {
@@ -31,8 +26,8 @@ describe('atp sim --emulate', () => {
   it('runs emulation.yaml (agent updates, withdraw/announce, reflector crash/restart) as real daemons: tables agree', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'atp-emulate-test-'))
     const r = await atp('examples/topologies/emulation.yaml', '--emulate', '--json', '--out', dir)
-    expect(r.code, `${r.err}\nreproduce with: atp sim examples/topologies/emulation.yaml --emulate`).toBe(0)
-    const report = JSON.parse(r.out) as EmulatedReport
+    expect(r.code, `${r.stderr}\nreproduce with: atp sim examples/topologies/emulation.yaml --emulate`).toBe(0)
+    const report = JSON.parse(r.stdout) as EmulatedReport
     expect(Object.keys(report).at(-1)).toBe('emulation')
     expect(report.emulation, JSON.stringify(report.emulation.differences, null, 2)).toEqual({ nodes: 5, agreed: true, differences: [] })
     // Not a vacuous agreement: the simulated tables are non-trivial at every node.
@@ -52,9 +47,9 @@ describe('atp sim --emulate', () => {
     writeFileSync(f, 'orgs: []\ngenerate: { orgs: 30, reflectors: 2, agentsPerOrg: 1, capabilities: 3, interestsPerOrg: 0 }\n')
     const r = await atp(f, '--emulate')
     expect(r.code).toBe(2)
-    expect(r.err).toContain('cannot emulate this topology')
-    expect(r.err).toContain('it has 32 nodes; emulation runs at most 20 real atpd processes')
-    expect(r.out).toBe('')
+    expect(r.stderr).toContain('cannot emulate this topology')
+    expect(r.stderr).toContain('it has 32 nodes; emulation runs at most 20 real atpd processes')
+    expect(r.stdout).toBe('')
   })
 
   it('refuses partition/heal events, naming them (exit 2)', async () => {
@@ -63,9 +58,9 @@ describe('atp sim --emulate', () => {
     writeFileSync(f, 'orgs: [{ id: a, partners: [b] }, { id: b }]\nevents: [{ atS: 5, type: partition, a: a, b: b }, { atS: 9, type: heal, a: a, b: b }]\n')
     const r = await atp(f, '--emulate', '--json')
     expect(r.code).toBe(2)
-    expect(r.err).toContain('events[0] (partition at 5 s)')
-    expect(r.err).toContain('events[1] (heal at 9 s)')
-    expect(r.out).toBe('')
+    expect(r.stderr).toContain('events[0] (partition at 5 s)')
+    expect(r.stderr).toContain('events[1] (heal at 9 s)')
+    expect(r.stdout).toBe('')
   })
 
   it('a daemon that does not come up in time fails the emulation with its log path, and every process is stopped', async () => {

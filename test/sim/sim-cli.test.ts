@@ -3,25 +3,20 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import type { CliIo } from '../../cli/context.ts'
-import { runCli } from '../../cli/program.ts'
+import { runAtp, type AtpRun } from '../helpers/cli-io.ts'
 
-async function atp (...args: string[]): Promise<{ code: number, out: string, err: string }> {
-  let out = ''
-  let err = ''
-  const io: CliIo = { out: (s) => { out += s }, err: (s) => { err += s }, env: {} }
-  const code = await runCli(['sim', ...args], io)
-  return { code, out, err }
+async function atp (...args: string[]): Promise<AtpRun> {
+  return await runAtp(['sim', ...args])
 }
 
 describe('atp sim', () => {
   it('--json prints only the report; --out writes report.json and a self-contained report.html', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'atp-sim-'))
     const r = await atp('examples/topologies/flapping.yaml', '--json', '--seed', '11', '--out', dir)
-    expect(r.code, r.err).toBe(0)
-    const report = JSON.parse(r.out) as Record<string, unknown>
+    expect(r.code, r.stderr).toBe(0)
+    const report = JSON.parse(r.stdout) as Record<string, unknown>
     expect(Object.keys(report)).toEqual(['seed', 'converged', 'oscillating', 'convergenceMs', 'endMs', 'messages', 'bestPathChanges', 'damping', 'final', 'stateHash'])
-    expect(readFileSync(join(dir, 'report.json'), 'utf8')).toBe(r.out)
+    expect(readFileSync(join(dir, 'report.json'), 'utf8')).toBe(r.stdout)
     const html = readFileSync(join(dir, 'report.html'), 'utf8')
     expect(html).toContain('<svg')
     expect(html).toContain('Penalty curves')
@@ -34,10 +29,10 @@ describe('atp sim', () => {
     writeFileSync(bad, 'orgs: [{ id: acme }]\nevents: [{ atS: 1, type: crash, node: rr9 }]\n')
     const r = await atp(bad)
     expect(r.code).toBe(2)
-    expect(r.err).toContain('events[0].node: unknown node "rr9"')
-    expect((await atp('examples/topologies/partners.yaml', '--mode', 'async')).err).toContain('--mode must be timed or fifo')
+    expect(r.stderr).toContain('events[0].node: unknown node "rr9"')
+    expect((await atp('examples/topologies/partners.yaml', '--mode', 'async')).stderr).toContain('--mode must be timed or fifo')
     expect((await atp('examples/topologies/partners.yaml', '--seed', '-1')).code).toBe(2)
-    expect((await atp(join(dir, 'missing.yaml'))).err).toContain('cannot read')
+    expect((await atp(join(dir, 'missing.yaml'))).stderr).toContain('cannot read')
   })
 
   it('prints the reproduce command when a checker fails', async () => {
@@ -52,7 +47,7 @@ events: [{ atS: 30, type: withdraw, org: a, agent: x }]
 `)
     const r = await atp(f, '--seed', '3', '--mode', 'timed')
     expect(r.code).toBe(0)
-    expect(r.out).toContain('NOT converged')
-    expect(r.err).toContain(`atp sim ${f} --seed 3 --mode timed`)
+    expect(r.stdout).toContain('NOT converged')
+    expect(r.stderr).toContain(`atp sim ${f} --seed 3 --mode timed`)
   })
 })

@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { runCli } from '../../../cli/program.ts'
 import { createApiServer } from '../../../daemon/api/server.ts'
-import { captureIo } from '../../helpers/cli-io.ts'
+import { runAtp, type AtpRun } from '../../helpers/cli-io.ts'
 import { createFakeFacade, type FakeFacade } from '../../helpers/fake-daemon-facade.ts'
 
 describe('atp commands against a real HTTP server', () => {
@@ -18,10 +17,8 @@ describe('atp commands against a real HTTP server', () => {
   afterAll(async () => { await app.close() })
   beforeEach(() => { facade.agentMap.clear(); facade.outcomes.length = 0; facade.queries.length = 0 })
 
-  async function atp (...args: string[]): Promise<{ code: number, stdout: string, stderr: string }> {
-    const io = captureIo()
-    const code = await runCli(['--api', api, ...args], io)
-    return { code, stdout: io.stdout, stderr: io.stderr }
+  async function atp (...args: string[]): Promise<AtpRun> {
+    return await runAtp(['--api', api, ...args])
   }
 
   it('peers prints an aligned table', async () => {
