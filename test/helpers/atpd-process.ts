@@ -17,6 +17,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { loadOrCreateIdentity } from '../../daemon/identity/identity.ts'
+import { agentFields } from './fixtures.ts'
 import { waitFor } from './wait-for.ts'
 
 const REPO = resolve(import.meta.dirname, '..', '..')
@@ -239,13 +240,4 @@ export async function waitEstablished (site: AtpdProcess, peer: AtpdProcess, tim
   await waitFor(async () => (await peerState(site, peer.peerId)) === 'established', { timeoutMs, what: `${site.org} → ${peer.org} established` })
 }
 
-export const sampleAgent = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({
-  capability: 'code-review/python',
-  endpoint: 'http://127.0.0.1:9001',
-  costUsd: 0.4,
-  latencyMs: { p50: 900, p95: 2000 },
-  winRate: { wins: 80, trials: 100 },
-  region: 'eu',
-  tags: [],
-  ...overrides
-})
+export const sampleAgent = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({ ...agentFields(), ...overrides })

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto'
 import type { Signer, Verifier } from '../../agp/ports.ts'
 import type { Route, RouteAttributes } from '../../agp/route/route.ts'
+import type { LocalAgent } from '../../agp/speaker/types.ts'
 
 export function fakeSigner (peerId: string): Signer {
   return { peerId, sign: (data) => fakeSignature(peerId, data) }
@@ -55,5 +56,20 @@ export function makeRoute (attrs: AttrOverrides = {}, path: Partial<Omit<Route, 
     clusterList: [],
     pathTags: [],
     ...path
+  }
+}
+
+/** An agent's fields (no id) with makeRoute's defaults: a config agent, or the body of PUT /v1/agents/:id. */
+export function agentFields (over: Partial<Omit<LocalAgent, 'id'>> = {}): Omit<LocalAgent, 'id'> {
+  const a = makeRoute().attrs
+  return {
+    capability: a.capability,
+    endpoint: a.endpoint,
+    costUsd: a.costUsd,
+    latencyMs: { p50: a.latencyMs.p50, p95: a.latencyMs.p95 },
+    winRate: { wins: a.winRate.wins, trials: a.winRate.trials },
+    region: a.region,
+    tags: [],
+    ...over
   }
 }

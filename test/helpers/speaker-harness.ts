@@ -11,7 +11,7 @@ import { EMPTY_POLICY } from '../../agp/policy/types.ts'
 import { seededRandom } from '../../agp/ports.ts'
 import { createSpeaker, type AtpSpeaker } from '../../agp/speaker/speaker.ts'
 import { DEFAULT_LIMITS, type Effect, type LocalAgent, type SpeakerInit, type SpeakerInput, type SpeakerSnapshot } from '../../agp/speaker/types.ts'
-import { fakeSigner, fakeVerifier } from './fixtures.ts'
+import { agentFields, fakeSigner, fakeVerifier } from './fixtures.ts'
 
 export type NodeSpec = Partial<SpeakerInit> & { readonly peerId: string, readonly org: string }
 
@@ -34,17 +34,7 @@ export function speakerInit (spec: NodeSpec): SpeakerInit {
 }
 
 export function agent (id: string, capability: string, over: Partial<LocalAgent> = {}): LocalAgent {
-  return {
-    id,
-    capability,
-    endpoint: `http://127.0.0.1:9000/${id}`,
-    costUsd: 0.4,
-    latencyMs: { p50: 900, p95: 2000 },
-    winRate: { wins: 80, trials: 100 },
-    region: 'eu',
-    tags: [],
-    ...over
-  }
+  return { id, ...agentFields({ capability, endpoint: `http://127.0.0.1:9000/${id}` }), ...over }
 }
 
 interface Scheduled {

@@ -3,16 +3,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { LimitExceededError } from '../../../agp/errors.ts'
 import { createApiServer } from '../../../daemon/api/server.ts'
 import { createFakeFacade, type FakeFacade } from '../../helpers/fake-daemon-facade.ts'
+import { agentFields } from '../../helpers/fixtures.ts'
 
-const agent = {
-  capability: 'code-review/python',
-  endpoint: 'http://127.0.0.1:9001',
-  costUsd: 0.4,
-  latencyMs: { p50: 900, p95: 2000 },
-  winRate: { wins: 80, trials: 100 },
-  region: 'eu',
-  tags: ['fast']
-}
+const agent = agentFields({ tags: ['fast'] })
 
 describe('API agents and outcomes', () => {
   let facade: FakeFacade
