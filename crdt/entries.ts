@@ -3,6 +3,7 @@
  * API shows about them: the value with the provenance of the envelope that wrote it.
  */
 import { InvalidArgumentError } from '../agp/errors.ts'
+import { entryKeyProblem, entryValueProblem } from './json-value.ts'
 import type { MemoryLimits } from './limits.ts'
 import type { EnvelopeMeta, ProvenanceIndex } from './provenance-index.ts'
 import type * as Y from 'yjs'
@@ -31,15 +32,16 @@ export function provenanceOf (m: EnvelopeMeta): Provenance {
 export function checkEntry (key: string, value: unknown, limits: MemoryLimits): unknown {
   checkKey(key, limits)
   if (value === undefined) throw new InvalidArgumentError('value is required (any JSON, null included)')
-  let json: string
-  try { json = JSON.stringify(value) } catch { throw new InvalidArgumentError('value is not JSON') }
-  if (new TextEncoder().encode(json).length > limits.maxValueBytes) throw new InvalidArgumentError(`value exceeds ${limits.maxValueBytes} bytes`)
-  return JSON.parse(json) as unknown
+  const problem = entryValueProblem(value, limits)
+  if (problem !== undefined) throw new InvalidArgumentError(`value ${problem}`)
+  return JSON.parse(JSON.stringify(value)) as unknown
 }
 
 export function checkKey (key: string, limits: MemoryLimits): void {
-  if (typeof key !== 'string' || key.length === 0 || key.length > limits.maxKeyLength) throw new InvalidArgumentError(`key must be 1..${limits.maxKeyLength} characters`)
+  const problem = entryKeyProblem(key, limits)
+  if (problem !== undefined) throw new InvalidArgumentError(`key ${problem}`)
 }
+
 
 export function readEntry (doc: Y.Doc, index: ProvenanceIndex, key: string): EntryRead | undefined {
   const map = doc.getMap(ENTRIES_ROOT)

@@ -26,6 +26,8 @@ export interface MemoryLimits {
   /** Entry key length (UTF-16 units) and encoded JSON value bytes. */
   readonly maxKeyLength: number
   readonly maxValueBytes: number
+  /** Nesting levels of a JSON value (arrays and objects). */
+  readonly maxValueDepth: number
   /** Characters inserted by one text edit request. */
   readonly maxTextInsert: number
   /** Envelopes older than this (by atMs) lose their update bytes at compaction. */
@@ -45,6 +47,7 @@ export const DEFAULT_MEMORY_LIMITS: MemoryLimits = Object.freeze({
   maxHistoryPerKey: 1000,
   maxKeyLength: 256,
   maxValueBytes: 64 * 1024,
+  maxValueDepth: 64,
   maxTextInsert: 64 * 1024,
   compactAfterMs: 24 * 3600 * 1000
 })

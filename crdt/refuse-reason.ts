@@ -14,9 +14,10 @@ export type RefuseReason =
   | 'malformed-update'
   | 'bad-deps'
   | 'parking-full'
+  | 'bad-value'
 
 export const REFUSE_REASONS: readonly RefuseReason[] = [
   'wrong-namespace', 'oversize', 'not-writer', 'org-mismatch', 'bad-signature', 'replay',
   'foreign-client-id', 'foreign-structs', 'clock-gap', 'missing-references', 'bad-root',
-  'malformed-update', 'bad-deps', 'parking-full'
+  'malformed-update', 'bad-deps', 'parking-full', 'bad-value'
 ]

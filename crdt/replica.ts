@@ -188,7 +188,7 @@ export class Replica {
 
   /** Inspects then applies; undefined on success. */
   private apply (e: Envelope, id: string): ReceiveResult | undefined {
-    const inspected = inspectUpdate(this.doc, e.update, e.clientId)
+    const inspected = inspectUpdate(this.doc, e.update, e.clientId, this.limits)
     if (!inspected.ok) return refused(id, inspected.reason, inspected.detail)
     Y.applyUpdate(this.doc, e.update, REMOTE)
     const { from, to, writes } = inspected.inspection
@@ -251,7 +251,7 @@ export class Replica {
     const w = this.requireWriter()
     const update = this.batch.take()
     if (update === undefined) return
-    const inspected = inspectUpdate(this.doc, update, w.clientId, this.sealedTo)
+    const inspected = inspectUpdate(this.doc, update, w.clientId, this.limits, this.sealedTo)
     if (!inspected.ok) throw new AtpError('ERR_MEMORY_INTERNAL', `local batch failed inspection: ${inspected.reason} ${inspected.detail}`)
     const stream = streamKey(w.signer.peerId, w.epoch)
     const seq = (this.state.applied.get(stream) ?? 0) + 1

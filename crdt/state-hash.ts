@@ -3,21 +3,15 @@
  * daemons holding the same state agree whatever order they received it in, and
  * whatever Yjs internals (struct boundaries, GC) differ:
  *   canonicalJSON({ entries: { key: value... }, texts: { key: string... } })
- * with object keys sorted at every depth; empty texts are left out (reading a text
+ * (agp/canonical-json.ts: keys sorted at every depth, iterative); empty texts are left out (reading a text
  * that was never written must not change the hash).
  */
 import type * as Y from 'yjs'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js'
+import { canonicalJson } from '../agp/canonical-json.ts'
 import { ENTRIES_ROOT, TEXT_ROOT_PREFIX } from './update-inspect.ts'
 
-export function canonicalJson (v: unknown): string {
-  if (v === null || typeof v !== 'object') return JSON.stringify(v ?? null)
-  if (Array.isArray(v)) return '[' + v.map(canonicalJson).join(',') + ']'
-  if (v instanceof Uint8Array) return canonicalJson(Array.from(v))
-  const keys = Object.keys(v).sort()
-  return '{' + keys.map((k) => JSON.stringify(k) + ':' + canonicalJson((v as Record<string, unknown>)[k])).join(',') + '}'
-}
 
 export function entriesOf (doc: Y.Doc): Record<string, unknown> {
   return doc.getMap(ENTRIES_ROOT).toJSON()

@@ -26,6 +26,8 @@ export function checkEdits (edits: readonly TextEdit[], length: number, limits: 
     const del = e.delete ?? 0
     if (!Number.isSafeInteger(del) || del < 0 || e.index + del > len) throw new InvalidArgumentError(`edits[${i}].delete ${del} runs past the end (${len})`)
     if (e.insert !== undefined && typeof e.insert !== 'string') throw new InvalidArgumentError(`edits[${i}].insert must be a string`)
+    // UTF-8 on the wire would turn a lone surrogate into U+FFFD at every other member.
+    if (e.insert !== undefined && !e.insert.isWellFormed()) throw new InvalidArgumentError(`edits[${i}].insert contains a lone UTF-16 surrogate`)
     const ins = e.insert?.length ?? 0
     if (del === 0 && ins === 0) throw new InvalidArgumentError(`edits[${i}] neither inserts nor deletes`)
     inserted += ins

@@ -7,10 +7,15 @@
  *     starting where the doc's state for that client ends;
  *   - every origin / right origin / parent id and every delete range points at an item
  *     the doc already holds, or at one of the update's own structs;
- *   - root types are 'entries' or 'text:<key>' only.
+ *   - root types are 'entries' or 'text:<key>' only, entry and text keys obey the
+ *     API's key rule, contents are JSON values (ContentAny, checked with the API's
+ *     value rule: depth, size, finite numbers, well-formed strings, no `__proto__`)
+ *     or text (ContentString): no nested Yjs types, subdocuments, embeds or binaries.
  * Deletions of other writers' items are allowed (the delete set is shared).
  */
 import * as Y from 'yjs'
+import { entryKeyProblem, entryValueProblem } from './json-value.ts'
+import type { MemoryLimits } from './limits.ts'
 import type { RefuseReason } from './refuse-reason.ts'
 
 export const ENTRIES_ROOT = 'entries'
@@ -42,7 +47,7 @@ function refuse (reason: RefuseReason, detail: string): InspectResult { return {
  * `localFrom`: inspecting a batch this node sealed itself, whose transactions are in
  * the doc already: its clock run starts there.
  */
-export function inspectUpdate (doc: Y.Doc, update: Uint8Array, clientId: number, localFrom?: number): InspectResult {
+export function inspectUpdate (doc: Y.Doc, update: Uint8Array, clientId: number, limits: MemoryLimits, localFrom?: number): InspectResult {
   let decoded: ReturnType<typeof Y.decodeUpdate>
   try { decoded = Y.decodeUpdate(update) } catch (err) { return refuse('malformed-update', (err as Error).message) }
   const entries = doc.getMap(ENTRIES_ROOT)
@@ -68,11 +73,21 @@ export function inspectUpdate (doc: Y.Doc, update: Uint8Array, clientId: number,
     for (const r of [s.origin, s.rightOrigin, s.parent]) {
       if (r instanceof Y.ID && !known(r)) return refuse('missing-references', `reference to unknown item ${r.client}:${r.clock}`)
     }
+    const badContent = contentProblem(s.content, limits)
+    if (badContent !== undefined) return refuse('bad-value', `item ${s.id.client}:${s.id.clock}: ${badContent}`)
     let key: string | undefined
     const parent = s.parent as unknown
     if (typeof parent === 'string') {
       if (parent !== ENTRIES_ROOT && !parent.startsWith(TEXT_ROOT_PREFIX)) return refuse('bad-root', `root type "${parent.slice(0, 64)}" is not entries or text:*`)
+      const name = parent === ENTRIES_ROOT ? s.parentSub : parent.slice(TEXT_ROOT_PREFIX.length)
+      const badKey = name === null ? undefined : entryKeyProblem(name, limits)
+      if (badKey !== undefined) return refuse('bad-value', `key "${(name ?? '').slice(0, 64)}" ${badKey}`)
       if (parent === ENTRIES_ROOT && s.parentSub !== null) key = s.parentSub
+    } else if (s.parentSub !== null) {
+      // A map key under a nested type: there are none (contentProblem refuses them), and
+      // the key must still obey the rule if a later change allows them.
+      const badKey = entryKeyProblem(s.parentSub, limits)
+      if (badKey !== undefined) return refuse('bad-value', `key "${s.parentSub.slice(0, 64)}" ${badKey}`)
     } else if (parent === null) {
       const ref = s.origin ?? s.rightOrigin
       if (ref !== null) key = keyOf(ref)
@@ -96,6 +111,17 @@ export function inspectUpdate (doc: Y.Doc, update: Uint8Array, clientId: number,
   }
   for (const key of deletedKeys) if (!writes.has(key)) writes.set(key, { value: null, deleted: true })
   return { ok: true, inspection: { from, to, writes } }
+}
+
+/** Why an item's content may not enter a memory doc; undefined when it may. */
+function contentProblem (content: Y.Item['content'], limits: MemoryLimits): string | undefined {
+  if (content instanceof Y.ContentString || content instanceof Y.ContentDeleted) return undefined
+  if (!(content instanceof Y.ContentAny)) return `content ${content.constructor.name} is not a JSON value or text`
+  for (const v of content.arr) {
+    const bad = entryValueProblem(v, limits)
+    if (bad !== undefined) return `value ${bad}`
+  }
+  return undefined
 }
 
 interface DeleteRange { client: number, clock: number, len: number, ownClient: number, ownFrom: number }

@@ -11,6 +11,7 @@ import type { Envelope } from '../../crdt/envelope.ts'
 import { Replica } from '../../crdt/replica.ts'
 import { createEd25519Verifier } from '../../daemon/identity/index.ts'
 import { cleanupSites, prepareSites, type AtpdProcess } from '../helpers/atpd-process.ts'
+import { nested, rawEnvelope } from '../helpers/memory-fixtures.ts'
 import { startWirePeer, type WirePeer } from '../helpers/memory-wire-peer.ts'
 import { waitFor } from '../helpers/wait-for.ts'
 
@@ -152,5 +153,15 @@ describe('memory: hostile envelopes over /atp/memory/1.0.0', () => {
     const after = await snapshot()
     expect(after.entries).toMatchObject({ seed: 'acme', finding: { sev: 'low' } })
     expect(after.vectorClock[`${wire.peerId}/1`]).toBe(2)
+  })
+
+  it('g) a value 3,500 deep: 400 at the API; over the wire refused (bad-value), and acme keeps serving', async () => {
+    const put = await site.api<{ code: string, message: string }>('PUT', `/v1/memory/${NS.id}/entries/deep`, { value: nested(3500) })
+    expect(put.status).toBe(400)
+    expect(put.body.message).toMatch(/nested deeper than 64 levels/)
+    const deep = rawEnvelope({ namespace: NS.id, org: 'globex', signer: wire.signer, epoch: 11, clientId: 91_011, key: 'deep', value: nested(3500) })
+    await expectRefused(() => { wire.send({ type: 'envelopes', envelopes: [deep] }) }, 'atpd_memory_envelopes_total', 'outcome="refused:bad-value"')
+    const proto = rawEnvelope({ namespace: NS.id, org: 'globex', signer: wire.signer, epoch: 12, clientId: 91_012, key: '__proto__', value: 1 })
+    await expectRefused(() => { wire.send({ type: 'envelopes', envelopes: [proto] }) }, 'atpd_memory_envelopes_total', 'outcome="refused:bad-value"')
   })
 })
