@@ -30,6 +30,7 @@ import { AgpTransport } from './p2p/agp-transport.ts'
 import { createLibp2pNode } from './p2p/libp2p-node.ts'
 import { systemClock } from './runtime/clock.ts'
 import { EventLoop } from './runtime/event-loop.ts'
+import { FdWatch } from './runtime/fd-watch.ts'
 import { systemRandom } from './runtime/random.ts'
 import { NodeStore } from './store/node-store.ts'
 import { SnapshotWriter } from './store/snapshot-writer.ts'
@@ -80,6 +81,7 @@ class AtpdNode implements Atpd {
   private writer?: SnapshotWriter
   private metrics?: Metrics
   private api?: FastifyInstance
+  private fdWatch?: FdWatch
   private extensions: AtpdExtension[] = []
   private _facade?: DaemonFacade
   private _apiAddress = ''
@@ -199,6 +201,8 @@ class AtpdNode implements Atpd {
     for (const ext of this.extensions) await ext.start?.()
     loop.post({ type: 'start' })
     this._apiAddress = addressOf(await listenApi(api, config.api.listen))
+    this.fdWatch = new FdWatch({ logger: log })
+    this.fdWatch.start()
   }
 
   async stop (): Promise<void> {
@@ -219,6 +223,7 @@ class AtpdNode implements Atpd {
     await step('transport', async () => await this.transport?.stop())
     loop?.stop()
     for (const ext of [...this.extensions].reverse()) await step(`extension ${ext.name}`, async () => await ext.stop?.())
+    this.fdWatch?.stop()
     await step('api', async () => await this.api?.close())
     await step('discovery', async () => await this.discovery?.stop())
     await step('libp2p', async () => await this.node?.stop())

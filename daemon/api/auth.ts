@@ -20,7 +20,10 @@ export function bearerAuth (token: string): (request: FastifyRequest, reply: Fas
     const lookingGlass = request.method === 'GET' && request.url.split('?')[0] === '/'
     if (lookingGlass && matches(basicPassword(header))) return
     const message = header === '' ? 'missing bearer token (Authorization: Bearer <token>)' : 'invalid bearer token'
+    // Connection: close — a refused client gets no keep-alive socket, and a body it may
+    // still be sending (slowly, on purpose) is not waited for.
     await reply.code(401)
+      .header('connection', 'close')
       .header('www-authenticate', lookingGlass ? 'Basic realm="atpd looking glass", charset="UTF-8"' : 'Bearer realm="atpd"')
       .send(errorBody(401, 'ERR_UNAUTHORIZED', message))
   }

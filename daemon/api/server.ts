@@ -27,12 +27,52 @@ export interface ApiServerOptions {
   readonly plugins?: readonly FastifyPluginAsync[]
   /** Largest request body in bytes (default 1 MiB). */
   readonly bodyLimit?: number
+  /** Socket bounds (defaults: DEFAULT_API_SOCKETS). */
+  readonly sockets?: Partial<ApiSocketLimits>
 }
 
+/**
+ * Every API socket ends: a client that sends its request slowly, or never finishes it,
+ * or opens connections and sits on them, holds a file descriptor until one of these cuts
+ * it. Node's own defaults leave requests unbounded in fastify (0 = never).
+ */
+export interface ApiSocketLimits {
+  /** The whole request (headers and body) must arrive within this; 408 after. */
+  readonly requestTimeoutMs: number
+  /** The headers must arrive within this (capped at requestTimeoutMs). */
+  readonly headersTimeoutMs: number
+  /** A socket with no traffic either way is closed after this. */
+  readonly idleTimeoutMs: number
+  /** An idle keep-alive socket between requests is closed after this. */
+  readonly keepAliveTimeoutMs: number
+  /** Connections past this are dropped at accept (and logged). */
+  readonly maxConnections: number
+}
+
+export const DEFAULT_API_SOCKETS: ApiSocketLimits = {
+  requestTimeoutMs: 30_000,
+  headersTimeoutMs: 10_000,
+  idleTimeoutMs: 60_000,
+  keepAliveTimeoutMs: 5_000,
+  // Half of the common 1024 soft fd limit: libp2p (300 connections) and the store need the rest.
+  maxConnections: 512
+}
+
+/** Drops are logged at most this often (with the count since the last line). */
+const DROP_LOG_EVERY_MS = 10_000
+
 export async function createApiServer (opts: ApiServerOptions): Promise<FastifyInstance> {
+  const limits = { ...DEFAULT_API_SOCKETS, ...opts.sockets }
+  const headersTimeoutMs = Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs)
   const app = Fastify({
     ...(opts.logger !== undefined ? { loggerInstance: opts.logger } : { logger: false }),
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
+    requestTimeout: limits.requestTimeoutMs,
+    connectionTimeout: limits.idleTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    // Node checks request/header deadlines on this interval (default 30 s): a deadline
+    // of a few seconds needs a finer check to mean anything.
+    http: { headersTimeout: headersTimeoutMs, connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(headersTimeoutMs / 2))) },
     // Memory keys may be 256 characters (URL-encoded: more); fastify's default is 100.
     routerOptions: { maxParamLength: 1024 },
     // Unknown query and body fields are errors, not silently dropped.
@@ -41,6 +81,8 @@ export async function createApiServer (opts: ApiServerOptions): Promise<FastifyI
     // scripts. Requests are logged at debug below; 5xx errors by handleError.
     logController: new LogController({ disableRequestLogging: true })
   }) as unknown as FastifyInstance // pino's Logger is wider than FastifyBaseLogger; same object
+  app.server.maxConnections = limits.maxConnections
+  watchDrops(app, limits.maxConnections, opts.logger)
   app.setErrorHandler(handleError)
   app.setNotFoundHandler(async (request, reply) =>
     await reply.code(404).send(errorBody(404, 'ERR_NOT_FOUND', `no endpoint ${request.method} ${request.url.split('?')[0] ?? ''}`)))
@@ -56,6 +98,20 @@ export async function createApiServer (opts: ApiServerOptions): Promise<FastifyI
   await app.register(lookingGlassRoute, { facade: opts.facade })
   for (const plugin of opts.plugins ?? []) await app.register(plugin)
   return app
+}
+
+/** One warn line per DROP_LOG_EVERY_MS while connections are being dropped at the cap. */
+function watchDrops (app: FastifyInstance, maxConnections: number, logger: Logger | undefined): void {
+  let dropped = 0
+  let lastLogMs = -Infinity
+  app.server.on('drop', () => {
+    dropped++
+    const nowMs = performance.now()
+    if (nowMs - lastLogMs < DROP_LOG_EVERY_MS) return
+    lastLogMs = nowMs
+    logger?.warn({ maxConnections, dropped }, 'API connection limit reached: dropping new connections')
+    dropped = 0
+  })
 }
 
 /** Listens on 'host:port' (config api.listen); returns the bound address (port 0 → real port). */

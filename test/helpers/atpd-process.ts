@@ -154,7 +154,9 @@ export function spawnAtpd (args: readonly string[], onOutput: (s: string) => voi
   const child = spawn(process.execPath, [ATPD_BIN, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_NO_WARNINGS: '1' } })
   child.stdout?.setEncoding('utf8').on('data', onOutput)
   child.stderr?.setEncoding('utf8').on('data', onOutput)
-  const exit = new Promise<number | null>((res) => { child.on('exit', (code, signal) => { res(code ?? (signal !== null ? 128 : null)) }) })
+  // 'close', not 'exit': 'exit' may fire before the last output was read, and a test
+  // that checks what the daemon printed on its way out would then race it.
+  const exit = new Promise<number | null>((res) => { child.on('close', (code, signal) => { res(code ?? (signal !== null ? 128 : null)) }) })
   return { child, exit }
 }
 

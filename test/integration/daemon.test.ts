@@ -1,21 +1,15 @@
 // Two real atpd processes (partners) over real libp2p on 127.0.0.1: sessions, routes
 // through the API, withdraw, bad input, a frozen peer, an unconfigured peer, restart.
 import { spawn } from 'node:child_process'
-import { resolve } from 'node:path'
+import { mkdtempSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
-import { tcp } from '@libp2p/tcp'
-import { LengthPrefixedDecoder } from '@libp2p/utils'
-import { multiaddr } from '@multiformats/multiaddr'
-import { createLibp2p } from 'libp2p'
 import { CeaseSubcode, NotificationCode } from '../../agp/codec/frame.ts'
-import { decodeFrame } from '../../agp/codec/frame-codec.ts'
 import { verifyAuditLog } from '../../daemon/audit/verify.ts'
-import { AGP_PROTOCOL } from '../../daemon/p2p/agp-transport.ts'
 import {
   cleanupSites, connect, peerState, prepareSites, routesAt, sampleAgent, waitEstablished, type AtpdProcess
 } from '../helpers/atpd-process.ts'
+import { startAgpWirePeer } from '../helpers/agp-wire-peer.ts'
 import { waitFor } from '../helpers/wait-for.ts'
 
 async function runAtp (args: string[]): Promise<{ code: number | null, output: string }> {
@@ -23,7 +17,7 @@ async function runAtp (args: string[]): Promise<{ code: number | null, output: s
   let output = ''
   child.stdout.setEncoding('utf8').on('data', (s: string) => { output += s })
   child.stderr.setEncoding('utf8').on('data', (s: string) => { output += s })
-  const code = await new Promise<number | null>((res) => { child.on('exit', (c) => { res(c) }) })
+  const code = await new Promise<number | null>((res) => { child.on('close', (c) => { res(c) }) })
   return { code, output }
 }
 
@@ -80,18 +74,16 @@ describe('atpd daemons over libp2p', () => {
   })
 
   it('refuses an unconfigured peer with NOTIFICATION cease/connection-rejected', async () => {
-    const stranger = await createLibp2p({ transports: [tcp()], connectionEncrypters: [noise()], streamMuxers: [yamux()] })
+    // The wire peer's FrameChannel listens in the same tick the dial resolves and replays
+    // what arrived before (frames buffered, a close that came first): nothing the daemon
+    // sent can slip between the dial and the listener.
+    const stranger = await startAgpWirePeer(mkdtempSync(join(a.dataDir, '..', 'stranger-')), { org: 'stranger' })
     try {
-      const stream = await stranger.dialProtocol(multiaddr(`${a.addr}/p2p/${a.peerId}`), AGP_PROTOCOL)
-      const decoder = new LengthPrefixedDecoder()
-      const frames: Uint8Array[] = []
-      stream.addEventListener('message', (e) => { for (const f of decoder.decode(e.data)) frames.push(f.subarray()) })
-      await waitFor(() => frames.length > 0, { what: 'a frame from acme', timeoutMs: 10_000 })
-      const first = decodeFrame(frames[0]!)
-      expect(first.ok && first.value).toMatchObject({ type: 'notification', code: NotificationCode.Cease, subcode: CeaseSubcode.ConnectionRejected })
-      // Then acme closes its end (the FIN may have arrived before our listeners: read the status).
-      await waitFor(() => stream.remoteWriteStatus === 'closed' || stream.status !== 'open', { what: 'acme closed the stream', timeoutMs: 10_000 })
-      expect(frames).toHaveLength(1)
+      const s = await stranger.dial(a.peerId, a.addr)
+      const n = await s.next('notification')
+      expect(n).toMatchObject({ code: NotificationCode.Cease, subcode: CeaseSubcode.ConnectionRejected })
+      await s.closed()
+      expect(s.frames).toHaveLength(1)
     } finally {
       await stranger.stop()
     }
