@@ -75,7 +75,8 @@ export function resolveView (st: SpeakerState, query: ResolveQuery, nowMs: numbe
     const scored: Scored[] = usable.filter((c) => fits(c, query)).map((c) => ({
       ...c,
       copy: c,
-      score: resolveScore(c.route.attrs, st.outcomes.get(routePathKey(c.route), nowMs), nowMs, st.init.freshness)
+      score: resolveScore(c.route.attrs, st.outcomes.get(routePathKey(c.route), nowMs), nowMs, st.init.freshness),
+      congested: query.congestedPaths?.has(routePathKey(c.route)) === true
     }))
     const ranked = rankResolve(scored)
     const limited = query.limit === undefined ? ranked : ranked.slice(0, Math.max(0, query.limit))

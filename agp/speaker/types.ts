@@ -152,6 +152,8 @@ export interface ResolveQuery {
   readonly maxLatencyMs?: number
   readonly region?: string
   readonly limit?: number
+  /** Path keys (`org/agent`) whose congestion window this node cut: they rank below the others. */
+  readonly congestedPaths?: ReadonlySet<string>
 }
 
 export interface Candidate {

@@ -32,7 +32,8 @@ const candArb: fc.Arbitrary<ResolveCandidate> = fc.record({
   usable: fc.boolean(),
   localPref: fc.constantFrom(50, 100, 200),
   stale: fc.boolean(),
-  score: fc.constantFrom(0.1, 0.5, 0.5 + 1e-13, Number.NEGATIVE_INFINITY)
+  score: fc.constantFrom(0.1, 0.5, 0.5 + 1e-13, Number.NEGATIVE_INFINITY),
+  congested: fc.boolean()
 })
 
 const keyOf = (c: { route: Route }): string => routePathKey(c.route)

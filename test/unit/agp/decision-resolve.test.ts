@@ -51,10 +51,19 @@ describe('rankResolve', () => {
     expect(r.map((e) => [e.candidate.route.attrs.originOrg, e.reason])).toEqual([['initech', 'best'], ['acme', 'higher-resolve-score']])
   })
   it('keeps usable, local preference and freshness in front', () => {
-    expect(RESOLVE_STEPS.slice(0, 4).map((s) => s.name)).toEqual(['usable-first', 'higher-local-pref', 'fresh-before-stale', 'higher-resolve-score'])
+    expect(RESOLVE_STEPS.slice(0, 5).map((s) => s.name)).toEqual(['usable-first', 'higher-local-pref', 'fresh-before-stale', 'uncongested-first', 'higher-resolve-score'])
     const r = rankResolve([{ ...rc(C, 0.9), stale: true }, rc(A, 0.1)])
     expect(r[0]!.candidate.route).toBe(A)
     expect(r[1]!.reason).toBe('fresh-before-stale')
+  })
+  it('ranks a congested path below an uncongested one whatever the score, and says so', () => {
+    const r = rankResolve([{ ...rc(C, 0.9), congested: true }, rc(A, 0.1)])
+    expect(r.map((e) => [e.candidate.route.attrs.originOrg, e.reason])).toEqual([['acme', 'best'], ['initech', 'uncongested-first']])
+    // Stale still speaks before congestion; the score decides between two congested paths.
+    const s = rankResolve([{ ...rc(C, 0.9), congested: true }, { ...rc(A, 0.1), stale: true }])
+    expect(s[1]!.reason).toBe('fresh-before-stale')
+    const t = rankResolve([{ ...rc(C, 0.9), congested: true }, { ...rc(A, 0.1), congested: true }])
+    expect(t.map((e) => [e.candidate.route.attrs.originOrg, e.reason])).toEqual([['initech', 'best'], ['acme', 'higher-resolve-score']])
   })
   it('falls back to the global order for equal resolve scores', () => {
     const r = rankResolve([rc(C, 0.5), rc(A, 0.5)])
