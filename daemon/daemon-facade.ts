@@ -4,7 +4,8 @@
  * of one. Agent writes are made durable in level first, then become Speaker inputs
  * through the loop; outcomes are applied in loop order too.
  */
-import { LimitExceededError } from '../agp/errors.ts'
+import { InvalidArgumentError, LimitExceededError } from '../agp/errors.ts'
+import { localAgentProblem } from '../agp/route/originate.ts'
 import type { SpeakerRole } from '../agp/codec/frame.ts'
 import type { Clock } from '../agp/ports.ts'
 import type { LocalAgent, Outcome, PeerView, ResolveQuery, ResolveResult, RouteView, Speaker } from '../agp/speaker/types.ts'
@@ -66,6 +67,9 @@ export function createDaemonFacade (c: FacadeComponents, init: FacadeInit): Daem
         if (!exists && current.length >= init.maxAgents) {
           throw new LimitExceededError(`at most ${init.maxAgents} local agents`, init.maxAgents)
         }
+        // The wire's rule before anything is stored: what is persisted always originates.
+        const problem = localAgentProblem(agent)
+        if (problem !== undefined) throw new InvalidArgumentError(`agent ${agent.id}: ${problem}`)
         await store.putAgent(agent)
         await loop.submit({ type: 'agent-upsert', agent })
         init.onAgentChange?.()
@@ -74,7 +78,9 @@ export function createDaemonFacade (c: FacadeComponents, init: FacadeInit): Daem
     },
     async removeAgent (id: string): Promise<boolean> {
       return await serialize(async () => {
-        if (!speaker.localAgents().some((a) => a.id === id)) return false
+        // A stored record skipped at start (it no longer validates) is not in the
+        // speaker but must still be deletable.
+        if (!speaker.localAgents().some((a) => a.id === id) && !(await store.hasAgent(id))) return false
         await store.deleteAgent(id)
         await loop.submit({ type: 'agent-remove', id })
         init.onAgentChange?.()

@@ -122,6 +122,7 @@ class AtpdNode implements Atpd {
     const loaded = await store.load()
     if (!loaded.cleanShutdown) log.warn({ originSeq: loaded.snapshot.originSeq }, 'previous run did not stop cleanly; origin seq advanced')
     if (loaded.skipped > 0) log.warn({ skipped: loaded.skipped }, 'undecodable records in the store were skipped')
+    for (const a of loaded.skippedAgents) log.warn({ store: store.location, record: a.key, reason: a.reason }, 'stored agent no longer validates: skipped (DELETE /v1/agents/:id removes it)')
     await store.setCleanShutdown(false)
     this.audit = AuditLog.open(config.dataDir, { onRepair: (n) => log.warn({ bytesCut: n }, 'audit log: cut a torn last record') })
 

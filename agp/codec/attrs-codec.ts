@@ -10,15 +10,13 @@ import { agp } from '../proto/gen/agp.js'
 import type { RouteAttributes } from '../route/route.ts'
 import { FrameDecodeError, UpdateSubcode, updateError, type DecodeResult } from './errors.ts'
 import {
-  MAX_ATTRS_BYTES, MAX_ENDPOINT_LENGTH, MAX_PEER_ID_LENGTH, MAX_REGION_LENGTH, MAX_TAGS, MAX_TAG_LENGTH,
+  ENDPOINT_PATTERN, MAX_ATTRS_BYTES, MAX_ENDPOINT_LENGTH, MAX_PEER_ID_LENGTH, MAX_REGION_LENGTH, MAX_TAGS, MAX_TAG_LENGTH,
   PEER_ID_PATTERN, REGION_PATTERN, TAG_PATTERN
 } from './limits.ts'
 import { checkNonNegative, checkSafeUint, checkString, checkStringList, fail, type ErrorFactory } from './validate.ts'
 
 const ORG_PATTERN = /^[a-z0-9-]{1,32}$/
 const AGENT_PATTERN = /^[a-z0-9-]{1,64}$/
-// Endpoints are URLs the consumer calls; printable ASCII without spaces is all we check here.
-const ENDPOINT_PATTERN = /^[\x21-\x7e]*$/
 
 const attrsError: ErrorFactory = (m) => updateError(`route attributes: ${m}`, UpdateSubcode.MalformedAttributeList)
 

@@ -21,6 +21,8 @@ export const MAX_HOLD_TIME_S = 65535
 
 /** Tags (origin tags and path tags): lowercase, may use `.`, `_` and `:` (community-like `tier:gold`). */
 export const TAG_PATTERN = /^[a-z0-9][a-z0-9._:-]{0,63}$/
+/** Endpoints are URLs the consumer calls; printable ASCII without spaces is what the wire carries. */
+export const ENDPOINT_PATTERN = /^[\x21-\x7e]*$/
 /** Region: '' (unspecified) or lowercase like `eu`, `us-east-1`. */
 export const REGION_PATTERN = /^[a-z0-9-]{0,32}$/
 /** Peer ids are base58 (libp2p); tests use readable ids like `peer-acme`. */

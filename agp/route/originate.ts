@@ -18,20 +18,7 @@ export interface OriginateContext {
 
 /** Throws InvalidArgumentError when the agent's fields would not pass a receiver's decoder. */
 export function originateRoute (agent: LocalAgent, ctx: OriginateContext): Route {
-  const attrs: RouteAttributes = {
-    capability: agent.capability,
-    originOrg: ctx.org,
-    agentId: agent.id,
-    originPeerId: ctx.signer.peerId,
-    endpoint: agent.endpoint,
-    costUsd: agent.costUsd,
-    latencyMs: { p50: agent.latencyMs.p50, p95: agent.latencyMs.p95 },
-    winRate: { wins: agent.winRate.wins, trials: agent.winRate.trials, measuredAtMs: ctx.nowMs },
-    region: agent.region,
-    tags: [...agent.tags],
-    originSeq: ctx.originSeq,
-    originatedAtMs: ctx.nowMs
-  }
+  const attrs = agentAttributes(agent, ctx)
   const attrsBytes = encodeRouteAttributes(attrs)
   return {
     attrs,
@@ -41,6 +28,40 @@ export function originateRoute (agent: LocalAgent, ctx: OriginateContext): Route
     originatorId: '',
     clusterList: [],
     pathTags: []
+  }
+}
+
+/**
+ * Why a local agent could never be originated (the wire's own rule: the receiver's
+ * attribute check and the encoded-size bound); undefined when it can. Drivers ask this
+ * before they persist an agent and when they load a stored one, so an agent that is
+ * stored always originates and one bad record never stops the others.
+ */
+export function localAgentProblem (agent: LocalAgent): string | undefined {
+  try {
+    // The org and peer id are the node's own, checked elsewhere; placeholders that pass
+    // their patterns leave only the agent's fields to judge.
+    encodeRouteAttributes(agentAttributes(agent, { org: 'o', peerId: 'p', originSeq: 0, nowMs: 0 }))
+    return undefined
+  } catch (e) {
+    return e instanceof Error ? e.message.replace(/^route attributes: /, '') : String(e)
+  }
+}
+
+function agentAttributes (agent: LocalAgent, ctx: { readonly org: string, readonly originSeq: number, readonly nowMs: number } & ({ readonly signer: Signer } | { readonly peerId: string })): RouteAttributes {
+  return {
+    capability: agent.capability,
+    originOrg: ctx.org,
+    agentId: agent.id,
+    originPeerId: 'signer' in ctx ? ctx.signer.peerId : ctx.peerId,
+    endpoint: agent.endpoint,
+    costUsd: agent.costUsd,
+    latencyMs: { p50: agent.latencyMs.p50, p95: agent.latencyMs.p95 },
+    winRate: { wins: agent.winRate.wins, trials: agent.winRate.trials, measuredAtMs: ctx.nowMs },
+    region: agent.region,
+    tags: [...agent.tags],
+    originSeq: ctx.originSeq,
+    originatedAtMs: ctx.nowMs
   }
 }
 

@@ -12,7 +12,7 @@
  * Timer semantics expected from drivers: set-timer with an id that is already armed
  * replaces its deadline; clear-timer cancels it.
  */
-import { InvalidArgumentError } from '../errors.ts'
+import { AtpError, InvalidArgumentError } from '../errors.ts'
 import { decodeDampingState } from '../damping/damping-state-codec.ts'
 import type { DampingState } from '../damping/damping.ts'
 import type { PathCandidate } from '../rib/loc-rib.ts'
@@ -20,10 +20,10 @@ import { flushDue, settle } from './speaker-export.ts'
 import { restoreRoutes } from './speaker-import.ts'
 import { armRefresh, removeAgent, upsertAgent } from './speaker-origination.ts'
 import { newSession, stepNeighbor } from './speaker-sessions.ts'
-import { createState, dampingKey, type SpeakerCounters, type SpeakerState } from './speaker-state.ts'
+import { audit, createState, dampingKey, type SpeakerCounters, type SpeakerState } from './speaker-state.ts'
 import { armFreshness, onTimer } from './speaker-timers.ts'
 import { peersView, recordOutcomeView, resolveView, routesView, snapshotView } from './speaker-views.ts'
-import type { Effect, Speaker, SpeakerComponents, SpeakerInit, SpeakerInput, SpeakerSnapshot } from './types.ts'
+import type { Effect, LocalAgent, Speaker, SpeakerComponents, SpeakerInit, SpeakerInput, SpeakerSnapshot } from './types.ts'
 
 export type { SpeakerCounters } from './speaker-state.ts'
 
@@ -99,7 +99,7 @@ function start (st: SpeakerState): void {
       const state = decodeDampingStateOrUndefined(d.state)
       if (state !== undefined) st.damping.set(dampingKey(d.peer, d.pathKey), { capability: d.capability, state })
     }
-    for (const agent of snap.localAgents) if (!st.agents.has(agent.id)) upsertAgent(st, agent)
+    for (const agent of snap.localAgents) if (!st.agents.has(agent.id)) restoreAgent(st, agent)
     for (const { peer, routes } of snap.adjRibIn) {
       const n = st.neighbors.get(peer)
       if (n !== undefined) restoreRoutes(st, n, routes)
@@ -107,6 +107,19 @@ function start (st: SpeakerState): void {
   }
   for (const n of st.neighbors.values()) stepNeighbor(st, n, { type: 'start' })
   armRefresh(st)
+}
+
+/**
+ * One stored agent the wire would refuse is left out (and audited), never a reason to
+ * stop: drivers check before they store, but a snapshot may predate a stricter rule.
+ */
+function restoreAgent (st: SpeakerState, agent: LocalAgent): void {
+  try {
+    upsertAgent(st, agent)
+  } catch (e) {
+    if (!(e instanceof AtpError)) throw e
+    audit(st, { kind: 'agent-refused', org: st.init.org, agent: agent.id, detail: e.message })
+  }
 }
 
 function validateInit (init: SpeakerInit): void {

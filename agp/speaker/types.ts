@@ -110,7 +110,7 @@ export type Effect =
 export interface AuditEvent {
   readonly kind: 'route-accepted' | 'route-withdrawn' | 'route-rejected' | 'route-suppressed' | 'route-reused'
     | 'route-expired' | 'signature-invalid' | 'session-up' | 'session-down' | 'max-routes' | 'policy-rejected'
-    | 'agent-originated' | 'agent-removed'
+    | 'agent-originated' | 'agent-removed' | 'agent-refused'
   readonly peer?: string
   readonly capability?: string
   readonly org?: string

@@ -6,6 +6,7 @@
 import { validateDampingParams } from '../../agp/damping/validate-damping-params.ts'
 import { freshnessWarnings, validateFreshnessParams } from '../../agp/freshness/validate.ts'
 import { validatePolicy } from '../../agp/policy/validate-policy.ts'
+import { localAgentProblem } from '../../agp/route/originate.ts'
 import type { ConfigIssue } from './config-error.ts'
 import type { SiteConfig } from './schema.ts'
 
@@ -23,7 +24,12 @@ export function checkWithCore (config: SiteConfig): CoreCheck {
     errors: [
       ...damping.errors.map((m) => toIssue(m, 'damping')),
       ...freshnessErrors.map((m) => toIssue(m, 'freshness')),
-      ...policy.map((m) => toIssue(m.startsWith('policy') ? m : `policy.${m}`, 'policy'))
+      ...policy.map((m) => toIssue(m.startsWith('policy') ? m : `policy.${m}`, 'policy')),
+      // The wire's rule, so a configured agent always originates (same words as the API).
+      ...config.agents.flatMap((a, i) => {
+        const problem = localAgentProblem(a)
+        return problem === undefined ? [] : [{ path: `agents[${i}]`, reason: problem }]
+      })
     ],
     warnings: [...damping.warnings.map((m) => toIssue(m, 'damping')), ...freshness.map((m) => toIssue(m, 'freshness'))]
   }

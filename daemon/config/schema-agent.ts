@@ -4,7 +4,7 @@
  */
 import { z } from 'zod'
 import type { LocalAgent } from '../../agp/speaker/types.ts'
-import { MAX_ENDPOINT_LENGTH, MAX_TAGS, REGION_PATTERN, TAG_PATTERN } from '../../agp/codec/limits.ts'
+import { ENDPOINT_PATTERN, MAX_ENDPOINT_LENGTH, MAX_TAGS, REGION_PATTERN, TAG_PATTERN } from '../../agp/codec/limits.ts'
 import { agentId, capability, nonNegative } from './schema-common.ts'
 
 // The wire's bounds (agp/codec/limits.ts): an agent the API accepts always encodes.
@@ -16,7 +16,10 @@ const latency = z.strictObject({ p50: nonNegative, p95: nonNegative })
 const winRate = z.strictObject({ wins: z.number().int().nonnegative(), trials: z.number().int().nonnegative() })
   .refine((w) => w.wins <= w.trials, { error: 'wins must not exceed trials', path: ['wins'] })
 
-const endpoint = z.string().min(1).max(MAX_ENDPOINT_LENGTH).refine((v) => {
+/** The endpoint's reason in the config's and the API's messages. */
+export const ENDPOINT_REASON = 'not printable ASCII without spaces (what the wire carries)'
+
+const endpoint = z.string().min(1).max(MAX_ENDPOINT_LENGTH).regex(ENDPOINT_PATTERN, { error: ENDPOINT_REASON }).refine((v) => {
   try {
     return ['http:', 'https:'].includes(new URL(v).protocol)
   } catch {

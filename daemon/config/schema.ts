@@ -30,9 +30,18 @@ const neighborSchema = z.strictObject({
   maxRoutes: positiveInt.optional()
 })
 
+/**
+ * What a client can send in `Authorization: Bearer <token>`: header values are bytes
+ * (non-Latin-1 cannot be written, fetch refuses it) and the scheme ends at the first
+ * space, so a token outside visible ASCII would be accepted here and unusable forever.
+ */
+const TOKEN_PATTERN = /^[\x21-\x7e]*$/
+
 const apiSchema = z.strictObject({
   listen: listenAddress.default(DEFAULT_API_LISTEN),
-  token: z.string().min(16, { error: 'too short (at least 16 characters)' }).max(512).nullable().default(null)
+  token: z.string().min(16, { error: 'too short (at least 16 characters)' }).max(512)
+    .regex(TOKEN_PATTERN, { error: 'must be visible ASCII (no spaces, control or non-ASCII characters): clients send it in an HTTP header' })
+    .nullable().default(null)
 })
 
 const d = DEFAULT_DAMPING

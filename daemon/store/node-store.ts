@@ -14,9 +14,12 @@ import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { deserialize } from 'node:v8'
 import { Level } from 'level'
+import { localAgentProblem } from '../../agp/route/originate.ts'
 import { decodeRoute } from '../../agp/route/route-codec.ts'
 import type { LocalAgent, SpeakerSnapshot } from '../../agp/speaker/types.ts'
 import type { Route } from '../../agp/route/route.ts'
+import { zodIssues } from '../config/load.ts'
+import { agentSchema } from '../config/schema-agent.ts'
 import { StoreError } from './errors.ts'
 
 export const DB_DIR = 'db'
@@ -45,7 +48,11 @@ export interface LoadedState {
   readonly cleanShutdown: boolean
   /** Records that did not decode and were skipped (logged by the caller). */
   readonly skipped: number
+  /** Stored agents that no longer validate: left out of the snapshot, named for the log. */
+  readonly skippedAgents: readonly SkippedAgent[]
 }
+
+export interface SkippedAgent { readonly key: string, readonly reason: string }
 
 export class NodeStore {
   readonly db: Db
@@ -54,7 +61,7 @@ export class NodeStore {
   readonly dampingDb: BytesSublevel
   readonly metaDb: TextSublevel
 
-  private constructor (db: Db) {
+  private constructor (db: Db, readonly location: string) {
     this.db = db
     this.agentsDb = textSublevel(db, 'agents')
     this.adjDb = bytesSublevel(db, 'adj-rib-in')
@@ -75,7 +82,7 @@ export class NodeStore {
         ? `${location} is locked: another atpd is running on this dataDir`
         : `cannot open ${location}: ${(err as Error).message} ${cause}`.trim(), { cause: err })
     }
-    return new NodeStore(db)
+    return new NodeStore(db, location)
   }
 
   /** A namespace of its own for another component (e.g. 'memory'); values are bytes. */
@@ -97,15 +104,32 @@ export class NodeStore {
     await this.db.batch([{ type: 'del', sublevel: this.agentsDb, key: id }], { sync: true })
   }
 
-  async getAgent (id: string): Promise<LocalAgent | undefined> {
-    const v = await this.agentsDb.get(id)
-    return v === undefined ? undefined : JSON.parse(v) as LocalAgent
+  /** True when a record exists under `id`, readable or not. */
+  async hasAgent (id: string): Promise<boolean> {
+    return (await this.agentsDb.get(id)) !== undefined
   }
 
-  async listAgents (): Promise<LocalAgent[]> {
-    const out: LocalAgent[] = []
-    for await (const value of this.agentsDb.values()) out.push(JSON.parse(value) as LocalAgent)
-    return out
+  /**
+   * Stored agents that still pass the agent schema and the wire's rule; the others are
+   * listed in `skipped` with their key and reason (one bad record must not stop the
+   * rest). A record that is not JSON at all is damage, not an old format: StoreError
+   * naming the store and the key.
+   */
+  async listAgents (): Promise<{ agents: LocalAgent[], skipped: SkippedAgent[] }> {
+    const agents: LocalAgent[] = []
+    const skipped: SkippedAgent[] = []
+    for await (const [key, value] of this.agentsDb.iterator()) {
+      let raw: unknown
+      try {
+        raw = JSON.parse(value)
+      } catch (err) {
+        throw new StoreError(`${this.location}: record agents/${key} is not JSON (${(err as Error).message})`, { cause: err })
+      }
+      const problem = storedAgentProblem(key, raw)
+      if (problem === undefined) agents.push(raw as LocalAgent)
+      else skipped.push({ key: `agents/${key}`, reason: problem })
+    }
+    return { agents, skipped }
   }
 
   async setCleanShutdown (clean: boolean): Promise<void> {
@@ -135,18 +159,28 @@ export class NodeStore {
     const cleanShutdown = (await this.metaDb.get('clean-shutdown')) !== 'false'
     const storedSeq = Number((await this.metaDb.get('origin-seq')) ?? '0')
     const seq = Number.isSafeInteger(storedSeq) && storedSeq >= 0 ? storedSeq : 0
+    const { agents, skipped: skippedAgents } = await this.listAgents()
     return {
       snapshot: {
-        localAgents: await this.listAgents(),
+        localAgents: agents,
         adjRibIn: [...byPeer].map(([peer, routes]) => ({ peer, routes })),
         damping,
         // After a crash the last seqs used may not have been flushed: never reuse one.
         originSeq: cleanShutdown ? seq : seq + ORIGIN_SEQ_CRASH_GAP
       },
       cleanShutdown,
-      skipped
+      skipped,
+      skippedAgents
     }
   }
+}
+
+/** Why a stored agent record cannot be used (shape, then the wire's rule); undefined when it can. */
+function storedAgentProblem (key: string, raw: unknown): string | undefined {
+  const parsed = agentSchema.safeParse(raw)
+  if (!parsed.success) return zodIssues(parsed.error).map((i) => `${i.path}: ${i.reason}`).join('; ')
+  if (parsed.data.id !== key) return `id '${parsed.data.id}' differs from its key`
+  return localAgentProblem(parsed.data)
 }
 
 export function ribKey (peer: string, capability: string, path: string): string {

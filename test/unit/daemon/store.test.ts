@@ -39,7 +39,7 @@ describe('NodeStore', () => {
     await store.deleteAgent('a2')
     await store.close()
     store = await NodeStore.open(dir)
-    expect(await store.listAgents()).toEqual([agent('a1', 0.9)])
+    expect((await store.listAgents()).agents).toEqual([agent('a1', 0.9)])
     await store.close()
   })
 
