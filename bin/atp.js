@@ -1,8 +1,7 @@
 #!/usr/bin/env node
-// Runs cli/atp.ts without a build step: register tsx's ESM loader, install the
-// Node 20 Promise.withResolvers polyfill (libp2p needs it before anything else), go.
-import { register } from 'tsx/esm/api'
+// `atp`: runs the compiled CLI from dist/. In a source checkout (cli/atp.ts present and
+// tsx installed as a dev dependency) it runs the TypeScript source instead, so that
+// `npx atp` always runs the code being edited, without a build step.
+import { startEntry } from './entry.js'
 
-register()
-await import('../daemon/runtime/polyfills.ts')
-await import('../cli/atp.ts')
+await startEntry('cli/atp')

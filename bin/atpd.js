@@ -1,8 +1,6 @@
 #!/usr/bin/env node
-// Runs cli/atpd.ts without a build step: register tsx's ESM loader, install the
-// Node 20 Promise.withResolvers polyfill (libp2p needs it before anything else), go.
-import { register } from 'tsx/esm/api'
+// `atpd`: runs the compiled daemon from dist/. In a source checkout (cli/atpd.ts present
+// and tsx installed as a dev dependency) it runs the TypeScript source instead.
+import { startEntry } from './entry.js'
 
-register()
-await import('../daemon/runtime/polyfills.ts')
-await import('../cli/atpd.ts')
+await startEntry('cli/atpd')

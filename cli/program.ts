@@ -17,6 +17,7 @@ import { routesCommand } from './commands/routes/index.ts'
 import { simCommand } from './commands/sim/index.ts'
 import { DEFAULT_API_URL, processIo, type CliIo } from './context.ts'
 import { CliError, EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './errors.ts'
+import { VERSION } from './version.ts'
 
 export type CommandBuilder = (io: CliIo) => Command
 
@@ -27,6 +28,7 @@ export const COMMANDS: readonly CommandBuilder[] = [
 export function buildProgram (io: CliIo = processIo, extra: readonly CommandBuilder[] = []): Command {
   const program = new Command('atp')
     .description('control and query atpd, the federated routing daemon for AI agents')
+    .version(VERSION, '-V, --version', 'print the atp version')
     .option('--api <url>', `atpd API URL (default: --config's api.listen, else $ATP_API, else ${DEFAULT_API_URL})`)
     .option('--config <file>', 'site config to take the API address and token from')
     .option('--token <token>', 'bearer token (default: $ATP_TOKEN, else the config\'s api.token)')

@@ -5,8 +5,11 @@
  */
 import type { AtpdExtensionFactory } from './extension.ts'
 
+// Built (dist/*.js) or run from source (*.ts): the module sits beside this one either way.
+const EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js'
+
 const OPTIONAL: readonly { readonly specifier: string, readonly exportName: string }[] = [
-  { specifier: './memory/extension.ts', exportName: 'memoryExtension' }
+  { specifier: `./memory/extension${EXT}`, exportName: 'memoryExtension' }
 ]
 
 export async function defaultExtensions (): Promise<AtpdExtensionFactory[]> {

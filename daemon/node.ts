@@ -18,6 +18,7 @@ import type { DaemonFacade } from './api/facade.ts'
 import { AuditLog } from './audit/audit-log.ts'
 import type { SiteConfig } from './config/schema.ts'
 import { MAX_AGENTS } from './config/schema.ts'
+import { planReload, type ReloadPlan } from './config/reload-plan.ts'
 import { toSpeakerInit } from './config/speaker-init.ts'
 import { createDaemonFacade } from './daemon-facade.ts'
 import { createDhtDiscovery, type DhtDiscovery } from './discovery/dht-discovery.ts'
@@ -35,6 +36,7 @@ import { systemRandom } from './runtime/random.ts'
 import { NodeStore } from './store/node-store.ts'
 import { SnapshotWriter } from './store/snapshot-writer.ts'
 import { defaultSpeakerFactory, type SpeakerFactory } from './speaker-factory.ts'
+import { listenFailure, probeLibp2pListen } from './start-errors.ts'
 
 export interface AtpdOptions {
   readonly logger: Logger
@@ -58,6 +60,11 @@ export interface Atpd {
   readonly isReady: boolean
   start (): Promise<void>
   stop (): Promise<void>
+  /**
+   * Applies a new config to the running daemon (SIGHUP): config agents live; every other
+   * changed key is returned in `needsRestart` and logged, and keeps its running value.
+   */
+  reload (next: SiteConfig): Promise<ReloadPlan>
 }
 
 export function createAtpd (config: SiteConfig, options: AtpdOptions): Atpd {
@@ -87,9 +94,12 @@ class AtpdNode implements Atpd {
   private _apiAddress = ''
   private ready = false
   private stopping?: Promise<void>
+  /** The config as applied: `config` plus the live changes of every reload since start. */
+  private applied: SiteConfig
 
   constructor (config: SiteConfig, options: AtpdOptions) {
     this.config = config
+    this.applied = config
     this.options = options
     this.log = options.logger
     this.clock = options.clock ?? systemClock()
@@ -196,14 +206,35 @@ class AtpdNode implements Atpd {
       plugins: this.extensions.flatMap((e) => e.routes ?? [])
     })
 
+    await probeLibp2pListen(config.listen)
     await node.start()
     await transport.start()
     await this.discovery?.start()
     for (const ext of this.extensions) await ext.start?.()
     loop.post({ type: 'start' })
-    this._apiAddress = addressOf(await listenApi(api, config.api.listen))
+    try {
+      this._apiAddress = addressOf(await listenApi(api, config.api.listen))
+    } catch (err) {
+      throw listenFailure(err, 'api.listen', config.api.listen)
+    }
     this.fdWatch = new FdWatch({ logger: log })
     this.fdWatch.start()
+  }
+
+  async reload (next: SiteConfig): Promise<ReloadPlan> {
+    const plan = planReload(this.applied, next)
+    const facade = this.facade
+    for (const agent of plan.upsertAgents) await facade.putAgent(agent)
+    for (const id of plan.removeAgents) await facade.removeAgent(id)
+    this.applied = { ...this.applied, agents: next.agents }
+    this.log.info({
+      agentsUpdated: plan.upsertAgents.map((a) => a.id),
+      agentsRemoved: plan.removeAgents,
+      needsRestart: plan.needsRestart
+    }, plan.needsRestart.length === 0
+      ? 'config reloaded'
+      : `config reloaded; changed keys that take effect only after a restart: ${plan.needsRestart.join(', ')}`)
+    return plan
   }
 
   async stop (): Promise<void> {

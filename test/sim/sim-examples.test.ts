@@ -1,6 +1,6 @@
 /** The example topologies on the real Speaker, with pinned seeds. */
 import { describe, expect, it } from 'vitest'
-import { reproduceCommand } from '../../cli/commands/sim/index.ts'
+import { reproduceCommand } from '../../cli/commands/sim/run-sim.ts'
 import type { SimMode } from '../../simulations/engine/types.ts'
 import { encodeReport } from '../../simulations/report/report.ts'
 import { simulate } from '../../simulations/simulate.ts'

@@ -4,7 +4,7 @@ import type { LocalAgent } from '../../../agp/speaker/types.ts'
 import { contextOf, type CliIo } from '../../context.ts'
 import { collect, parseCount, parseNonNegative } from '../../parse.ts'
 import { formatTable } from '../../table.ts'
-import { buildAgent, type AgentFlags } from './agent-input.ts'
+import type { AgentFlags } from './agent-input.ts'
 
 export function agentsCommand (io: CliIo): Command {
   const agents = new Command('agents').description('manage the local agents this daemon advertises')
@@ -23,7 +23,8 @@ export function agentsCommand (io: CliIo): Command {
     .option('--tag <tag>', 'a tag (repeatable)', collect)
     .option('--file <agent.yaml>', 'agent fields as YAML')
     .action(async (flags: AgentFlags, cmd: Command) => {
-      const ctx = contextOf(cmd, io)
+      const ctx = await contextOf(cmd, io)
+      const { buildAgent } = await import('./agent-input.ts')
       const { id, ...fields } = buildAgent(flags)
       const body = await ctx.client.put<{ result: string, agent: LocalAgent }>(`/v1/agents/${encodeURIComponent(id)}`, fields)
       ctx.print(body, () => `${body.result} agent ${id} (${body.agent.capability})\n`)
@@ -33,7 +34,7 @@ export function agentsCommand (io: CliIo): Command {
     .description('withdraw and remove a local agent')
     .argument('<id>', 'agent id')
     .action(async (id: string, _opts: unknown, cmd: Command) => {
-      const ctx = contextOf(cmd, io)
+      const ctx = await contextOf(cmd, io)
       const body = await ctx.client.delete<{ removed: string }>(`/v1/agents/${encodeURIComponent(id)}`)
       ctx.print(body, () => `removed agent ${id}\n`)
     })
@@ -41,7 +42,7 @@ export function agentsCommand (io: CliIo): Command {
   agents.command('ls')
     .description('list local agents')
     .action(async (_opts: unknown, cmd: Command) => {
-      const ctx = contextOf(cmd, io)
+      const ctx = await contextOf(cmd, io)
       const body = await ctx.client.get<{ agents: LocalAgent[] }>('/v1/agents')
       ctx.print(body, () => body.agents.length === 0 ? 'no local agents\n' : formatTable(body.agents, [
         { header: 'ID', value: (a) => a.id },

@@ -1,6 +1,5 @@
 /** `atp audit verify --data-dir DIR`: check the hash chain of the audit log. */
 import { Command } from 'commander'
-import { verifyAuditLog } from '../../../daemon/audit/verify.ts'
 import type { CliIo } from '../../context.ts'
 import { CliError, EXIT_FAILED } from '../../errors.ts'
 
@@ -10,6 +9,7 @@ export function auditCommand (io: CliIo): Command {
     .description('verify the audit log chain (safe while atpd runs)')
     .requiredOption('--data-dir <dir>', 'the daemon data dir')
     .action(async (opts: { dataDir: string }, cmd: Command) => {
+      const { verifyAuditLog } = await import('../../../daemon/audit/verify.ts')
       const result = await verifyAuditLog(opts.dataDir)
       if (cmd.optsWithGlobals<{ json?: boolean }>().json === true) io.out(`${JSON.stringify(result, null, 2)}\n`)
       else if (result.ok) io.out(`ok: ${result.records} records, head ${result.head} (${result.path})\n`)

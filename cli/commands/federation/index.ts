@@ -6,15 +6,14 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { Command } from 'commander'
 import type { CliIo } from '../../context.ts'
 import { CliError } from '../../errors.ts'
 import { formatTable } from '../../table.ts'
-import { startSite, stopAll, waitHealthy, waitSessions, type RunningSite } from './launcher.ts'
-import { readTemplates, renderSites } from './templates.ts'
+import { packagePath } from '../../package-root.ts'
+import type { RunningSite } from './launcher.ts'
 
-export const DEFAULT_TEMPLATES = fileURLToPath(new URL('../../../examples/federation/', import.meta.url))
+export const DEFAULT_TEMPLATES = packagePath('examples/federation/')
 
 interface UpOptions { templates: string, state: string, startTimeoutS: string }
 
@@ -30,6 +29,8 @@ export function federationCommand (io: CliIo): Command {
 }
 
 async function federationUp (opts: UpOptions, io: CliIo): Promise<void> {
+  const [{ startSite, stopAll, waitHealthy, waitSessions }, { readTemplates, renderSites }] =
+    await Promise.all([import('./launcher.ts'), import('./templates.ts')])
   const stateDir = resolve(opts.state)
   mkdirSync(stateDir, { recursive: true })
   const sites = await renderSites(readTemplates(opts.templates))

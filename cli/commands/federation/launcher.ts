@@ -6,13 +6,13 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { openSync, closeSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { apiUrlFromListen } from '../../context.ts'
+import { apiUrlFromListen } from '../../api-url.ts'
 import { CliError } from '../../errors.ts'
+import { packagePath } from '../../package-root.ts'
 import type { RenderedSite } from './templates.ts'
 
-export const ATPD_BIN = fileURLToPath(new URL('../../../bin/atpd.js', import.meta.url))
+export const ATPD_BIN = packagePath('bin/atpd.js')
 
 export interface RunningSite {
   readonly site: RenderedSite

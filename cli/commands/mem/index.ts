@@ -29,14 +29,14 @@ export function memCommand (io: CliIo): Command {
 
   mem.command('put <ns> <key> <value>').description('set an entry (value parsed as JSON, else taken as a string)')
     .action(async (ns: string, key: string, value: string, _o: unknown, cmd: Command) => {
-      const ctx = contextOf(cmd, io)
+      const ctx = await contextOf(cmd, io)
       const body = await ctx.client.put<{ ok: boolean, seq: number }>(path(ns, 'entries', key), { value: parseValue(value) })
       ctx.print(body, () => `ok: ${key} written in envelope seq ${body.seq}\n`)
     })
 
   mem.command('get <ns> <key>').description('read an entry with its provenance')
     .action(async (ns: string, key: string, _o: unknown, cmd: Command) => {
-      const ctx = contextOf(cmd, io)
+      const ctx = await contextOf(cmd, io)
       const body = await ctx.client.get<WriteJson>(path(ns, 'entries', key))
       ctx.print(body, () => {
         const p = body.provenance
@@ -46,14 +46,14 @@ export function memCommand (io: CliIo): Command {
 
   mem.command('rm <ns> <key>').description('delete an entry')
     .action(async (ns: string, key: string, _o: unknown, cmd: Command) => {
-      const ctx = contextOf(cmd, io)
+      const ctx = await contextOf(cmd, io)
       const body = await ctx.client.delete<{ ok: boolean, seq: number }>(path(ns, 'entries', key))
       ctx.print(body, () => `ok: ${key} deleted in envelope seq ${body.seq}\n`)
     })
 
   mem.command('history <ns> <key>').description('every write to an entry, in causal order')
     .action(async (ns: string, key: string, _o: unknown, cmd: Command) => {
-      const ctx = contextOf(cmd, io)
+      const ctx = await contextOf(cmd, io)
       const body = await ctx.client.get<{ writes: WriteJson[] }>(`${path(ns, 'entries', key)}/history`)
       ctx.print(body, () => formatTable(body.writes, [
         { header: 'VALUE', value: (w) => (w.deleted === true ? '(deleted)' : JSON.stringify(w.value)) },
@@ -66,7 +66,7 @@ export function memCommand (io: CliIo): Command {
 
   mem.command('ls <ns>').description('entries of a namespace and its stateHash')
     .action(async (ns: string, _o: unknown, cmd: Command) => {
-      const ctx = contextOf(cmd, io)
+      const ctx = await contextOf(cmd, io)
       const body = await ctx.client.get<{ entries: Record<string, unknown>, texts?: string[], stateHash: string }>(`/v1/memory/${encodeURIComponent(ns)}`)
       ctx.print(body, () => formatTable(Object.entries(body.entries), [
         { header: 'KEY', value: ([k]) => k },
@@ -79,7 +79,7 @@ export function memCommand (io: CliIo): Command {
     .option('--delete <count>', 'characters to delete at --at')
     .option('--at <index>', 'position of the edit (default 0)', '0')
     .action(async (ns: string, key: string, o: { insert?: string, delete?: string, at: string }, cmd: Command) => {
-      const ctx = contextOf(cmd, io)
+      const ctx = await contextOf(cmd, io)
       if (o.insert !== undefined || o.delete !== undefined) {
         const edit = { index: Number(o.at), ...(o.insert !== undefined ? { insert: o.insert } : {}), ...(o.delete !== undefined ? { delete: Number(o.delete) } : {}) }
         const body = await ctx.client.post<{ ok: boolean, seq: number }>(path(ns, 'texts', key), { edits: [edit] })

@@ -26,7 +26,7 @@ export function outcomeCommand (io: CliIo): Command {
     .option('--cost <usd>', 'observed cost in USD', parseNonNegative)
     .action(async (flags: OutcomeFlags, cmd: Command) => {
       if ((flags.success === true) === (flags.failure === true)) throw new UsageError('give exactly one of --success or --failure')
-      const ctx = contextOf(cmd, io)
+      const ctx = await contextOf(cmd, io)
       const outcome = {
         org: flags.org,
         agent: flags.agent,

@@ -8,7 +8,7 @@ export function peersCommand (io: CliIo): Command {
   return new Command('peers')
     .description('list neighbor sessions and their state')
     .action(async (_opts: unknown, cmd: Command) => {
-      const ctx = contextOf(cmd, io)
+      const ctx = await contextOf(cmd, io)
       const body = await ctx.client.get<{ peers: PeerJson[] }>('/v1/peers')
       const anyError = body.peers.some((p) => p.lastError !== undefined)
       ctx.print(body, () => body.peers.length === 0 ? 'no neighbors configured\n' : formatTable(body.peers, [

@@ -17,7 +17,7 @@ export function resolveCommand (io: CliIo): Command {
     .option('--region <region>', 'only agents in this region')
     .option('--limit <n>', 'at most N candidates', parsePositiveInt)
     .action(async (capability: string, opts: ResolveOptions, cmd: Command) => {
-      const ctx = contextOf(cmd, io)
+      const ctx = await contextOf(cmd, io)
       const body = await ctx.client.get<{ capability: string, candidates: CandidateJson[] }>('/v1/resolve', {
         capability, maxCostUsd: opts.maxCost, maxLatencyMs: opts.maxLatency, region: opts.region, limit: opts.limit
       })

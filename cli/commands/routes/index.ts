@@ -10,7 +10,7 @@ export function routesCommand (io: CliIo): Command {
     .description('show the Loc-RIB: every path per capability, best marked *')
     .option('-c, --capability <capability>', 'only this capability and those under it')
     .action(async (opts: { capability?: string }, cmd: Command) => {
-      const ctx = contextOf(cmd, io)
+      const ctx = await contextOf(cmd, io)
       const body = await ctx.client.get<{ routes: RouteJson[] }>('/v1/routes', { capability: opts.capability })
       ctx.print(body, () => body.routes.length === 0 ? 'no routes\n' : formatTable(body.routes, [
         { header: '', value: (r) => r.best ? '*' : '' },

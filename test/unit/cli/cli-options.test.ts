@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { apiUrlFromListen, resolveApi } from '../../../cli/context.ts'
+import { apiUrlFromListen } from '../../../cli/api-url.ts'
+import { resolveApi } from '../../../cli/context.ts'
 import { runCli } from '../../../cli/program.ts'
 import { formatTable } from '../../../cli/table.ts'
 import { readTemplates, renderSites } from '../../../cli/commands/federation/templates.ts'
@@ -74,11 +75,14 @@ describe('atp global options and errors', () => {
     expect(io.stderr).toBe('atp: config error: org: not an org name ([a-z0-9-]{1,32})\n')
   })
 
-  it('resolveApi precedence and defaults; wildcard listen addresses map to loopback', () => {
-    expect(resolveApi({}, {})).toEqual({ url: 'http://127.0.0.1:7101' })
-    expect(resolveApi({ api: 'http://x:1' }, { ATP_API: 'http://y:2', ATP_TOKEN: 't' })).toEqual({ url: 'http://x:1', token: 't' })
+  it('resolveApi precedence and defaults; wildcard listen addresses map to loopback', async () => {
+    await expect(resolveApi({}, {})).resolves.toEqual({ url: 'http://127.0.0.1:7101' })
+    await expect(resolveApi({ api: 'http://x:1' }, { ATP_API: 'http://y:2', ATP_TOKEN: 't' })).resolves.toEqual({ url: 'http://x:1', token: 't' })
     expect(apiUrlFromListen('0.0.0.0:7101')).toBe('http://127.0.0.1:7101')
     expect(apiUrlFromListen('[::]:7101')).toBe('http://[::1]:7101')
+    await expect(resolveApi({ api: '127.0.0.1:7103' }, {})).resolves.toEqual({ url: 'http://127.0.0.1:7103' })
+    await expect(resolveApi({}, { ATP_API: 'localhost:7101/' })).resolves.toEqual({ url: 'http://localhost:7101' })
+    await expect(resolveApi({ api: 'ftp://x:1' }, {})).rejects.toThrow(/only http/)
   })
 
   it('unknown commands and options are usage errors; --help exits 0', async () => {

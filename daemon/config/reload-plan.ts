@@ -1,0 +1,32 @@
+/**
+ * What a config reload (SIGHUP) changes in a running daemon. Agents declared in the
+ * config are applied live (added, replaced, removed); agents added through the API are
+ * not the config's and stay. Every other top-level key that differs is named in
+ * `needsRestart`: the running daemon keeps its old value until the next start.
+ */
+import type { LocalAgent } from '../../agp/speaker/types.ts'
+import type { SiteConfig } from './schema.ts'
+
+export interface ReloadPlan {
+  readonly upsertAgents: readonly LocalAgent[]
+  readonly removeAgents: readonly string[]
+  /** Top-level config keys whose new value takes effect only after a restart. */
+  readonly needsRestart: readonly string[]
+}
+
+const LIVE_KEYS: ReadonlySet<string> = new Set(['agents'])
+
+export function planReload (running: SiteConfig, next: SiteConfig): ReloadPlan {
+  const before = new Map(running.agents.map((a) => [a.id, a]))
+  const after = new Map(next.agents.map((a) => [a.id, a]))
+  const upsertAgents = [...after.values()].filter((a) => !sameJson(before.get(a.id), a))
+  const removeAgents = [...before.keys()].filter((id) => !after.has(id))
+  const keys = new Set([...Object.keys(running), ...Object.keys(next)])
+  const needsRestart = [...keys].filter((k) => !LIVE_KEYS.has(k) &&
+    !sameJson((running as Record<string, unknown>)[k], (next as Record<string, unknown>)[k])).sort()
+  return { upsertAgents, removeAgents, needsRestart }
+}
+
+function sameJson (a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b)
+}
