@@ -11,7 +11,7 @@ import type { Libp2p } from 'libp2p'
 import type { Logger } from 'pino'
 import type { FastifyInstance } from 'fastify'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
-import type { Clock, Random } from '../agp/ports.ts'
+import type { Clock, Random, Verifier } from '../agp/ports.ts'
 import type { LocalAgent, Speaker, SpeakerSnapshot } from '../agp/speaker/types.ts'
 import { createApiServer, listenApi } from './api/server.ts'
 import type { DaemonFacade } from './api/facade.ts'
@@ -140,7 +140,9 @@ class AtpdNode implements Atpd {
     const verifier = createEd25519Verifier()
     const snapshot = withConfigAgents(loaded.snapshot, config.agents)
     const createSpeaker = this.options.createSpeaker ?? defaultSpeakerFactory
-    const speaker = this.speaker = createSpeaker(toSpeakerInit(config), { signer, verifier, random: this.random }, snapshot)
+    // Route signatures are counted apart from memory envelopes (same key type, other verifier user).
+    const routeVerifier = countingVerifier(verifier, () => { this.metrics?.routeSignatureVerified() })
+    const speaker = this.speaker = createSpeaker(toSpeakerInit(config), { signer, verifier: routeVerifier, random: this.random }, snapshot)
 
     const metrics = this.metrics = createMetrics({
       processMetrics: true,
@@ -276,6 +278,16 @@ function withConfigAgents (snapshot: SpeakerSnapshot, agents: readonly LocalAgen
   const byId = new Map(snapshot.localAgents.map((a) => [a.id, a]))
   for (const a of agents) byId.set(a.id, a)
   return { ...snapshot, localAgents: [...byId.values()] }
+}
+
+function countingVerifier (inner: Verifier, onVerified: () => void): Verifier {
+  return {
+    verify (peerId, data, signature) {
+      const ok = inner.verify(peerId, data, signature)
+      if (ok) onVerified()
+      return ok
+    }
+  }
 }
 
 function neighborAddrs (config: SiteConfig): Map<string, Multiaddr[]> {

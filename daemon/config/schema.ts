@@ -20,7 +20,7 @@ export const DEFAULT_MAX_BACKOFF_S = 30
 export const DEFAULT_MRAI_MS = 100
 export const DEFAULT_HOLD_TIME_S = 90
 export const MAX_NEIGHBORS = 1000
-export const MAX_AGENTS = 10_000
+export const MAX_AGENTS = 1_000_000
 
 const neighborSchema = z.strictObject({
   peer: peerId,

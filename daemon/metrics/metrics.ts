@@ -28,6 +28,8 @@ export interface Metrics {
   updates (direction: UpdateDirection, frames?: number, routes?: number): void
   decodeError (): void
   signatureFailure (): void
+  /** Route origin signatures that verified (the Speaker's verifier said yes). */
+  routeSignatureVerified (): void
   maxRoutesTrip (): void
   dampingSuppression (): void
   observeResolve (seconds: number): void
@@ -52,6 +54,7 @@ export function createMetrics (init: MetricsInit = {}): Metrics {
   const updateRoutes = new Counter({ name: 'atpd_update_routes_total', help: 'Announces and withdraws carried in UPDATE frames, by direction', labelNames: ['direction'] as const, registers: [registry] })
   const decodeErrors = new Counter({ name: 'atpd_decode_errors_total', help: 'Frames that failed to decode', registers: [registry] })
   const signatureFailures = new Counter({ name: 'atpd_signature_failures_total', help: 'Routes with an invalid origin signature (treated as withdraw)', registers: [registry] })
+  const verifiedRoutes = new Counter({ name: 'atpd_route_signatures_verified_total', help: 'Route origin signatures verified', registers: [registry] })
   const maxRoutes = new Counter({ name: 'atpd_max_routes_trips_total', help: 'Sessions closed because a neighbor exceeded its max routes', registers: [registry] })
   const suppressions = new Counter({ name: 'atpd_damping_suppressions_total', help: 'Paths suppressed by flap damping', registers: [registry] })
   const resolveSeconds = new Histogram({
@@ -76,6 +79,7 @@ export function createMetrics (init: MetricsInit = {}): Metrics {
     },
     decodeError () { decodeErrors.inc() },
     signatureFailure () { signatureFailures.inc() },
+    routeSignatureVerified () { verifiedRoutes.inc() },
     maxRoutesTrip () { maxRoutes.inc() },
     dampingSuppression () { suppressions.inc() },
     observeResolve (seconds) { resolveSeconds.observe(seconds) },

@@ -84,10 +84,10 @@ export class AtpdProcess {
   get logs (): string { return this.output }
 
   /** Spawns the daemon and resolves once GET /v1/health answers ok. */
-  async start (options: { timeoutMs?: number } = {}): Promise<void> {
+  async start (options: { timeoutMs?: number, nodeArgs?: readonly string[] } = {}): Promise<void> {
     // YAML is a superset of JSON: the config file is plain JSON.
     writeFileSync(this.configPath, JSON.stringify(this.config, null, 2))
-    const { child, exit } = spawnAtpd(['--config', this.configPath], (s) => { this.append(s) })
+    const { child, exit } = spawnAtpd(['--config', this.configPath], (s) => { this.append(s) }, options.nodeArgs)
     this.child = child
     this.exitCode = undefined
     this.exit = exit.then((code) => { this.exitCode = code; return code })
@@ -150,8 +150,10 @@ class ExitedError extends Error {
 }
 
 /** Spawns `node bin/atpd.js ARGS`; output goes to `onOutput`. */
-export function spawnAtpd (args: readonly string[], onOutput: (s: string) => void): { child: ChildProcess, exit: Promise<number | null> } {
-  const child = spawn(process.execPath, [ATPD_BIN, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_NO_WARNINGS: '1' } })
+export function spawnAtpd (
+  args: readonly string[], onOutput: (s: string) => void, nodeArgs: readonly string[] = []
+): { child: ChildProcess, exit: Promise<number | null> } {
+  const child = spawn(process.execPath, [...nodeArgs, ATPD_BIN, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_NO_WARNINGS: '1' } })
   child.stdout?.setEncoding('utf8').on('data', onOutput)
   child.stderr?.setEncoding('utf8').on('data', onOutput)
   // 'close', not 'exit': 'exit' may fire before the last output was read, and a test

@@ -1,0 +1,139 @@
+/**
+ * The reflect bench, atpd side: real daemons as separate processes on 127.0.0.1
+ * (1 origin → 1 reflector → RECEIVERS clients), measured as BIRD's side is
+ * (bench/reflect/bird.ts):
+ *
+ *   - the reflector and the receivers start first and establish their sessions;
+ *   - the reflector's RSS and CPU time are read, then the origin starts with `routes`
+ *     config agents (it signs them at start, before it connects: not timed);
+ *   - `seconds` runs from the origin's session reaching Established at the reflector
+ *     (the `time` of the reflector's session-up log line) to the slowest receiver
+ *     holding every route (its GET /v1/peers routesReceived, polled every 50 ms);
+ *   - after convergence the reflector's RSS is read once it settled.
+ *
+ * BENCH_CPU_PROF_DIR=dir runs the reflector (or the site BENCH_CPU_PROF_SITE names: origin,
+ * recv1…) under `node --cpu-prof` (profile written at its exit);
+ * BENCH_LOG_DIR=dir keeps every daemon's output there.
+ */
+import { rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { addNeighbor, prepareSites, type AtpdProcess, type PeerJson } from '../../test/helpers/atpd-process.ts'
+import { measureConvergence } from './measure-convergence.ts'
+import { procStats, sleep } from './proc-stats.ts'
+import { AGENTS_PER_CAPABILITY, capabilityOf, RECEIVERS, type ReflectFigures } from './shape.ts'
+
+export interface AtpdReflectFigures extends ReflectFigures {
+  /** Routes whose origin signature the reflector verified (its atpd_route_signatures_verified_total). */
+  readonly reflectorVerifiedRoutes: number
+  /** API polls (GET /v1/peers) unanswered for 5 s during the run: event-loop stalls. */
+  readonly apiTimeouts: number
+}
+
+export async function runAtpdReflect (routes: number, progress: (s: string) => void): Promise<AtpdReflectFigures> {
+  apiTimeouts = 0
+  const limits = { maxPathsPerCapability: AGENTS_PER_CAPABILITY, maxRoutesPerNeighbor: Math.max(100_000, routes) }
+  const common = { holdTimeS: 90, mraiMs: 100, log: { level: 'info' }, limits }
+  const names = ['origin', 'rr', ...Array.from({ length: RECEIVERS }, (_, i) => `recv${i + 1}`)]
+  const sites = await prepareSites(names.map((org) => ({ org, ...(org === 'rr' ? { role: 'reflector' as const } : {}), config: common })))
+  const [origin, rr, ...receivers] = sites as [AtpdProcess, AtpdProcess, ...AtpdProcess[]]
+  try {
+    addNeighbor(origin, rr, 'reflector')
+    addNeighbor(rr, origin, 'client')
+    for (const r of receivers) { addNeighbor(rr, r, 'client'); addNeighbor(r, rr, 'reflector') }
+    origin.config.agents = Array.from({ length: routes }, (_, i) => agent(i))
+
+    const profDir = process.env.BENCH_CPU_PROF_DIR
+    const profiled = process.env.BENCH_CPU_PROF_SITE ?? 'rr'
+    const startOptions = (site: AtpdProcess): { timeoutMs: number, nodeArgs?: string[] } => ({
+      timeoutMs: 60_000,
+      ...(profDir !== undefined && site.org === profiled ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profDir}`] } : {})
+    })
+    await rr.start(startOptions(rr))
+    await Promise.all(receivers.map(async (r) => { await r.start(startOptions(r)) }))
+    // Both ends: a session one side calls established and the other does not yet would
+    // hold the table back and be timed.
+    await until(async () => {
+      if ((await peers(rr)).filter((p) => p.state === 'established').length !== receivers.length) return false
+      for (const r of receivers) if ((await peers(r)).find((p) => p.peerId === rr.peerId)?.state !== 'established') return false
+      return true
+    }, 120_000)
+    await sleep(500)
+    const rrPid = must(rr.pid)
+    const before = procStats(rrPid)
+    progress(`reflect atpd: receivers up; starting the origin with ${routes} agents`)
+
+    await origin.start({ ...startOptions(origin), timeoutMs: 10 * 60_000 })
+    const established = await until(() => sessionUpMs(rr.logs, origin.peerId), 10 * 60_000, 20)
+    progress('reflect atpd: origin established; waiting for the receivers')
+    const figures = await measureConvergence({
+      routes, receivers: receivers.length, establishedMs: established, reflectorPid: rrPid, before, progress, label: 'reflect atpd',
+      counts: async () => await Promise.all(receivers.map(async (r) => (await peers(r)).find((x) => x.peerId === rr.peerId)?.routesReceived ?? 0))
+    })
+    return { ...figures, reflectorVerifiedRoutes: await metric(rr, 'atpd_route_signatures_verified_total'), apiTimeouts }
+  } finally {
+    await Promise.all(sites.map(async (s) => { await s.stop({ timeoutMs: 20_000 }) }))
+    const logDir = process.env.BENCH_LOG_DIR
+    if (logDir !== undefined) for (const s of sites) writeFileSync(join(logDir, `${s.org}.log`), s.logs)
+    rmSync(join(origin.dataDir, '..'), { recursive: true, force: true })
+  }
+}
+
+function agent (i: number): Record<string, unknown> {
+  const k = i % AGENTS_PER_CAPABILITY
+  return {
+    id: `a${i}`,
+    capability: capabilityOf(i),
+    endpoint: `http://127.0.0.1:9000/agents/${i}`,
+    costUsd: Number((0.01 + k * 0.001).toFixed(3)),
+    latencyMs: { p50: 100 + k, p95: 200 + 2 * k },
+    winRate: { wins: k % 50, trials: 50 },
+    region: 'eu',
+    tags: []
+  }
+}
+
+/** API polls that got no answer within 5 s: the daemon's event loop was held that long. */
+let apiTimeouts = 0
+
+async function peers (site: AtpdProcess): Promise<PeerJson[]> {
+  try {
+    const r = await site.api<{ peers: PeerJson[] }>('GET', '/v1/peers')
+    return r.status === 200 ? r.body.peers : []
+  } catch {
+    apiTimeouts++
+    return []
+  }
+}
+
+/** The `time` of the first session-up log line naming `peer` (pino JSON lines). */
+function sessionUpMs (logs: string, peer: string): number | undefined {
+  for (const line of logs.split('\n')) {
+    if (!line.includes('"session-up"') || !line.includes(peer)) continue
+    try {
+      const rec = JSON.parse(line) as { time?: number }
+      if (typeof rec.time === 'number') return rec.time
+    } catch { /* a partial line: the next poll sees it whole */ }
+  }
+  return undefined
+}
+
+async function metric (site: AtpdProcess, name: string): Promise<number> {
+  const r = await site.api<string>('GET', '/metrics')
+  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+(?:\\.\\d+)?(?:e[+-]?\\d+)?)$`, 'm').exec(String(r.body))
+  return m === null ? 0 : Number(m[1])
+}
+
+async function until<T> (probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, intervalMs = 100): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const v = await Promise.resolve(probe()).catch(() => undefined)
+    if (v !== undefined && v !== false && v !== null) return v as NonNullable<T>
+    if (Date.now() > deadline) throw new Error('reflect bench: timed out waiting')
+    await sleep(intervalMs)
+  }
+}
+
+function must<T> (v: T | undefined): T {
+  if (v === undefined) throw new Error('reflect bench: process has no pid')
+  return v
+}
