@@ -17,6 +17,8 @@ export interface EffectSinks {
   /** Restart state (Adj-RIB-In, damping, seq) may have changed. */
   readonly markDirty: () => void
   readonly onLocRibChanged?: (capability: string) => void
+  /** Why the Speaker closes a session (its last error), for the log line of every close. */
+  readonly closeReason?: (peer: string) => string | undefined
 }
 
 export function createEffectExecutor (sinks: EffectSinks): (effects: readonly Effect[], input: SpeakerInput) => void {
@@ -26,7 +28,12 @@ export function createEffectExecutor (sinks: EffectSinks): (effects: readonly Ef
     for (const effect of effects) {
       switch (effect.type) {
         case 'send': transport.send(effect.peer, effect.frames); break
-        case 'close': transport.close(effect.peer); break
+        case 'close':
+          // Refused OPENs (wrong org, bad hold time…) never reach session-down: every
+          // close gets its own info line with the reason.
+          logger.info({ peer: effect.peer, reason: sinks.closeReason?.(effect.peer) ?? 'unknown' }, 'session closed')
+          transport.close(effect.peer)
+          break
         case 'dial': transport.dial(effect.peer); break
         case 'loc-rib-changed':
           dirty = true

@@ -182,7 +182,14 @@ class AtpdNode implements Atpd {
         decodeError: (peer, error) => { metrics.decodeError(); log.warn({ peer, error }, 'bad frame') }
       }
     }, { neighbors: neighborAddrs(config) })
-    const execute = createEffectExecutor({ transport, audit: this.audit, metrics, logger: log, markDirty: () => { writer.markDirty() } })
+    const execute = createEffectExecutor({
+      transport,
+      audit: this.audit,
+      metrics,
+      logger: log,
+      markDirty: () => { writer.markDirty() },
+      closeReason: (peer) => speaker.peers().find((p) => p.peerId === peer)?.lastError
+    })
 
     this._facade = createDaemonFacade({ speaker, loop, store, clock: this.clock, metrics }, {
       org: config.org,

@@ -229,7 +229,7 @@ export class AgpTransport {
     const peer = connection.remotePeer.toString()
     const slot = this.slots.get(peer)
     if (slot === undefined || !this.started) {
-      this.log.warn({ peer, addr: connection.remoteAddr.toString() }, 'inbound session from an unconfigured peer: rejected')
+      this.log.warn({ peer, addr: connection.remoteAddr.toString(), reason: 'not a configured neighbor' }, 'session refused')
       this.components.observer?.rejected?.(peer, 'not a configured neighbor')
       this.track(closeWith(stream, CeaseSubcode.ConnectionRejected, 'not a configured neighbor'))
       return
