@@ -6,7 +6,8 @@
 import type { Frame, NeighborRole, OpenFrame, SpeakerRole } from '../codec/frame.ts'
 import { createSession, stepSession } from '../session/session.ts'
 import type { Session, SessionEvent } from '../session/types.ts'
-import { onRouteRefresh, pushSend, sendFullTable, settle } from './speaker-export.ts'
+import { pushSend, sendFullTable, settle } from './speaker-export.ts'
+import { dropDeferredRefresh, onRouteRefreshFrame } from './speaker-refresh.ts'
 import { dropAll, flushStale, importUpdate, keepStale, maxRoutesFailure } from './speaker-import.ts'
 import { audit, clearTimer, timerIds, type NeighborState, type SpeakerState } from './speaker-state.ts'
 import type { NeighborConfig, SpeakerInit } from './types.ts'
@@ -86,6 +87,7 @@ function onDown (st: SpeakerState, n: NeighborState, reason: string, wasEstablis
   n.pending.length = 0
   n.pendingNoop = false
   n.adjOut.clear()
+  dropDeferredRefresh(st, n)
   n.lastError = reason
   if (n.mraiArmed) {
     n.mraiArmed = false
@@ -113,8 +115,7 @@ function onDeliver (st: SpeakerState, n: NeighborState, frame: Frame): void {
       flushStale(st, n)
       break
     case 'route-refresh':
-      settle(st)
-      onRouteRefresh(st, n, frame)
+      onRouteRefreshFrame(st, n, frame)
       break
     default:
       break

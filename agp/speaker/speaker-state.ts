@@ -52,7 +52,18 @@ export interface NeighborState {
   mraiArmed: boolean
   /** Set when we kill the session ourselves (max routes): its routes go at once, no graceful restart. */
   dropOnDown: boolean
+  /** When this session's last ROUTE_REFRESH was served (pacing, speaker-refresh.ts). */
+  lastRefreshServedMs: number
+  /** ROUTE_REFRESH frames that arrived too soon, coalesced; served when the pacing timer fires. */
+  deferredRefresh: DeferredRefresh | undefined
   lastError: string | undefined
+}
+
+export interface DeferredRefresh {
+  /** The interests of the latest deferred frame that carried any. */
+  interests: readonly string[] | undefined
+  /** A deferred frame asked for the table again without changing interests. */
+  full: boolean
 }
 
 export interface DampingEntry {
@@ -76,6 +87,7 @@ export interface SpeakerCounters {
   updatesIn: number
   updatesOut: number
   routesExpired: number
+  routeRefreshCoalesced: number
 }
 
 export interface SpeakerState {
@@ -132,6 +144,8 @@ export function createState (init: SpeakerInit, components: SpeakerComponents, s
       lastFlushMs: -Infinity,
       mraiArmed: false,
       dropOnDown: false,
+      lastRefreshServedMs: -Infinity,
+      deferredRefresh: undefined,
       lastError: undefined
     })
   }
@@ -152,7 +166,7 @@ export function createState (init: SpeakerInit, components: SpeakerComponents, s
     timers: new Map(),
     counters: {
       signatureInvalid: 0, signatureVerified: 0, signatureCacheHits: 0, loopsDropped: 0, staleSeqIgnored: 0,
-      policyRejected: 0, maxRoutesExceeded: 0, updatesIn: 0, updatesOut: 0, routesExpired: 0
+      policyRejected: 0, maxRoutesExceeded: 0, updatesIn: 0, updatesOut: 0, routesExpired: 0, routeRefreshCoalesced: 0
     },
     toFlush: new Set(),
     originSeq: snapshot?.originSeq ?? 0,
@@ -188,6 +202,7 @@ export function dampingKey (peer: string, path: PathKey): string {
 export const timerIds = {
   session: (timer: string, peer: string): TimerId => `${timer}:${peer}`,
   mrai: (peer: string): TimerId => `mrai:${peer}`,
+  routeRefresh: (peer: string): TimerId => `route-refresh:${peer}`,
   gr: (peer: string): TimerId => `gr:${peer}`,
   reuse: (peer: string, path: PathKey): TimerId => `reuse:${peer}:${path}`,
   refresh: 'refresh',

@@ -2,6 +2,7 @@
  * Timer dispatch. Ids are stable strings the driver hands back:
  *   hold:<peer> keepalive:<peer> connect-retry:<peer>   session timers (agp/session)
  *   mrai:<peer>             MRAI flush of one neighbor
+ *   route-refresh:<peer>    serve the ROUTE_REFRESH frames coalesced while paced
  *   gr:<peer>               graceful-restart flush of a neighbor's stale routes
  *   reuse:<peer>:<pathKey>  end of a damping suppression
  *   refresh                 re-originate local agents (freshness.refreshS)
@@ -13,6 +14,7 @@ import type { SessionTimer } from '../session/types.ts'
 import { onMraiTimer } from './speaker-export.ts'
 import { expire, flushStale, onReuseTimer, refreshFlags, sweepDamping } from './speaker-import.ts'
 import { refreshAgents } from './speaker-origination.ts'
+import { onRouteRefreshTimer } from './speaker-refresh.ts'
 import { stepNeighbor } from './speaker-sessions.ts'
 import { clearTimer, setTimer, timerIds, type SpeakerState } from './speaker-state.ts'
 import type { TimerId } from './types.ts'
@@ -33,6 +35,11 @@ export function onTimer (st: SpeakerState, id: TimerId): void {
     case 'mrai': {
       const n = st.neighbors.get(rest)
       if (n !== undefined) onMraiTimer(st, n)
+      return
+    }
+    case 'route-refresh': {
+      const n = st.neighbors.get(rest)
+      if (n !== undefined) onRouteRefreshTimer(st, n)
       return
     }
     case 'gr': {

@@ -44,12 +44,21 @@ export interface SpeakerLimits {
   readonly maxPathsPerCapability: number
   /** Max routes announced per UPDATE frame. */
   readonly maxRoutesPerUpdate: number
+  /**
+   * Least time between two ROUTE_REFRESH frames of one session that are served; those
+   * in between are coalesced into one served at the end of the interval (default
+   * DEFAULT_ROUTE_REFRESH_INTERVAL_MS). Each costs a walk of the whole Loc-RIB.
+   */
+  readonly routeRefreshIntervalMs?: number
 }
+
+export const DEFAULT_ROUTE_REFRESH_INTERVAL_MS = 5_000
 
 export const DEFAULT_LIMITS: SpeakerLimits = Object.freeze({
   maxRoutesPerNeighbor: 100_000,
   maxPathsPerCapability: 64,
-  maxRoutesPerUpdate: 512
+  maxRoutesPerUpdate: 512,
+  routeRefreshIntervalMs: DEFAULT_ROUTE_REFRESH_INTERVAL_MS
 })
 
 export interface SpeakerInit {

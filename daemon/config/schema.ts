@@ -6,7 +6,7 @@
  */
 import { z } from 'zod'
 import { DEFAULT_DAMPING, DEFAULT_FRESHNESS } from '../../agp/params.ts'
-import { DEFAULT_LIMITS } from '../../agp/speaker/types.ts'
+import { DEFAULT_LIMITS, DEFAULT_ROUTE_REFRESH_INTERVAL_MS } from '../../agp/speaker/types.ts'
 import { MAX_HOLD_TIME_S, MAX_INTERESTS } from '../../agp/codec/limits.ts'
 import { agentSchema } from './schema-agent.ts'
 import {
@@ -82,7 +82,8 @@ const l = DEFAULT_LIMITS
 const limitsSchema = z.strictObject({
   maxRoutesPerNeighbor: positiveInt.default(l.maxRoutesPerNeighbor),
   maxPathsPerCapability: positiveInt.default(l.maxPathsPerCapability),
-  maxRoutesPerUpdate: positiveInt.default(l.maxRoutesPerUpdate)
+  maxRoutesPerUpdate: positiveInt.default(l.maxRoutesPerUpdate),
+  routeRefreshIntervalMs: z.number().int().nonnegative().default(DEFAULT_ROUTE_REFRESH_INTERVAL_MS)
 })
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const

@@ -106,4 +106,45 @@ describe('SyncPeer', () => {
     expect(packEnvelopes(es, 2).map((b) => b.length)).toEqual([2, 2, 1])
     expect(packEnvelopes([], 2)).toEqual([])
   })
+
+  it('serves repeated wants incrementally: a burst costs the history once, not once per want', async () => {
+    const acme = writerReplica('acme')
+    const es = Array.from({ length: 30 }, (_, i) => putAndSeal(acme, `k${i}`, i))
+    const h = harness(acme)
+    h.peer.attachOutput(h.out)
+    const want = encodeSyncMessage({ type: 'want', namespace: NS.id, vector: new Map() })
+    for (let i = 0; i < 200; i++) h.peer.onPayload(want)
+    await flush()
+    for (let i = 0; i < 200; i++) h.peer.onPayload(want)
+    await flush()
+    const carried = h.sent.flatMap((m) => (m.type === 'envelopes' ? m.envelopes : []))
+    expect(carried).toEqual(es)
+    // A new envelope: the next want sends just that one.
+    const e31 = putAndSeal(acme, 'k31', 31)
+    h.peer.onPayload(want)
+    await flush()
+    expect(h.sent.flatMap((m) => (m.type === 'envelopes' ? m.envelopes : [])).slice(es.length)).toEqual([e31])
+    // They really lack it all (a want behind what was carried), a minute later: sent again once.
+    h.setNow(60_000)
+    h.peer.onPayload(want)
+    h.peer.onPayload(want)
+    await flush()
+    expect(h.sent.flatMap((m) => (m.type === 'envelopes' ? m.envelopes : [])).length).toBe(2 * es.length + 2)
+  })
+
+  it('a new output stream starts over, and a pass for a replaced stream stops', async () => {
+    const acme = writerReplica('acme')
+    const es = Array.from({ length: 4 }, (_, i) => putAndSeal(acme, `k${i}`, i))
+    const h = harness(acme)
+    h.peer.attachOutput(h.out)
+    h.peer.onPayload(encodeSyncMessage({ type: 'want', namespace: NS.id, vector: new Map() }))
+    await flush()
+    const second: SyncMessage[] = []
+    const out2 = { send: (ms: readonly Uint8Array[]) => { for (const m of ms) second.push(decodeSyncMessage(m)); return true }, queuedBytes: 0 }
+    h.peer.detachOutput(h.out)
+    h.peer.attachOutput(out2)
+    h.peer.onPayload(encodeSyncMessage({ type: 'want', namespace: NS.id, vector: new Map() }))
+    await flush()
+    expect(second.flatMap((m) => (m.type === 'envelopes' ? m.envelopes : []))).toEqual(es)
+  })
 })
