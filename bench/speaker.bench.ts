@@ -85,7 +85,7 @@ async function reflectRun (clients: readonly Client[], total: number, signerOf: 
   h.input({ type: 'start' })
   for (const c of clients) {
     h.input({ type: 'transport-up', peer: c.peerId, outbound: false })
-    h.input({ type: 'frame', peer: c.peerId, frame: { type: 'open', org: c.org, role: 'peer', cluster: '', holdTimeS: 90, capabilities: ['graceful-restart', 'route-refresh'], interests: [] } })
+    h.input({ type: 'frame', peer: c.peerId, frame: { type: 'open', org: c.org, site: c.org, role: 'peer', cluster: '', holdTimeS: 90, capabilities: ['graceful-restart', 'route-refresh'], interests: [] } })
     h.input({ type: 'frame', peer: c.peerId, frame: { type: 'keepalive' } })
   }
   const notUp = h.speaker.peers().filter((p) => p.state !== 'established')

@@ -4,10 +4,14 @@
  *
  *   1. usable        not suppressed, expired or invalid (a damped route is not reflected)
  *   2. split horizon never back to the neighbor we learned it from, nor to its origin
- *   3. reflection    RFC 4456 §6 by neighbor roles (reflection.ts)
+ *   3. reflection    RFC 4456 §6 and iBGP split horizon by neighbor roles, and the
+ *                    RFC 9234 leak defaults (reflection.ts exportDefault)
  *   4. interests     the neighbor's capability prefixes (interests.ts)
- *   5. policy        export rules and built-ins (agp/policy: partner → partner needs a
- *                    rule, no-export stops at the first hop, org-path loop prevention)
+ *   5. loops         the neighbor would see its org after another org in the org path
+ *                    (builtin-org-loop), or its own site in its org's site path
+ *                    (builtin-site-loop): agp/route/site.ts, on the path as rewritten
+ *   6. policy        built-ins (no-export, federation-only), export rules, and the leak
+ *                    default when no rule matched (agp/policy)
  *
  * then the path attributes are rewritten for the wire:
  *   - reflection (a reflector passing on a learned route): ORIGINATOR_ID set once,
@@ -15,19 +19,23 @@
  *     to the org path: a federation's reflectors are not an org on the way.
  *   - org path: a route leaving our org towards another org's daemon over a partner
  *     session, or from a non-reflector, gets our org prepended unless it is already
- *     first (our own routes start with it).
+ *     first (our own routes start with it). Between sites of one org it is unchanged.
+ *   - site path: our site prepended when the route's first org is ours (site.ts).
  */
 import type { NeighborRole, SpeakerRole } from '../agp/codec/frame.ts'
 import { evaluateExport, evaluateExportWithoutRules } from '../agp/policy/policy.ts'
 import type { PolicyConfig } from '../agp/policy/types.ts'
-import { effectiveTags, NO_EXPORT_TAG, type Route } from '../agp/route/route.ts'
+import type { Route } from '../agp/route/route.ts'
+import { crossedSiteWith, leftAndReturned, nextSitePath } from '../agp/route/site.ts'
 import { reflectRoute } from './cluster-list.ts'
-import { isReflection, mayAdvertise, type RouteSource } from './reflection.ts'
+import { exportDefault, isReflection, type RouteSource } from './reflection.ts'
 import { matchesInterests } from '../agp/capability/grammar.ts'
 
 export interface ExportSelf {
   readonly role: SpeakerRole
   readonly org: string
+  /** Our site in our org (the org id when single-site). */
+  readonly site: string
   readonly peerId: string
   /** Our cluster id (reflectors). */
   readonly cluster?: string
@@ -37,6 +45,8 @@ export interface ExportSelf {
 export interface ExportNeighbor {
   readonly peerId: string
   readonly org: string
+  /** The neighbor's site (its OPEN's; its org id when it named none). */
+  readonly site: string
   readonly role: NeighborRole
   readonly interests: readonly string[]
 }
@@ -71,18 +81,23 @@ function decideExport (self: ExportSelf, to: ExportNeighbor, route: Route, from:
   if (!from.usable) return 'not-usable'
   if (from.fromPeer === to.peerId) return 'split-horizon'
   if (route.attrs.originPeerId === to.peerId) return 'back-to-origin'
-  if (!mayAdvertise(self.role, from.fromRole, to.role)) return 'reflection-rule'
+  const byRole = exportDefault(self.role, from.fromRole, to.role, route.attrs.originOrg === self.org)
+  if (byRole === 'never') return 'reflection-rule'
   if (!matchesInterests(route.attrs.capability, to.interests)) return 'not-interested'
+  const loop = exportLoop(self, to, route)
+  if (loop !== undefined) return loop
+  const leak = byRole === 'advertise' ? undefined : byRole
   let accepted = route
   if (self.policy.export.length === 0) {
-    const refusal = evaluateExportWithoutRules(route, to.org, to.role, from.fromRole)
+    const refusal = evaluateExportWithoutRules(route, to.role, from.fromRole, from.fromOrg, leak)
     if (refusal !== undefined) return refusal
   } else {
     const verdict = evaluateExport(self.policy, route, {
       neighborRole: to.role,
       neighborOrg: to.org,
       learnedFromRole: from.fromRole,
-      learnedFromOrg: from.fromOrg
+      learnedFromOrg: from.fromOrg,
+      ...(leak === undefined ? {} : { leak })
     })
     if (!verdict.accept) return verdict.reason
     accepted = verdict.route
@@ -91,15 +106,30 @@ function decideExport (self: ExportSelf, to: ExportNeighbor, route: Route, from:
 }
 
 /**
+ * Would the neighbor see a loop in the route as we would send it? Its org after
+ * another org in the org path, or its site in its own org's site path (site.ts). No
+ * rule can override either. For single-site orgs (site = org id) this is exactly
+ * "the neighbor's org is in the org path".
+ */
+function exportLoop (self: ExportSelf, to: ExportNeighbor, route: Route): 'builtin-org-loop' | 'builtin-site-loop' | undefined {
+  const path = route.orgPath
+  if (prependsOrg(self, to, route)) return path.includes(to.org) ? 'builtin-org-loop' : undefined
+  if (leftAndReturned(path, to.org)) return 'builtin-org-loop'
+  if (path[0] !== to.org) return undefined
+  const sites = nextSitePath(route, path, false, self.org, self.site)
+  return crossedSiteWith(route, path, sites, to.org, to.site) ? 'builtin-site-loop' : undefined
+}
+
+/**
  * Path-attribute rewriting, memoized per (input route, shape of rewrite): a reflector
  * sends one route to hundreds of clients, and they all get the same object. A
  * WeakMap holds nothing alive once the route leaves the RIB.
  */
 const reflectedCache = new WeakMap<Route, { cluster: string, learnedFrom: string, route: Route }>()
-const prependedCache = new WeakMap<Route, { org: string, route: Route }>()
+const orgCache = new WeakMap<Route, { key: string, route: Route }>()
 
 export function rewritePath (self: ExportSelf, to: ExportNeighbor, route: Route, from: ExportSource): Route {
-  return prependedFor(self, to, reflectedFor(self, route, from))
+  return orgRewrite(self, to, reflectedFor(self, route, from))
 }
 
 /** The reflection rewrite of rewritePath(): the same object for every neighbor. */
@@ -112,14 +142,20 @@ function reflectedFor (self: ExportSelf, route: Route, from: ExportSource): Rout
   return reflected
 }
 
-/** The org-path rewrite of rewritePath(), which depends on the neighbor. */
-function prependedFor (self: ExportSelf, to: ExportNeighbor, route: Route): Route {
-  if (!leavesOrg(self, to) || route.orgPath[0] === self.org) return route
-  const hit = prependedCache.get(route)
-  if (hit !== undefined && hit.org === self.org) return hit.route
-  const prepended = { ...route, orgPath: [self.org, ...route.orgPath] }
-  prependedCache.set(route, { org: self.org, route: prepended })
-  return prepended
+/** The org-path and site-path rewrite of rewritePath(), which depends on the neighbor. */
+function orgRewrite (self: ExportSelf, to: ExportNeighbor, route: Route): Route {
+  const prepends = prependsOrg(self, to, route)
+  // Neither path changes: the common case of a reflector passing on another org's route.
+  if (!prepends && route.orgPath[0] !== self.org) return route
+  const orgPath = prepends ? [self.org, ...route.orgPath] : route.orgPath
+  const sitePath = nextSitePath(route, orgPath, prepends, self.org, self.site)
+  if (!prepends && sitePath === route.sitePath) return route
+  const key = `${self.org}/${self.site}/${prepends ? 1 : 0}`
+  const hit = orgCache.get(route)
+  if (hit !== undefined && hit.key === key) return hit.route
+  const rewritten = { ...route, orgPath, sitePath }
+  orgCache.set(route, { key, route: rewritten })
+  return rewritten
 }
 
 /**
@@ -131,8 +167,10 @@ function prependedFor (self: ExportSelf, to: ExportNeighbor, route: Route): Rout
 export interface ExportPlan {
   readonly route: Route
   readonly from: ExportSource
-  /** Built-in no-export applies (a learned route tagged no-export). */
-  readonly noExport: boolean
+  /** The route carries tags (origin or path): the tag built-ins must look. */
+  readonly tagged: boolean
+  /** The route's origin org is ours. */
+  readonly ownOrg: boolean
   /** The route after the reflection rewrite (itself when not reflected). */
   readonly reflected: Route
 }
@@ -142,7 +180,8 @@ export function exportPlan (self: ExportSelf, route: Route, from: ExportSource):
   return {
     route,
     from,
-    noExport: from.fromRole !== 'local' && effectiveTags(route).includes(NO_EXPORT_TAG),
+    tagged: route.attrs.tags.length > 0 || route.pathTags.length > 0,
+    ownOrg: route.attrs.originOrg === self.org,
     reflected: reflectedFor(self, route, from)
   }
 }
@@ -152,19 +191,21 @@ export function exportedByPlan (self: ExportSelf, to: ExportNeighbor, plan: Expo
   const { route, from } = plan
   // decideExport's steps in its order, then evaluateExportWithoutRules' built-ins.
   if (!from.usable || from.fromPeer === to.peerId || route.attrs.originPeerId === to.peerId) return undefined
-  if (!mayAdvertise(self.role, from.fromRole, to.role)) return undefined
+  // Without export rules a leak default is a refusal, like 'never'.
+  if (exportDefault(self.role, from.fromRole, to.role, plan.ownOrg) !== 'advertise') return undefined
   if (!matchesInterests(route.attrs.capability, to.interests)) return undefined
-  if (route.orgPath.includes(to.org) || plan.noExport) return undefined
-  if (from.fromRole === 'partner' && to.role === 'partner') return undefined
-  return prependedFor(self, to, plan.reflected)
+  if (exportLoop(self, to, route) !== undefined) return undefined
+  if (plan.tagged && evaluateExportWithoutRules(route, to.role, from.fromRole, from.fromOrg, undefined) !== undefined) return undefined
+  return orgRewrite(self, to, plan.reflected)
 }
 
 /**
- * Does the route cross an org boundary in the org-path sense? Over a partner session
- * always (when the partner is another org); from a non-reflector towards another
- * org's daemon too. A reflector reflecting inside the federation does not.
+ * Will we put our org in front of the org path? When the route leaves our org: over a
+ * partner session, or from a non-reflector towards another org's daemon (a federation
+ * reflector included). A reflector reflecting inside the federation does not, and
+ * neither does a site towards another site of its org. Never twice in a row.
  */
-function leavesOrg (self: ExportSelf, to: ExportNeighbor): boolean {
-  if (to.org === self.org) return false
+function prependsOrg (self: ExportSelf, to: ExportNeighbor, route: Route): boolean {
+  if (to.org === self.org || route.orgPath[0] === self.org) return false
   return to.role === 'partner' || self.role === 'peer'
 }

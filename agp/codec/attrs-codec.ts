@@ -22,7 +22,7 @@ const attrsError: ErrorFactory = (m) => updateError(`route attributes: ${m}`, Up
 
 /** Validates decoded (or to-be-encoded) attributes, returning a clean plain copy; throws FrameDecodeError. */
 export function checkRouteAttributes (a: {
-  capability?: unknown, originOrg?: unknown, agentId?: unknown, originPeerId?: unknown, endpoint?: unknown,
+  capability?: unknown, originOrg?: unknown, originSite?: unknown, agentId?: unknown, originPeerId?: unknown, endpoint?: unknown,
   costUsd?: unknown, latencyMs?: unknown, winRate?: unknown, region?: unknown, tags?: unknown,
   originSeq?: unknown, originatedAtMs?: unknown
 }, err: ErrorFactory = attrsError): RouteAttributes {
@@ -36,9 +36,15 @@ export function checkRouteAttributes (a: {
   const wins = checkNonNegative(win.wins ?? 0, 'winRate.wins', err)
   const trials = checkNonNegative(win.trials ?? 0, 'winRate.trials', err)
   if (wins > trials) fail(err, `winRate.wins (${wins}) exceeds trials (${trials})`)
+  const originOrg = checkString(a.originOrg, 'originOrg', ORG_PATTERN, 32, err)
+  // One form: the default site (the org id) is written as no site at all.
+  const site = a.originSite === undefined || a.originSite === null || a.originSite === ''
+    ? originOrg
+    : checkString(a.originSite, 'originSite', ORG_PATTERN, 32, err)
   return {
     capability: a.capability as string,
-    originOrg: checkString(a.originOrg, 'originOrg', ORG_PATTERN, 32, err),
+    originOrg,
+    ...(site === originOrg ? {} : { originSite: site }),
     agentId: checkString(a.agentId, 'agentId', AGENT_PATTERN, 64, err),
     originPeerId: checkString(a.originPeerId, 'originPeerId', PEER_ID_PATTERN, MAX_PEER_ID_LENGTH, err),
     endpoint: checkString(a.endpoint, 'endpoint', ENDPOINT_PATTERN, MAX_ENDPOINT_LENGTH, err),
@@ -73,7 +79,8 @@ export function encodeRouteAttributes (attrs: RouteAttributes): Uint8Array {
     region: a.region,
     tags: [...a.tags],
     originSeq: a.originSeq,
-    originatedAtMs: a.originatedAtMs
+    originatedAtMs: a.originatedAtMs,
+    originSite: a.originSite ?? ''
   }).finish()
   if (bytes.length > MAX_ATTRS_BYTES) throw new InvalidArgumentError(`route attributes encode to ${bytes.length} bytes, max ${MAX_ATTRS_BYTES}`)
   // A plain Uint8Array that owns its memory (protobufjs may hand out a pooled Buffer slice).

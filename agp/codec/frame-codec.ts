@@ -45,6 +45,7 @@ function toBody (frame: Frame): Omit<agp.Frame.$Properties, 'version'> {
       return {
         open: {
           org: frame.org,
+          site: frame.site === frame.org ? '' : frame.site,
           role: frame.role === 'reflector' ? ROLE_REFLECTOR : ROLE_PEER,
           cluster: frame.cluster,
           holdTimeS: frame.holdTimeS,
@@ -102,6 +103,7 @@ function fromBody (msg: agp.Frame): Frame {
 function decodeOpen (o: agp.Open.$Properties): OpenFrame {
   const err = (sub: number): ErrorFactory => (m) => openError(`OPEN: ${m}`, sub)
   const org = checkString(o.org ?? '', 'org', ID_PATTERN, 32, err(OpenSubcode.BadPeerOrg))
+  const site = checkString(o.site ?? '', 'site', CLUSTER_PATTERN, 32, err(OpenSubcode.BadPeerOrg))
   const roleNum = o.role ?? 0
   if (roleNum !== ROLE_PEER && roleNum !== ROLE_REFLECTOR) fail(err(OpenSubcode.RoleMismatch), `unknown role ${String(roleNum)}`)
   const role: SpeakerRole = roleNum === ROLE_REFLECTOR ? 'reflector' : 'peer'
@@ -112,6 +114,7 @@ function decodeOpen (o: agp.Open.$Properties): OpenFrame {
   return {
     type: 'open',
     org,
+    site: site === '' ? org : site,
     role,
     cluster,
     holdTimeS,

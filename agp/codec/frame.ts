@@ -10,12 +10,28 @@ export const AGP_VERSION = 1
 /** Largest frame accepted or produced, in bytes (the length prefix excluded). */
 export const MAX_FRAME_BYTES = 1024 * 1024
 
-export type NeighborRole = 'reflector' | 'client' | 'peer' | 'partner'
+/**
+ * What a neighbor is to us. External (another org's daemon, or the federation's
+ * reflectors): reflector, client, peer, partner. Internal (another site of our own
+ * org, iBGP's idea): site (full mesh), site-reflector (reflects for us inside the
+ * org), site-client (we reflect for it inside the org, RFC 4456 within the org).
+ */
+export type NeighborRole = 'reflector' | 'client' | 'peer' | 'partner' | InternalRole
+export type InternalRole = 'site' | 'site-reflector' | 'site-client'
+
+export const INTERNAL_ROLES: readonly InternalRole[] = Object.freeze(['site', 'site-reflector', 'site-client'])
+
+/** Is the neighbor another site of our own org? */
+export function isInternalRole (role: NeighborRole | 'local'): role is InternalRole {
+  return role === 'site' || role === 'site-reflector' || role === 'site-client'
+}
 export type SpeakerRole = 'peer' | 'reflector'
 
 export interface OpenFrame {
   readonly type: 'open'
   readonly org: string
+  /** The sender's site in its org (its org id when it names none). */
+  readonly site: string
   readonly role: SpeakerRole
   /** Cluster id of a reflector; '' for a peer. */
   readonly cluster: string

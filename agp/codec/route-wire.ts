@@ -23,7 +23,8 @@ export function toWireRoute (route: Route): agp.WireRoute.$Properties {
     orgPath: [...route.orgPath],
     originatorId: route.originatorId,
     clusterList: [...route.clusterList],
-    pathTags: [...route.pathTags]
+    pathTags: [...route.pathTags],
+    sitePath: [...route.sitePath]
   }
 }
 
@@ -41,6 +42,7 @@ export function fromWireRoute (msg: agp.WireRoute.$Properties, err: ErrorFactory
     attrsBytes,
     signature,
     orgPath,
+    sitePath: checkStringList(msg.sitePath ?? [], 'sitePath', ORG_PATTERN, 32, MAX_PATH_ENTRIES, err),
     originatorId: checkString(msg.originatorId ?? '', 'originatorId', ORIGINATOR_PATTERN, MAX_PEER_ID_LENGTH, err),
     clusterList: checkStringList(msg.clusterList ?? [], 'clusterList', ORG_PATTERN, 32, MAX_PATH_ENTRIES, err),
     pathTags: checkStringList(msg.pathTags ?? [], 'pathTags', TAG_PATTERN, MAX_TAG_LENGTH, MAX_TAGS, err)

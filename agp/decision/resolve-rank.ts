@@ -1,7 +1,9 @@
 /**
- * Ranking for GET /v1/resolve: the local ranking with the local resolve score in
- * front of the global order. Usable, local preference and freshness still come first;
- * then a path this node found congested goes below one it did not (congestion-step.ts);
+ * Ranking for GET /v1/resolve: the local ranking with the congestion and site steps
+ * and the local resolve score in front of the global order. Usable, local preference
+ * and freshness still come first; then a path this node found congested goes below one
+ * it did not (congestion-step.ts); then the site distance (site-preference.ts, off
+ * unless configured);
  * between candidates equal on those, what this consumer has seen (its own outcomes,
  * decayed evidence) decides; the global order breaks what remains, so the ranking is a
  * strict total order over distinct path ids.
@@ -9,10 +11,11 @@
 import { freshBeforeStale, higherLocalPref, usableFirst, type LocalCandidate } from './candidate.ts'
 import { uncongestedFirst, type CongestionFacts } from './congestion-step.ts'
 import { quantizeScore } from './global-order.ts'
+import { nearestSiteFirst, type SiteCosted } from './site-preference.ts'
 import { GLOBAL_CANDIDATE_STEPS } from './local-rank.ts'
 import { compareBy, higherFirst, rankBy, type DecisionStep, type Ranked } from './step.ts'
 
-export interface ResolveCandidate extends LocalCandidate, CongestionFacts {
+export interface ResolveCandidate extends LocalCandidate, CongestionFacts, SiteCosted {
   /** resolveScore() of the candidate, computed once by the caller. */
   readonly score: number
 }
@@ -25,7 +28,7 @@ export const higherResolveScore: DecisionStep<ResolveCandidate> = {
 }
 
 export const RESOLVE_STEPS: readonly DecisionStep<ResolveCandidate>[] = Object.freeze([
-  usableFirst, higherLocalPref, freshBeforeStale, uncongestedFirst, higherResolveScore, ...GLOBAL_CANDIDATE_STEPS
+  usableFirst, higherLocalPref, freshBeforeStale, uncongestedFirst, nearestSiteFirst, higherResolveScore, ...GLOBAL_CANDIDATE_STEPS
 ])
 
 export function compareResolve (a: ResolveCandidate, b: ResolveCandidate): number {

@@ -1,25 +1,31 @@
 /**
  * Import and export policy: ordered rules, the first rule whose match holds decides;
- * when none matches, the route is accepted with local preference 100.
+ * when none matches, the route is accepted with local preference 100 — except for a
+ * route leak by default (below).
  *
- * Export runs three built-in checks BEFORE the rules, in this order:
- * 1. org loop: a route whose org path already holds the receiving neighbor's org is
- *    never sent (loop prevention across orgs; no rule can override it);
- * 2. no-export: a route carrying the `no-export` tag (origin or path tag) that was
- *    learned from a neighbor is not exported; the origin still sends it to its direct
- *    neighbors, so it stops at the first hop (RFC 1997's NO_EXPORT idea; no rule can
- *    override it);
- * 3. no partner leaks (RFC 9234's idea): a route learned from a partner goes to another
- *    partner only when the first matching export rule accepts it. Without a matching
- *    rule the default is reject for that case only.
+ * Export runs two built-in checks BEFORE the rules (no rule can override them):
+ * 1. no-export: a route carrying the `no-export` tag (origin or path tag) that was
+ *    learned from a neighbor is not exported outside the receiving org; the origin
+ *    (and its org's other sites) still sends it to its direct neighbors, and a site
+ *    passes it to the other sites of its org, so it stops at the first org it reaches
+ *    (RFC 1997's NO_EXPORT idea);
+ * 2. federation-only: a route carrying the `federation-only` tag never goes to a
+ *    partner, at any hop, the origin's own session included (members of the
+ *    federation only, RFC 1997's NO_ADVERTISE idea narrowed to partners).
+ *
+ * Route leaks (RFC 9234's roles): the caller (reflector/reflection.ts exportDefault)
+ * says when a flow is a leak by default — a route learned from a reflector or a
+ * partner towards a partner, a partner's route into the federation. Then the first
+ * matching export rule decides, and without one the route is refused with the leak's
+ * reason. Loops (org path, site path) are checked by the caller before policy.
  *
  * Tag edits: removeTags then addTags, on the route's path tags only. Origin tags are
  * part of the signed attributes, so removeTags cannot strip them (a route whose origin
  * tagged it `no-export` keeps that tag everywhere). Edits apply on accept only.
  * Local preference is a local import decision; export results always carry 100.
  */
-import type { NeighborRole } from '../codec/frame.ts'
-import { NO_EXPORT_TAG, effectiveTags, type Route } from '../route/route.ts'
+import { isInternalRole, type NeighborRole } from '../codec/frame.ts'
+import { FEDERATION_ONLY_TAG, NO_EXPORT_TAG, effectiveTags, type Route } from '../route/route.ts'
 import { matchesRule, type MatchContext } from './match.ts'
 import type { PolicyConfig, PolicyRule } from './types.ts'
 
@@ -34,7 +40,11 @@ export interface PolicyResult {
   readonly route: Route
   /** The deciding rule: its name, or 'import[i]' / 'export[i]'. Absent for defaults and built-ins. */
   readonly rule?: string
-  /** Why: 'default-accept', 'rule-accept', 'rule-reject', 'builtin-org-loop', 'builtin-no-export', 'builtin-no-partner-leak'. */
+  /**
+   * Why: 'default-accept', 'rule-accept', 'rule-reject', 'builtin-no-export',
+   * 'builtin-federation-only', or the leak reason ('builtin-no-partner-leak',
+   * 'builtin-no-federation-leak').
+   */
   readonly reason: string
 }
 
@@ -49,6 +59,8 @@ export interface ExportContext {
   /** 'local' for the node's own agents. */
   readonly learnedFromRole: NeighborRole | 'local'
   readonly learnedFromOrg: string
+  /** Set when the flow is a route leak by default: refused with this reason unless an export rule accepts it. */
+  readonly leak?: string
 }
 
 /** Import policy for a route received from a neighbor. */
@@ -60,34 +72,44 @@ export function evaluateImport (policy: PolicyConfig, route: Route, ctx: ImportC
   return decide(hit.rule, hit.id, route, hit.rule.localPref ?? DEFAULT_LOCAL_PREF)
 }
 
-/** Export policy for a route about to be sent to a neighbor: built-ins first, then the rules. */
+/** Export policy for a route about to be sent to a neighbor: built-ins first, then the rules, then the leak default. */
 export function evaluateExport (policy: PolicyConfig, route: Route, ctx: ExportContext): PolicyResult {
-  const builtin = builtinExportRefusal(route, ctx.neighborOrg, ctx.learnedFromRole)
+  const builtin = builtinExportRefusal(route, ctx.neighborRole, ctx.learnedFromRole, ctx.learnedFromOrg)
   if (builtin !== undefined) return reject(route, builtin)
   const hit = firstMatch(policy.export, 'export', route, ctx)
   if (hit !== undefined) return decide(hit.rule, hit.id, route, DEFAULT_LOCAL_PREF)
-  if (ctx.learnedFromRole === 'partner' && ctx.neighborRole === 'partner') {
-    return reject(route, 'builtin-no-partner-leak')
-  }
+  if (ctx.leak !== undefined) return reject(route, ctx.leak)
   return { accept: true, localPref: DEFAULT_LOCAL_PREF, route, reason: 'default-accept' }
 }
 
 /**
  * evaluateExport() for a policy with no export rules, without allocating: the reason
- * of the refusing built-in, or undefined when the route is accepted unchanged.
+ * of the refusing built-in or leak default, or undefined when the route is accepted unchanged.
  */
-export function evaluateExportWithoutRules (route: Route, neighborOrg: string, neighborRole: NeighborRole,
-  learnedFromRole: NeighborRole | 'local'): string | undefined {
-  const builtin = builtinExportRefusal(route, neighborOrg, learnedFromRole)
-  if (builtin !== undefined) return builtin
-  if (learnedFromRole === 'partner' && neighborRole === 'partner') return 'builtin-no-partner-leak'
-  return undefined
+export function evaluateExportWithoutRules (route: Route, neighborRole: NeighborRole,
+  learnedFromRole: NeighborRole | 'local', learnedFromOrg: string, leak: string | undefined): string | undefined {
+  return builtinExportRefusal(route, neighborRole, learnedFromRole, learnedFromOrg) ?? leak
 }
 
-/** Built-ins 1 and 2 (org loop, no-export): no rule can override them. */
-function builtinExportRefusal (route: Route, neighborOrg: string, learnedFromRole: NeighborRole | 'local'): string | undefined {
-  if (route.orgPath.includes(neighborOrg)) return 'builtin-org-loop'
-  if (learnedFromRole !== 'local' && effectiveTags(route).includes(NO_EXPORT_TAG)) return 'builtin-no-export'
+/**
+ * Where `no-export` still lets a route go: towards another site of our org, and from
+ * our own agents or (for our org's own routes) from another site of ours, which
+ * counts as the origin.
+ */
+function noExportAllows (route: Route, neighborRole: NeighborRole, learnedFromRole: NeighborRole | 'local', learnedFromOrg: string): boolean {
+  if (learnedFromRole === 'local' || isInternalRole(neighborRole)) return true
+  // An internal neighbor is of our org: the route is ours when its origin org is that org.
+  return isInternalRole(learnedFromRole) && route.attrs.originOrg === learnedFromOrg
+}
+
+/** The built-ins no rule can override: no-export, federation-only. */
+function builtinExportRefusal (route: Route, neighborRole: NeighborRole, learnedFromRole: NeighborRole | 'local',
+  learnedFromOrg: string): string | undefined {
+  // Tags are rare: one look at the origin's list (and the path's) before building anything.
+  if (route.attrs.tags.length === 0 && route.pathTags.length === 0) return undefined
+  const tags = effectiveTags(route)
+  if (tags.includes(NO_EXPORT_TAG) && !noExportAllows(route, neighborRole, learnedFromRole, learnedFromOrg)) return 'builtin-no-export'
+  if (neighborRole === 'partner' && tags.includes(FEDERATION_ONLY_TAG)) return 'builtin-federation-only'
   return undefined
 }
 

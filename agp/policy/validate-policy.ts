@@ -6,7 +6,7 @@
 import { capabilityProblem } from '../capability/grammar.ts'
 import { MAX_TAGS, TAG_PATTERN } from '../codec/limits.ts'
 
-const ROLES = ['reflector', 'client', 'peer', 'partner'] as const
+const ROLES = ['reflector', 'client', 'peer', 'partner', 'site', 'site-reflector', 'site-client'] as const
 const LEARNED_ROLES = [...ROLES, 'local'] as const
 const ANY_OF = ['originOrg', 'orgPathContains', 'region', 'neighborOrg', 'learnedFromOrg'] as const
 const KNOWN = new Set(['name', 'action', 'localPref', 'addTags', 'removeTags', 'capability', 'tags', 'neighborRole', 'learnedFromRole', ...ANY_OF])

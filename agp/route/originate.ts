@@ -10,6 +10,8 @@ import type { Route, RouteAttributes } from './route.ts'
 
 export interface OriginateContext {
   readonly org: string
+  /** The origin's site in its org; absent or equal to the org = the org's default site. */
+  readonly site?: string
   readonly signer: Signer
   /** Must increase with every advertisement of the path (never reused, even across restarts). */
   readonly originSeq: number
@@ -25,6 +27,7 @@ export function originateRoute (agent: LocalAgent, ctx: OriginateContext): Route
     attrsBytes,
     signature: ctx.signer.sign(attrsBytes),
     orgPath: [ctx.org],
+    sitePath: [],
     originatorId: '',
     clusterList: [],
     pathTags: []
@@ -48,10 +51,12 @@ export function localAgentProblem (agent: LocalAgent): string | undefined {
   }
 }
 
-function agentAttributes (agent: LocalAgent, ctx: { readonly org: string, readonly originSeq: number, readonly nowMs: number } & ({ readonly signer: Signer } | { readonly peerId: string })): RouteAttributes {
+function agentAttributes (agent: LocalAgent, ctx: { readonly org: string, readonly site?: string, readonly originSeq: number, readonly nowMs: number } &
+  ({ readonly signer: Signer } | { readonly peerId: string })): RouteAttributes {
   return {
     capability: agent.capability,
     originOrg: ctx.org,
+    ...(ctx.site === undefined || ctx.site === ctx.org ? {} : { originSite: ctx.site }),
     agentId: agent.id,
     originPeerId: 'signer' in ctx ? ctx.signer.peerId : ctx.peerId,
     endpoint: agent.endpoint,

@@ -7,8 +7,8 @@
  * - `attrs`: what the origin measured and signed. Never changed after origination;
  *   `attrsBytes` is the exact byte string the origin signed, relayed verbatim so no
  *   node ever re-encodes (and so can never break) a signature.
- * - path attributes, changed hop by hop and not signed: org path, originator id,
- *   cluster list (RFC 4456) and path tags (communities added by policy).
+ * - path attributes, changed hop by hop and not signed: org path, site path,
+ *   originator id, cluster list (RFC 4456) and path tags (communities added by policy).
  */
 export interface LatencyMs {
   readonly p50: number
@@ -26,6 +26,12 @@ export interface WinRateEvidence {
 export interface RouteAttributes {
   readonly capability: string
   readonly originOrg: string
+  /**
+   * The origin daemon's site within its org; absent = the org's default site, whose id
+   * is the org id (agp/route/site.ts originSiteOf). Never equal to originOrg when set:
+   * the codec keeps one form, so a single-site origin signs the same bytes as before.
+   */
+  readonly originSite?: string
   readonly agentId: string
   /** The origin daemon's libp2p peer id (base58): the key that signs. */
   readonly originPeerId: string
@@ -46,8 +52,13 @@ export interface Route {
   /** The canonical encoding of `attrs` that `signature` covers. */
   readonly attrsBytes: Uint8Array
   readonly signature: Uint8Array
-  /** Orgs the route crossed, nearest first, origin org last. */
+  /** Orgs the route crossed, nearest first, origin org last; an org counts once however many of its sites it crossed. */
   readonly orgPath: readonly string[]
+  /**
+   * Sites of orgPath[0]'s org the route crossed, nearest first (agp/route/site.ts): the
+   * loop check inside an org. Empty while the route is still at its origin site.
+   */
+  readonly sitePath: readonly string[]
   /** RFC 4456 ORIGINATOR_ID: set once by the first reflector, never overwritten. '' = unset. */
   readonly originatorId: string
   /** RFC 4456 CLUSTER_LIST: each reflector prepends its cluster id. */
@@ -81,5 +92,8 @@ export function effectiveTags (route: Route): readonly string[] {
   return [...new Set([...route.attrs.tags, ...route.pathTags])].sort()
 }
 
-/** Well-known tag: the route must not leave the first hop (RFC 1997's NO_EXPORT idea). */
+/** Well-known tag: the route must not leave the first org it reaches (RFC 1997's NO_EXPORT idea). */
 export const NO_EXPORT_TAG = 'no-export'
+
+/** Well-known tag: members of the federation only — never sent to a partner, at any hop. */
+export const FEDERATION_ONLY_TAG = 'federation-only'

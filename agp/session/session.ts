@@ -210,7 +210,7 @@ function onFrame (step: Step, frame: Frame): void {
   }
   if (s.state === 'open-sent') {
     if (frame.type !== 'open') return unexpected(step, frame, FsmSubcode.UnexpectedInOpenSent)
-    const rejection = checkPeerOpen(frame, s.config.expectedOrg, s.config.expectedRole)
+    const rejection = checkPeerOpen(frame, s.config.expectedOrg, s.config.expectedRole, s.config.localOpen.site)
     if (rejection !== undefined) return step.fail(rejection.code, rejection.subcode, rejection.text)
     s.peerOpen = frame
     s.holdMs = negotiateHoldMs(s.config.holdTimeS, frame.holdTimeS)

@@ -28,7 +28,7 @@ export function settle (st: SpeakerState): void {
     if (wanting.length === 0) continue
     // One key object per path, built when first queued and shared by every neighbor it is queued for.
     let refs: (RibPath | undefined)[] | undefined
-    // Indices of our own agents' paths: all a non-reflector may send a non-partner (computed once).
+    // Indices of our org's paths: all a non-reflector may send a federation reflector by default (computed once).
     let own: number[] | undefined
     for (const peer of wanting) {
       const n = st.neighbors.get(peer)
@@ -74,15 +74,16 @@ function compactPending (st: SpeakerState, n: NeighborState): void {
 }
 
 /**
- * False where no learned path can ever go to the neighbor: a non-reflector passes
- * learned routes to partners only (reflection.ts, mayAdvertise). Our own agents' path
- * keys all start with `${org}/`, so the copy behind any other key is learned and the
- * key can only ever give "nothing to send" (and never enters the Adj-RIB-Out):
- * settle() records that it was due (pendingNoop) instead of queueing it, for the same
- * flush timing and the same frames.
+ * False where no learned path of another org can ever go to the neighbor: a
+ * non-reflector without export rules sends a federation reflector only its org's own
+ * routes (reflection.ts, exportDefault). Our org's path keys all start with `${org}/`,
+ * so the copy behind any other key is another org's and can only ever give "nothing to
+ * send" (and never enters the Adj-RIB-Out): settle() records that it was due
+ * (pendingNoop) instead of queueing it, for the same flush timing and the same frames.
  */
 function sendsLearned (st: SpeakerState, n: NeighborState): boolean {
-  return st.init.role === 'reflector' || n.config.role === 'partner'
+  const role = n.config.role
+  return st.init.role === 'reflector' || (role !== 'reflector' && role !== 'peer') || st.init.policy.export.length > 0
 }
 
 /** Flushes the neighbors whose MRAI allows it now; arms the MRAI timer of the others. */
@@ -232,6 +233,7 @@ function exportSelf (st: SpeakerState): ExportSelf {
   return {
     role: st.init.role,
     org: st.init.org,
+    site: st.site,
     peerId: st.peerId,
     ...(st.init.cluster === undefined ? {} : { cluster: st.init.cluster }),
     policy: st.init.policy
@@ -239,5 +241,5 @@ function exportSelf (st: SpeakerState): ExportSelf {
 }
 
 function exportNeighbor (n: NeighborState): ExportNeighbor {
-  return { peerId: n.config.peerId, org: n.config.org, role: n.config.role, interests: n.interests }
+  return { peerId: n.config.peerId, org: n.config.org, site: n.site ?? n.config.org, role: n.config.role, interests: n.interests }
 }

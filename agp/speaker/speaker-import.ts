@@ -3,7 +3,9 @@
  *
  * For each announce, in order: stale data (a lower originSeq than held from this
  * neighbor) is ignored; RFC 4456 §8 loops (our cluster id in the cluster list, our
- * peer id as originator) and our own routes or org coming back are dropped; the origin
+ * peer id as originator), our own routes, our org coming back after another org, and
+ * our (org, site) already in the site path are dropped (agp/route/site.ts: a route is
+ * never dropped only because its org is ours — our other sites send it); the origin
  * signature is verified (cached by signature bytes: a reflector sees the same
  * advertisement over redundant paths) and a bad one is treat-as-withdraw (RFC 7606's
  * idea: the session stays up); the Adj-RIB-In bound is enforced; damping is applied
@@ -20,6 +22,7 @@ import { sameBytes } from '../rib/adj-rib-out.ts'
 import type { PathCandidate } from '../rib/loc-rib.ts'
 import { verifyRoute } from '../route/originate.ts'
 import { pathKey, type PathKey, type Route, type WithdrawnPath } from '../route/route.ts'
+import { siteLoop } from '../route/site.ts'
 import { reflectionLoop } from '../../reflector/cluster-list.ts'
 import type { FreshnessEntry } from './speaker-freshness-queue.ts'
 import { audit, clearTimer, dampingKey, MAX_DAMPING_ENTRIES, setTimer, timerIds, type NeighborState, type SpeakerState } from './speaker-state.ts'
@@ -120,9 +123,8 @@ function importLoop (st: SpeakerState, route: Route): string | undefined {
   const rr = reflectionLoop(route, st.loopSelf)
   if (rr !== undefined) return rr
   if (route.attrs.originPeerId === st.peerId) return 'own-route'
-  // RFC 4271 §9.1.2's AS-path loop check, by org.
-  if (route.orgPath.includes(st.init.org)) return 'org-path-loop'
-  return undefined
+  // RFC 4271 §9.1.2's AS-path loop check, by org across orgs and by site inside ours.
+  return siteLoop(route, st.init.org, st.site)
 }
 
 function signatureValid (st: SpeakerState, n: NeighborState, prev: Route | undefined, route: Route, memo: RouteMemo): boolean {

@@ -50,7 +50,7 @@ export function armRefresh (st: SpeakerState): void {
 
 function originate (st: SpeakerState, agent: LocalAgent): Route {
   const originSeq = Math.max(st.originSeq + 1, Math.floor(st.nowMs))
-  const route = originateRoute(agent, { org: st.init.org, signer: st.components.signer, originSeq, nowMs: st.nowMs })
+  const route = originateRoute(agent, { org: st.init.org, site: st.site, signer: st.components.signer, originSeq, nowMs: st.nowMs })
   st.originSeq = originSeq
   return route
 }

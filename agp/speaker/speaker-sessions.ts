@@ -19,6 +19,7 @@ export function newSession (init: SpeakerInit, localPeerId: string, n: NeighborC
   const localOpen: OpenFrame = {
     type: 'open',
     org: init.org,
+    site: init.site ?? init.org,
     role: init.role,
     cluster: init.cluster ?? '',
     holdTimeS: init.holdTimeS,
@@ -75,6 +76,7 @@ function onEstablished (st: SpeakerState, n: NeighborState, open: OpenFrame): vo
   // Changes staged before this neighbor existed go to the others first.
   settle(st)
   n.interests = open.interests
+  n.site = open.site
   n.lastError = undefined
   st.interestIndex.set(n.config.peerId, open.interests)
   audit(st, { kind: 'session-up', peer: n.config.peerId, org: n.config.org })

@@ -7,6 +7,7 @@
  * same effects, byte for byte.
  */
 import type { DampingState } from '../damping/damping.ts'
+import type { SiteRanking } from '../decision/site-preference.ts'
 import { AdjRibIn } from '../rib/adj-rib-in.ts'
 import { AdjRibOut } from '../rib/adj-rib-out.ts'
 import { LocRib, type PathCandidate } from '../rib/loc-rib.ts'
@@ -57,6 +58,8 @@ export interface NeighborState {
   /** ROUTE_REFRESH frames that arrived too soon, coalesced; served when the pacing timer fires. */
   deferredRefresh: DeferredRefresh | undefined
   lastError: string | undefined
+  /** The neighbor's site from its last OPEN; undefined before one arrived. */
+  site: string | undefined
 }
 
 export interface DeferredRefresh {
@@ -94,11 +97,15 @@ export interface SpeakerState {
   readonly init: SpeakerInit
   readonly components: SpeakerComponents
   readonly peerId: string
+  /** Our site in our org (the org id unless configured). */
+  readonly site: string
+  /** Who we are for nearest-site-first (resolve). */
+  readonly siteRanking: SiteRanking
   /** Who we are for the RFC 4456 §8 loop checks on import. */
   readonly loopSelf: { readonly peerId: string, readonly cluster?: string }
   /** Where our own agents' routes come from, for export. */
   readonly localSource: ExportSource
-  /** `${org}/`: the path keys of our own agents start with it. */
+  /** `${org}/`: the path keys of our org's agents (at any of its sites) start with it. */
   readonly ownPathPrefix: string
   readonly neighbors: Map<string, NeighborState>
   readonly locRib: LocRib
@@ -146,13 +153,20 @@ export function createState (init: SpeakerInit, components: SpeakerComponents, s
       dropOnDown: false,
       lastRefreshServedMs: -Infinity,
       deferredRefresh: undefined,
-      lastError: undefined
+      lastError: undefined,
+      site: undefined
     })
   }
   return {
     init,
     components,
     peerId: components.signer.peerId,
+    site: init.site ?? init.org,
+    siteRanking: {
+      org: init.org,
+      site: init.site ?? init.org,
+      ...(init.sitePreference === undefined ? {} : { sitePreference: init.sitePreference })
+    },
     loopSelf: { peerId: components.signer.peerId, ...(init.cluster === undefined ? {} : { cluster: init.cluster }) },
     localSource: { fromPeer: '', fromRole: 'local', fromOrg: init.org, usable: true },
     ownPathPrefix: `${init.org}/`,

@@ -12,6 +12,7 @@ import { assertCapability } from '../capability/grammar.ts'
 import { decayedPenalty } from '../damping/damping.ts'
 import { rankResolve, type ResolveCandidate } from '../decision/resolve-rank.ts'
 import { resolveScore } from '../decision/resolve-score.ts'
+import { siteCost } from '../decision/site-preference.ts'
 import type { PathCandidate } from '../rib/loc-rib.ts'
 import { pathKey, routePathKey } from '../route/route.ts'
 import { dampingKey, type SpeakerState } from './speaker-state.ts'
@@ -24,6 +25,7 @@ export function peersView (st: SpeakerState): PeerView[] {
     return {
       peerId: n.config.peerId,
       org: n.config.org,
+      ...(n.site === undefined ? {} : { site: n.site }),
       role: n.config.role,
       state: n.session.state,
       routesReceived: n.adjIn.size,
@@ -75,6 +77,7 @@ export function resolveView (st: SpeakerState, query: ResolveQuery, nowMs: numbe
     const scored: Scored[] = usable.filter((c) => fits(c, query)).map((c) => ({
       ...c,
       copy: c,
+      siteCost: siteCost(c.route, st.siteRanking),
       score: resolveScore(c.route.attrs, st.outcomes.get(routePathKey(c.route), nowMs), nowMs, st.init.freshness),
       congested: query.congestedPaths?.has(routePathKey(c.route)) === true
     }))

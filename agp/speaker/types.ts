@@ -63,6 +63,17 @@ export const DEFAULT_LIMITS: SpeakerLimits = Object.freeze({
 
 export interface SpeakerInit {
   readonly org: string
+  /**
+   * This daemon's site in its org (agp/route/site.ts); absent = the org's default site,
+   * the org id. Every daemon of one org needs its own site.
+   */
+  readonly site?: string
+  /**
+   * Nearest site first (resolve): cost of reaching each other site of our org, like an
+   * IGP cost. Absent = the step is off (every candidate ties on it). See
+   * agp/decision/site-preference.ts.
+   */
+  readonly sitePreference?: Readonly<Record<string, number>>
   readonly role: SpeakerRole
   /** Cluster id (reflectors only). */
   readonly cluster?: string
@@ -132,6 +143,8 @@ export type SessionState = 'idle' | 'connect' | 'open-sent' | 'open-confirm' | '
 export interface PeerView {
   readonly peerId: string
   readonly org: string
+  /** The neighbor's site, as its OPEN named it; undefined before the first OPEN. */
+  readonly site?: string
   readonly role: NeighborRole
   readonly state: SessionState
   readonly routesReceived: number

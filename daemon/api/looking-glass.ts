@@ -24,9 +24,9 @@ export function renderLookingGlass (facade: DaemonFacade): string {
   const h = facade.health()
   const peers = facade.peers().map(toPeerJson)
   const routes = facade.routes().map(toRouteJson)
-  const peerRows = peers.slice(0, MAX_LG_ROWS).map((p) => [p.org, p.role, p.state, p.routesReceived, p.routesSent, p.peerId])
+  const peerRows = peers.slice(0, MAX_LG_ROWS).map((p) => [`${p.org}/${p.site ?? '-'}`, p.role, p.state, p.routesReceived, p.routesSent, p.peerId])
   const routeRows = routes.slice(0, MAX_LG_ROWS).map((r) => [
-    r.best ? '>' : '', r.capability, `${r.org}/${r.agent}`, r.path.join(' '), r.clusterList.join(' '),
+    r.best ? '>' : '', r.capability, `${r.org}/${r.site}`, r.agent, r.path.join(' '), r.clusterList.join(' '),
     r.costUsd, `${r.latencyMs.p50}/${r.latencyMs.p95}`, `${r.winRate.wins}/${r.winRate.trials}`, r.region, r.state, r.penalty
   ])
   return `<!doctype html>
@@ -41,9 +41,9 @@ th{background:#f0f0f0}
 <h1>atpd looking glass: ${escapeHtml(h.org)} (${escapeHtml(h.role)})</h1>
 <p>peer id <code>${escapeHtml(h.peerId)}</code> · ${h.ok ? 'up' : 'not ready'}</p>
 <h2>Peers (${peers.length})</h2>
-${table(['org', 'role', 'state', 'received', 'sent', 'peer id'], peerRows, peers.length)}
+${table(['org/site', 'role', 'state', 'received', 'sent', 'peer id'], peerRows, peers.length)}
 <h2>Routes (${routes.length})</h2>
-${table(['best', 'capability', 'origin/agent', 'org path', 'cluster list', 'cost USD', 'p50/p95 ms', 'wins/trials', 'region', 'state', 'penalty'], routeRows, routes.length)}
+${table(['best', 'capability', 'origin org/site', 'agent', 'org path', 'cluster list', 'cost USD', 'p50/p95 ms', 'wins/trials', 'region', 'state', 'penalty'], routeRows, routes.length)}
 </body></html>
 `
 }

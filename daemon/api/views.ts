@@ -3,13 +3,18 @@
  * contract; add fields, never rename.
  */
 import { effectiveTags } from '../../agp/route/route.ts'
+import { originSiteOf } from '../../agp/route/site.ts'
 import type { Candidate, LocalAgent, PeerView, RouteView } from '../../agp/speaker/types.ts'
 
 export interface RouteJson {
   capability: string
   org: string
+  /** The origin site within `org` (the org id for a single-site org). */
+  site: string
   agent: string
   path: string[]
+  /** Sites of path[0]'s org the route crossed, nearest first (agp/route/site.ts). */
+  sitePath: string[]
   originatorId: string
   clusterList: string[]
   costUsd: number
@@ -38,6 +43,8 @@ export interface CandidateJson extends RouteJson {
 export interface PeerJson {
   peerId: string
   org: string
+  /** The neighbor's site, from its OPEN (absent until a session came up). */
+  site?: string
   role: PeerView['role']
   state: PeerView['state']
   routesReceived: number
@@ -57,8 +64,10 @@ export function toRouteJson (view: RouteView): RouteJson {
   return {
     capability: a.capability,
     org: a.originOrg,
+    site: originSiteOf(a),
     agent: a.agentId,
     path: [...view.route.orgPath],
+    sitePath: [...view.route.sitePath],
     originatorId: view.route.originatorId,
     clusterList: [...view.route.clusterList],
     costUsd: a.costUsd,
@@ -88,6 +97,7 @@ export function toPeerJson (p: PeerView): PeerJson {
   return {
     peerId: p.peerId,
     org: p.org,
+    ...(p.site !== undefined ? { site: p.site } : {}),
     role: p.role,
     state: p.state,
     routesReceived: p.routesReceived,

@@ -2,6 +2,7 @@
  * Rules across fields of a schema-valid site config. Errors stop the daemon at start;
  * warnings are logged (a config that runs but probably does not do what was meant).
  */
+import { isInternalRole } from '../../agp/codec/frame.ts'
 import type { ConfigIssue } from './config-error.ts'
 import { checkWithCore } from './core-checks.ts'
 import type { SiteConfig } from './schema.ts'
@@ -16,7 +17,9 @@ export interface CheckResult {
 export const ALLOWED_NEIGHBOR_ROLES = {
   // A peer is a client of reflectors and may federate directly with partners; it
   // reflects for nobody, so it has no clients and no non-client reflector peers.
-  peer: ['reflector', 'partner'],
+  // Its org's other sites too: full mesh (site) or the org's own reflection
+  // (site-reflector / site-client, RFC 4456 within the org).
+  peer: ['reflector', 'partner', 'site', 'site-reflector', 'site-client'],
   // A reflector may itself be a client of a higher reflector (hierarchical RR).
   reflector: ['client', 'peer', 'reflector', 'partner']
 } as const
@@ -27,6 +30,7 @@ export function checkConfig (config: SiteConfig): CheckResult {
   checkRole(config, errors)
   checkApi(config, errors)
   checkNeighbors(config, errors, warnings)
+  checkSites(config, errors)
   checkDuplicates(config.agents.map((a) => a.id), 'agents', 'id', 'duplicate agent id', errors)
   checkMemory(config, errors)
   const core = checkWithCore(config)
@@ -60,6 +64,9 @@ function checkNeighbors (config: SiteConfig, errors: ConfigIssue[], warnings: Co
         reason: `a ${config.role} cannot have '${n.role}' neighbors (allowed: ${allowed.join(', ')})`
       })
     }
+    if (isInternalRole(n.role) && n.org !== config.org) {
+      errors.push({ path: `neighbors[${i}].org`, reason: `a '${n.role}' neighbor is another site of our org '${config.org}', not '${n.org}'` })
+    }
     // A reflector waits for its clients to dial (docs/architecture.md), so a client
     // without addresses is the normal case, not a mistake.
     if (n.addrs.length === 0 && config.discovery === undefined && n.role !== 'client') {
@@ -67,6 +74,13 @@ function checkNeighbors (config: SiteConfig, errors: ConfigIssue[], warnings: Co
     }
   })
   checkDuplicates(config.neighbors.map((n) => n.peer), 'neighbors', 'peer', 'duplicate neighbor peer id', errors)
+}
+
+function checkSites (config: SiteConfig, errors: ConfigIssue[]): void {
+  const site = config.site ?? config.org
+  if (config.sitePreference !== undefined && Object.hasOwn(config.sitePreference, site)) {
+    errors.push({ path: `sitePreference.${site}`, reason: 'our own site: its agents always come first (cost 0)' })
+  }
 }
 
 function checkDuplicates (values: readonly string[], list: string, field: string, reason: string, errors: ConfigIssue[]): void {

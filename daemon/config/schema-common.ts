@@ -12,6 +12,8 @@ export const NAME_PATTERN = /^[a-z0-9-]{1,32}$/
 export const AGENT_ID_PATTERN = /^[a-z0-9-]{1,64}$/
 
 export const orgName = z.string().regex(NAME_PATTERN, { error: 'not an org name ([a-z0-9-]{1,32})' })
+/** A site of an org: the same grammar as org ids (the default site is the org id itself). */
+export const siteId = z.string().regex(NAME_PATTERN, { error: 'not a site id ([a-z0-9-]{1,32})' })
 export const clusterId = z.string().regex(NAME_PATTERN, { error: 'not a cluster id ([a-z0-9-]{1,32})' })
 export const agentId = z.string().regex(AGENT_ID_PATTERN, { error: 'not an agent id ([a-z0-9-]{1,64})' })
 

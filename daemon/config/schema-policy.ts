@@ -7,7 +7,7 @@ import type { PolicyConfig } from '../../agp/policy/types.ts'
 import { capability, orgName } from './schema-common.ts'
 import { TAG_PATTERN } from './schema-agent.ts'
 
-export const NEIGHBOR_ROLES = ['reflector', 'client', 'peer', 'partner'] as const
+export const NEIGHBOR_ROLES = ['reflector', 'client', 'peer', 'partner', 'site', 'site-reflector', 'site-client'] as const
 export const neighborRole = z.enum(NEIGHBOR_ROLES, { error: `not a neighbor role (${NEIGHBOR_ROLES.join(' | ')})` })
 
 const tag = z.string().regex(TAG_PATTERN, { error: 'not a tag' })

@@ -10,7 +10,7 @@ import { DEFAULT_LIMITS, DEFAULT_ROUTE_REFRESH_INTERVAL_MS } from '../../agp/spe
 import { MAX_HOLD_TIME_S, MAX_INTERESTS } from '../../agp/codec/limits.ts'
 import { agentSchema } from './schema-agent.ts'
 import {
-  capability, clusterId, listenAddress, multiaddrString, nonNegative, orgName, peerId, positive, positiveInt
+  capability, clusterId, listenAddress, multiaddrString, nonNegative, orgName, peerId, positive, positiveInt, siteId
 } from './schema-common.ts'
 import { neighborRole, policySchema } from './schema-policy.ts'
 
@@ -90,6 +90,10 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 
 export const siteConfigSchema = z.strictObject({
   org: orgName,
+  /** This daemon's site in its org; absent = the org's default site (the org id). */
+  site: siteId.optional(),
+  /** Nearest site first: cost per other site of the org (absent = the step is off). */
+  sitePreference: z.record(siteId, nonNegative).optional(),
   role: z.enum(['peer', 'reflector'], { error: (iss) => iss.input === undefined ? 'required' : "not a role ('peer' | 'reflector')" }),
   dataDir: z.string().min(1),
   listen: z.array(multiaddrString).max(16).default(['/ip4/127.0.0.1/tcp/0']),

@@ -8,6 +8,8 @@ import type { SiteConfig } from './schema.ts'
 export function toSpeakerInit (config: SiteConfig, overrides: Partial<SpeakerInit> = {}): SpeakerInit {
   return {
     org: config.org,
+    ...(config.site !== undefined ? { site: config.site } : {}),
+    ...(config.sitePreference !== undefined ? { sitePreference: config.sitePreference } : {}),
     role: config.role,
     ...(config.cluster !== undefined ? { cluster: config.cluster } : {}),
     neighbors: config.neighbors.map((n) => ({

@@ -148,7 +148,7 @@ export async function startAgpWirePeer (dataDir: string, init: AgpWirePeerInit):
     },
     sign (attrs, orgPath = [attrs.originOrg]) {
       const attrsBytes = encodeRouteAttributes(attrs)
-      return { attrs, attrsBytes, signature: signer.sign(attrsBytes), orgPath, originatorId: '', clusterList: [], pathTags: [] }
+      return { attrs, attrsBytes, signature: signer.sign(attrsBytes), orgPath, sitePath: [], originatorId: '', clusterList: [], pathTags: [] }
     },
     async stop () {
       await Promise.all([...sessions].map(async (s) => { await s.close() }))
@@ -207,7 +207,7 @@ function wireSession (stream: Stream, org: string): AgpWireSession {
     async handshake (open = {}) {
       const theirs = await session.next('open')
       const after = frames.indexOf(theirs) + 1
-      session.send({ type: 'open', org, role: 'peer', cluster: '', holdTimeS: 0, capabilities: [], interests: [], ...open })
+      session.send({ type: 'open', org, site: open.site ?? org, role: 'peer', cluster: '', holdTimeS: 0, capabilities: [], interests: [], ...open })
       await session.next('keepalive', { after })
       session.send({ type: 'keepalive' })
       return theirs

@@ -136,13 +136,13 @@ describe('agp: hostile peers over /agp/1.0.0', () => {
 
   it('c) OPEN with the wrong org, a role that does not fit, a bad hold time: 2/2, 2/11, 2/6', async () => {
     let s = await dialGlobex()
-    await expectNotified(s, () => { s.send({ type: 'open', org: 'beta', ...AS_REFLECTOR, holdTimeS: 0, capabilities: [], interests: [] }) }, 2, 2)
+    await expectNotified(s, () => { s.send({ type: 'open', org: 'beta', site: 'beta', ...AS_REFLECTOR, holdTimeS: 0, capabilities: [], interests: [] }) }, 2, 2)
     await waitFor(async () => (await peer(globex)).lastError?.includes('expected org globex, got beta'), { what: 'lastError names the org' })
     s = await dialGlobex()
-    await expectNotified(s, () => { s.send({ type: 'open', org: 'globex', role: 'peer', cluster: '', holdTimeS: 0, capabilities: [], interests: [] }) }, 2, 11)
+    await expectNotified(s, () => { s.send({ type: 'open', org: 'globex', site: 'globex', role: 'peer', cluster: '', holdTimeS: 0, capabilities: [], interests: [] }) }, 2, 11)
     await waitFor(async () => (await peer(globex)).lastError?.includes('announced role peer'), { what: 'lastError names the role' })
     s = await dialGlobex()
-    await expectNotified(s, () => { s.send({ type: 'open', org: 'globex', ...AS_REFLECTOR, holdTimeS: 2, capabilities: [], interests: [] }) }, 2, 6)
+    await expectNotified(s, () => { s.send({ type: 'open', org: 'globex', site: 'globex', ...AS_REFLECTOR, holdTimeS: 2, capabilities: [], interests: [] }) }, 2, 6)
     await expectIntact()
   })
 

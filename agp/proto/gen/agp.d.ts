@@ -173,6 +173,9 @@ export namespace agp {
         /** Open interests. */
         interests: string[];
 
+        /** Open site. */
+        site: string;
+
         /**
          * Creates a new Open instance using the specified properties.
          * @param [properties] Properties to set
@@ -222,6 +225,9 @@ export namespace agp {
 
             /** Open interests */
             interests?: (string[]|null);
+
+            /** Open site */
+            site?: (string|null);
 
             /** Unknown fields preserved while decoding when enabled */
             $unknowns?: Uint8Array[];
@@ -457,6 +463,9 @@ export namespace agp {
         /** WireRoute pathTags. */
         pathTags: string[];
 
+        /** WireRoute sitePath. */
+        sitePath: string[];
+
         /**
          * Creates a new WireRoute instance using the specified properties.
          * @param [properties] Properties to set
@@ -506,6 +515,9 @@ export namespace agp {
 
             /** WireRoute pathTags */
             pathTags?: (string[]|null);
+
+            /** WireRoute sitePath */
+            sitePath?: (string[]|null);
 
             /** Unknown fields preserved while decoding when enabled */
             $unknowns?: Uint8Array[];
@@ -795,6 +807,9 @@ export namespace agp {
         /** RouteAttributes originatedAtMs. */
         originatedAtMs: number;
 
+        /** RouteAttributes originSite. */
+        originSite: string;
+
         /**
          * Creates a new RouteAttributes instance using the specified properties.
          * @param [properties] Properties to set
@@ -862,6 +877,9 @@ export namespace agp {
 
             /** RouteAttributes originatedAtMs */
             originatedAtMs?: (number|null);
+
+            /** RouteAttributes originSite */
+            originSite?: (string|null);
 
             /** Unknown fields preserved while decoding when enabled */
             $unknowns?: Uint8Array[];

@@ -331,6 +331,7 @@ export const agp = $root.agp = (() => {
          * @property {number|null} [holdTimeS] Open holdTimeS
          * @property {Array.<string>|null} [capabilities] Open capabilities
          * @property {Array.<string>|null} [interests] Open interests
+         * @property {string|null} [site] Open site
          * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
          */
 
@@ -413,6 +414,14 @@ export const agp = $root.agp = (() => {
         Open.prototype.interests = $util.emptyArray;
 
         /**
+         * Open site.
+         * @member {string} site
+         * @memberof agp.Open
+         * @instance
+         */
+        Open.prototype.site = "";
+
+        /**
          * Creates a new Open instance using the specified properties.
          * @function create
          * @memberof agp.Open
@@ -458,6 +467,8 @@ export const agp = $root.agp = (() => {
             if (message.interests != null && message.interests.length)
                 for (let i = 0; i < message.interests.length; ++i)
                     writer.uint32(/* id 6, wireType 2 =*/50).string(message.interests[i]);
+            if (message.site != null && $Object.hasOwnProperty.call(message, "site") && message.site !== "")
+                writer.uint32(/* id 7, wireType 2 =*/58).string(message.site);
             if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                 for (let i = 0; i < message.$unknowns.length; ++i)
                     writer.raw(message.$unknowns[i]);
@@ -552,6 +563,15 @@ export const agp = $root.agp = (() => {
                         if (!(message.interests && message.interests.length))
                             message.interests = [];
                         message.interests.push(reader.stringVerify());
+                        continue;
+                    }
+                case 7: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.stringVerify()).length)
+                            message.site = value;
+                        else
+                            delete message.site;
                         continue;
                     }
                 }
@@ -1017,6 +1037,7 @@ export const agp = $root.agp = (() => {
          * @property {string|null} [originatorId] WireRoute originatorId
          * @property {Array.<string>|null} [clusterList] WireRoute clusterList
          * @property {Array.<string>|null} [pathTags] WireRoute pathTags
+         * @property {Array.<string>|null} [sitePath] WireRoute sitePath
          * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
          */
 
@@ -1045,6 +1066,7 @@ export const agp = $root.agp = (() => {
             this.orgPath = [];
             this.clusterList = [];
             this.pathTags = [];
+            this.sitePath = [];
             if (properties)
                 for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                     if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -1100,6 +1122,14 @@ export const agp = $root.agp = (() => {
         WireRoute.prototype.pathTags = $util.emptyArray;
 
         /**
+         * WireRoute sitePath.
+         * @member {Array.<string>} sitePath
+         * @memberof agp.WireRoute
+         * @instance
+         */
+        WireRoute.prototype.sitePath = $util.emptyArray;
+
+        /**
          * Creates a new WireRoute instance using the specified properties.
          * @function create
          * @memberof agp.WireRoute
@@ -1146,6 +1176,9 @@ export const agp = $root.agp = (() => {
             if (message.pathTags != null && message.pathTags.length)
                 for (let i = 0; i < message.pathTags.length; ++i)
                     writer.uint32(/* id 6, wireType 2 =*/50).string(message.pathTags[i]);
+            if (message.sitePath != null && message.sitePath.length)
+                for (let i = 0; i < message.sitePath.length; ++i)
+                    writer.uint32(/* id 7, wireType 2 =*/58).string(message.sitePath[i]);
             if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                 for (let i = 0; i < message.$unknowns.length; ++i)
                     writer.raw(message.$unknowns[i]);
@@ -1239,6 +1272,14 @@ export const agp = $root.agp = (() => {
                         if (!(message.pathTags && message.pathTags.length))
                             message.pathTags = [];
                         message.pathTags.push(reader.stringVerify());
+                        continue;
+                    }
+                case 7: {
+                        if (wireType !== 2)
+                            break;
+                        if (!(message.sitePath && message.sitePath.length))
+                            message.sitePath = [];
+                        message.sitePath.push(reader.stringVerify());
                         continue;
                     }
                 }
@@ -1834,6 +1875,7 @@ export const agp = $root.agp = (() => {
          * @property {Array.<string>|null} [tags] RouteAttributes tags
          * @property {number|null} [originSeq] RouteAttributes originSeq
          * @property {number|null} [originatedAtMs] RouteAttributes originatedAtMs
+         * @property {string|null} [originSite] RouteAttributes originSite
          * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
          */
 
@@ -1963,6 +2005,14 @@ export const agp = $root.agp = (() => {
         RouteAttributes.prototype.originatedAtMs = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
 
         /**
+         * RouteAttributes originSite.
+         * @member {string} originSite
+         * @memberof agp.RouteAttributes
+         * @instance
+         */
+        RouteAttributes.prototype.originSite = "";
+
+        /**
          * Creates a new RouteAttributes instance using the specified properties.
          * @function create
          * @memberof agp.RouteAttributes
@@ -2019,6 +2069,8 @@ export const agp = $root.agp = (() => {
                 writer.uint32(/* id 11, wireType 0 =*/88).uint64(message.originSeq);
             if (message.originatedAtMs != null && $Object.hasOwnProperty.call(message, "originatedAtMs") && (typeof message.originatedAtMs === "object" ? message.originatedAtMs.low || message.originatedAtMs.high : message.originatedAtMs !== 0))
                 writer.uint32(/* id 12, wireType 0 =*/96).uint64(message.originatedAtMs);
+            if (message.originSite != null && $Object.hasOwnProperty.call(message, "originSite") && message.originSite !== "")
+                writer.uint32(/* id 13, wireType 2 =*/106).string(message.originSite);
             if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                 for (let i = 0; i < message.$unknowns.length; ++i)
                     writer.raw(message.$unknowns[i]);
@@ -2162,6 +2214,15 @@ export const agp = $root.agp = (() => {
                             message.originatedAtMs = value;
                         else
                             delete message.originatedAtMs;
+                        continue;
+                    }
+                case 13: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.stringVerify()).length)
+                            message.originSite = value;
+                        else
+                            delete message.originSite;
                         continue;
                     }
                 }

@@ -12,7 +12,7 @@ export function peersCommand (io: CliIo): Command {
       const body = await ctx.client.get<{ peers: PeerJson[] }>('/v1/peers')
       const anyError = body.peers.some((p) => p.lastError !== undefined)
       ctx.print(body, () => body.peers.length === 0 ? 'no neighbors configured\n' : formatTable(body.peers, [
-        { header: 'ORG', value: (p) => p.org },
+        { header: 'ORG/SITE', value: (p) => `${p.org}/${p.site ?? '-'}` },
         { header: 'ROLE', value: (p) => p.role },
         { header: 'STATE', value: (p) => p.state },
         { header: 'RECEIVED', value: (p) => p.routesReceived },

@@ -7,7 +7,8 @@ export function winRateText (w: RouteJson['winRate']): string {
 }
 
 export const ROUTE_COLUMNS: readonly Column<RouteJson>[] = [
-  { header: 'ORIGIN', value: (r) => `${r.org}/${r.agent}` },
+  { header: 'ORIGIN', value: (r) => `${r.org}/${r.site}` },
+  { header: 'AGENT', value: (r) => r.agent },
   { header: 'COST $', value: (r) => r.costUsd, align: 'right' },
   { header: 'P50 MS', value: (r) => r.latencyMs.p50, align: 'right' },
   { header: 'P95 MS', value: (r) => r.latencyMs.p95, align: 'right' },

@@ -25,9 +25,12 @@ const attrs: fc.Arbitrary<RouteAttributes> = fc.record({
   region: fc.stringMatching(/^[a-z0-9-]{0,12}$/),
   tags: fc.array(tag, { maxLength: 4 }),
   originSeq: safeNat,
-  originatedAtMs: safeNat
-}).map(({ latency, win, ...a }) => ({
+  originatedAtMs: safeNat,
+  site: fc.option(org, { nil: undefined })
+}).map(({ latency, win, site, ...a }) => ({
   ...a,
+  // The codec's one form: the default site (the org id) is no site at all.
+  ...(site === undefined || site === a.originOrg ? {} : { originSite: site }),
   latencyMs: { p50: Math.min(...latency), p95: Math.max(...latency) },
   winRate: { wins: Math.min(win[0], win[1]), trials: Math.max(win[0], win[1]), measuredAtMs: win[2] }
 }))
@@ -36,6 +39,7 @@ const route: fc.Arbitrary<Route> = fc.record({
   attrs,
   signature: fc.uint8Array({ minLength: 64, maxLength: 64 }),
   orgPath: fc.array(org, { minLength: 1, maxLength: 4 }),
+  sitePath: fc.array(org, { maxLength: 3 }),
   originatorId: fc.oneof(fc.constant(''), peerId),
   clusterList: fc.array(org, { maxLength: 3 }),
   pathTags: fc.array(tag, { maxLength: 3 })
@@ -43,7 +47,7 @@ const route: fc.Arbitrary<Route> = fc.record({
 
 const frame: fc.Arbitrary<Frame> = fc.oneof(
   fc.record({
-    type: fc.constant('open' as const), org,
+    type: fc.constant('open' as const), org, site: org,
     role: fc.constantFrom('peer' as const, 'reflector' as const),
     cluster: org, holdTimeS: fc.integer({ min: 0, max: 65535 }),
     capabilities: fc.array(fc.stringMatching(/^[a-z0-9-]{1,16}$/), { maxLength: 3 }),

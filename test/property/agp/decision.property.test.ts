@@ -32,6 +32,7 @@ const candArb: fc.Arbitrary<ResolveCandidate> = fc.record({
   usable: fc.boolean(),
   localPref: fc.constantFrom(50, 100, 200),
   stale: fc.boolean(),
+  siteCost: fc.constantFrom(0, 0, 5, Infinity),
   score: fc.constantFrom(0.1, 0.5, 0.5 + 1e-13, Number.NEGATIVE_INFINITY),
   congested: fc.boolean()
 })

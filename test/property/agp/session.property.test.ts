@@ -8,9 +8,9 @@ import type { Session, SessionEvent, SessionTimer } from '../../../agp/session/t
 
 const numRuns = Number(process.env.FUZZ_RUNS ?? 100)
 
-const localOpen: OpenFrame = { type: 'open', org: 'acme', role: 'peer', cluster: '', holdTimeS: 9, capabilities: [], interests: [] }
+const localOpen: OpenFrame = { type: 'open', org: 'acme', site: 'acme', role: 'peer', cluster: '', holdTimeS: 9, capabilities: [], interests: [] }
 const peerOpen = (holdTimeS: number, org = 'rr'): OpenFrame =>
-  ({ type: 'open', org, role: 'reflector', cluster: 'rr-1', holdTimeS, capabilities: [], interests: [] })
+  ({ type: 'open', org, site: org, role: 'reflector', cluster: 'rr-1', holdTimeS, capabilities: [], interests: [] })
 
 const frames: Frame[] = [
   peerOpen(9), peerOpen(0), peerOpen(30), peerOpen(2), peerOpen(9, 'evil'),

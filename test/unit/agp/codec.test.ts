@@ -18,7 +18,7 @@ const agent: LocalAgent = {
 const signer = fakeSigner('12D3KooWacme')
 const signed = originateRoute(agent, { org: 'acme', signer, originSeq: 7, nowMs: 1_700_000_000_000 })
 
-const open: OpenFrame = { type: 'open', org: 'acme', role: 'reflector', cluster: 'rr-1', holdTimeS: 90, capabilities: ['graceful-restart'], interests: ['code-review'] }
+const open: OpenFrame = { type: 'open', org: 'acme', site: 'acme', role: 'reflector', cluster: 'rr-1', holdTimeS: 90, capabilities: ['graceful-restart'], interests: ['code-review'] }
 
 function expectError (r: ReturnType<typeof decodeFrame>, code: NotificationCode, subcode?: number): FrameDecodeError {
   expect(r.ok).toBe(false)

@@ -43,7 +43,7 @@ describe('resolveScore', () => {
 
 describe('rankResolve', () => {
   function rc (route: Route, score: number): ResolveCandidate {
-    return { route, fromPeer: 'rr1', usable: true, localPref: 100, stale: false, score }
+    return { route, fromPeer: 'rr1', usable: true, localPref: 100, stale: false, siteCost: 0, score }
   }
   it('lets local evidence reorder what the global order says', () => {
     expect(globalScore(A.attrs)).toBeGreaterThan(globalScore(C.attrs))
@@ -51,7 +51,7 @@ describe('rankResolve', () => {
     expect(r.map((e) => [e.candidate.route.attrs.originOrg, e.reason])).toEqual([['initech', 'best'], ['acme', 'higher-resolve-score']])
   })
   it('keeps usable, local preference and freshness in front', () => {
-    expect(RESOLVE_STEPS.slice(0, 5).map((s) => s.name)).toEqual(['usable-first', 'higher-local-pref', 'fresh-before-stale', 'uncongested-first', 'higher-resolve-score'])
+    expect(RESOLVE_STEPS.slice(0, 6).map((s) => s.name)).toEqual(['usable-first', 'higher-local-pref', 'fresh-before-stale', 'uncongested-first', 'nearest-site-first', 'higher-resolve-score'])
     const r = rankResolve([{ ...rc(C, 0.9), stale: true }, rc(A, 0.1)])
     expect(r[0]!.candidate.route).toBe(A)
     expect(r[1]!.reason).toBe('fresh-before-stale')

@@ -4,7 +4,9 @@ import type { PolicyRule } from '../../../agp/policy/types.ts'
 import { makeRoute } from '../../helpers/fixtures.ts'
 
 const fromA = makeRoute({ originOrg: 'alpha' }, { orgPath: ['alpha'] })
-const A_TO_B: ExportContext = { neighborRole: 'partner', neighborOrg: 'beta', learnedFromRole: 'partner', learnedFromOrg: 'alpha' }
+// The caller (reflector/reflection.ts exportDefault) marks partner → partner as a leak by default.
+const A_TO_B: ExportContext = { neighborRole: 'partner', neighborOrg: 'beta', learnedFromRole: 'partner', learnedFromOrg: 'alpha', leak: 'builtin-no-partner-leak' }
+const NO_LEAK = { leak: undefined }
 
 function exp (rules: PolicyRule[], ctx: ExportContext, r = fromA): ReturnType<typeof evaluateExport> {
   return evaluateExport({ import: [], export: rules }, r, ctx)
@@ -26,9 +28,9 @@ describe('export policy: no partner leaks (built-in)', () => {
   })
 
   it('sends partner routes to clients, and local or client routes to partners, by default', () => {
-    expect(exp([], { ...A_TO_B, neighborRole: 'client', neighborOrg: 'own' }).accept).toBe(true)
-    expect(exp([], { ...A_TO_B, learnedFromRole: 'local', learnedFromOrg: 'own' }).accept).toBe(true)
-    expect(exp([], { ...A_TO_B, learnedFromRole: 'client', learnedFromOrg: 'own' }).accept).toBe(true)
+    expect(exp([], { ...A_TO_B, ...NO_LEAK, neighborRole: 'client', neighborOrg: 'own' }).accept).toBe(true)
+    expect(exp([], { ...A_TO_B, ...NO_LEAK, learnedFromRole: 'local', learnedFromOrg: 'own' }).accept).toBe(true)
+    expect(exp([], { ...A_TO_B, ...NO_LEAK, learnedFromRole: 'client', learnedFromOrg: 'own' }).accept).toBe(true)
   })
 })
 
@@ -47,18 +49,34 @@ describe('export policy: no-export stops at the first hop (built-in)', () => {
   })
 })
 
-describe('export policy: org loop prevention (built-in)', () => {
-  it('never sends a route to an org already on its org path, even with an accept rule', () => {
-    const r = makeRoute({ originOrg: 'alpha' }, { orgPath: ['beta', 'alpha'] })
-    const ctx: ExportContext = { neighborRole: 'client', neighborOrg: 'beta', learnedFromRole: 'reflector', learnedFromOrg: 'rr' }
-    expect(exp([{ action: 'accept' }], ctx, r)).toMatchObject({ accept: false, reason: 'builtin-org-loop' })
-    expect(exp([], { ...ctx, neighborOrg: 'alpha' }, r).reason).toBe('builtin-org-loop')
-    expect(exp([], { ...ctx, neighborOrg: 'gamma' }, r).accept).toBe(true)
+describe('export policy: federation-only never goes to a partner (built-in)', () => {
+  const tagged = makeRoute({ originOrg: 'own', tags: ['federation-only'] }, { orgPath: ['own'] })
+  const toPartner: ExportContext = { neighborRole: 'partner', neighborOrg: 'beta', learnedFromRole: 'local', learnedFromOrg: 'own' }
+
+  it('not even from its origin, whatever the rules say', () => {
+    expect(exp([], toPartner, tagged)).toMatchObject({ accept: false, reason: 'builtin-federation-only' })
+    expect(exp([{ action: 'accept' }], toPartner, tagged)).toMatchObject({ accept: false, reason: 'builtin-federation-only' })
+    const pathTagged = makeRoute({ originOrg: 'alpha' }, { orgPath: ['alpha'], pathTags: ['federation-only'] })
+    expect(exp([], { ...toPartner, learnedFromRole: 'reflector', learnedFromOrg: 'rr' }, pathTagged).reason).toBe('builtin-federation-only')
   })
 
-  it('is checked before no-export and the partner rule', () => {
-    const r = makeRoute({ originOrg: 'alpha', tags: ['no-export'] }, { orgPath: ['alpha'] })
-    expect(exp([], { ...A_TO_B, neighborOrg: 'alpha' }, r).reason).toBe('builtin-org-loop')
+  it('goes to reflectors, clients and the other sites of the org', () => {
+    for (const neighborRole of ['reflector', 'client', 'site'] as const) {
+      expect(exp([], { ...toPartner, neighborRole, neighborOrg: 'rr' }, tagged).accept).toBe(true)
+    }
+  })
+})
+
+describe('export policy: no-export inside the org', () => {
+  const tagged = makeRoute({ originOrg: 'alpha', tags: ['no-export'] }, { orgPath: ['alpha'] })
+
+  it('a learned no-export route still reaches the other sites of the receiving org, and no further', () => {
+    expect(exp([], { neighborRole: 'site', neighborOrg: 'own', learnedFromRole: 'reflector', learnedFromOrg: 'rr' }, tagged).accept).toBe(true)
+    expect(exp([], { neighborRole: 'partner', neighborOrg: 'beta', learnedFromRole: 'site', learnedFromOrg: 'own' }, tagged).reason).toBe('builtin-no-export')
+  })
+
+  it("the origin org's other sites send its no-export route to their direct neighbors", () => {
+    expect(exp([], { neighborRole: 'reflector', neighborOrg: 'rr', learnedFromRole: 'site', learnedFromOrg: 'alpha' }, tagged).accept).toBe(true)
   })
 })
 

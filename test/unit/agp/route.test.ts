@@ -9,7 +9,7 @@ function route (tags: string[], pathTags: string[]): Route {
       endpoint: 'http://127.0.0.1:9001', costUsd: 0.4, latencyMs: { p50: 900, p95: 2000 },
       winRate: { wins: 80, trials: 100, measuredAtMs: 0 }, region: 'eu', tags, originSeq: 1, originatedAtMs: 0
     },
-    attrsBytes: new Uint8Array(), signature: new Uint8Array(), orgPath: ['acme'], originatorId: '', clusterList: [], pathTags
+    attrsBytes: new Uint8Array(), signature: new Uint8Array(), orgPath: ['acme'], sitePath: [], originatorId: '', clusterList: [], pathTags
   }
 }
 

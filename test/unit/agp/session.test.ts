@@ -9,8 +9,8 @@ import { createSession, FsmSubcode, OPEN_HOLD_MS, stepSession } from '../../../a
 import type { Session, SessionConfig, SessionEffect, SessionEvent } from '../../../agp/session/types.ts'
 
 const half: Random = { next: () => 0.5 } // no jitter: delay = base × 2^attempt
-const localOpen: OpenFrame = { type: 'open', org: 'acme', role: 'peer', cluster: '', holdTimeS: 90, capabilities: [], interests: [] }
-const peerOpen: OpenFrame = { type: 'open', org: 'rr', role: 'reflector', cluster: 'rr-1', holdTimeS: 30, capabilities: [], interests: [] }
+const localOpen: OpenFrame = { type: 'open', org: 'acme', site: 'acme', role: 'peer', cluster: '', holdTimeS: 90, capabilities: [], interests: [] }
+const peerOpen: OpenFrame = { type: 'open', org: 'rr', site: 'rr', role: 'reflector', cluster: 'rr-1', holdTimeS: 30, capabilities: [], interests: [] }
 const config: SessionConfig = { peerId: 'peer-rr', localPeerId: 'peer-acme', expectedOrg: 'rr', expectedRole: 'reflector', localOpen }
 
 function step (s: Session, event: SessionEvent, nowMs: number): { session: Session, effects: SessionEffect[] } {

@@ -25,8 +25,8 @@ describe('atp commands against a real HTTP server', () => {
     const r = await atp('peers')
     expect(r.code).toBe(0)
     const lines = r.stdout.trimEnd().split('\n')
-    expect(lines[0]).toMatch(/^ORG\s+ROLE\s+STATE\s+RECEIVED\s+SENT\s+PEER ID/)
-    expect(lines[1]).toMatch(/^rr\s+reflector\s+established\s+3\s+1\s+12D3KooWrr/)
+    expect(lines[0]).toMatch(/^ORG\/SITE\s+ROLE\s+STATE\s+RECEIVED\s+SENT\s+PEER ID/)
+    expect(lines[1]).toMatch(/^rr\/-\s+reflector\s+established\s+3\s+1\s+12D3KooWrr/)
   })
 
   it('routes --json prints the API body; routes --capability filters', async () => {
@@ -34,8 +34,8 @@ describe('atp commands against a real HTTP server', () => {
     expect(JSON.parse(json.stdout).routes).toHaveLength(3)
     const table = await atp('routes', '--capability', 'summarize')
     expect(table.code).toBe(0)
-    expect(table.stdout).toContain('initech/sum')
-    expect(table.stdout).not.toContain('acme/rev')
+    expect(table.stdout).toMatch(/initech\/initech\s+sum/)
+    expect(table.stdout).not.toContain('acme/acme')
   })
 
   it('resolve passes every constraint and ranks candidates', async () => {
@@ -43,7 +43,7 @@ describe('atp commands against a real HTTP server', () => {
     expect(r.code).toBe(0)
     expect(facade.queries[0]).toEqual({ capability: 'code-review/python/security', maxCostUsd: 1, maxLatencyMs: 3000, region: 'eu', limit: 5 })
     expect(r.stdout).toContain('capability: code-review/python (longest match for code-review/python/security)')
-    expect(r.stdout).toMatch(/\n\s*1\s+acme\/rev\s+0\.4\s+900\s+2000\s+80\/100\s+eu\s+active\s+0\.9/)
+    expect(r.stdout).toMatch(/\n\s*1\s+acme\/acme\s+rev\s+0\.4\s+900\s+2000\s+80\/100\s+eu\s+active\s+0\.9/)
   })
 
   it('resolve with nothing matching exits 1 with the daemon message', async () => {

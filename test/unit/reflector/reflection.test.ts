@@ -4,7 +4,7 @@ import { EMPTY_POLICY } from '../../../agp/policy/types.ts'
 import { reflectionLoop, reflectRoute } from '../../../reflector/cluster-list.ts'
 import { exportRoute, type ExportNeighbor, type ExportSelf, type ExportSource } from '../../../reflector/export.ts'
 import { InterestIndex, interestChangeScope } from '../../../reflector/interests.ts'
-import { isReflection, mayAdvertise } from '../../../reflector/reflection.ts'
+import { exportDefault, isReflection } from '../../../reflector/reflection.ts'
 import { makeRoute } from '../../helpers/fixtures.ts'
 
 const ROLES: NeighborRole[] = ['client', 'peer', 'reflector', 'partner']
@@ -12,16 +12,18 @@ const ROLES: NeighborRole[] = ['client', 'peer', 'reflector', 'partner']
 describe('RFC 4456 §6 reflection rules', () => {
   it('a reflector reflects client routes to everyone and non-client routes to clients only', () => {
     for (const to of ROLES) {
-      expect(mayAdvertise('reflector', 'client', to)).toBe(true)
-      expect(mayAdvertise('reflector', 'local', to)).toBe(true)
-      for (const from of ['peer', 'reflector', 'partner'] as const) expect(mayAdvertise('reflector', from, to)).toBe(to === 'client')
+      expect(exportDefault('reflector', 'client', to, false)).toBe('advertise')
+      expect(exportDefault('reflector', 'local', to, false)).toBe('advertise')
+      for (const from of ['peer', 'reflector'] as const) {
+        expect(exportDefault('reflector', from, to, false)).toBe(to === 'client' ? 'advertise' : to === 'partner' ? 'builtin-no-partner-leak' : 'never')
+      }
     }
   })
 
-  it('a non-reflector advertises its own routes to all, and learned ones only towards partners', () => {
+  it('a non-reflector advertises its own routes to all; learned ones never to a reflector', () => {
     for (const to of ROLES) {
-      expect(mayAdvertise('peer', 'local', to)).toBe(true)
-      expect(mayAdvertise('peer', 'reflector', to)).toBe(to === 'partner')
+      expect(exportDefault('peer', 'local', to, false)).toBe('advertise')
+      expect(exportDefault('peer', 'reflector', to, false)).toBe(to === 'partner' ? 'builtin-no-partner-leak' : 'never')
     }
     expect(isReflection('peer', 'client')).toBe(false)
     expect(isReflection('reflector', 'local')).toBe(false)
@@ -66,8 +68,8 @@ describe('interests', () => {
 })
 
 describe('export decision', () => {
-  const rr: ExportSelf = { role: 'reflector', org: 'rr', peerId: 'rr1', cluster: 'c1', policy: EMPTY_POLICY }
-  const client = (peerId: string, org: string, interests: string[] = []): ExportNeighbor => ({ peerId, org, role: 'client', interests })
+  const rr: ExportSelf = { role: 'reflector', org: 'rr', site: 'rr', peerId: 'rr1', cluster: 'c1', policy: EMPTY_POLICY }
+  const client = (peerId: string, org: string, interests: string[] = []): ExportNeighbor => ({ peerId, org, site: org, role: 'client', interests })
   const fromClient: ExportSource = { fromPeer: 'pa', fromRole: 'client', fromOrg: 'a', usable: true }
 
   it('reflects to other clients, rewriting originator and cluster list but not the org path', () => {
@@ -86,14 +88,14 @@ describe('export decision', () => {
     expect(exportRoute(rr, client('pa2', 'a2'), r, { ...fromClient, fromPeer: 'rr2', fromRole: 'peer' }).accept).toBe(true)
     expect(exportRoute(rr, client('x', 'x'), r, { ...fromClient, usable: false })).toEqual({ accept: false, reason: 'not-usable' })
     expect(exportRoute(rr, client('x', 'x', ['summarize']), r, fromClient)).toEqual({ accept: false, reason: 'not-interested' })
-    expect(exportRoute(rr, { peerId: 'rr2', org: 'rr', role: 'peer', interests: [] }, r, { ...fromClient, fromPeer: 'rr3', fromRole: 'peer' }))
+    expect(exportRoute(rr, { peerId: 'rr2', org: 'rr', site: 'rr', role: 'peer', interests: [] }, r, { ...fromClient, fromPeer: 'rr3', fromRole: 'peer' }))
       .toEqual({ accept: false, reason: 'reflection-rule' })
     expect(exportRoute(rr, client('pa-other', 'x'), makeRoute({ originPeerId: 'pa-other' }), fromClient)).toEqual({ accept: false, reason: 'back-to-origin' })
   })
 
   it('applies policy built-ins: partner to partner needs a rule, no-export stops at the first hop', () => {
-    const peer: ExportSelf = { role: 'peer', org: 'b', peerId: 'pb', policy: EMPTY_POLICY }
-    const partnerC: ExportNeighbor = { peerId: 'pc', org: 'c', role: 'partner', interests: [] }
+    const peer: ExportSelf = { role: 'peer', org: 'b', site: 'b', peerId: 'pb', policy: EMPTY_POLICY }
+    const partnerC: ExportNeighbor = { peerId: 'pc', org: 'c', site: 'c', role: 'partner', interests: [] }
     const fromPartner: ExportSource = { fromPeer: 'pa', fromRole: 'partner', fromOrg: 'a', usable: true }
     const r = makeRoute({ originOrg: 'a', originPeerId: 'pa' })
     expect(exportRoute(peer, partnerC, r, fromPartner)).toEqual({ accept: false, reason: 'builtin-no-partner-leak' })
