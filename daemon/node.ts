@@ -11,11 +11,12 @@ import type { Libp2p } from 'libp2p'
 import type { Logger } from 'pino'
 import type { FastifyInstance } from 'fastify'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
-import type { Clock, Random, Verifier } from '../agp/ports.ts'
+import type { Clock, Random, Signer, Verifier } from '../agp/ports.ts'
 import type { LocalAgent, Speaker, SpeakerSnapshot } from '../agp/speaker/types.ts'
 import { createApiServer, listenApi } from './api/server.ts'
 import type { DaemonFacade } from './api/facade.ts'
 import { AuditLog } from './audit/audit-log.ts'
+import { parseCheckpoint } from './audit/checkpoint.ts'
 import type { SiteConfig } from './config/schema.ts'
 import { MAX_AGENTS } from './config/schema.ts'
 import { planReload, type ReloadPlan } from './config/reload-plan.ts'
@@ -134,10 +135,9 @@ class AtpdNode implements Atpd {
     if (loaded.skipped > 0) log.warn({ skipped: loaded.skipped }, 'undecodable records in the store were skipped')
     for (const a of loaded.skippedAgents) log.warn({ store: store.location, record: a.key, reason: a.reason }, 'stored agent no longer validates: skipped (DELETE /v1/agents/:id removes it)')
     await store.setCleanShutdown(false)
-    this.audit = AuditLog.open(config.dataDir, { onRepair: (n) => log.warn({ bytesCut: n }, 'audit log: cut a torn last record') })
-
     const signer = createEd25519Signer(identity.peerId, identity.privateKey)
     const verifier = createEd25519Verifier()
+    this.audit = await openAudit(config, store, signer, log)
     const snapshot = withConfigAgents(loaded.snapshot, config.agents)
     const createSpeaker = this.options.createSpeaker ?? defaultSpeakerFactory
     // Route signatures are counted apart from memory envelopes (same key type, other verifier user).
@@ -270,13 +270,41 @@ class AtpdNode implements Atpd {
     await step('libp2p', async () => await this.node?.stop())
     await step('snapshot flush', async () => await this.writer?.flush())
     const store = this.store
+    // Before the store closes: the last checkpoint is signed at close and kept there too.
+    await step('audit close', async () => {
+      this.audit?.close()
+      const last = this.audit?.latestCheckpoint
+      if (last !== undefined) await store?.putAuditCheckpoint(JSON.stringify(last))
+    })
     if (store !== undefined) {
       await step('clean flag', async () => { await store.setCleanShutdown(true) })
       await step('store close', async () => { await store.close() })
     }
-    await step('audit close', () => { this.audit?.close() })
     log.info('atpd stopped')
   }
+}
+
+/**
+ * The audit log, signing checkpoints with the node key (a copy goes to the store). A
+ * log behind the stored checkpoint was cut or replaced while the daemon was down: that
+ * is logged as an error at every start, and `atp audit verify` fails on it.
+ */
+async function openAudit (config: SiteConfig, store: NodeStore, signer: Signer, log: Logger): Promise<AuditLog> {
+  const a = config.audit
+  const audit = AuditLog.open(config.dataDir, {
+    onRepair: (n) => { log.warn({ bytesCut: n }, 'audit log: cut a torn last record') },
+    signer,
+    checkpointEveryMs: a.checkpointEveryS * 1000,
+    rotateBytes: a.rotateBytes,
+    retention: { keepFiles: a.keepFiles, keepDays: a.keepDays },
+    onRetention: (removed) => { log.info({ removed }, 'audit log: segments removed by retention') },
+    onCheckpoint: (c) => { store.putAuditCheckpoint(JSON.stringify(c)).catch((err: unknown) => { log.warn({ err: String(err) }, 'audit checkpoint: store copy failed') }) }
+  })
+  const stored = parseCheckpoint((await store.getAuditCheckpoint()) ?? '')
+  if (stored !== undefined && stored.seq > audit.lastSeq) {
+    log.error({ checkpointSeq: stored.seq, logSeq: audit.lastSeq, path: audit.path }, 'audit log ends before its last signed checkpoint: records were removed while atpd was down (run atp audit verify)')
+  }
+  return audit
 }
 
 /** Config agents are applied at every start; they override stored agents with the same id. */

@@ -136,6 +136,8 @@ export interface AuditEvent {
   readonly org?: string
   readonly agent?: string
   readonly detail?: string
+  /** A summary of rejections aggregated by the audit log: how many more there were. */
+  readonly repeated?: number
 }
 
 export type SessionState = 'idle' | 'connect' | 'open-sent' | 'open-confirm' | 'established'

@@ -86,6 +86,14 @@ const limitsSchema = z.strictObject({
   routeRefreshIntervalMs: z.number().int().nonnegative().default(DEFAULT_ROUTE_REFRESH_INTERVAL_MS)
 })
 
+/** Audit log rotation and retention (daemon/audit/segments.ts). */
+const auditSchema = z.strictObject({
+  rotateBytes: z.number().int().min(64 * 1024).default(64 * 1024 * 1024),
+  keepFiles: positiveInt.default(16),
+  keepDays: positive.default(365),
+  checkpointEveryS: positive.default(10)
+})
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
 export const siteConfigSchema = z.strictObject({
@@ -115,7 +123,8 @@ export const siteConfigSchema = z.strictObject({
   discovery: discoverySchema.optional(),
   memory: z.strictObject({ namespaces: z.array(namespaceSchema).max(1000).default([]) }).prefault({}),
   limits: limitsSchema.prefault({}),
-  log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({})
+  log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),
+  audit: auditSchema.prefault({})
 })
 
 export type SiteConfig = z.output<typeof siteConfigSchema>

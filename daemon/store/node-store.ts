@@ -6,6 +6,7 @@
  *   damping/<peer>\0<cap>\0<path>     v8-serialized state       (write-behind)
  *   meta/origin-seq                   highest origin seq persisted
  *   meta/clean-shutdown               'true' after a clean stop, 'false' while running
+ *   meta/audit-checkpoint             latest signed audit checkpoint (JSON)
  *
  * Other components (memory) get sublevels of their own through `sublevel(name)`, since
  * only one process may hold the database.
@@ -130,6 +131,15 @@ export class NodeStore {
       else skipped.push({ key: `agents/${key}`, reason: problem })
     }
     return { agents, skipped }
+  }
+
+  /** The latest signed audit checkpoint (JSON), kept apart from the log it covers. */
+  async getAuditCheckpoint (): Promise<string | undefined> {
+    return await this.metaDb.get('audit-checkpoint')
+  }
+
+  async putAuditCheckpoint (json: string): Promise<void> {
+    await this.db.batch([{ type: 'put', sublevel: this.metaDb, key: 'audit-checkpoint', value: json }], { sync: true })
   }
 
   async setCleanShutdown (clean: boolean): Promise<void> {

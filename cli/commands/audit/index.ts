@@ -1,22 +1,44 @@
-/** `atp audit verify --data-dir DIR`: check the hash chain of the audit log. */
+/** `atp audit verify --data-dir DIR`: check the hash chain of the audit log and its signed checkpoint. */
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import { Command } from 'commander'
+import type { AuditCheckpoint } from '../../../daemon/audit/checkpoint.ts'
 import type { CliIo } from '../../context.ts'
 import { CliError, EXIT_FAILED } from '../../errors.ts'
 
 export function auditCommand (io: CliIo): Command {
   const audit = new Command('audit').description('the hash-chained audit log of route and policy events')
   audit.command('verify')
-    .description('verify the audit log chain (safe while atpd runs)')
+    .description('verify the audit log chain and its latest signed checkpoint (safe while atpd runs)')
     .requiredOption('--data-dir <dir>', 'the daemon data dir')
-    .action(async (opts: { dataDir: string }, cmd: Command) => {
+    .option('--peer-id <id>', 'the node whose key signs checkpoints (default: the identity.key of the data dir)')
+    .action(async (opts: { dataDir: string, peerId?: string }, cmd: Command) => {
       const { verifyAuditLog } = await import('../../../daemon/audit/verify.ts')
-      const result = await verifyAuditLog(opts.dataDir)
+      const storeCheckpoint = await readStoreCheckpoint(opts.dataDir)
+      const result = await verifyAuditLog(opts.dataDir, {
+        ...(opts.peerId !== undefined ? { peerId: opts.peerId } : {}),
+        ...(storeCheckpoint !== undefined ? { storeCheckpoint } : {})
+      })
       if (cmd.optsWithGlobals<{ json?: boolean }>().json === true) io.out(`${JSON.stringify(result, null, 2)}\n`)
-      else if (result.ok) io.out(`ok: ${result.records} records, head ${result.head} (${result.path})\n`)
+      else if (result.ok) {
+        const signed = result.checkpoint === undefined ? 'no signed checkpoint yet' : `signed checkpoint at seq ${result.checkpoint.seq}, ${result.unsignedRecords ?? 0} records after it`
+        io.out(`ok: ${result.records} records, head ${result.head}, ${signed} (${result.path})\n`)
+      }
       if (!result.ok) {
         throw new CliError(`audit log broken at record ${result.firstBadSeq ?? '?'}: ${result.reason ?? 'unknown'} ` +
           `(${result.records} records before it verify; ${result.path})`, EXIT_FAILED)
       }
     })
   return audit
+}
+
+/** The copy of the checkpoint in the daemon's store; undefined while atpd holds the store (its file copy is current then). */
+async function readStoreCheckpoint (dataDir: string): Promise<AuditCheckpoint | undefined> {
+  const { DB_DIR, NodeStore } = await import('../../../daemon/store/node-store.ts')
+  const { parseCheckpoint } = await import('../../../daemon/audit/checkpoint.ts')
+  if (!existsSync(join(dataDir, DB_DIR))) return undefined
+  type Store = InstanceType<typeof NodeStore>
+  let store: Store
+  try { store = await NodeStore.open(dataDir) } catch { return undefined }
+  try { return parseCheckpoint((await store.getAuditCheckpoint()) ?? '') } finally { await store.close() }
 }

@@ -105,9 +105,13 @@ describe('atp global options and errors', () => {
     expect(JSON.parse(second.stdout)).toMatchObject({ peerId: first.stdout.trim(), created: false })
   })
 
-  it('audit verify: an empty log verifies; a corrupt one exits 1', async () => {
+  it('audit verify: a missing log exits 1; an empty log verifies; a corrupt one exits 1', async () => {
     const dataDir = join(dir, 'audit')
     mkdirSync(dataDir)
+    const missing = captureIo()
+    expect(await runCli(['audit', 'verify', '--data-dir', dataDir], missing)).toBe(1)
+    expect(missing.stderr).toContain('audit log is missing')
+    writeFileSync(join(dataDir, 'audit.log'), '')
     const ok = captureIo()
     expect(await runCli(['audit', 'verify', '--data-dir', dataDir], ok)).toBe(0)
     expect(ok.stdout).toMatch(/^ok: 0 records/)

@@ -24,9 +24,11 @@ describe('audit log', () => {
     expect(canonicalJson({ b: 1, a: { d: [1, undefined], c: 'x' }, e: undefined })).toBe('{"a":{"c":"x","d":[1,null]},"b":1}')
   })
 
-  it('an empty or absent log verifies', async () => {
-    const r = await verifyAuditLog(tempDir())
-    expect(r).toMatchObject({ ok: true, records: 0, head: GENESIS_HASH })
+  it('an empty log verifies; an absent one does not', async () => {
+    const dir = tempDir()
+    AuditLog.open(dir).close()
+    expect(await verifyAuditLog(dir)).toMatchObject({ ok: true, records: 0, head: GENESIS_HASH })
+    expect(await verifyAuditLog(tempDir())).toMatchObject({ ok: false, reason: 'audit log is missing (deleted, or not a data dir)' })
   })
 
   it('chains records across reopen and verifies them all', async () => {
