@@ -37,8 +37,7 @@ async function readStoreCheckpoint (dataDir: string): Promise<AuditCheckpoint | 
   const { DB_DIR, NodeStore } = await import('../../../daemon/store/node-store.ts')
   const { parseCheckpoint } = await import('../../../daemon/audit/checkpoint.ts')
   if (!existsSync(join(dataDir, DB_DIR))) return undefined
-  type Store = InstanceType<typeof NodeStore>
-  let store: Store
+  let store: Awaited<ReturnType<typeof NodeStore.open>>
   try { store = await NodeStore.open(dataDir) } catch { return undefined }
   try { return parseCheckpoint((await store.getAuditCheckpoint()) ?? '') } finally { await store.close() }
 }
