@@ -11,6 +11,8 @@ import { Simulator } from './engine/simulator.ts'
 import type { FrameCodec, SimMode, SpeakerFactory } from './engine/types.ts'
 import { Metrics, type MessageCounts, type RouteStateSample } from './report/metrics.ts'
 import { buildReport, type SimReport } from './report/report.ts'
+import type { TaskTimeline } from './tasks/task-stats.ts'
+import { TaskTraffic } from './tasks/task-traffic.ts'
 import type { SimTopology } from './topology/model.ts'
 
 export interface RunOptions {
@@ -47,6 +49,8 @@ export interface SimResult {
   }
   /** Every usable local route at its origin at the end: the regret baseline. */
   readonly originRoutes: readonly Route[]
+  /** Task traffic over time, when the topology declares tasks. */
+  readonly taskTimeline?: TaskTimeline
   readonly quietMs: number
 }
 
@@ -85,6 +89,7 @@ export function runSimulation (topology: SimTopology, options: RunOptions): SimR
       onScenario: (_e, nowMs) => { tracker.scenarioEvent(nowMs); scenarioTimes.push(nowMs) },
       onNodeLifecycle: (node) => tracker.markNode(node),
       onInstantEnd: (fromMs, toMs) => {
+        traffic?.advance(toMs)
         tracker.flush(fromMs)
         damping.flush(fromMs)
         metrics.onInstantEnd(fromMs, toMs, speakerOf)
@@ -93,7 +98,9 @@ export function runSimulation (topology: SimTopology, options: RunOptions): SimR
     }
   })
   const tracker: RibTracker = new RibTracker({ nodes: sim.nodes, quietMs, onViolation: (v) => violations.push(v) })
+  const traffic: TaskTraffic | undefined = topology.tasks !== undefined ? new TaskTraffic(topology.tasks, seed, endMs, speakerOf) : undefined
   const info = sim.run()
+  traffic?.advance(info.endMs, true)
   damping.finish(info.endMs)
   const verdict = tracker.verdict(info.endMs, info.stoppedEarly)
 
@@ -107,7 +114,8 @@ export function runSimulation (topology: SimTopology, options: RunOptions): SimR
     messages: metrics.totals,
     bestPathChanges: verdict.bestPathChanges,
     episodes: damping.episodes,
-    final
+    final,
+    ...(traffic !== undefined ? { tasks: traffic.stats.report(topology.tasks?.sloMs) } : {})
   })
   return {
     report,
@@ -124,7 +132,8 @@ export function runSimulation (topology: SimTopology, options: RunOptions): SimR
       episodes: damping.episodes
     },
     originRoutes,
-    quietMs
+    quietMs,
+    ...(traffic !== undefined ? { taskTimeline: traffic.stats.timeline() } : {})
   }
 }
 

@@ -134,6 +134,14 @@ export class Admission {
     return [...this.windows.entries()].map(([key, w]) => ({ key, view: w.view(nowMs) }))
   }
 
+  /** Path keys (`org/agent`) whose window for this consumer org is congested: the resolve query's `congestedPaths`. */
+  congestedPaths (consumerOrg: string, nowMs: number): Set<string> {
+    const out = new Set<string>()
+    const prefix = `${consumerOrg} `
+    for (const [key, w] of this.windows) if (key.startsWith(prefix) && w.taskWindow.congested(nowMs)) out.add(key.slice(prefix.length))
+    return out
+  }
+
   congested (consumerOrg: string, org: string, agent: string, nowMs: number): boolean {
     return this.windows.get(windowKey(consumerOrg, org, agent))?.taskWindow.congested(nowMs) ?? false
   }
@@ -178,11 +186,12 @@ export class Admission {
       const key = windowKey(task.consumerOrg, path.org, path.agent)
       const ceilings = { usdPerMinute: this.budgets.usdPerMinuteCeiling(subject) }
       const w = this.windowFor(key, ceilings)
-      if (w.full(estimate, nowMs) !== undefined) continue
+      const sloMs = this.params.sloMs ?? path.p95Ms
+      if (w.full(estimate, nowMs, sloMs) !== undefined) continue
       const budgets = this.budgets.matching(subject)
       w.reserve(estimate)
       this.budgets.reserve(budgets, estimate.usd)
-      this.inFlight.set(task.id, { key, path, estimate, budgets, sloMs: this.params.sloMs ?? path.p95Ms, startedAtMs: nowMs })
+      this.inFlight.set(task.id, { key, path, estimate, budgets, sloMs, startedAtMs: nowMs })
       return { ok: true, effect: { type: 'admit', id: task.id, path, rank, estimate, budgets, queuedMs } }
     }
     return { ok: false, onlyBudget, ...(budget === undefined ? {} : { budget }) }

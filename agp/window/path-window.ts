@@ -42,8 +42,12 @@ export class PathWindow {
     this.decrease = params.decrease
   }
 
-  /** The first dimension without room for `estimate`, or undefined when the task fits. */
-  full (estimate: Usage, nowMs: number): FullDimension | undefined {
+  /**
+   * The first dimension without room for `estimate`, or undefined when the task fits.
+   * `idleMs` (the path's latency target, as TCP's RTO) restarts an idle window first.
+   */
+  full (estimate: Usage, nowMs: number, idleMs = Infinity): FullDimension | undefined {
+    this.taskWindow.restartAfterIdle(nowMs, idleMs)
     if (!this.taskWindow.hasRoom()) return 'tasks'
     if (!this.tokenWindow.hasRoom(estimate.tokens, nowMs)) return 'tokens'
     if (!this.usdWindow.hasRoom(estimate.usd, nowMs)) return 'usd'

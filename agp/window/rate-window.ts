@@ -2,11 +2,13 @@
  * A per-minute window on one usage dimension (tokens or dollars) of one path. The
  * estimate is reserved before a task leaves and settled with the reported usage when
  * it ends; the room is `limit − (settled over the last minute + outstanding
- * reservations)`. The limit follows AIMD like the task window: +one task's average
- * usage per window of good tasks, × `decrease` on congestion (from what was really
- * in use, as TCP sets its window from the flight size), bounded above by `ceiling`
- * (the consumer's budget per minute; +∞ without one) and below by one task's worth:
- * as the task window never goes below one task, this one never starves a lone task.
+ * reservations)`; a lone task always fits, as the task window never goes below one.
+ * The limit follows AIMD like the task window, between the `ceiling` (the consumer's
+ * budget per minute) and one task's worth: +one task's average usage per window of
+ * good tasks, × `decrease` on congestion (from what was really in use, as TCP sets its
+ * window from the flight size). Without a ceiling the limit stays unbounded and the
+ * task window alone answers congestion: a cut taken from a minute of settled usage,
+ * which keeps counting for 60 s, would idle the path long after the congestion passed.
  */
 import { MinuteUsage } from './minute-usage.ts'
 
@@ -71,6 +73,7 @@ export class RateWindow {
 
   /** A congestion signal: cut the limit from what was really in use. */
   shrink (decrease: number, nowMs: number): void {
+    if (this.ceilingValue === Infinity) return
     const base = Math.min(this.limitValue, this.inUse(nowMs))
     const floor = Math.min(this.averageTask, this.ceilingValue)
     this.limitValue = Math.min(this.ceilingValue, Math.max(floor, base * decrease))

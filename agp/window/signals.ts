@@ -26,12 +26,20 @@ export type TaskOutcome =
 
 export type Signal = 'grow' | 'congestion' | 'none'
 
+/**
+ * Below this share of the target a completed task grows the window; between it and
+ * the target the window holds. The band (TCP Vegas' α/β idea) keeps the windows from
+ * climbing until latency touches the target, so most tasks finish under it.
+ */
+export const GROW_BELOW_SLO = 0.5
+
 /** How an outcome moves the window, given the path's latency target. */
 export function signalOf (outcome: TaskOutcome, sloMs: number): Signal {
   switch (outcome.kind) {
     case 'success':
       // A latency that cannot be read (NaN) is not evidence of a fast path.
-      return outcome.latencyMs <= sloMs ? 'grow' : 'congestion'
+      if (outcome.latencyMs <= sloMs * GROW_BELOW_SLO) return 'grow'
+      return outcome.latencyMs <= sloMs ? 'none' : 'congestion'
     case 'overload':
     case 'timeout':
       return 'congestion'

@@ -12,8 +12,13 @@
 import type { WindowParams } from './params.ts'
 import type { Signal } from './signals.ts'
 
-/** How long a cut window counts as congested without traffic to prove otherwise. */
-export const CONGESTION_HOLD_MS = 60_000
+/**
+ * How long a cut window counts as congested without a window of good tasks to prove
+ * otherwise: long enough for the work queued at the congested agent to drain, short
+ * enough that the path is probed again soon (the pinned congestion example serves
+ * ~20 % more on the preferred vendor with 2 s than with 5 s, at the same p95).
+ */
+export const CONGESTION_HOLD_MS = 2000
 
 export interface TaskWindowState {
   /** Window size in tasks (real ≥ 1; `Math.floor` of it may be in flight). */
@@ -30,12 +35,15 @@ export class TaskWindow {
   private flight = 0
   private lastDecreaseMs = -Infinity
   private successesSinceCut = 0
+  private lastFinishMs = -Infinity
+  private readonly initialTasks: number
   private readonly decrease: number
   private readonly maxTasks: number
 
   constructor (params: Pick<WindowParams, 'initialTasks' | 'slowStartThreshold' | 'decrease' | 'maxTasks'>) {
     this.maxTasks = Math.max(1, params.maxTasks)
-    this.cwnd = Math.min(this.maxTasks, Math.max(1, params.initialTasks))
+    this.initialTasks = Math.min(this.maxTasks, Math.max(1, params.initialTasks))
+    this.cwnd = this.initialTasks
     this.ssthresh = Math.max(1, params.slowStartThreshold)
     this.decrease = params.decrease
   }
@@ -56,6 +64,7 @@ export class TaskWindow {
   /** A task that started at `startedAtMs` finished; the signal says how it went. */
   finish (signal: Signal, startedAtMs: number, nowMs: number): void {
     this.flight = Math.max(0, this.flight - 1)
+    this.lastFinishMs = Math.max(this.lastFinishMs, nowMs)
     if (signal === 'grow') {
       this.cwnd = Math.min(this.maxTasks, this.cwnd + (this.cwnd < this.ssthresh ? 1 : 1 / this.cwnd))
       this.successesSinceCut++
@@ -65,6 +74,15 @@ export class TaskWindow {
       this.lastDecreaseMs = nowMs
       this.successesSinceCut = 0
     }
+  }
+
+  /**
+   * Restart after idle (RFC 5681 §4.1): a path that carried nothing for longer than
+   * `idleMs` goes back to min(window, initialTasks) and slow-starts to its threshold,
+   * so a window earned under old conditions is not spent in one burst.
+   */
+  restartAfterIdle (nowMs: number, idleMs: number): void {
+    if (this.flight === 0 && nowMs - this.lastFinishMs > idleMs) this.cwnd = Math.min(this.cwnd, this.initialTasks)
   }
 
   /** A task reserved but never sent (refused before it left): no signal. */

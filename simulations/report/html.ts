@@ -9,9 +9,9 @@ import type { PenaltySample } from '../checkers/damping-checker.ts'
 import type { SimResult } from '../run.ts'
 import { TIME_BUCKETS } from './metrics.ts'
 import type { FinalTable } from './report.ts'
-import { barChart, escapeHtml, lineChart, type Series } from './svg.ts'
+import { barChart, COLORS, escapeHtml, lineChart, type Series } from './svg.ts'
+import { taskSection } from './task-html.ts'
 
-const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#8c564b', '#e377c2']
 const WORST_FLAPPERS = 5
 
 export interface RegretSummary {
@@ -113,6 +113,7 @@ ${violations === '' ? '' : `<h2>Violations</h2><ul>${violations}</ul>`}
 <h2>Convergence timeline</h2><p>Orange: scenario events. Quiet window for convergence: ${result.quietMs} ms.</p>${lineChart([changes], { yLabel: 'Loc-RIB changes', marks: result.timeline.scenarioTimes, xMax: endMs, steps: true })}
 <h2>Penalty curves of the worst flappers</h2>${penaltySeries.length === 0 ? '<p>No flapping path.</p>' : lineChart(penaltySeries, { yLabel: 'penalty', xMax: endMs })}
 ${damping === '' ? '' : `<table><tr><th>node</th><th>path</th><th>capability</th><th>suppressed at ms</th><th>reused at ms</th><th>max penalty</th></tr>${damping}</table>`}
+${result.taskTimeline !== undefined ? taskSection(result) : ''}
 <h2>Regret of resolved routes</h2><p>${reg.resolved} (node, capability) pairs; ${reg.optimal} resolve to the true best; mean regret ${reg.meanRegret.toFixed(4)}, max ${reg.maxRegret.toFixed(4)} (global score units).</p>
 ${barChart(reg.histogram, 'pairs by regret')}
 </body></html>

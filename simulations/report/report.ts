@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto'
 import type { DampingEpisode } from '../checkers/damping-checker.ts'
+import type { TasksReport } from '../tasks/task-stats.ts'
 
 export type FinalTable = Record<string, Record<string, string[]>>
 
@@ -29,6 +30,8 @@ export interface SimReport {
   readonly damping: readonly DampingEntry[]
   readonly final: FinalTable
   readonly stateHash: string
+  /** Only when the topology declares task traffic. */
+  readonly tasks?: TasksReport
 }
 
 export interface ReportInput {
@@ -42,6 +45,7 @@ export interface ReportInput {
   readonly episodes: readonly DampingEpisode[]
   /** node → capability → ranked usable paths; sorted here. */
   readonly final: ReadonlyMap<string, ReadonlyMap<string, readonly string[]>>
+  readonly tasks?: TasksReport
 }
 
 export function buildReport (input: ReportInput): SimReport {
@@ -72,7 +76,8 @@ export function buildReport (input: ReportInput): SimReport {
     bestPathChanges: input.bestPathChanges,
     damping,
     final,
-    stateHash: createHash('sha256').update(JSON.stringify(final)).digest('hex')
+    stateHash: createHash('sha256').update(JSON.stringify(final)).digest('hex'),
+    ...(input.tasks !== undefined ? { tasks: input.tasks } : {})
   }
 }
 

@@ -6,6 +6,9 @@ export interface Series {
   readonly points: readonly (readonly [number, number])[]
 }
 
+/** Series colours, in order (matplotlib's first six). */
+export const COLORS: readonly string[] = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#8c564b', '#e377c2']
+
 const W = 640
 const H = 220
 const PAD = { l: 56, r: 12, t: 12, b: 28 }

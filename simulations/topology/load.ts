@@ -8,10 +8,11 @@ import { parse as parseYaml } from 'yaml'
 import type { z } from 'zod'
 import { DEFAULT_DAMPING, DEFAULT_FRESHNESS, type DampingParams } from '../../agp/params.ts'
 import type { LocalAgent, NeighborConfig } from '../../agp/speaker/types.ts'
+import { DEFAULT_WINDOW_PARAMS } from '../../agp/window/params.ts'
 import { TopologyError } from './errors.ts'
 import { generateFederation } from './generate.ts'
-import { linkKey, type SimLinkSpec, type SimNodeSpec, type SimParams, type SimTopology } from './model.ts'
-import { topologySchema, type AgentSpec, type DampingSpec, type TopologyFile } from './schema.ts'
+import { linkKey, type SimLinkSpec, type SimNodeSpec, type SimParams, type SimService, type SimTasks, type SimTopology } from './model.ts'
+import { topologySchema, type AgentSpec, type DampingSpec, type OrgSpec, type TasksSpec, type TopologyFile } from './schema.ts'
 import { validateReferences } from './validate.ts'
 
 export function loadTopologyFile (path: string): SimTopology {
@@ -43,6 +44,7 @@ export function resolveTopology (raw: unknown, source = '<topology>'): SimTopolo
   const reflectors = [...file.reflectors, ...generated.reflectors]
   const orgs = [...file.orgs, ...generated.orgs]
   const problems = validateReferences({ reflectors, orgs, links: file.links, events: file.events })
+  if (file.tasks !== undefined) problems.push(...validateTasks(file.tasks, orgs, file.durationS))
   if (problems.length > 0) throw new TopologyError(source, problems)
 
   const params = resolveParams(file)
@@ -78,7 +80,50 @@ export function resolveTopology (raw: unknown, source = '<topology>'): SimTopolo
     }))
   ]
   const events = file.events.map((e, index) => ({ ...e, index })).sort((x, y) => x.atS - y.atS || x.index - y.index)
-  return { seed: file.seed, durationS: file.durationS, params, nodes, links, events }
+  const tasks = file.tasks !== undefined ? resolveTasks(file.tasks, orgs, file.durationS) : undefined
+  return { seed: file.seed, durationS: file.durationS, params, nodes, links, events, ...(tasks !== undefined ? { tasks } : {}) }
+}
+
+function validateTasks (spec: TasksSpec, orgs: readonly OrgSpec[], durationS: number): string[] {
+  const ids = new Set(orgs.map((o) => o.id))
+  const problems: string[] = []
+  spec.consumers.forEach((c, i) => {
+    if (!ids.has(c.org)) problems.push(`tasks.consumers[${i}].org: unknown org "${c.org}"`)
+    if (c.toS !== undefined && c.toS <= c.fromS) problems.push(`tasks.consumers[${i}].toS: must be after fromS`)
+    if (c.fromS >= durationS) problems.push(`tasks.consumers[${i}].fromS: at or after the end of the run (${durationS} s)`)
+  })
+  const w = { ...DEFAULT_WINDOW_PARAMS, ...spec.windows }
+  if (w.initialTasks > w.maxTasks) problems.push(`tasks.windows.initialTasks: must not exceed ${w.maxTasks}`)
+  return problems
+}
+
+function resolveTasks (spec: TasksSpec, orgs: readonly OrgSpec[], durationS: number): SimTasks {
+  const services = new Map<string, SimService>()
+  const limits = new Map<string, NonNullable<AgentSpec['limits']>>()
+  for (const o of orgs) {
+    for (const a of o.agents) {
+      const key = `${o.id}/${a.id}`
+      if (a.service !== undefined) services.set(key, { capacity: a.service.capacity, serviceMs: a.service.serviceMs, queue: a.service.queue ?? 4 * a.service.capacity })
+      if (a.limits !== undefined) limits.set(key, a.limits)
+    }
+  }
+  return {
+    ...(spec.sloMs !== undefined ? { sloMs: spec.sloMs } : {}),
+    timeoutMs: spec.timeoutMs,
+    attempts: spec.attempts,
+    windows: { ...DEFAULT_WINDOW_PARAMS, ...spec.windows, ...(spec.sloMs !== undefined ? { sloMs: spec.sloMs } : {}) },
+    consumers: spec.consumers.map((c) => ({
+      org: c.org,
+      capability: c.capability,
+      ratePerS: c.ratePerS,
+      messageBytes: c.messageBytes,
+      fromMs: Math.round(c.fromS * 1000),
+      toMs: Math.round((c.toS ?? durationS) * 1000),
+      budgets: c.budgets
+    })),
+    services,
+    limits
+  }
 }
 
 export function toLocalAgent (org: string, a: AgentSpec): LocalAgent {

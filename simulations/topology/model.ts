@@ -4,6 +4,9 @@
  */
 import type { DampingParams, FreshnessParams } from '../../agp/params.ts'
 import type { LocalAgent, NeighborConfig } from '../../agp/speaker/types.ts'
+import type { BudgetSpec } from '../../agp/window/budgets.ts'
+import type { OriginLimits } from '../../agp/window/origin-limits.ts'
+import type { WindowParams } from '../../agp/window/params.ts'
 import type { ScenarioEvent } from './schema.ts'
 
 export type NodeKind = 'org' | 'reflector'
@@ -46,6 +49,37 @@ export interface SimTopology {
   readonly links: ReadonlyMap<string, SimLinkSpec>
   /** Sorted by atS; equal times keep file order. `index` is the position in the file. */
   readonly events: readonly (ScenarioEvent & { readonly index: number })[]
+  /** Task traffic, when the topology declares it. */
+  readonly tasks?: SimTasks
+}
+
+export interface SimConsumer {
+  readonly org: string
+  readonly capability: string
+  readonly ratePerS: number
+  readonly messageBytes: number
+  readonly fromMs: number
+  readonly toMs: number
+  readonly budgets: readonly BudgetSpec[]
+}
+
+/** How an agent serves tasks: `capacity` at once, ~`serviceMs` each, `queue` more may wait. */
+export interface SimService {
+  readonly capacity: number
+  readonly serviceMs: number
+  readonly queue: number
+}
+
+export interface SimTasks {
+  /** As configured (the report shows it); the windows fall back to each path's p95 without it. */
+  readonly sloMs?: number
+  readonly timeoutMs: number
+  readonly attempts: number
+  readonly windows: WindowParams
+  readonly consumers: readonly SimConsumer[]
+  /** Per path key `org/agent`; an agent without one serves every task at once, in half its advertised p95. */
+  readonly services: ReadonlyMap<string, SimService>
+  readonly limits: ReadonlyMap<string, OriginLimits>
 }
 
 /** Order-independent key of a session between two nodes. */

@@ -5,6 +5,7 @@
  * Cross-references (unknown org, agent, node ids) are checked in validate.ts.
  */
 import { z } from 'zod'
+import { budgetsSchema, originLimitsSchema } from '../../daemon/config/schema-windows.ts'
 
 const ID = /^[a-z0-9-]{1,32}$/
 const CAPABILITY = /^[a-z0-9-]+(\/[a-z0-9-]+){0,7}$/
@@ -60,6 +61,17 @@ const latencySchema = z.strictObject({ p50: nonNegative, p95: nonNegative })
 const winRateSchema = z.strictObject({ wins: z.number().int().nonnegative(), trials: z.number().int().nonnegative() })
   .refine((w) => w.wins <= w.trials, { message: 'wins must not exceed trials' })
 
+/**
+ * How an agent serves task traffic: `capacity` tasks at once, each taking about
+ * `serviceMs`; up to `queue` more wait (latency grows with the wait); beyond, the
+ * agent answers overloaded (HTTP 429).
+ */
+const serviceSchema = z.strictObject({
+  capacity: z.number().int().min(1).max(100_000),
+  serviceMs: positive,
+  queue: z.number().int().nonnegative().max(1_000_000).optional()
+})
+
 export const agentSchema = z.strictObject({
   id: idSchema,
   capability: capabilitySchema,
@@ -67,7 +79,9 @@ export const agentSchema = z.strictObject({
   latencyMs: latencySchema,
   winRate: winRateSchema,
   region: regionSchema.optional(),
-  tags: tagsSchema.optional()
+  tags: tagsSchema.optional(),
+  service: serviceSchema.optional(),
+  limits: originLimitsSchema.optional()
 })
 
 /** What an `update` event may change in an agent. */
@@ -122,6 +136,31 @@ export const generateSchema = z.strictObject({
   interestsPerOrg: z.number().int().min(0).max(64)
 })
 
+/** A consumer org sending tasks for a capability at a Poisson rate. */
+const consumerSchema = z.strictObject({
+  org: idSchema,
+  capability: capabilitySchema,
+  ratePerS: positive,
+  messageBytes: z.number().int().nonnegative().max(1_048_576).default(2000),
+  fromS: nonNegative.default(0),
+  toS: positive.optional(),
+  budgets: budgetsSchema.default([])
+})
+
+/** Task traffic (docs/congestion.md); a topology without it simulates routing only. */
+const tasksSchema = z.strictObject({
+  sloMs: positive.optional(),
+  timeoutMs: positive.default(30_000),
+  /** Tries per task when a path refuses before serving (overload), as the daemon's forwarding.attempts. */
+  attempts: z.number().int().min(1).max(8).default(2),
+  windows: z.strictObject({
+    initialTasks: z.number().int().min(1).max(1024),
+    slowStartThreshold: z.number().int().min(1).max(1024),
+    decrease: z.number().gt(0).lt(1)
+  }).partial().default({}),
+  consumers: z.array(consumerSchema).min(1).max(1000)
+})
+
 export const topologySchema = z.strictObject({
   seed: z.number().int().nonnegative().max(0xffffffff).default(1),
   durationS: positive.default(600),
@@ -130,7 +169,8 @@ export const topologySchema = z.strictObject({
   orgs: z.array(orgSchema),
   links: z.array(linkSchema).default([]),
   events: z.array(eventSchema).default([]),
-  generate: generateSchema.optional()
+  generate: generateSchema.optional(),
+  tasks: tasksSchema.optional()
 })
 
 export type TopologyFile = z.infer<typeof topologySchema>
@@ -141,3 +181,5 @@ export type ReflectorSpec = z.infer<typeof reflectorSchema>
 export type ScenarioEvent = z.infer<typeof eventSchema>
 export type GenerateSpec = z.infer<typeof generateSchema>
 export type DampingSpec = z.infer<typeof dampingSchema>
+export type TasksSpec = z.infer<typeof tasksSchema>
+export type ServiceSpec = z.infer<typeof serviceSchema>

@@ -60,7 +60,11 @@ describe('Admission', () => {
     const p95 = new Admission({ params: { ...DEFAULT_WINDOW_PARAMS, initialTasks: 4 } })
     const id2 = of(p95.handle({ type: 'request', task: task([busy]) }, 0), 'admit')[0]!.id
     p95.handle({ type: 'settle', id: id2, outcome: { kind: 'success', latencyMs: 800 } }, 800)
-    expect(p95.window('initech', 'busy', 'rev', 800)!.tasks).toBe(5)
+    // Under the target but above half of it: the window holds.
+    expect(p95.window('initech', 'busy', 'rev', 800)!.tasks).toBe(4)
+    const id3 = of(p95.handle({ type: 'request', task: task([busy]) }, 800), 'admit')[0]!.id
+    p95.handle({ type: 'settle', id: id3, outcome: { kind: 'success', latencyMs: 400 } }, 1200)
+    expect(p95.window('initech', 'busy', 'rev', 1200)!.tasks).toBe(5)
   })
 
   it('refuses over budget before the task leaves, and the spend survives a restart', () => {
@@ -122,7 +126,7 @@ describe('RateWindow', () => {
   })
 
   it('cuts the limit from what is in use and grows it by one task, up to the ceiling', () => {
-    const r = new RateWindow(Infinity)
+    const r = new RateWindow(30)
     r.reserve(10); r.settle(10, 10, 0)
     r.reserve(10); r.settle(10, 10, 0)
     r.shrink(0.5, 0)
@@ -133,6 +137,11 @@ describe('RateWindow', () => {
     expect(r.limit).toBe(15)
     r.grow()
     expect(r.limit).toBe(15)
+    // Without a ceiling the task window alone answers congestion.
+    const open = new RateWindow(Infinity)
+    open.reserve(10); open.settle(10, 10, 0)
+    open.shrink(0.5, 0)
+    expect(open.limit).toBe(Infinity)
   })
 })
 

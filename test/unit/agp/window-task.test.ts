@@ -83,7 +83,8 @@ describe('TaskWindow', () => {
 
 describe('signalOf', () => {
   it('maps outcomes to AIMD signals', () => {
-    expect(signalOf({ kind: 'success', latencyMs: 100 }, 100)).toBe('grow')
+    expect(signalOf({ kind: 'success', latencyMs: 50 }, 100)).toBe('grow')
+    expect(signalOf({ kind: 'success', latencyMs: 100 }, 100)).toBe('none')
     expect(signalOf({ kind: 'success', latencyMs: 101 }, 100)).toBe('congestion')
     expect(signalOf({ kind: 'success', latencyMs: Number.NaN }, 100)).toBe('congestion')
     expect(signalOf({ kind: 'overload' }, 100)).toBe('congestion')
@@ -99,5 +100,18 @@ describe('validateWindowParams', () => {
     expect(errors.join('\n')).toMatch(/initialTasks/)
     expect(errors.join('\n')).toMatch(/decrease/)
     expect(errors.join('\n')).toMatch(/sloMs/)
+  })
+})
+
+describe('restart after idle', () => {
+  it('goes back to initialTasks after idleMs without traffic, keeping the threshold', () => {
+    const w = new TaskWindow({ ...DEFAULT_WINDOW_PARAMS, initialTasks: 2 })
+    for (let i = 0; i < 6; i++) { w.start(); w.finish('grow', i, i + 1) }
+    expect(w.tasks).toBe(8)
+    w.restartAfterIdle(500, 1000)
+    expect(w.tasks).toBe(8)
+    w.restartAfterIdle(1007, 1000)
+    expect(w.tasks).toBe(2)
+    expect(w.state().slowStartThreshold).toBe(16)
   })
 })
