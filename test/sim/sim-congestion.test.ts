@@ -1,6 +1,6 @@
 /** Task traffic with congestion windows: the pinned congestion example, and tasks absent from routing-only reports. */
 import { describe, expect, it } from 'vitest'
-import { reproduceCommand } from '../../cli/commands/sim/index.ts'
+import { reproduceCommand } from '../../cli/commands/sim/run-sim.ts'
 import { renderHtml } from '../../simulations/report/html.ts'
 import { simulate } from '../../simulations/simulate.ts'
 import { loadTopologyFile, parseTopology } from '../../simulations/topology/load.ts'
