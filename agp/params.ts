@@ -45,3 +45,16 @@ export interface FreshnessParams {
 }
 
 export const DEFAULT_FRESHNESS: FreshnessParams = Object.freeze({ refreshS: 60, staleS: 300, maxAgeS: 900 })
+
+/** Session timers (RFC 4271 §4.2 hold time; §9.2.1.1 MRAI) and graceful restart (RFC 4724). */
+export const DEFAULT_HOLD_TIME_S = 90
+export const DEFAULT_MRAI_MS = 100
+export const DEFAULT_RESTART_TIME_S = 120
+
+/**
+ * Reconnect backoff: base × 2^attempt, jittered, capped at the max; after a quiet period
+ * without a failure the attempt count starts again.
+ */
+export const DEFAULT_BASE_BACKOFF_MS = 500
+export const DEFAULT_MAX_BACKOFF_MS = 30_000
+export const DEFAULT_BACKOFF_QUIET_MS = 60_000

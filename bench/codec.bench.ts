@@ -6,8 +6,8 @@
  * signature is 64 bytes either way) and look reflected once: realistic sizes.
  */
 import { randomBytes } from 'node:crypto'
-import type { Frame } from '../agp/codec/frame.ts'
-import { decodeFrame, encodeFrame, FrameDecodeError } from '../agp/codec/frame-codec.ts'
+import type { Frame } from '../agp/index.ts'
+import { decodeFrame, encodeFrame, FrameDecodeError } from '../agp/index.ts'
 import { fakeSigner } from '../test/helpers/fixtures.ts'
 import { measure, scaled, sig } from './lib/measure.ts'
 import { ed25519Identity, originateMany, reflected } from './lib/routes.ts'

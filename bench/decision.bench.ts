@@ -7,11 +7,10 @@
  * originator-id and path-id tie-breaks run), some paths are unusable, stale or carry
  * another local preference.
  */
-import { applyDampingEvent, type DampingEvent, type DampingState } from '../agp/damping/damping.ts'
-import { compareGlobal, globalScore, rankLocal, type LocalCandidate } from '../agp/decision/index.ts'
-import { DEFAULT_DAMPING } from '../agp/params.ts'
-import { pathKey, type Route } from '../agp/route/route.ts'
-import { LocalOutcomes } from '../agp/winrate/local-outcomes.ts'
+import {
+  applyDampingEvent, compareGlobal, type DampingEvent, type DampingState, DEFAULT_DAMPING, globalScore,
+  type LocalCandidate, LocalOutcomes, pathKey, rankLocal, type Route
+} from '../agp/index.ts'
 import { fakeSigner } from '../test/helpers/fixtures.ts'
 import { measure, sig } from './lib/measure.ts'
 import { originateMany } from './lib/routes.ts'

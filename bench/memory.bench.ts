@@ -6,8 +6,7 @@
  */
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { decodeEnvelope, encodeEnvelope } from '../crdt/codec/envelope-codec.ts'
-import { Replica } from '../crdt/replica.ts'
+import { decodeEnvelope, encodeEnvelope, Replica } from '../crdt/index.ts'
 import { createEd25519Signer, createEd25519Verifier } from '../daemon/identity/keys.ts'
 
 const N = 5000

@@ -5,7 +5,7 @@
  * origin: peer id parsed and a KeyObject built), verifyRoute (agp/route/originate.ts)
  * and originateRoute (canonical encoding + sign).
  */
-import { originateRoute, verifyRoute } from '../agp/route/originate.ts'
+import { originateRoute, verifyRoute } from '../agp/index.ts'
 import { createEd25519Verifier } from '../daemon/identity/keys.ts'
 import { measure, sig } from './lib/measure.ts'
 import { benchAgent, ed25519Identity, originateMany } from './lib/routes.ts'

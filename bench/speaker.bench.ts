@@ -1,5 +1,5 @@
 /**
- * The Speaker engine (agp/speaker/speaker.ts) as a route reflector: N clients, each
+ * The Speaker engine (reflector/speaker.ts) as a route reflector: N clients, each
  * the origin of its own routes, sessions established in memory through handle()
  * (transport-up, the client's OPEN and KEEPALIVE), then the clients' UPDATE frames.
  *
@@ -11,13 +11,12 @@
  *
  * Then resolve() on the resulting Loc-RIB.
  */
-import type { Frame } from '../agp/codec/frame.ts'
-import { DEFAULT_DAMPING, DEFAULT_FRESHNESS } from '../agp/params.ts'
-import { EMPTY_POLICY } from '../agp/policy/types.ts'
-import { seededRandom, type Signer, type Verifier } from '../agp/ports.ts'
-import type { Route } from '../agp/route/route.ts'
-import { createSpeaker, type AtpSpeaker } from '../agp/speaker/speaker.ts'
-import { DEFAULT_LIMITS, type Effect, type SpeakerInit, type SpeakerInput } from '../agp/speaker/types.ts'
+import type { Frame, Route } from '../agp/index.ts'
+import { DEFAULT_DAMPING, DEFAULT_FRESHNESS, EMPTY_POLICY } from '../agp/index.ts'
+import { seededRandom, type Signer, type Verifier } from '../kernel/index.ts'
+import {
+  type AtpSpeaker, createSpeaker, DEFAULT_LIMITS, type Effect, type SpeakerInit, type SpeakerInput
+} from '../reflector/index.ts'
 import { createEd25519Verifier } from '../daemon/identity/keys.ts'
 import { fakeSigner, fakeVerifier } from '../test/helpers/fixtures.ts'
 import { elapsedMs, measure, scaled, sig } from './lib/measure.ts'

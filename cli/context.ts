@@ -42,7 +42,7 @@ export async function resolveApi (opts: GlobalOptions, env: CliIo['env']): Promi
   let configUrl: string | undefined
   let configToken: string | null | undefined
   if (opts.config !== undefined) {
-    const [{ loadConfig }, { apiUrlFromListen }] = await Promise.all([import('../daemon/config/load.ts'), import('./api-url.ts')])
+    const [{ loadConfig }, { apiUrlFromListen }] = await Promise.all([import('../daemon/config/load.ts'), import('../daemon/config/api-url.ts')])
     const config = loadConfig(opts.config)
     configUrl = apiUrlFromListen(config.api.listen)
     configToken = config.api.token

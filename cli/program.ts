@@ -4,7 +4,8 @@
  * tests run the real program in-process.
  */
 import { Command, CommanderError } from 'commander'
-import { AtpError } from '../agp/errors.ts'
+import { AtpError } from '../kernel/index.ts'
+import { TemplateError } from '../daemon/launcher/errors.ts'
 import { agentsCommand } from './commands/agents/index.ts'
 import { auditCommand } from './commands/audit/index.ts'
 import { federationCommand } from './commands/federation/index.ts'
@@ -59,6 +60,10 @@ export async function runCli (args: readonly string[], io: CliIo = processIo, ex
 function exitCodeOf (err: unknown, io: CliIo): number {
   // Commander already printed its message (usage errors, help, version).
   if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE
+  if (err instanceof TemplateError) {
+    io.err(`atp: ${err.message}\n`)
+    return EXIT_USAGE
+  }
   if (err instanceof CliError) {
     io.err(`atp: ${err.message}\n`)
     return err.exitCode

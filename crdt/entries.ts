@@ -2,7 +2,7 @@
  * Entry artifacts: the Y.Map 'entries' of a namespace (key → JSON value), and what the
  * API shows about them: the value with the provenance of the envelope that wrote it.
  */
-import { InvalidArgumentError } from '../agp/errors.ts'
+import { InvalidArgumentError } from '../kernel/index.ts'
 import { entryKeyProblem, entryValueProblem } from './json-value.ts'
 import type { MemoryLimits } from './limits.ts'
 import type { EnvelopeMeta, ProvenanceIndex } from './provenance-index.ts'

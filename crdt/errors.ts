@@ -2,7 +2,7 @@
  * Typed errors of the memory core. Decoders raise only MemoryDecodeError (never a
  * RangeError from lib0), so a driver can count and drop a peer's bad bytes by `code`.
  */
-import { AtpError } from '../agp/errors.ts'
+import { AtpError } from '../kernel/index.ts'
 
 /** Bytes that are not a well-formed, canonical envelope, sync message or checkpoint. */
 export class MemoryDecodeError extends AtpError {

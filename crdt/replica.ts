@@ -9,8 +9,8 @@
  * Pure: time arrives as nowMs, keys through Signer/Verifier.
  */
 import * as Y from 'yjs'
-import type { Signer, Verifier } from '../agp/ports.ts'
-import { AtpError } from '../agp/errors.ts'
+import type { Signer, Verifier } from '../kernel/index.ts'
+import { AtpError } from '../kernel/index.ts'
 import { canWrite } from './acl.ts'
 import type { NamespaceConfig } from './acl.ts'
 import { envelopeId, signEnvelope, verifyEnvelope } from './codec/envelope-codec.ts'

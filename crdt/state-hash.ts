@@ -9,7 +9,7 @@
 import type * as Y from 'yjs'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js'
-import { canonicalJson } from '../agp/canonical-json.ts'
+import { canonicalJson } from '../kernel/index.ts'
 import { ENTRIES_ROOT, TEXT_ROOT_PREFIX } from './update-inspect.ts'
 
 

@@ -3,7 +3,7 @@
  * Y.Texts nested in a map) because two writers creating the same nested text
  * concurrently would each make their own and one would be lost; roots merge by name.
  */
-import { InvalidArgumentError } from '../agp/errors.ts'
+import { InvalidArgumentError } from '../kernel/index.ts'
 import type * as Y from 'yjs'
 import type { MemoryLimits } from './limits.ts'
 import { TEXT_ROOT_PREFIX } from './update-inspect.ts'

@@ -4,11 +4,11 @@
  * of one. Agent writes are made durable in level first, then become Speaker inputs
  * through the loop; outcomes are applied in loop order too.
  */
-import { InvalidArgumentError, LimitExceededError } from '../agp/errors.ts'
-import { localAgentProblem } from '../agp/route/originate.ts'
-import type { SpeakerRole } from '../agp/codec/frame.ts'
-import type { Clock } from '../agp/ports.ts'
-import type { LocalAgent, Outcome, PeerView, ResolveQuery, ResolveResult, RouteView, Speaker } from '../agp/speaker/types.ts'
+import { InvalidArgumentError, LimitExceededError } from '../kernel/index.ts'
+import { localAgentProblem } from '../agp/index.ts'
+import type { SpeakerRole } from '../agp/index.ts'
+import type { Clock } from '../kernel/index.ts'
+import type { LocalAgent, Outcome, PeerView, ResolveQuery, ResolveResult, RouteView, Speaker } from '../reflector/index.ts'
 import type { DaemonFacade, HealthView, PutAgentResult } from './api/facade.ts'
 import type { Metrics } from './metrics/metrics.ts'
 import type { EventLoop } from './runtime/event-loop.ts'

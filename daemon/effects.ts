@@ -4,7 +4,7 @@
  * the metrics, and anything that changes restart state marks the store dirty.
  */
 import type { Logger } from 'pino'
-import type { AuditEvent, Effect, SpeakerInput } from '../agp/speaker/types.ts'
+import type { AuditEvent, Effect, SpeakerInput } from '../reflector/index.ts'
 import type { AuditLog } from './audit/audit-log.ts'
 import type { Metrics } from './metrics/metrics.ts'
 import type { AgpTransport } from './p2p/agp-transport.ts'

@@ -11,8 +11,8 @@ import type { Libp2p } from 'libp2p'
 import type { Logger } from 'pino'
 import type { FastifyInstance } from 'fastify'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
-import type { Clock, Random, Signer, Verifier } from '../agp/ports.ts'
-import type { LocalAgent, Speaker, SpeakerSnapshot } from '../agp/speaker/types.ts'
+import type { Clock, Random, Signer, Verifier } from '../kernel/index.ts'
+import type { LocalAgent, Speaker, SpeakerSnapshot } from '../reflector/index.ts'
 import { createApiServer, listenApi } from './api/server.ts'
 import type { DaemonFacade } from './api/facade.ts'
 import { AuditLog } from './audit/audit-log.ts'
@@ -42,7 +42,7 @@ import { listenFailure, probeLibp2pListen } from './start-errors.ts'
 export interface AtpdOptions {
   readonly logger: Logger
   readonly extensions?: readonly AtpdExtensionFactory[]
-  /** The Speaker implementation (default: agp/speaker/speaker.ts createSpeaker). */
+  /** The Speaker implementation (default: reflector/speaker.ts createSpeaker). */
   readonly createSpeaker?: SpeakerFactory
   readonly clock?: Clock
   readonly random?: Random

@@ -1,6 +1,6 @@
 /** The Speaker factory the daemon runs (overridable in tests). */
-import { createSpeaker } from '../agp/speaker/speaker.ts'
-import type { Speaker, SpeakerComponents, SpeakerInit, SpeakerSnapshot } from '../agp/speaker/types.ts'
+import { createSpeaker } from '../reflector/index.ts'
+import type { Speaker, SpeakerComponents, SpeakerInit, SpeakerSnapshot } from '../reflector/index.ts'
 
 export type SpeakerFactory = (init: SpeakerInit, components: SpeakerComponents, snapshot?: SpeakerSnapshot) => Speaker
 

@@ -7,7 +7,7 @@
  */
 import { createServer } from 'node:net'
 import { multiaddr } from '@multiformats/multiaddr'
-import { AtpError } from '../agp/errors.ts'
+import { AtpError } from '../kernel/index.ts'
 
 export class ListenError extends AtpError {
   /** The config key to change, e.g. `api.listen` or `listen[0]`. */

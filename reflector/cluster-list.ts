@@ -2,7 +2,7 @@
  * ORIGINATOR_ID and CLUSTER_LIST (RFC 4456 §8): the two attributes that keep
  * reflection loop-free inside a federation.
  */
-import type { Route } from '../agp/route/route.ts'
+import type { Route } from '../agp/index.ts'
 
 export interface ReflectContext {
   /** Our cluster id. */

@@ -22,14 +22,11 @@
  *     first (our own routes start with it). Between sites of one org it is unchanged.
  *   - site path: our site prepended when the route's first org is ours (site.ts).
  */
-import type { NeighborRole, SpeakerRole } from '../agp/codec/frame.ts'
-import { evaluateExport, evaluateExportWithoutRules } from '../agp/policy/policy.ts'
-import type { PolicyConfig } from '../agp/policy/types.ts'
-import type { Route } from '../agp/route/route.ts'
-import { crossedSiteWith, leftAndReturned, nextSitePath } from '../agp/route/site.ts'
+import type { NeighborRole, PolicyConfig, Route, SpeakerRole } from '../agp/index.ts'
+import { crossedSiteWith, evaluateExport, evaluateExportWithoutRules, leftAndReturned, nextSitePath } from '../agp/index.ts'
 import { reflectRoute } from './cluster-list.ts'
 import { exportDefault, isReflection, type RouteSource } from './reflection.ts'
-import { matchesInterests } from '../agp/capability/grammar.ts'
+import { matchesInterests } from '../kernel/index.ts'
 
 export interface ExportSelf {
   readonly role: SpeakerRole

@@ -6,7 +6,7 @@
  * neighbor: a reflector with thousands of clients looks up only the prefixes of c
  * (at most MAX_CAPABILITY_DEPTH of them).
  */
-import { capabilitySegments, matchesInterests } from '../agp/capability/grammar.ts'
+import { capabilitySegments, matchesInterests } from '../kernel/index.ts'
 
 /** Largest interest set accepted from one neighbor; more is refused by the caller. */
 export const MAX_INTERESTS_PER_NEIGHBOR = 1024

@@ -11,7 +11,7 @@
  * - partner:   another org's daemon federating directly;
  * - site, site-reflector, site-client: another site of our own org (internal sessions).
  */
-import { isInternalRole, type NeighborRole, type SpeakerRole } from '../agp/codec/frame.ts'
+import { isInternalRole, type NeighborRole, type SpeakerRole } from '../agp/index.ts'
 
 /** Where a Loc-RIB path came from: one of our own agents, or a neighbor of that role. */
 export type RouteSource = 'local' | NeighborRole

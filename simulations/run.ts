@@ -3,7 +3,7 @@
  * `runSimulation` takes the Speaker factory explicitly (tests may pass a stand-in);
  * `simulate` (simulate.ts) passes the real createSpeaker and frame codec.
  */
-import type { Route } from '../agp/route/route.ts'
+import type { Route } from '../agp/index.ts'
 import { DampingChecker, type DampingEpisode, type PenaltySample } from './checkers/damping-checker.ts'
 import type { Violation } from './checkers/loops.ts'
 import { RibTracker } from './checkers/rib-tracker.ts'

@@ -1,9 +1,9 @@
 /**
- * The simulator with the real engine: createSpeaker (agp/speaker) and the protobuf
+ * The simulator with the real engine: createSpeaker (reflector/speaker.ts) and the protobuf
  * frame codec (agp/codec, used when wire mode is on). Entry point of `atp sim`.
  */
-import { decodeFrame, encodeFrame } from '../agp/codec/frame-codec.ts'
-import { createSpeaker } from '../agp/speaker/speaker.ts'
+import { decodeFrame, encodeFrame } from '../agp/index.ts'
+import { createSpeaker } from '../reflector/index.ts'
 import type { FrameCodec } from './engine/types.ts'
 import { runSimulation, type RunOptions, type SimResult } from './run.ts'
 import type { SimTopology } from './topology/model.ts'

@@ -7,8 +7,7 @@
  * children, siblings by code unit), never in insertion order, so a simulation replays
  * byte-identically whatever order routes arrived in.
  */
-import { LimitExceededError } from '../errors.ts'
-import { assertCapability, capabilitySegments } from './grammar.ts'
+import { assertCapability, capabilitySegments, LimitExceededError } from '../../kernel/index.ts'
 
 export interface CapabilityTrieOptions {
   /** Max stored keys; set() of a new key past it throws LimitExceededError. */

@@ -4,19 +4,16 @@
  * deterministic: proto3 field-number order, default values omitted, -0 written as 0,
  * lists in the order given.
  */
-import { InvalidArgumentError } from '../errors.ts'
-import { capabilityProblem } from '../capability/grammar.ts'
+import {
+  AGENT_ID_PATTERN, capabilityProblem, InvalidArgumentError, MAX_AGENT_ID_LENGTH, MAX_ORG_ID_LENGTH,
+  MAX_PEER_ID_LENGTH, MAX_REGION_LENGTH, MAX_TAG_LENGTH, MAX_TAGS, ORG_ID_PATTERN, PEER_ID_PATTERN, REGION_PATTERN,
+  TAG_PATTERN
+} from '../../kernel/index.ts'
 import { agp } from '../proto/gen/agp.js'
 import type { RouteAttributes } from '../route/route.ts'
 import { FrameDecodeError, UpdateSubcode, updateError, type DecodeResult } from './errors.ts'
-import {
-  ENDPOINT_PATTERN, MAX_ATTRS_BYTES, MAX_ENDPOINT_LENGTH, MAX_PEER_ID_LENGTH, MAX_REGION_LENGTH, MAX_TAGS, MAX_TAG_LENGTH,
-  PEER_ID_PATTERN, REGION_PATTERN, TAG_PATTERN
-} from './limits.ts'
+import { ENDPOINT_PATTERN, MAX_ATTRS_BYTES, MAX_ENDPOINT_LENGTH } from './limits.ts'
 import { checkNonNegative, checkSafeUint, checkString, checkStringList, fail, type ErrorFactory } from './validate.ts'
-
-const ORG_PATTERN = /^[a-z0-9-]{1,32}$/
-const AGENT_PATTERN = /^[a-z0-9-]{1,64}$/
 
 const attrsError: ErrorFactory = (m) => updateError(`route attributes: ${m}`, UpdateSubcode.MalformedAttributeList)
 
@@ -36,16 +33,16 @@ export function checkRouteAttributes (a: {
   const wins = checkNonNegative(win.wins ?? 0, 'winRate.wins', err)
   const trials = checkNonNegative(win.trials ?? 0, 'winRate.trials', err)
   if (wins > trials) fail(err, `winRate.wins (${wins}) exceeds trials (${trials})`)
-  const originOrg = checkString(a.originOrg, 'originOrg', ORG_PATTERN, 32, err)
+  const originOrg = checkString(a.originOrg, 'originOrg', ORG_ID_PATTERN, MAX_ORG_ID_LENGTH, err)
   // One form: the default site (the org id) is written as no site at all.
   const site = a.originSite === undefined || a.originSite === null || a.originSite === ''
     ? originOrg
-    : checkString(a.originSite, 'originSite', ORG_PATTERN, 32, err)
+    : checkString(a.originSite, 'originSite', ORG_ID_PATTERN, MAX_ORG_ID_LENGTH, err)
   return {
     capability: a.capability as string,
     originOrg,
     ...(site === originOrg ? {} : { originSite: site }),
-    agentId: checkString(a.agentId, 'agentId', AGENT_PATTERN, 64, err),
+    agentId: checkString(a.agentId, 'agentId', AGENT_ID_PATTERN, MAX_AGENT_ID_LENGTH, err),
     originPeerId: checkString(a.originPeerId, 'originPeerId', PEER_ID_PATTERN, MAX_PEER_ID_LENGTH, err),
     endpoint: checkString(a.endpoint, 'endpoint', ENDPOINT_PATTERN, MAX_ENDPOINT_LENGTH, err),
     costUsd: checkNonNegative(a.costUsd, 'costUsd', err),

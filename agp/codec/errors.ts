@@ -3,7 +3,7 @@
  * DecodeResult, carrying the NOTIFICATION (code, subcode) a session sends before it
  * closes (RFC 4271 §6: header errors, OPEN errors, UPDATE errors).
  */
-import { AtpError } from '../errors.ts'
+import { AtpError } from '../../kernel/index.ts'
 import { NotificationCode } from './frame.ts'
 
 /** UPDATE error subcodes (RFC 4271 §6.3, where one fits, plus ours). */

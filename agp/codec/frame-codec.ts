@@ -4,8 +4,10 @@
  * a FrameDecodeError carrying the NOTIFICATION code/subcode to answer with.
  * Limits: agp/codec/limits.ts, documented in docs/protocol.md.
  */
-import { InvalidArgumentError } from '../errors.ts'
-import { capabilityProblem } from '../capability/grammar.ts'
+import {
+  AGENT_ID_PATTERN, capabilityProblem, FEATURE_PATTERN, InvalidArgumentError, MAX_AGENT_ID_LENGTH, MAX_FEATURE_LENGTH,
+  MAX_ORG_ID_LENGTH, ORG_ID_PATTERN
+} from '../../kernel/index.ts'
 import { agp } from '../proto/gen/agp.js'
 import type { WithdrawnPath } from '../route/route.ts'
 import {
@@ -15,7 +17,7 @@ import {
 import { errorText } from './attrs-codec.ts'
 import { FrameDecodeError, HeaderSubcode, UpdateSubcode, headerError, openError, updateError, type DecodeResult } from './errors.ts'
 import {
-  FEATURE_PATTERN, MAX_ANNOUNCES_PER_UPDATE, MAX_HOLD_TIME_S, MAX_INTERESTS, MAX_NOTIFICATION_TEXT,
+  MAX_ANNOUNCES_PER_UPDATE, MAX_HOLD_TIME_S, MAX_INTERESTS, MAX_NOTIFICATION_TEXT,
   MAX_OPEN_CAPABILITIES, MAX_WITHDRAWS_PER_UPDATE
 } from './limits.ts'
 import { fromWireRoute, toWireRoute } from './route-wire.ts'
@@ -26,7 +28,7 @@ export { FrameDecodeError, type DecodeResult } from './errors.ts'
 
 const ROLE_PEER = 1
 const ROLE_REFLECTOR = 2
-const ID_PATTERN = /^[a-z0-9-]{1,32}$/
+// A cluster id, or '' for a peer (a reflector must name one).
 const CLUSTER_PATTERN = /^[a-z0-9-]{0,32}$/
 const ANY_TEXT = /^[\s\S]*$/
 
@@ -102,12 +104,12 @@ function fromBody (msg: agp.Frame): Frame {
 
 function decodeOpen (o: agp.Open.$Properties): OpenFrame {
   const err = (sub: number): ErrorFactory => (m) => openError(`OPEN: ${m}`, sub)
-  const org = checkString(o.org ?? '', 'org', ID_PATTERN, 32, err(OpenSubcode.BadPeerOrg))
-  const site = checkString(o.site ?? '', 'site', CLUSTER_PATTERN, 32, err(OpenSubcode.BadPeerOrg))
+  const org = checkString(o.org ?? '', 'org', ORG_ID_PATTERN, MAX_ORG_ID_LENGTH, err(OpenSubcode.BadPeerOrg))
+  const site = checkString(o.site ?? '', 'site', CLUSTER_PATTERN, MAX_ORG_ID_LENGTH, err(OpenSubcode.BadPeerOrg))
   const roleNum = o.role ?? 0
   if (roleNum !== ROLE_PEER && roleNum !== ROLE_REFLECTOR) fail(err(OpenSubcode.RoleMismatch), `unknown role ${String(roleNum)}`)
   const role: SpeakerRole = roleNum === ROLE_REFLECTOR ? 'reflector' : 'peer'
-  const cluster = checkString(o.cluster ?? '', 'cluster', CLUSTER_PATTERN, 32, err(OpenSubcode.RoleMismatch))
+  const cluster = checkString(o.cluster ?? '', 'cluster', CLUSTER_PATTERN, MAX_ORG_ID_LENGTH, err(OpenSubcode.RoleMismatch))
   if (role === 'reflector' && cluster === '') fail(err(OpenSubcode.RoleMismatch), 'a reflector must name its cluster')
   const holdTimeS = o.holdTimeS ?? 0
   if (holdTimeS > MAX_HOLD_TIME_S) fail(err(OpenSubcode.UnacceptableHoldTime), `hold time ${holdTimeS} s, max ${MAX_HOLD_TIME_S}`)
@@ -118,7 +120,7 @@ function decodeOpen (o: agp.Open.$Properties): OpenFrame {
     role,
     cluster,
     holdTimeS,
-    capabilities: checkStringList(o.capabilities ?? [], 'capabilities', FEATURE_PATTERN, 64, MAX_OPEN_CAPABILITIES, err(0)),
+    capabilities: checkStringList(o.capabilities ?? [], 'capabilities', FEATURE_PATTERN, MAX_FEATURE_LENGTH, MAX_OPEN_CAPABILITIES, err(0)),
     interests: checkInterests(o.interests ?? [], err(0))
   }
 }
@@ -147,8 +149,8 @@ function decodeUpdate (u: agp.Update.$Properties): UpdateFrame {
       if (problem !== undefined) fail(badNlri, `[${i}] ${problem}`)
       return {
         capability: w.capability as string,
-        originOrg: checkString(w.originOrg ?? '', `[${i}].originOrg`, ID_PATTERN, 32, badNlri),
-        agentId: checkString(w.agentId ?? '', `[${i}].agentId`, /^[a-z0-9-]{1,64}$/, 64, badNlri)
+        originOrg: checkString(w.originOrg ?? '', `[${i}].originOrg`, ORG_ID_PATTERN, MAX_ORG_ID_LENGTH, badNlri),
+        agentId: checkString(w.agentId ?? '', `[${i}].agentId`, AGENT_ID_PATTERN, MAX_AGENT_ID_LENGTH, badNlri)
       }
     })
   }

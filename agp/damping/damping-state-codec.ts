@@ -3,7 +3,7 @@
  * The stored value comes back from disk as `unknown`: decode checks every field and
  * throws InvalidArgumentError, never anything else.
  */
-import { InvalidArgumentError } from '../errors.ts'
+import { InvalidArgumentError } from '../../kernel/index.ts'
 import type { DampingState } from './damping.ts'
 
 export function encodeDampingState (state: DampingState): Record<string, number | boolean> {

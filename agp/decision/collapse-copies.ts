@@ -6,7 +6,7 @@
  * org path; then the lowest session, which makes the choice independent of arrival
  * order.
  */
-import { InvalidArgumentError } from '../errors.ts'
+import { InvalidArgumentError } from '../../kernel/index.ts'
 import { freshBeforeStale, higherLocalPref, usableFirst, type LocalCandidate } from './candidate.ts'
 import { compareStrings, higherFirst, lowerFirst, type DecisionStep } from './step.ts'
 

@@ -4,3 +4,5 @@ export { compareGlobal, decideGlobal, GLOBAL_STEPS, quantizeScore, SCORE_RESOLUT
 export { collapseCopies, compareLocal, COPY_STEPS, decideLocal, LOCAL_STEPS, rankLocal, type LocalCandidate } from './local-rank.ts'
 export { advertisedEvidenceAt, resolveEvidence, resolveScore } from './resolve-score.ts'
 export { compareResolve, rankResolve, RESOLVE_STEPS, type ResolveCandidate } from './resolve-rank.ts'
+export * from './site-preference.ts'
+export * from './congestion-step.ts'

@@ -7,7 +7,7 @@
  *   learnedFromOrg: any-of;
  * - tags: all-of, on the route's effective tags (origin tags and path tags).
  */
-import { isPrefixOf } from '../capability/grammar.ts'
+import { isPrefixOf } from '../../kernel/index.ts'
 import type { NeighborRole } from '../codec/frame.ts'
 import { effectiveTags, type Route } from '../route/route.ts'
 import type { PolicyMatch } from './types.ts'

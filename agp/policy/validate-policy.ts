@@ -3,8 +3,7 @@
  * message per problem, naming the rule and the field (`export[2].localPref: ...`);
  * an empty list means valid. Takes `unknown` because it sees parsed YAML.
  */
-import { capabilityProblem } from '../capability/grammar.ts'
-import { MAX_TAGS, TAG_PATTERN } from '../codec/limits.ts'
+import { capabilityProblem, MAX_TAGS, TAG_PATTERN } from '../../kernel/index.ts'
 
 const ROLES = ['reflector', 'client', 'peer', 'partner', 'site', 'site-reflector', 'site-client'] as const
 const LEARNED_ROLES = [...ROLES, 'local'] as const

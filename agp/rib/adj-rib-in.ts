@@ -10,7 +10,7 @@
  * stale; a route the neighbor sends again loses the mark; flushStale() removes what
  * was not re-sent (on END_OF_RIB or when the restart timer expires).
  */
-import { LimitExceededError } from '../errors.ts'
+import { LimitExceededError } from '../../kernel/index.ts'
 import type { PathKey, Route } from '../route/route.ts'
 import { pathKeyOf } from './keys.ts'
 

@@ -17,20 +17,15 @@
  * full sort would, without sorting a large capability again on every change.
  */
 import { CapabilityTrie } from '../capability/trie.ts'
-import { compareLocal, localReason, type LocalCandidate } from '../decision/local-rank.ts'
+import { compareLocal, localReason } from '../decision/local-rank.ts'
 import { BEST_REASON, type Ranked } from '../decision/step.ts'
 import type { PathKey, Route } from '../route/route.ts'
 import { sameStrings } from './adj-rib-out.ts'
 import { isSelected, promoteBest, replaceSorted, uniformLocalTerms } from './selection-order.ts'
 import { pathKeyOf } from './keys.ts'
+import type { PathCandidate } from './path-candidate.ts'
 
-/** A Loc-RIB copy: the decision's candidate plus why it is not usable, for views. */
-export interface PathCandidate extends LocalCandidate {
-  /** Damped (RFC 2439): unusable until reuse. */
-  readonly suppressed: boolean
-  /** routePathKey(route), when the caller has it at hand (saves building the string again). */
-  readonly path?: PathKey
-}
+export type { PathCandidate }
 
 export interface LocRibChange {
   readonly capability: string

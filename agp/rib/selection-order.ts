@@ -9,7 +9,7 @@ import { compareCopies } from '../decision/collapse-copies.ts'
 import { cachedGlobalScoreKey, compareGlobal } from '../decision/global-order.ts'
 import { higherFirst } from '../decision/step.ts'
 import type { LocalCandidate } from '../decision/local-rank.ts'
-import type { PathCandidate } from './loc-rib.ts'
+import type { PathCandidate } from './path-candidate.ts'
 
 /** Same local preference and staleness everywhere: compareLocal then orders like selectionOrder. */
 export function uniformLocalTerms (list: readonly PathCandidate[]): boolean {

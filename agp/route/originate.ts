@@ -4,8 +4,8 @@
  * other node relays those bytes verbatim and verifies, never re-signs.
  */
 import { encodeRouteAttributes } from '../codec/attrs-codec.ts'
-import type { Signer, Verifier } from '../ports.ts'
-import type { LocalAgent } from '../speaker/types.ts'
+import type { Signer, Verifier } from '../../kernel/index.ts'
+import type { LocalAgent } from './local-agent.ts'
 import type { Route, RouteAttributes } from './route.ts'
 
 export interface OriginateContext {

@@ -1,13 +1,9 @@
 /**
  * Reconnect backoff: base × 2^attempt, jittered ±50 % so that neighbors that lost
  * each other at once do not redial in lockstep, capped at maxBackoffMs. With the
- * default 500 ms base the first retry comes within 250–750 ms.
+ * default 500 ms base (agp/params.ts) the first retry comes within 250–750 ms.
  */
-import type { Random } from '../ports.ts'
-
-export const DEFAULT_BASE_BACKOFF_MS = 500
-export const DEFAULT_MAX_BACKOFF_MS = 30_000
-export const DEFAULT_BACKOFF_QUIET_MS = 60_000
+import type { Random } from '../../kernel/index.ts'
 
 export function backoffDelayMs (attempt: number, baseMs: number, maxMs: number, random: Random): number {
   // 2^attempt overflows nothing: the exponent is clamped well before it matters.

@@ -15,9 +15,10 @@
  * does not emit one set-timer per frame.
  */
 import { CeaseSubcode, NotificationCode, type Frame, type NotificationFrame } from '../codec/frame.ts'
-import { InvalidArgumentError } from '../errors.ts'
-import type { Random } from '../ports.ts'
-import { DEFAULT_BACKOFF_QUIET_MS, DEFAULT_BASE_BACKOFF_MS, DEFAULT_MAX_BACKOFF_MS, backoffDelayMs } from './backoff.ts'
+import { InvalidArgumentError } from '../../kernel/index.ts'
+import type { Random } from '../../kernel/index.ts'
+import { DEFAULT_BACKOFF_QUIET_MS, DEFAULT_BASE_BACKOFF_MS, DEFAULT_MAX_BACKOFF_MS } from '../params.ts'
+import { backoffDelayMs } from './backoff.ts'
 import { MIN_HOLD_TIME_S, checkPeerOpen, negotiateHoldMs } from './open-check.ts'
 import type { BadFrameError, ResolvedSessionConfig, Session, SessionConfig, SessionEffect, SessionEvent, SessionStep, SessionTimer } from './types.ts'
 

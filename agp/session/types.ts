@@ -4,9 +4,9 @@
  */
 import type { FrameDecodeError } from '../codec/errors.ts'
 import type { Frame, NeighborRole, NotificationCode, OpenFrame } from '../codec/frame.ts'
-import type { SessionState } from '../speaker/types.ts'
 
-export type { SessionState }
+/** RFC 4271 §8's states, without Active: a transport is dialed or accepted by the driver. */
+export type SessionState = 'idle' | 'connect' | 'open-sent' | 'open-confirm' | 'established'
 
 export type SessionTimer = 'hold' | 'keepalive' | 'connect-retry'
 

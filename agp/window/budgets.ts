@@ -7,7 +7,7 @@
  * day's budget starts again. The ledger's state is a plain value the driver persists,
  * so a restart does not hand a runaway consumer a fresh budget.
  */
-import { isPrefixOf } from '../capability/grammar.ts'
+import { isPrefixOf } from '../../kernel/index.ts'
 import { MinuteUsage } from './minute-usage.ts'
 
 export const DAY_MS = 86_400_000

@@ -4,7 +4,7 @@
  * `initialTasks` up to `slowStartThreshold`, then one more task per window of
  * successes, and a multiplicative `decrease` on every congestion signal.
  */
-import { InvalidArgumentError } from '../errors.ts'
+import { InvalidArgumentError } from '../../kernel/index.ts'
 
 export interface WindowParams {
   /** Tasks in flight allowed on a path never used before (TCP's initial window). */

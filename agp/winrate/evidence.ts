@@ -4,7 +4,7 @@
  * bare rate, so that 8/10 and 800/1000 stay distinguishable and so that advertised
  * and local evidence add up (see docs/decision-process.md, "Win-rate").
  */
-import { InvalidArgumentError } from '../errors.ts'
+import { InvalidArgumentError } from '../../kernel/index.ts'
 
 export interface Evidence {
   readonly wins: number

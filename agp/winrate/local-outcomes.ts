@@ -6,7 +6,7 @@
  * Each entry stores evidence as of `atMs`; reading or updating decays it to nowMs
  * first, so one multiplication per access replaces any timer.
  */
-import { InvalidArgumentError } from '../errors.ts'
+import { InvalidArgumentError } from '../../kernel/index.ts'
 import { decayEvidence, NO_EVIDENCE, type Evidence } from './evidence.ts'
 
 export interface LocalOutcomesInit {

@@ -4,10 +4,10 @@
  */
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import type { Signer } from '../../agp/ports.ts'
-import { originateRoute } from '../../agp/route/originate.ts'
-import type { Route } from '../../agp/route/route.ts'
-import type { LocalAgent } from '../../agp/speaker/types.ts'
+import type { Signer } from '../../kernel/index.ts'
+import { originateRoute } from '../../agp/index.ts'
+import type { Route } from '../../agp/index.ts'
+import type { LocalAgent } from '../../reflector/index.ts'
 import { createEd25519Signer } from '../../daemon/identity/keys.ts'
 
 /** A local agent with fields of typical size (two-segment capability, URL endpoint, tags). */

@@ -17,7 +17,7 @@
  */
 import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { addNeighbor, prepareSites, type AtpdProcess, type PeerJson } from '../../test/helpers/atpd-process.ts'
+import { addNeighbor, prepareSites, type AtpdProcess, type PeerJson } from '../../daemon/launcher/atpd-process.ts'
 import { measureConvergence } from './measure-convergence.ts'
 import { procStats, sleep } from './proc-stats.ts'
 import { AGENTS_PER_CAPABILITY, capabilityOf, RECEIVERS, type ReflectFigures } from './shape.ts'

@@ -3,8 +3,8 @@
  * outside the damping hysteresis band), outcomes, resolves and memory writes. Every
  * change of agents goes into the ChurnModel, the oracle of the convergence check.
  */
-import type { Random } from '../../agp/ports.ts'
-import { httpJson } from '../../test/helpers/federation-api.ts'
+import type { Random } from '../../kernel/index.ts'
+import { httpJson } from '../../daemon/launcher/federation-api.ts'
 import type { SoakSite } from './federation.ts'
 import { MEMORY_NS } from './federation.ts'
 import { CHANGE_PENALTY, PENALTY_BUDGET, type ChurnModel, type ModelAgent } from './model.ts'

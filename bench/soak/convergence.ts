@@ -4,7 +4,7 @@
  * filtered by interests; own agents always), each path once, with the metrics last
  * PUT at the origin; and every replica of the memory namespace has the same stateHash.
  */
-import { httpJson, routeKey, type RouteJson } from '../../test/helpers/federation-api.ts'
+import { httpJson, routeKey, type RouteJson } from '../../daemon/launcher/federation-api.ts'
 import { MEMORY_NS, type SoakSite } from './federation.ts'
 import type { ChurnModel, ModelAgent } from './model.ts'
 

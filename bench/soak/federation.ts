@@ -2,16 +2,16 @@
  * The soak federation: 2 reflectors in different clusters (a non-client pair, RFC 4456
  * §6) and 4 orgs, each a client of both; one org with interests; one shared memory
  * namespace. Configs come from the federation fixture's spec renderer
- * (test/helpers/federation-config.ts) and processes are the fixture's AtpdProcess:
+ * (daemon/launcher/federation-config.ts) and processes are the fixture's AtpdProcess:
  * the soak needs each daemon's pid (/proc sampling), SIGSTOP/SIGCONT and a SIGTERM
  * restart, which the process objects give directly.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { AtpdProcess } from '../../test/helpers/atpd-process.ts'
-import { must, type FederationSpec } from '../../test/helpers/federation-config.ts'
-import { createSiteProcesses } from '../../test/helpers/federation.ts'
+import type { AtpdProcess } from '../../daemon/launcher/atpd-process.ts'
+import { must, type FederationSpec } from '../../daemon/launcher/federation-config.ts'
+import { createSiteProcesses } from '../../daemon/launcher/federation.ts'
 
 export const MEMORY_NS = 'soak-notes'
 export const ORGS = ['acme', 'globex', 'initech', 'umbrella'] as const

@@ -5,7 +5,7 @@
  * is correct behaviour, but not the "every registered agent is usable" state the
  * convergence check expects).
  */
-import type { AgentBody } from '../../test/helpers/federation-config.ts'
+import type { AgentBody } from '../../daemon/launcher/federation-config.ts'
 
 export interface ModelAgent extends Required<AgentBody> {
   readonly org: string

@@ -5,8 +5,8 @@
  * org frozen (SIGSTOP) past its hold time, then thawed (SIGCONT).
  */
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { Random } from '../../agp/ports.ts'
-import { httpJson, type PeerJson } from '../../test/helpers/federation-api.ts'
+import type { Random } from '../../kernel/index.ts'
+import { httpJson, type PeerJson } from '../../daemon/launcher/federation-api.ts'
 import { CAPABILITIES, type Churn, type ErrorLog } from './churn.ts'
 import { checkResolve, waitConverged } from './convergence.ts'
 import { HOLD_TIME_S, REFLECTORS, restartSite, type SoakFederation, type SoakSite } from './federation.ts'

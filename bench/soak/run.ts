@@ -11,7 +11,7 @@
 import '../../daemon/runtime/polyfills.ts'
 import { cpus, loadavg, totalmem } from 'node:os'
 import { verifyAuditLog } from '../../daemon/audit/verify.ts'
-import { seededRandom } from '../../agp/ports.ts'
+import { seededRandom } from '../../kernel/index.ts'
 import { Churn, ErrorLog } from './churn.ts'
 import { waitConverged } from './convergence.ts'
 import { HOLD_TIME_S, RESTART_TIME_S, startSoakFederation, type SoakFederation } from './federation.ts'

@@ -4,6 +4,7 @@
  * every length is checked against a limit and the bytes left before reading.
  */
 import * as decoding from 'lib0/decoding'
+import { ORG_ID_PATTERN } from '../../kernel/index.ts'
 import { MemoryDecodeError } from '../errors.ts'
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
@@ -53,5 +54,5 @@ export function decodeGuarded<T> (what: string, bytes: Uint8Array, maxBytes: num
 
 /** Grammar shared by the envelope and the sync messages. */
 export const NAMESPACE_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/
-export const ORG_RE = /^[a-z0-9-]{1,32}$/
+export const ORG_RE = ORG_ID_PATTERN
 export const PEER_ID_RE = /^[A-Za-z0-9_-]{1,128}$/

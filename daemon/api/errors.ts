@@ -4,8 +4,7 @@
  */
 import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
-import { AtpError } from '../../agp/errors.ts'
-import { CAPABILITY_REASON } from '../config/capability-check.ts'
+import { agentId, AtpError, CAPABILITY_REASON, orgId } from '../../kernel/index.ts'
 import { ENDPOINT_REASON } from '../config/schema-agent.ts'
 
 export class HttpError extends AtpError {
@@ -45,9 +44,9 @@ interface AjvError {
 const PATTERN_REASONS: Record<string, string> = {
   capability: CAPABILITY_REASON,
   endpoint: ENDPOINT_REASON,
-  org: 'not an org name ([a-z0-9-]{1,32})',
-  agent: 'not an agent id ([a-z0-9-]{1,64})',
-  id: 'not an agent id ([a-z0-9-]{1,64})'
+  org: orgId.reason,
+  agent: agentId.reason,
+  id: agentId.reason
 }
 
 export function formatValidation (context: string, errors: readonly AjvError[]): string {

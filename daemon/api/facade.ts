@@ -1,15 +1,13 @@
 /**
  * What the HTTP API needs from a running daemon. daemon/ implements it over its event
  * loop and store; API tests implement it with a fake. Views are the Speaker's own
- * types (agp/speaker/types.ts); the API turns them into the public JSON (views.ts).
+ * types (reflector/types.ts); the API turns them into the public JSON (views.ts).
  *
  * Times in views (RouteAttributes.originatedAtMs, winRate.measuredAtMs) are Unix epoch
  * milliseconds: the API shows them as ISO-8601 strings.
  */
-import type { SpeakerRole } from '../../agp/codec/frame.ts'
-import type {
-  LocalAgent, Outcome, PeerView, ResolveQuery, ResolveResult, RouteView
-} from '../../agp/speaker/types.ts'
+import type { SpeakerRole } from '../../agp/index.ts'
+import type { LocalAgent, Outcome, PeerView, ResolveQuery, ResolveResult, RouteView } from '../../reflector/index.ts'
 
 export interface HealthView {
   /** false while starting or shutting down: GET /v1/health answers 503. */

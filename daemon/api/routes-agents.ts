@@ -2,7 +2,7 @@
  * Local agents and outcomes: PUT/DELETE/GET /v1/agents, POST /v1/outcomes.
  */
 import type { FastifyInstance } from 'fastify'
-import type { LocalAgent, Outcome } from '../../agp/speaker/types.ts'
+import type { LocalAgent, Outcome } from '../../reflector/index.ts'
 import { zodIssues } from '../config/load.ts'
 import { HttpError } from './errors.ts'
 import type { DaemonFacade } from './facade.ts'

@@ -2,7 +2,7 @@
  * Read endpoints: health, peers, routes, resolve, metrics.
  */
 import type { FastifyInstance } from 'fastify'
-import type { ResolveQuery } from '../../agp/speaker/types.ts'
+import type { ResolveQuery } from '../../reflector/index.ts'
 import type { Metrics } from '../metrics/metrics.ts'
 import { HttpError } from './errors.ts'
 import type { DaemonFacade } from './facade.ts'

@@ -6,16 +6,12 @@
  */
 import { z } from 'zod'
 import { agentFieldsShape } from '../config/schema-agent.ts'
-import { MAX_CAPABILITY_DEPTH, MAX_CAPABILITY_LENGTH, MAX_SEGMENT_LENGTH } from '../config/capability-check.ts'
+import { agentId, CAPABILITY_JSON_SCHEMA, orgId } from '../../kernel/index.ts'
 
-export const CAPABILITY_JSON = {
-  type: 'string',
-  maxLength: MAX_CAPABILITY_LENGTH,
-  pattern: `^[a-z0-9-]{1,${MAX_SEGMENT_LENGTH}}(/[a-z0-9-]{1,${MAX_SEGMENT_LENGTH}}){0,${MAX_CAPABILITY_DEPTH - 1}}$`
-} as const
-
-const ORG_JSON = { type: 'string', pattern: '^[a-z0-9-]{1,32}$' } as const
-const AGENT_ID_JSON = { type: 'string', pattern: '^[a-z0-9-]{1,64}$' } as const
+// The kernel's identifier rules (kernel/ids) as JSON Schemas.
+const CAPABILITY_JSON = CAPABILITY_JSON_SCHEMA
+const ORG_JSON = orgId.jsonSchema
+const AGENT_ID_JSON = agentId.jsonSchema
 
 export const MAX_RESOLVE_LIMIT = 1000
 

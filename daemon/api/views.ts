@@ -2,9 +2,8 @@
  * Speaker views → the public JSON of the API (docs/api.md). Field names here are the
  * contract; add fields, never rename.
  */
-import { effectiveTags } from '../../agp/route/route.ts'
-import { originSiteOf } from '../../agp/route/site.ts'
-import type { Candidate, LocalAgent, PeerView, RouteView } from '../../agp/speaker/types.ts'
+import { effectiveTags, originSiteOf } from '../../agp/index.ts'
+import type { Candidate, LocalAgent, PeerView, RouteView } from '../../reflector/index.ts'
 
 export interface RouteJson {
   capability: string

@@ -5,7 +5,7 @@
  * reason is written as is; the others are counted and written once, at the end of the
  * window, as one record `{ kind, peer, detail, repeated: n }`.
  */
-import type { AuditEvent } from '../../agp/speaker/types.ts'
+import type { AuditEvent } from '../../reflector/index.ts'
 
 /** Event kinds that a peer can make the daemon repeat without bound. */
 export const AGGREGATED_KINDS: ReadonlySet<AuditEvent['kind']> = new Set(['route-rejected', 'policy-rejected', 'signature-invalid', 'max-routes'])

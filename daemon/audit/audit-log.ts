@@ -17,8 +17,8 @@
  */
 import { closeSync, fsyncSync, openSync, readSync, fstatSync, ftruncateSync, renameSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Signer } from '../../agp/ports.ts'
-import type { AuditEvent } from '../../agp/speaker/types.ts'
+import type { Signer } from '../../kernel/index.ts'
+import type { AuditEvent } from '../../reflector/index.ts'
 import { RejectionAggregator } from './aggregate.ts'
 import { signCheckpoint, writeCheckpointFile, type AuditCheckpoint } from './checkpoint.ts'
 import { GENESIS_HASH, makeRecord, type AuditRecord } from './record.ts'

@@ -3,4 +3,4 @@
  * fields dropped), so re-serializing a record (another JSON library, another key
  * order) never changes its hash. One implementation, shared with the memory stateHash.
  */
-export { canonicalJson } from '../../agp/canonical-json.ts'
+export { canonicalJson } from '../../kernel/index.ts'

@@ -11,8 +11,8 @@
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { canonicalJson } from '../../agp/canonical-json.ts'
-import type { Signer, Verifier } from '../../agp/ports.ts'
+import { canonicalJson } from '../../kernel/index.ts'
+import type { Signer, Verifier } from '../../kernel/index.ts'
 
 export const CHECKPOINT_FILE = 'audit.checkpoint'
 const DOMAIN = 'atp-audit-checkpoint/1\n'

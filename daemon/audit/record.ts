@@ -7,7 +7,7 @@
  * Changing, removing or reordering any record breaks every hash after it.
  */
 import { createHash } from 'node:crypto'
-import type { AuditEvent } from '../../agp/speaker/types.ts'
+import type { AuditEvent } from '../../reflector/index.ts'
 import { canonicalJson } from './canonical.ts'
 
 export const GENESIS_HASH = '0'.repeat(64)

@@ -9,7 +9,7 @@
 import { createReadStream, existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
-import type { Verifier } from '../../agp/ports.ts'
+import type { Verifier } from '../../kernel/index.ts'
 import { IDENTITY_FILE, readIdentity } from '../identity/identity.ts'
 import { createEd25519Verifier } from '../identity/keys.ts'
 import { AUDIT_FILE } from './audit-log.ts'

@@ -2,7 +2,7 @@
  * Rules across fields of a schema-valid site config. Errors stop the daemon at start;
  * warnings are logged (a config that runs but probably does not do what was meant).
  */
-import { isInternalRole } from '../../agp/codec/frame.ts'
+import { isInternalRole } from '../../agp/index.ts'
 import type { ConfigIssue } from './config-error.ts'
 import { checkWithCore } from './core-checks.ts'
 import type { SiteConfig } from './schema.ts'

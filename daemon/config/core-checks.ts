@@ -3,10 +3,9 @@
  * messages turned into issues with the field path each message starts with. One set
  * of rules: the daemon refuses what the core would refuse, with the same words.
  */
-import { validateDampingParams } from '../../agp/damping/validate-damping-params.ts'
-import { freshnessWarnings, validateFreshnessParams } from '../../agp/freshness/validate.ts'
-import { validatePolicy } from '../../agp/policy/validate-policy.ts'
-import { localAgentProblem } from '../../agp/route/originate.ts'
+import {
+  freshnessWarnings, localAgentProblem, validateDampingParams, validateFreshnessParams, validatePolicy
+} from '../../agp/index.ts'
 import type { ConfigIssue } from './config-error.ts'
 import type { SiteConfig } from './schema.ts'
 

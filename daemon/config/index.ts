@@ -4,4 +4,3 @@ export { siteConfigSchema, type SiteConfig, type SiteConfigInput, type NeighborE
 export { agentSchema, agentFieldsShape, type AgentInput } from './schema-agent.ts'
 export { parseListen, isLoopbackHost, type ListenAddress } from './schema-common.ts'
 export { toSpeakerInit } from './speaker-init.ts'
-export { isCapability } from './capability-check.ts'

@@ -4,7 +4,7 @@
  * not the config's and stay. Every other top-level key that differs is named in
  * `needsRestart`: the running daemon keeps its old value until the next start.
  */
-import type { LocalAgent } from '../../agp/speaker/types.ts'
+import type { LocalAgent } from '../../reflector/index.ts'
 import type { SiteConfig } from './schema.ts'
 
 export interface ReloadPlan {

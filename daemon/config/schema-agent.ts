@@ -1,14 +1,12 @@
 /**
  * A local agent, as in the config's `agents:` and the body of PUT /v1/agents/:id.
- * The output is agp/speaker/types.ts LocalAgent.
+ * The output is agp/route/local-agent.ts LocalAgent.
  */
 import { z } from 'zod'
-import type { LocalAgent } from '../../agp/speaker/types.ts'
-import { ENDPOINT_PATTERN, MAX_ENDPOINT_LENGTH, MAX_TAGS, REGION_PATTERN, TAG_PATTERN } from '../../agp/codec/limits.ts'
+import type { LocalAgent } from '../../reflector/index.ts'
+import { ENDPOINT_PATTERN, MAX_ENDPOINT_LENGTH } from '../../agp/index.ts'
+import { MAX_TAGS, region, tag } from '../../kernel/index.ts'
 import { agentId, capability, nonNegative } from './schema-common.ts'
-
-// The wire's bounds (agp/codec/limits.ts): an agent the API accepts always encodes.
-export { MAX_TAGS, TAG_PATTERN }
 
 const latency = z.strictObject({ p50: nonNegative, p95: nonNegative })
   .refine((l) => l.p50 <= l.p95, { error: 'p50 must not exceed p95', path: ['p95'] })
@@ -27,8 +25,6 @@ const endpoint = z.string().min(1).max(MAX_ENDPOINT_LENGTH).regex(ENDPOINT_PATTE
   }
 }, { error: 'not an http(s) URL' })
 
-const tag = z.string().regex(TAG_PATTERN, { error: 'not a tag ([a-z0-9][a-z0-9:._-]{0,63})' })
-
 /** Agent fields without the id (the API takes the id from the path). */
 export const agentFieldsShape = {
   capability,
@@ -36,8 +32,8 @@ export const agentFieldsShape = {
   costUsd: nonNegative,
   latencyMs: latency,
   winRate: winRate.prefault({ wins: 0, trials: 0 }),
-  region: z.string().regex(REGION_PATTERN, { error: 'not a region (lowercase [a-z0-9-], at most 32 characters)' }).default(''),
-  tags: z.array(tag).max(MAX_TAGS).default([])
+  region: region.schema.default(''),
+  tags: z.array(tag.schema).max(MAX_TAGS).default([])
     .refine((t) => new Set(t).size === t.length, { error: 'duplicate tag' })
 }
 

@@ -5,19 +5,17 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { z } from 'zod'
-import { capabilityReason, isCapability } from './capability-check.ts'
+import {
+  agentId as agentIdRule, capabilitySchema, clusterId as clusterIdRule, orgId, siteId as siteIdRule
+} from '../../kernel/index.ts'
 
-/** Org, cluster, agent and namespace ids: they appear in path keys, so no '/'. */
-export const NAME_PATTERN = /^[a-z0-9-]{1,32}$/
-export const AGENT_ID_PATTERN = /^[a-z0-9-]{1,64}$/
-
-export const orgName = z.string().regex(NAME_PATTERN, { error: 'not an org name ([a-z0-9-]{1,32})' })
+// The kernel's identifier rules (kernel/ids), under the names the config schemas use.
+export const orgName = orgId.schema
 /** A site of an org: the same grammar as org ids (the default site is the org id itself). */
-export const siteId = z.string().regex(NAME_PATTERN, { error: 'not a site id ([a-z0-9-]{1,32})' })
-export const clusterId = z.string().regex(NAME_PATTERN, { error: 'not a cluster id ([a-z0-9-]{1,32})' })
-export const agentId = z.string().regex(AGENT_ID_PATTERN, { error: 'not an agent id ([a-z0-9-]{1,64})' })
-
-export const capability = z.string().refine(isCapability, { error: (issue) => capabilityReason(issue.input) })
+export const siteId = siteIdRule.schema
+export const clusterId = clusterIdRule.schema
+export const agentId = agentIdRule.schema
+export const capability = capabilitySchema
 
 export function isEd25519PeerId (value: string): boolean {
   try {

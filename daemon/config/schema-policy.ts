@@ -3,14 +3,14 @@
  * Rules are flat: match fields and action fields side by side; first match decides.
  */
 import { z } from 'zod'
-import type { PolicyConfig } from '../../agp/policy/types.ts'
+import type { PolicyConfig } from '../../agp/index.ts'
 import { capability, orgName } from './schema-common.ts'
-import { TAG_PATTERN } from './schema-agent.ts'
+import { tag as tagRule } from '../../kernel/index.ts'
 
 export const NEIGHBOR_ROLES = ['reflector', 'client', 'peer', 'partner', 'site', 'site-reflector', 'site-client'] as const
 export const neighborRole = z.enum(NEIGHBOR_ROLES, { error: `not a neighbor role (${NEIGHBOR_ROLES.join(' | ')})` })
 
-const tag = z.string().regex(TAG_PATTERN, { error: 'not a tag' })
+const tag = tagRule.schema
 const orgList = z.array(orgName).min(1)
 
 export const policyRuleSchema = z.strictObject({

@@ -4,9 +4,8 @@
  * keys with the same rules. Outputs are the core's types (agp/window).
  */
 import { z } from 'zod'
-import type { BudgetSpec } from '../../agp/window/budgets.ts'
-import type { OriginLimits } from '../../agp/window/origin-limits.ts'
-import { DEFAULT_WINDOW_PARAMS, type WindowParams } from '../../agp/window/params.ts'
+import type { BudgetSpec, OriginLimits } from '../../agp/index.ts'
+import { DEFAULT_WINDOW_PARAMS, type WindowParams } from '../../agp/index.ts'
 import { capability, positive, positiveInt } from './schema-common.ts'
 
 export const MAX_BUDGETS = 256

@@ -5,9 +5,11 @@
  * because a misspelt key silently ignored is a misconfigured router.
  */
 import { z } from 'zod'
-import { DEFAULT_DAMPING, DEFAULT_FRESHNESS } from '../../agp/params.ts'
-import { DEFAULT_LIMITS, DEFAULT_ROUTE_REFRESH_INTERVAL_MS } from '../../agp/speaker/types.ts'
-import { MAX_HOLD_TIME_S, MAX_INTERESTS } from '../../agp/codec/limits.ts'
+import {
+  DEFAULT_DAMPING, DEFAULT_FRESHNESS, DEFAULT_HOLD_TIME_S, DEFAULT_MAX_BACKOFF_MS, DEFAULT_MRAI_MS,
+  DEFAULT_RESTART_TIME_S, MAX_HOLD_TIME_S, MAX_INTERESTS
+} from '../../agp/index.ts'
+import { DEFAULT_LIMITS, DEFAULT_ROUTE_REFRESH_INTERVAL_MS } from '../../reflector/index.ts'
 import { agentSchema } from './schema-agent.ts'
 import {
   capability, clusterId, listenAddress, multiaddrString, nonNegative, orgName, peerId, positive, positiveInt, siteId
@@ -15,10 +17,7 @@ import {
 import { neighborRole, policySchema } from './schema-policy.ts'
 
 export const DEFAULT_API_LISTEN = '127.0.0.1:7101'
-export const DEFAULT_RESTART_TIME_S = 120
-export const DEFAULT_MAX_BACKOFF_S = 30
-export const DEFAULT_MRAI_MS = 100
-export const DEFAULT_HOLD_TIME_S = 90
+export const DEFAULT_MAX_BACKOFF_S = DEFAULT_MAX_BACKOFF_MS / 1000
 export const MAX_NEIGHBORS = 1000
 export const MAX_AGENTS = 1_000_000
 

@@ -1,8 +1,8 @@
 /**
- * SiteConfig → the Speaker's init options (agp/speaker/types.ts). The config speaks
+ * SiteConfig → the Speaker's init options (reflector/types.ts). The config speaks
  * seconds where people type them; the core takes ms where it schedules (maxBackoffMs).
  */
-import type { SpeakerInit } from '../../agp/speaker/types.ts'
+import type { SpeakerInit } from '../../reflector/index.ts'
 import type { SiteConfig } from './schema.ts'
 
 export function toSpeakerInit (config: SiteConfig, overrides: Partial<SpeakerInit> = {}): SpeakerInit {

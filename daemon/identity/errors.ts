@@ -1,4 +1,4 @@
-import { AtpError } from '../../agp/errors.ts'
+import { AtpError } from '../../kernel/index.ts'
 
 /** The identity file is missing a requirement (mode, format): the daemon refuses to start. */
 export class IdentityError extends AtpError {

@@ -1,5 +1,5 @@
 /**
- * Signer and Verifier ports (agp/ports.ts) over node:crypto ed25519, which is several
+ * Signer and Verifier ports (kernel/ports.ts) over node:crypto ed25519, which is several
  * times faster than the pure-JS path (~45 µs sign, ~125 µs verify here).
  *
  * An ed25519 peer id embeds its public key (identity multihash), so verifying needs
@@ -8,7 +8,7 @@
 import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { Ed25519PrivateKey } from '@libp2p/interface'
-import type { Signer, Verifier } from '../../agp/ports.ts'
+import type { Signer, Verifier } from '../../kernel/index.ts'
 
 // DER prefixes of PKCS#8 / SPKI ed25519 keys (RFC 8410); the raw key follows.
 const PKCS8_PREFIX = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20])

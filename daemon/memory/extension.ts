@@ -5,7 +5,7 @@
  */
 import { Counter, Gauge } from 'prom-client'
 import type { AtpdExtensionFactory } from '../extension.ts'
-import { REFUSE_REASONS } from '../../crdt/refuse-reason.ts'
+import { REFUSE_REASONS } from '../../crdt/index.ts'
 import { MemoryService } from './memory-service.ts'
 import { MemoryStore } from './memory-store.ts'
 import { memoryRoutes } from './memory-routes.ts'

@@ -4,10 +4,9 @@
  * 400 for a bad body. Times are shown as ISO-8601 `at`.
  */
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
-import { AtpError } from '../../agp/errors.ts'
-import type { Provenance } from '../../crdt/entries.ts'
-import type { TextEdit } from '../../crdt/texts.ts'
-import { clockToJSON } from '../../crdt/vector-clock.ts'
+import { AtpError } from '../../kernel/index.ts'
+import type { Provenance, TextEdit } from '../../crdt/index.ts'
+import { clockToJSON } from '../../crdt/index.ts'
 import { HttpError } from '../api/errors.ts'
 import type { MemoryService } from './memory-service.ts'
 

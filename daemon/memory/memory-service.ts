@@ -3,15 +3,10 @@
  * sealed in batches, compacted, and fed by the sync peers. The HTTP routes and the
  * sync protocol both go through here; all calls run on the daemon's single event loop.
  */
-import { AtpError } from '../../agp/errors.ts'
-import type { Clock, Random, Signer, Verifier } from '../../agp/ports.ts'
-import { canRead, canWrite } from '../../crdt/acl.ts'
-import type { NamespaceConfig } from '../../crdt/acl.ts'
-import type { Envelope } from '../../crdt/envelope.ts'
-import { MemoryForbiddenError, UnknownNamespaceError } from '../../crdt/errors.ts'
-import type { MemoryLimits } from '../../crdt/limits.ts'
-import { Replica } from '../../crdt/replica.ts'
-import type { ReceiveResult } from '../../crdt/replica.ts'
+import { AtpError } from '../../kernel/index.ts'
+import type { Clock, Random, Signer, Verifier } from '../../kernel/index.ts'
+import { canRead, canWrite, MemoryForbiddenError, Replica, UnknownNamespaceError } from '../../crdt/index.ts'
+import type { Envelope, MemoryLimits, NamespaceConfig, ReceiveResult } from '../../crdt/index.ts'
 import type { LoadedNamespace, MemoryStore } from './memory-store.ts'
 
 export interface MemoryLog {

@@ -8,11 +8,10 @@
  *   c/<ns>                → encodeCheckpoint
  *   epoch                 → decimal, incremented at every start
  */
-import { decodeCheckpoint, encodeCheckpoint } from '../../crdt/codec/checkpoint-codec.ts'
-import type { Checkpoint } from '../../crdt/codec/checkpoint-codec.ts'
-import { decodeEnvelope, encodeEnvelope, envelopeId } from '../../crdt/codec/envelope-codec.ts'
-import type { Envelope } from '../../crdt/envelope.ts'
-import { compareCausal } from '../../crdt/provenance-index.ts'
+import {
+  compareCausal, decodeCheckpoint, decodeEnvelope, encodeCheckpoint, encodeEnvelope, envelopeId
+} from '../../crdt/index.ts'
+import type { Checkpoint, Envelope } from '../../crdt/index.ts'
 import type { BytesSublevel } from '../store/node-store.ts'
 
 type Op = { type: 'put', key: string, value: Uint8Array } | { type: 'del', key: string }

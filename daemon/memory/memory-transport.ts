@@ -7,7 +7,7 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { Connection, Stream } from '@libp2p/interface'
 import type { Libp2p } from 'libp2p'
-import { SYNC_PROTOCOL } from '../../crdt/codec/sync-codec.ts'
+import { SYNC_PROTOCOL } from '../../crdt/index.ts'
 import { FrameChannel } from '../p2p/frame-channel.ts'
 import type { MemoryLog } from './memory-service.ts'
 import type { SyncPeer } from './sync-peer.ts'

@@ -13,13 +13,9 @@
  * reflector) a peer reflector. Relays verify and forward the original envelopes; they
  * never re-sign or rewrite. The peer's bytes never throw out of here.
  */
-import type { NeighborRole } from '../../agp/codec/frame.ts'
-import { canRead } from '../../crdt/acl.ts'
-import { decodeSyncMessage, encodeSyncMessage } from '../../crdt/codec/sync-codec.ts'
-import type { SyncMessage } from '../../crdt/codec/sync-codec.ts'
-import type { Envelope } from '../../crdt/envelope.ts'
-import { encodeEnvelope } from '../../crdt/codec/envelope-codec.ts'
-import { dominates, type VectorClock } from '../../crdt/vector-clock.ts'
+import type { NeighborRole } from '../../agp/index.ts'
+import { canRead, decodeSyncMessage, dominates, encodeEnvelope, encodeSyncMessage, type VectorClock } from '../../crdt/index.ts'
+import type { Envelope, SyncMessage } from '../../crdt/index.ts'
 import type { MemoryService } from './memory-service.ts'
 
 export interface SyncOutput {

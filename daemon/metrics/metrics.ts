@@ -4,7 +4,7 @@
  * through the typed `Metrics` object; the API serves `render()` at GET /metrics.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
-import type { RouteState, SessionState } from '../../agp/speaker/types.ts'
+import type { RouteState, SessionState } from '../../reflector/index.ts'
 
 export const SESSION_STATES: readonly SessionState[] = ['idle', 'connect', 'open-sent', 'open-confirm', 'established']
 export const ROUTE_STATES: readonly RouteState[] = ['active', 'suppressed', 'stale']

@@ -12,7 +12,7 @@
 import { LengthPrefixedDecoder } from '@libp2p/utils'
 import type { Stream } from '@libp2p/interface'
 import type { Uint8ArrayList } from 'uint8arraylist'
-import { MAX_FRAME_BYTES } from '../../agp/codec/frame.ts'
+import { MAX_FRAME_BYTES } from '../../agp/index.ts'
 import { varintLength, writeVarint } from './varint.ts'
 
 export interface FrameChannelInit {

@@ -3,7 +3,7 @@
  * other nodes age against their own clocks) and monotonic after that: a wall-clock step
  * backwards (NTP, an operator) must never make timers or damping decay run backwards.
  */
-import type { Clock } from '../../agp/ports.ts'
+import type { Clock } from '../../kernel/index.ts'
 
 export function systemClock (): Clock {
   const origin = performance.timeOrigin

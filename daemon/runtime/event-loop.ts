@@ -9,8 +9,8 @@
  * transport up/down, agents, stop) get a small reserve above the bound so that a flood of
  * frames can never starve a hold timer.
  */
-import type { Clock } from '../../agp/ports.ts'
-import type { Effect, Speaker, SpeakerInput, TimerId } from '../../agp/speaker/types.ts'
+import type { Clock } from '../../kernel/index.ts'
+import type { Effect, Speaker, SpeakerInput, TimerId } from '../../reflector/index.ts'
 import { EventLoopOverloadError, EventLoopStoppedError } from './errors.ts'
 import { TimerWheel } from './timers.ts'
 

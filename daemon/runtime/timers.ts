@@ -3,8 +3,8 @@
  * gets a token so that a fire already queued when its timer was replaced is recognized
  * and dropped by the loop (`consume`).
  */
-import type { Clock } from '../../agp/ports.ts'
-import type { TimerId } from '../../agp/speaker/types.ts'
+import type { Clock } from '../../kernel/index.ts'
+import type { TimerId } from '../../reflector/index.ts'
 
 // setTimeout clamps delays above 2^31-1 ms to 1 ms; longer timers hop in steps.
 const MAX_DELAY_MS = 2 ** 31 - 1

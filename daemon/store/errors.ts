@@ -1,4 +1,4 @@
-import { AtpError } from '../../agp/errors.ts'
+import { AtpError } from '../../kernel/index.ts'
 
 /** The store cannot be opened or read (locked by another atpd, corrupt, unwritable). */
 export class StoreError extends AtpError {

@@ -11,9 +11,8 @@
  * cheap fingerprint of what can change (seq, signature, path attributes) decides.
  */
 import { serialize } from 'node:v8'
-import { encodeRoute } from '../../agp/route/route-codec.ts'
-import { routePathKey, type Route } from '../../agp/route/route.ts'
-import type { SpeakerSnapshot } from '../../agp/speaker/types.ts'
+import { encodeRoute, type Route, routePathKey } from '../../agp/index.ts'
+import type { SpeakerSnapshot } from '../../reflector/index.ts'
 import { ribKey, type NodeStore } from './node-store.ts'
 
 export interface SnapshotWriterInit {

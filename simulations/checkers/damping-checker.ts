@@ -7,10 +7,9 @@
  * - timing: reuse at updatedAt + halfLife · log2(penalty / reuse) (RFC 2439), within
  *   one timer tick, from the last state recorded before the reuse.
  */
-import type { Frame } from '../../agp/codec/frame.ts'
-import { decodeDampingState, type DampingState } from '../../agp/damping/index.ts'
-import type { DampingParams } from '../../agp/params.ts'
-import type { AuditEvent, Speaker } from '../../agp/speaker/types.ts'
+import type { DampingParams, Frame } from '../../agp/index.ts'
+import { type DampingState, decodeDampingState } from '../../agp/index.ts'
+import type { AuditEvent, Speaker } from '../../reflector/index.ts'
 import type { Violation } from './loops.ts'
 
 const MAX_EPISODES = 10_000

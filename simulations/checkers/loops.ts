@@ -3,7 +3,7 @@
  * repeats an element, and no node holds a learned route whose path contains itself
  * (its org in the org path, its cluster in the cluster list, itself as originator).
  */
-import type { Route } from '../../agp/route/route.ts'
+import type { Route } from '../../agp/index.ts'
 import type { SimNodeSpec } from '../topology/model.ts'
 
 export interface Violation {

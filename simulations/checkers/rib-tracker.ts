@@ -7,9 +7,9 @@
  * Global state hash: XOR over (node, capability, ranked paths) of a 64-bit hash,
  * updated incrementally, so recurrence of a whole-federation state costs O(1) to test.
  */
-import type { Speaker } from '../../agp/speaker/types.ts'
+import type { Speaker } from '../../reflector/index.ts'
 import type { SimNodeSpec } from '../topology/model.ts'
-import { pathKeyOf } from '../../agp/rib/keys.ts'
+import { pathKeyOf } from '../../agp/index.ts'
 import { hash64Joined } from './hash.ts'
 import { loopProblems, type LoopCheckedPath, type Violation } from './loops.ts'
 
@@ -163,7 +163,7 @@ function groupUsable (spec: SimNodeSpec, speaker: Speaker | undefined, nowMs: nu
 
 type PathRead = LoopCheckedPath & { readonly usable: boolean }
 
-/** AtpSpeaker.rankedPaths (agp/speaker/speaker.ts) when the Speaker has it. */
+/** AtpSpeaker.rankedPaths (reflector/speaker.ts) when the Speaker has it. */
 function rankedPathsOf (speaker: Speaker): ((capability: string) => readonly PathRead[]) | undefined {
   const s = speaker as Speaker & { rankedPaths?: (capability: string) => readonly PathRead[] }
   return typeof s.rankedPaths === 'function' ? (cap) => (s.rankedPaths as (capability: string) => readonly PathRead[])(cap) : undefined

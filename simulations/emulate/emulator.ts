@@ -10,9 +10,9 @@
  * Every process is stopped on every exit path: success, failure and abort (Ctrl-C).
  */
 import { setTimeout as sleep } from 'node:timers/promises'
-import { AtpError } from '../../agp/errors.ts'
-import type { LocalAgent } from '../../agp/speaker/types.ts'
-import { startSite, stopAll, waitHealthy, type RunningSite } from '../../cli/commands/federation/launcher.ts'
+import { AtpError } from '../../kernel/index.ts'
+import type { LocalAgent } from '../../reflector/index.ts'
+import { startSite, stopAll, waitHealthy, type RunningSite } from '../../daemon/launcher/launcher.ts'
 import type { FinalTable } from '../report/report.ts'
 import type { SimTopology } from '../topology/model.ts'
 import type { ScenarioEvent } from '../topology/schema.ts'

@@ -3,7 +3,7 @@
  * exits 2); a failure is an emulation that could not run (a daemon did not start,
  * sessions never came up; the CLI exits 1 and names the log to read).
  */
-import { AtpError } from '../../agp/errors.ts'
+import { AtpError } from '../../kernel/index.ts'
 
 /** The topology cannot be emulated as it stands (too many nodes, unsupported events). */
 export class EmulationRefusedError extends AtpError {

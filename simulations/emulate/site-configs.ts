@@ -12,8 +12,8 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { LocalAgent } from '../../agp/speaker/types.ts'
-import type { RenderedSite } from '../../cli/commands/federation/templates.ts'
+import type { LocalAgent } from '../../reflector/index.ts'
+import type { RenderedSite } from '../../daemon/launcher/templates.ts'
 import { parseConfig } from '../../daemon/config/load.ts'
 import { loadOrCreateIdentity } from '../../daemon/identity/identity.ts'
 import type { SimNodeSpec, SimTopology } from '../topology/model.ts'

@@ -8,8 +8,8 @@
  * paths must be equal, and the order must be equal for every pair of paths whose
  * scores differ; paths with equal scores may be ordered differently.
  */
-import { globalScore, quantizeScore } from '../../agp/decision/index.ts'
-import type { RouteAttributes } from '../../agp/route/route.ts'
+import { globalScore, quantizeScore } from '../../agp/index.ts'
+import type { RouteAttributes } from '../../agp/index.ts'
 import type { FinalTable } from '../report/report.ts'
 
 /** The fields of GET /v1/routes this module reads (docs/api.md). */

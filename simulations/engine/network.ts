@@ -4,7 +4,7 @@
  * TCP under libp2p), so a lost segment is modelled as a retransmission: it arrives
  * one retransmission timeout later, and never out of order within one direction.
  */
-import type { Random } from '../../agp/ports.ts'
+import type { Random } from '../../kernel/index.ts'
 import { linkKey, type SimLinkSpec } from '../topology/model.ts'
 
 /** Lower bound of the retransmission timeout (Linux's TCP_RTO_MIN is 200 ms). */

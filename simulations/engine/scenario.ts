@@ -3,9 +3,9 @@
  * changes become the same inputs the daemon's API produces (agent-upsert/remove);
  * partitions, crashes and restarts act on the network and the node lifecycle.
  */
-import type { LocalAgent } from '../../agp/speaker/types.ts'
+import type { LocalAgent } from '../../reflector/index.ts'
 import type { ScenarioEvent } from '../topology/schema.ts'
-import type { NodeRuntime } from './simulator.ts'
+import type { NodeRuntime } from './types.ts'
 
 export interface ScenarioTarget {
   readonly nodes: ReadonlyMap<string, NodeRuntime>

@@ -4,7 +4,7 @@
  * 32-bit FNV-1a hash expanded to 64 bytes: deterministic, cheap, and an altered
  * route or a signature of another origin still fails to verify. Not cryptography.
  */
-import type { Signer, Verifier } from '../../agp/ports.ts'
+import type { Signer, Verifier } from '../../kernel/index.ts'
 
 const SIGNATURE_BYTES = 64
 

@@ -9,16 +9,18 @@
  * Modes: 'timed' (delays, jitter, timers) and 'fifo' (zero delay, messages in global
  * FIFO order, timers and scenario events only when no message is in flight).
  */
-import type { Frame } from '../../agp/codec/frame.ts'
-import { seededRandom } from '../../agp/ports.ts'
-import { EMPTY_POLICY } from '../../agp/policy/types.ts'
-import { DEFAULT_LIMITS, type Effect, type LocalAgent, type Speaker, type SpeakerInit, type SpeakerInput, type SpeakerSnapshot } from '../../agp/speaker/types.ts'
+import type { Frame } from '../../agp/index.ts'
+import { seededRandom } from '../../kernel/index.ts'
+import { EMPTY_POLICY } from '../../agp/index.ts'
+import {
+  DEFAULT_LIMITS, type Effect, type LocalAgent, type SpeakerInit, type SpeakerInput, type SpeakerSnapshot
+} from '../../reflector/index.ts'
 import type { SimNodeSpec, SimTopology } from '../topology/model.ts'
 import { EventQueue, FifoQueue } from './event-queue.ts'
 import { SimNetwork } from './network.ts'
 import { applyScenario, type ScenarioTarget } from './scenario.ts'
 import { nodeSeed, simSigner, simVerifier } from './sim-keys.ts'
-import type { FrameCodec, SimListener, SimMode, SpeakerFactory } from './types.ts'
+import type { FrameCodec, NodeRuntime, SimListener, SimMode, SpeakerFactory } from './types.ts'
 
 type Payload = { readonly frames: readonly Frame[] } | { readonly bytes: readonly Uint8Array[] }
 
@@ -28,21 +30,6 @@ type SimEvent =
   | { readonly k: 'frames', readonly node: string, readonly inc: number, readonly peer: string, readonly epoch: number, readonly payload: Payload }
   | { readonly k: 'timer', readonly node: string, readonly inc: number, readonly id: string, readonly token: number }
   | { readonly k: 'scenario', readonly index: number }
-
-export interface NodeRuntime {
-  readonly spec: SimNodeSpec
-  readonly init: SpeakerInit
-  speaker: Speaker | undefined
-  /** Bumped at crash and restart: events addressed to an older incarnation are dropped. */
-  incarnation: number
-  readonly timers: Map<string, number>
-  /** What the node's store holds while it is down (taken at the crash). */
-  snapshot: SpeakerSnapshot | undefined
-  /** Current configuration of each local agent (scenario `update` events change it). */
-  readonly agents: Map<string, LocalAgent>
-  /** Agents a scenario `withdraw` took away (until `announce`). */
-  readonly withdrawn: Set<string>
-}
 
 export interface SimulatorOptions {
   readonly seed: number

@@ -1,12 +1,12 @@
 /** What the engine is given: a Speaker factory (the real one by default), a codec, a listener. */
-import type { Frame } from '../../agp/codec/frame.ts'
-import type { FrameDecodeError } from '../../agp/codec/errors.ts'
-import type { AuditEvent, Speaker, SpeakerComponents, SpeakerInit, SpeakerSnapshot } from '../../agp/speaker/types.ts'
+import type { Frame, FrameDecodeError } from '../../agp/index.ts'
+import type { AuditEvent, LocalAgent, Speaker, SpeakerComponents, SpeakerInit, SpeakerSnapshot } from '../../reflector/index.ts'
+import type { SimNodeSpec } from '../topology/model.ts'
 import type { ScenarioEvent } from '../topology/schema.ts'
 
 export type SimMode = 'timed' | 'fifo'
 
-/** createSpeaker's signature (agp/speaker/speaker.ts). */
+/** createSpeaker's signature (reflector/speaker.ts). */
 export type SpeakerFactory = (init: SpeakerInit, components: SpeakerComponents, snapshot?: SpeakerSnapshot) => Speaker
 
 /** encodeFrame/decodeFrame of agp/codec/frame-codec.ts, for `--wire`. */
@@ -28,4 +28,19 @@ export interface SimListener {
   onNodeLifecycle? (node: string, up: boolean, nowMs: number): void
   /** Virtual time is about to move from `fromMs` to `toMs` (or the run ends): flush per-instant work. */
   onInstantEnd? (fromMs: number, toMs: number): void
+}
+
+export interface NodeRuntime {
+  readonly spec: SimNodeSpec
+  readonly init: SpeakerInit
+  speaker: Speaker | undefined
+  /** Bumped at crash and restart: events addressed to an older incarnation are dropped. */
+  incarnation: number
+  readonly timers: Map<string, number>
+  /** What the node's store holds while it is down (taken at the crash). */
+  snapshot: SpeakerSnapshot | undefined
+  /** Current configuration of each local agent (scenario `update` events change it). */
+  readonly agents: Map<string, LocalAgent>
+  /** Agents a scenario `withdraw` took away (until `announce`). */
+  readonly withdrawn: Set<string>
 }

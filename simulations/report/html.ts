@@ -3,8 +3,8 @@
  * Charts: messages over time, routes by state, convergence timeline, penalty curves
  * of the worst flappers, regret of resolved routes versus the true best.
  */
-import { compareGlobal, globalScore } from '../../agp/decision/index.ts'
-import type { Route } from '../../agp/route/route.ts'
+import { compareGlobal, globalScore } from '../../agp/index.ts'
+import type { Route } from '../../agp/index.ts'
 import type { PenaltySample } from '../checkers/damping-checker.ts'
 import type { SimResult } from '../run.ts'
 import { TIME_BUCKETS } from './metrics.ts'

@@ -2,8 +2,8 @@
  * Counters and time series for the report: messages sent (by kind, per time bucket)
  * and routes by state, sampled at up to MAX_SAMPLED_NODES nodes (reflectors first).
  */
-import type { Frame } from '../../agp/codec/frame.ts'
-import type { RouteState, Speaker } from '../../agp/speaker/types.ts'
+import type { Frame } from '../../agp/index.ts'
+import type { RouteState, Speaker } from '../../reflector/index.ts'
 
 export const TIME_BUCKETS = 100
 const MAX_SAMPLED_NODES = 48

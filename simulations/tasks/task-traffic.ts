@@ -11,11 +11,10 @@
  * consumer and origin adds no delay here: latencies are the agents' own.
  * Randomness comes from its own seeded stream, so adding tasks never moves routing.
  */
-import { seededRandom, type Random } from '../../agp/ports.ts'
-import type { Speaker } from '../../agp/speaker/types.ts'
-import { Admission, type AdmissionEffect, type PathOffer } from '../../agp/window/admission.ts'
-import { OriginLimiter } from '../../agp/window/origin-limits.ts'
-import type { TaskOutcome, Usage } from '../../agp/window/signals.ts'
+import { type Random, seededRandom } from '../../kernel/index.ts'
+import type { Speaker } from '../../reflector/index.ts'
+import { Admission, type AdmissionEffect, OriginLimiter, type PathOffer } from '../../agp/index.ts'
+import type { TaskOutcome, Usage } from '../../agp/index.ts'
 import { EventQueue } from '../engine/event-queue.ts'
 import type { SimConsumer, SimTasks } from '../topology/model.ts'
 import { TaskStats } from './task-stats.ts'

@@ -1,4 +1,4 @@
-import { AtpError } from '../../agp/errors.ts'
+import { AtpError } from '../../kernel/index.ts'
 
 /** A topology file that does not parse, fails the schema, or names unknown ids. */
 export class TopologyError extends AtpError {

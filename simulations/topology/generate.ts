@@ -4,7 +4,7 @@
  * reflectors, agents on capabilities drawn from a hierarchical vocabulary, and a few
  * interests per org. Same spec and seed → same federation.
  */
-import { seededRandom, type Random } from '../../agp/ports.ts'
+import { type Random, seededRandom } from '../../kernel/index.ts'
 import type { GenerateSpec, OrgSpec, ReflectorSpec } from './schema.ts'
 
 const DOMAINS = ['code-review', 'summarize', 'translate', 'search', 'classify', 'extract', 'generate', 'plan', 'test', 'analyze']

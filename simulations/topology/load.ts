@@ -6,9 +6,10 @@
 import { readFileSync } from 'node:fs'
 import { parse as parseYaml } from 'yaml'
 import type { z } from 'zod'
-import { DEFAULT_DAMPING, DEFAULT_FRESHNESS, type DampingParams } from '../../agp/params.ts'
-import type { LocalAgent, NeighborConfig } from '../../agp/speaker/types.ts'
-import { DEFAULT_WINDOW_PARAMS } from '../../agp/window/params.ts'
+import {
+  type DampingParams, DEFAULT_DAMPING, DEFAULT_FRESHNESS, DEFAULT_HOLD_TIME_S, DEFAULT_WINDOW_PARAMS
+} from '../../agp/index.ts'
+import type { LocalAgent, NeighborConfig } from '../../reflector/index.ts'
 import { TopologyError } from './errors.ts'
 import { generateFederation } from './generate.ts'
 import { linkKey, type SimLinkSpec, type SimNodeSpec, type SimParams, type SimService, type SimTasks, type SimTopology } from './model.ts'
@@ -145,7 +146,7 @@ function resolveParams (file: TopologyFile): SimParams {
     linkDelayMs: d.linkDelayMs ?? 10,
     mraiMs: d.mraiMs ?? 0,
     jitterMs: d.jitterMs ?? 0,
-    holdTimeS: d.holdTimeS ?? 90,
+    holdTimeS: d.holdTimeS ?? DEFAULT_HOLD_TIME_S,
     damping: resolveDamping(d.damping),
     dampingEnabled: d.damping !== false,
     freshness: { ...DEFAULT_FRESHNESS, ...d.freshness },

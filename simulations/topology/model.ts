@@ -2,11 +2,8 @@
  * The resolved topology the engine runs: explicit and generated nodes merged, sessions
  * derived from `reflectors`, `partners` and `peers`, defaults filled in, events sorted.
  */
-import type { DampingParams, FreshnessParams } from '../../agp/params.ts'
-import type { LocalAgent, NeighborConfig } from '../../agp/speaker/types.ts'
-import type { BudgetSpec } from '../../agp/window/budgets.ts'
-import type { OriginLimits } from '../../agp/window/origin-limits.ts'
-import type { WindowParams } from '../../agp/window/params.ts'
+import type { BudgetSpec, DampingParams, FreshnessParams, OriginLimits, WindowParams } from '../../agp/index.ts'
+import type { LocalAgent, NeighborConfig } from '../../reflector/index.ts'
 import type { ScenarioEvent } from './schema.ts'
 
 export type NodeKind = 'org' | 'reflector'

@@ -1,20 +1,21 @@
 /**
  * The topology file of `atp sim` (YAML), as a strict zod schema: an unknown key is an
- * error naming its field path. The shape is public interface (issue 6's Contract);
- * `defaults.jitterMs`, `defaults.holdTimeS` and `defaults.wire` are additive.
+ * error naming its field path. The shape is public interface; `defaults.jitterMs`,
+ * `defaults.holdTimeS` and `defaults.wire` are additive. Identifiers follow the
+ * federation's own rules (kernel/ids), so a topology that loads never fails later in
+ * origination or on the wire.
  * Cross-references (unknown org, agent, node ids) are checked in validate.ts.
  */
 import { z } from 'zod'
 import { budgetsSchema, originLimitsSchema } from '../../daemon/config/schema-windows.ts'
+import { agentId, capabilitySchema, clusterId, MAX_TAGS, ORG_ID_PATTERN, orgId, region, tag } from '../../kernel/index.ts'
 
-const ID = /^[a-z0-9-]{1,32}$/
-const CAPABILITY = /^[a-z0-9-]+(\/[a-z0-9-]+){0,7}$/
-
-export const idSchema = z.string().regex(ID, 'must match [a-z0-9-]{1,32}')
-const capabilitySchema = z.string().max(256).regex(CAPABILITY, 'must be lowercase [a-z0-9-]+ segments joined by "/"')
-// As the route codec accepts them (agp/codec/limits.ts), so origination never fails mid-run.
-const regionSchema = z.string().regex(/^[a-z0-9-]{0,32}$/, 'must match [a-z0-9-]{0,32}')
-const tagsSchema = z.array(z.string().regex(/^[a-z0-9][a-z0-9._:-]{0,63}$/, 'must match [a-z0-9][a-z0-9._:-]{0,63}')).max(32)
+/** Node names (orgs and reflectors share one namespace) follow the org id grammar. */
+export const idSchema = z.string().regex(ORG_ID_PATTERN, 'must match [a-z0-9-]{1,32}')
+const orgIdSchema = orgId.schema
+const agentIdSchema = agentId.schema
+const regionSchema = region.schema
+const tagsSchema = z.array(tag.schema).max(MAX_TAGS)
 const nonNegative = z.number().finite().nonnegative()
 const positive = z.number().finite().positive()
 
@@ -73,7 +74,7 @@ const serviceSchema = z.strictObject({
 })
 
 export const agentSchema = z.strictObject({
-  id: idSchema,
+  id: agentIdSchema,
   capability: capabilitySchema,
   costUsd: nonNegative,
   latencyMs: latencySchema,
@@ -96,12 +97,12 @@ export const agentPatchSchema = z.strictObject({
 
 const reflectorSchema = z.strictObject({
   id: idSchema,
-  cluster: idSchema,
+  cluster: clusterId.schema,
   peers: z.array(idSchema).default([])
 })
 
 const orgSchema = z.strictObject({
-  id: idSchema,
+  id: orgIdSchema,
   reflectors: z.array(idSchema).default([]),
   partners: z.array(idSchema).default([]),
   interests: z.array(capabilitySchema).default([]),
@@ -116,7 +117,7 @@ const linkSchema = z.strictObject({
 })
 
 const atS = nonNegative
-const agentRef = { atS, org: idSchema, agent: idSchema }
+const agentRef = { atS, org: orgIdSchema, agent: agentIdSchema }
 const pair = { atS, a: idSchema, b: idSchema }
 const eventSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('withdraw'), ...agentRef }),

@@ -22,15 +22,15 @@ import type { Stream } from '@libp2p/interface'
 import type { Libp2p } from 'libp2p'
 import type { Frame, OpenFrame } from '../../agp/codec/frame.ts'
 import { decodeFrame, encodeFrame, encodeRouteAttributes } from '../../agp/codec/frame-codec.ts'
-import type { Signer } from '../../agp/ports.ts'
+import type { Signer } from '../../kernel/ports.ts'
 import { originateRoute } from '../../agp/route/originate.ts'
 import type { Route, RouteAttributes } from '../../agp/route/route.ts'
-import type { LocalAgent } from '../../agp/speaker/types.ts'
+import type { LocalAgent } from '../../reflector/types.ts'
 import { createEd25519Signer, loadOrCreateIdentity } from '../../daemon/identity/index.ts'
 import { AGP_PROTOCOL } from '../../daemon/p2p/agp-transport.ts'
 import { FrameChannel } from '../../daemon/p2p/frame-channel.ts'
 import { createLibp2pNode } from '../../daemon/p2p/libp2p-node.ts'
-import { freePort } from './atpd-process.ts'
+import { freePort } from '../../daemon/launcher/atpd-process.ts'
 
 /** Frames kept per session: a test that floods reads counts, not every frame. */
 const MAX_KEPT_FRAMES = 10_000
@@ -87,7 +87,7 @@ export interface AgpWirePeerInit {
 
 /**
  * A fresh identity dir under `root` whose peer id sorts below `peerId`: on peer and
- * partner sessions the lower id dials (agp/speaker/speaker-sessions.ts isPassive), so
+ * partner sessions the lower id dials (reflector/speaker-sessions.ts isPassive), so
  * the daemon then waits for us. Half of all ids qualify; gives up after 64 tries.
  */
 export async function identityBelow (root: string, peerId: string): Promise<string> {

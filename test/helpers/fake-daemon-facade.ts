@@ -3,7 +3,7 @@
  * calls so tests can assert what reached the daemon.
  */
 import type { DaemonFacade, HealthView } from '../../daemon/api/facade.ts'
-import type { Candidate, LocalAgent, Outcome, PeerView, ResolveQuery, ResolveResult, RouteView } from '../../agp/speaker/types.ts'
+import type { Candidate, LocalAgent, Outcome, PeerView, ResolveQuery, ResolveResult, RouteView } from '../../reflector/types.ts'
 import { makeRoute } from './fixtures.ts'
 
 export const MEASURED_AT_MS = Date.UTC(2026, 10, 1, 12, 0, 0)

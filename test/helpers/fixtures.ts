@@ -4,9 +4,9 @@
  * forged or altered signature still fails to verify.
  */
 import { createHash } from 'node:crypto'
-import type { Signer, Verifier } from '../../agp/ports.ts'
+import type { Signer, Verifier } from '../../kernel/ports.ts'
 import type { Route, RouteAttributes } from '../../agp/route/route.ts'
-import type { LocalAgent } from '../../agp/speaker/types.ts'
+import type { LocalAgent } from '../../reflector/types.ts'
 
 export function fakeSigner (peerId: string): Signer {
   return { peerId, sign: (data) => fakeSignature(peerId, data) }
@@ -74,3 +74,6 @@ export function agentFields (over: Partial<Omit<LocalAgent, 'id'>> = {}): Omit<L
     ...over
   }
 }
+
+/** An agent body for the API (PUT /v1/agents/:id), the fixtures' defaults overridden. */
+export const sampleAgent = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({ ...agentFields(), ...overrides })

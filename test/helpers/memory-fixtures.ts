@@ -1,6 +1,6 @@
 /** Memory (crdt/) test fixtures: replicas of one namespace wired to fake keys. */
 import * as Y from 'yjs'
-import type { Signer } from '../../agp/ports.ts'
+import type { Signer } from '../../kernel/ports.ts'
 import { signEnvelope } from '../../crdt/codec/envelope-codec.ts'
 import { fakeSigner, fakeVerifier } from './fixtures.ts'
 import { Replica } from '../../crdt/replica.ts'

@@ -12,14 +12,14 @@
  */
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Libp2p } from 'libp2p'
-import type { Signer } from '../../agp/ports.ts'
+import type { Signer } from '../../kernel/ports.ts'
 import { decodeSyncMessage, encodeSyncMessage, SYNC_PROTOCOL } from '../../crdt/codec/sync-codec.ts'
 import type { SyncMessage } from '../../crdt/codec/sync-codec.ts'
 import type { Envelope } from '../../crdt/envelope.ts'
 import { createEd25519Signer, loadOrCreateIdentity } from '../../daemon/identity/index.ts'
 import { createLibp2pNode } from '../../daemon/p2p/libp2p-node.ts'
 import { FrameChannel } from '../../daemon/p2p/frame-channel.ts'
-import { freePort } from './atpd-process.ts'
+import { freePort } from '../../daemon/launcher/atpd-process.ts'
 
 export interface WirePeer {
   readonly peerId: string

@@ -1,6 +1,6 @@
 /**
  * A deliberately small stand-in Speaker for the simulator's own tests, so the engine,
- * network, checkers and report can be tested independently of agp/speaker. It is NOT
+ * network, checkers and report can be tested independently of reflector/. It is NOT
  * the routing engine: no sessions/OPEN, no MRAI, no interests, no policy; just enough
  * reflection (RFC 4456 client/non-client rules, cluster list), loop checks and RFC 2439
  * damping (agp/damping) at the reflector's client side to exercise every checker.
@@ -11,7 +11,7 @@ import { originateRoute } from '../../agp/route/originate.ts'
 import { pathKey, type Route, type WithdrawnPath } from '../../agp/route/route.ts'
 import type {
   Effect, LocalAgent, RouteView, Speaker, SpeakerComponents, SpeakerInit, SpeakerInput, SpeakerSnapshot
-} from '../../agp/speaker/types.ts'
+} from '../../reflector/types.ts'
 
 interface Held { route: Route, from: string }
 

@@ -8,9 +8,9 @@ import { decodeFrame, encodeFrame } from '../../agp/codec/frame-codec.ts'
 import type { Frame } from '../../agp/codec/frame.ts'
 import { DEFAULT_DAMPING, DEFAULT_FRESHNESS } from '../../agp/params.ts'
 import { EMPTY_POLICY } from '../../agp/policy/types.ts'
-import { seededRandom } from '../../agp/ports.ts'
-import { createSpeaker, type AtpSpeaker } from '../../agp/speaker/speaker.ts'
-import { DEFAULT_LIMITS, type Effect, type LocalAgent, type SpeakerInit, type SpeakerInput, type SpeakerSnapshot } from '../../agp/speaker/types.ts'
+import { seededRandom } from '../../kernel/ports.ts'
+import { createSpeaker, type AtpSpeaker } from '../../reflector/speaker.ts'
+import { DEFAULT_LIMITS, type Effect, type LocalAgent, type SpeakerInit, type SpeakerInput, type SpeakerSnapshot } from '../../reflector/types.ts'
 import { agentFields, fakeSigner, fakeVerifier } from './fixtures.ts'
 
 export type NodeSpec = Partial<SpeakerInit> & { readonly peerId: string, readonly org: string }

@@ -5,7 +5,8 @@
 import { join } from 'node:path'
 import { Level } from 'level'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cleanupSites, prepareSites, routesAt, sampleAgent, type AtpdProcess } from '../helpers/atpd-process.ts'
+import { cleanupSites, prepareSites, routesAt, type AtpdProcess } from '../../daemon/launcher/atpd-process.ts'
+import { sampleAgent } from '../helpers/fixtures.ts'
 
 interface AgentsJson { agents: Array<{ id: string }> }
 

@@ -14,11 +14,12 @@ import { agp } from '../../agp/proto/gen/agp.js'
 import type { Route } from '../../agp/route/route.ts'
 import type { AuditRecord } from '../../daemon/audit/record.ts'
 import {
-  cleanupSites, connect, peerState, prepareSites, routesAt, sampleAgent, waitEstablished,
+  cleanupSites, connect, peerState, prepareSites, routesAt, waitEstablished,
   type AtpdProcess, type PeerJson
-} from '../helpers/atpd-process.ts'
+} from '../../daemon/launcher/atpd-process.ts'
+import { sampleAgent } from '../helpers/fixtures.ts'
 import { identityBelow, startAgpWirePeer, type AgpWirePeer, type AgpWireSession } from '../helpers/agp-wire-peer.ts'
-import { waitFor } from '../helpers/wait-for.ts'
+import { waitFor } from '../../daemon/launcher/wait-for.ts'
 
 const CONTROL = 'control/echo'
 /** What globex must announce to acme, which has it configured as a (reflector) peer. */

@@ -6,9 +6,9 @@
 import { writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
 import { afterAll, describe, expect, it } from 'vitest'
-import { addNeighbor, cleanupSites, prepareSites, runAtpd, type AtpdProcess } from '../helpers/atpd-process.ts'
+import { addNeighbor, cleanupSites, prepareSites, runAtpd, type AtpdProcess } from '../../daemon/launcher/atpd-process.ts'
 import { agentFields } from '../helpers/fixtures.ts'
-import { waitFor } from '../helpers/wait-for.ts'
+import { waitFor } from '../../daemon/launcher/wait-for.ts'
 
 async function occupy (port: number): Promise<Server> {
   const srv = createServer()

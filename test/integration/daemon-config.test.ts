@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { loadOrCreateIdentity } from '../../daemon/identity/identity.ts'
-import { runAtpd } from '../helpers/atpd-process.ts'
+import { runAtpd } from '../../daemon/launcher/atpd-process.ts'
 
 const root = mkdtempSync(join(tmpdir(), 'atpd-cfg-'))
 afterAll(() => { rmSync(root, { recursive: true, force: true }) })

@@ -10,9 +10,9 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import { pino } from 'pino'
 import type { Frame } from '../../agp/codec/frame.ts'
-import type { SpeakerInput } from '../../agp/speaker/types.ts'
+import type { SpeakerInput } from '../../reflector/types.ts'
 import { AGP_PROTOCOL, AgpTransport } from '../../daemon/p2p/agp-transport.ts'
-import { waitFor } from '../helpers/wait-for.ts'
+import { waitFor } from '../../daemon/launcher/wait-for.ts'
 import { makeRoute } from '../helpers/fixtures.ts'
 
 const logger = pino({ level: 'silent' })

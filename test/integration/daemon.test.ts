@@ -7,10 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CeaseSubcode, NotificationCode } from '../../agp/codec/frame.ts'
 import { verifyAuditLog } from '../../daemon/audit/verify.ts'
 import {
-  cleanupSites, connect, peerState, prepareSites, routesAt, sampleAgent, waitEstablished, type AtpdProcess
-} from '../helpers/atpd-process.ts'
+  cleanupSites, connect, peerState, prepareSites, routesAt, waitEstablished, type AtpdProcess
+} from '../../daemon/launcher/atpd-process.ts'
+import { sampleAgent } from '../helpers/fixtures.ts'
 import { startAgpWirePeer } from '../helpers/agp-wire-peer.ts'
-import { waitFor } from '../helpers/wait-for.ts'
+import { waitFor } from '../../daemon/launcher/wait-for.ts'
 
 async function runAtp (args: string[]): Promise<{ code: number | null, output: string }> {
   const child = spawn(process.execPath, ['bin/atp.js', ...args], { cwd: resolve(import.meta.dirname, '..', '..') })

@@ -12,7 +12,7 @@ import { createLibp2p, type Libp2p } from 'libp2p'
 import { pino } from 'pino'
 import { createDhtDiscovery, type DhtDiscovery } from '../../daemon/discovery/dht-discovery.ts'
 import { federationKey } from '../../daemon/discovery/federation-key.ts'
-import { waitFor } from '../helpers/wait-for.ts'
+import { waitFor } from '../../daemon/launcher/wait-for.ts'
 
 async function node (): Promise<Libp2p> {
   return createLibp2p({

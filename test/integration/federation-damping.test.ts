@@ -3,8 +3,8 @@
 // within seconds. Each flap is observed at the reflector before the next, so the
 // penalty the reflector counts is the one the test made.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { FEDERATION_HOOK_TIMEOUT_MS, LONG_TEST_TIMEOUT_MS, startFederation, type Federation } from '../helpers/federation.ts'
-import type { FederationSpec } from '../helpers/federation-config.ts'
+import { FEDERATION_HOOK_TIMEOUT_MS, LONG_TEST_TIMEOUT_MS, startFederation, type Federation } from '../../daemon/launcher/federation.ts'
+import type { FederationSpec } from '../../daemon/launcher/federation-config.ts'
 
 const damping = { halfLifeS: 4, suppress: 2500, reuse: 800, maxSuppressS: 20, withdrawPenalty: 1000, changePenalty: 500, readvertisePenalty: 0 }
 

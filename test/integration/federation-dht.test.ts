@@ -4,8 +4,8 @@
 // rr2 it found through the DHT.
 import { readFile } from 'node:fs/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { FEDERATION_HOOK_TIMEOUT_MS, startFederation, type Federation } from '../helpers/federation.ts'
-import type { FederationSpec } from '../helpers/federation-config.ts'
+import { FEDERATION_HOOK_TIMEOUT_MS, startFederation, type Federation } from '../../daemon/launcher/federation.ts'
+import type { FederationSpec } from '../../daemon/launcher/federation-config.ts'
 
 const discovery = { federation: 'itest', bootstrap: ['rr1'] }
 

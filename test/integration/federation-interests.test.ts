@@ -3,8 +3,8 @@
 // The reader client is sampled for the whole test, so a code-review route that shows
 // up even briefly is caught.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { FEDERATION_HOOK_TIMEOUT_MS, startFederation, type Federation } from '../helpers/federation.ts'
-import type { FederationSpec } from '../helpers/federation-config.ts'
+import { FEDERATION_HOOK_TIMEOUT_MS, startFederation, type Federation } from '../../daemon/launcher/federation.ts'
+import type { FederationSpec } from '../../daemon/launcher/federation-config.ts'
 
 const spec: FederationSpec = {
   sites: {

@@ -3,8 +3,8 @@
 // and is dropped by the other; a client never holds its own route learned back.
 // p1 is a client of both reflectors, p3 of ra only.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { FEDERATION_HOOK_TIMEOUT_MS, startFederation, type Federation } from '../helpers/federation.ts'
-import type { FederationSpec } from '../helpers/federation-config.ts'
+import { FEDERATION_HOOK_TIMEOUT_MS, startFederation, type Federation } from '../../daemon/launcher/federation.ts'
+import type { FederationSpec } from '../../daemon/launcher/federation-config.ts'
 
 const spec: FederationSpec = {
   sites: {

@@ -3,8 +3,8 @@
 // until m's operator adds an export rule (and restarts m with it); then exactly what
 // the rule allows does, with m on the org path.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { FEDERATION_HOOK_TIMEOUT_MS, startFederation, type Federation } from '../helpers/federation.ts'
-import type { FederationSpec } from '../helpers/federation-config.ts'
+import { FEDERATION_HOOK_TIMEOUT_MS, startFederation, type Federation } from '../../daemon/launcher/federation.ts'
+import type { FederationSpec } from '../../daemon/launcher/federation-config.ts'
 
 const spec: FederationSpec = {
   sites: {

@@ -2,10 +2,10 @@
 // org a client of both, the reflectors a non-client pair (RFC 4456 §6). Real atpd
 // processes over libp2p on 127.0.0.1.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { FEDERATION_HOOK_TIMEOUT_MS, LONG_TEST_TIMEOUT_MS, startFederation, type Federation } from '../helpers/federation.ts'
-import { routeKey, type RouteJson } from '../helpers/federation-api.ts'
-import type { FederationSpec } from '../helpers/federation-config.ts'
-import { waitFor } from '../helpers/wait-for.ts'
+import { FEDERATION_HOOK_TIMEOUT_MS, LONG_TEST_TIMEOUT_MS, startFederation, type Federation } from '../../daemon/launcher/federation.ts'
+import { routeKey, type RouteJson } from '../../daemon/launcher/federation-api.ts'
+import type { FederationSpec } from '../../daemon/launcher/federation-config.ts'
+import { waitFor } from '../../daemon/launcher/wait-for.ts'
 
 const spec: FederationSpec = {
   restartTimeS: 4,

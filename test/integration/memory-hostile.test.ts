@@ -10,10 +10,10 @@ import { signEnvelope } from '../../crdt/codec/envelope-codec.ts'
 import type { Envelope } from '../../crdt/envelope.ts'
 import { Replica } from '../../crdt/replica.ts'
 import { createEd25519Verifier } from '../../daemon/identity/index.ts'
-import { cleanupSites, prepareSites, type AtpdProcess } from '../helpers/atpd-process.ts'
+import { cleanupSites, prepareSites, type AtpdProcess } from '../../daemon/launcher/atpd-process.ts'
 import { nested, rawEnvelope } from '../helpers/memory-fixtures.ts'
 import { startWirePeer, type WirePeer } from '../helpers/memory-wire-peer.ts'
-import { waitFor } from '../helpers/wait-for.ts'
+import { waitFor } from '../../daemon/launcher/wait-for.ts'
 
 const NS = { id: 'hostile-ns', members: ['acme', 'globex'], writers: ['acme', 'globex'] }
 interface NsJson { entries: Record<string, unknown>, texts: string[], stateHash: string, vectorClock: Record<string, number> }

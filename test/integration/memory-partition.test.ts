@@ -6,8 +6,8 @@ import { execFile } from 'node:child_process'
 import { resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cleanupSites, connect, peerState, prepareSites, type AtpdProcess } from '../helpers/atpd-process.ts'
-import { waitFor } from '../helpers/wait-for.ts'
+import { cleanupSites, connect, peerState, prepareSites, type AtpdProcess } from '../../daemon/launcher/atpd-process.ts'
+import { waitFor } from '../../daemon/launcher/wait-for.ts'
 
 const NS = { id: 'incident-7', members: ['acme', 'globex'], writers: ['acme', 'globex'] }
 const ATP_BIN = resolve(import.meta.dirname, '..', '..', 'bin', 'atp.js')

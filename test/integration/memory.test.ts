@@ -1,9 +1,9 @@
 // Shared CRDT memory across real atpd processes: two member orgs behind a reflector,
 // and a third org on the same reflector that is not a member (issue 5, "Done when").
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startFederation, type Federation } from '../helpers/federation.ts'
-import { ApiError } from '../helpers/federation-api.ts'
-import { waitFor } from '../helpers/wait-for.ts'
+import { startFederation, type Federation } from '../../daemon/launcher/federation.ts'
+import { ApiError } from '../../daemon/launcher/federation-api.ts'
+import { waitFor } from '../../daemon/launcher/wait-for.ts'
 
 const NS = { id: 'incident-42', members: ['acme', 'globex'], writers: ['acme', 'globex'] }
 const memory = { memory: { namespaces: [NS] } }

@@ -1,9 +1,9 @@
 /**
  * Engine, network, checkers and report against the stand-in Speaker
- * (test/helpers/sim-stand-in-speaker.ts), independent of agp/speaker.
+ * (test/helpers/sim-stand-in-speaker.ts), independent of reflector/.
  */
 import { describe, expect, it } from 'vitest'
-import { seededRandom } from '../../agp/ports.ts'
+import { seededRandom } from '../../kernel/ports.ts'
 import { EventQueue } from '../../simulations/engine/event-queue.ts'
 import { SimNetwork } from '../../simulations/engine/network.ts'
 import { simSigner, simVerifier } from '../../simulations/engine/sim-keys.ts'

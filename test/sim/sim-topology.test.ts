@@ -72,6 +72,16 @@ events:
     expect(problems('orgs: [')[0]).toMatch(/^YAML: /)
     expect(problems('orgs: [{ id: Acme }]')[0]).toMatch(/^orgs\[0\]\.id: /)
   })
+
+  it('refuses identifiers the wire would refuse, at load time (a 40-char capability segment, a long region)', () => {
+    const long = `code-review/${'x'.repeat(40)}`
+    expect(problems(`orgs: [{ id: acme, agents: [${AGENT.replace('code-review/python', long)}] }]`)).toEqual([
+      `orgs[0].agents[0].capability: not a capability (lowercase [a-z0-9-] segments joined by '/', at most 8 segments of 32 characters, 128 in all): capability segment 2 is 40 chars long, max 32`
+    ])
+    expect(problems(`orgs: [{ id: acme, interests: [${long}] }]`)[0]).toMatch(/^orgs\[0\]\.interests\[0\]: not a capability/)
+    expect(problems(`orgs: [{ id: acme, agents: [${AGENT.replace('winRate', `region: ${'r'.repeat(33)}, winRate`)}] }]`)[0])
+      .toMatch(/^orgs\[0\]\.agents\[0\]\.region: not a region/)
+  })
 })
 
 describe('generator', () => {

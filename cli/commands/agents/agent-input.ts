@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { parse as parseYaml } from 'yaml'
-import type { LocalAgent } from '../../../agp/speaker/types.ts'
+import type { LocalAgent } from '../../../reflector/index.ts'
 import { zodIssues } from '../../../daemon/config/load.ts'
 import { agentSchema } from '../../../daemon/config/schema-agent.ts'
 import { UsageError } from '../../errors.ts'

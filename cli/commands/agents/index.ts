@@ -1,6 +1,6 @@
 /** `atp agents add|rm|ls`: PUT/DELETE/GET /v1/agents. */
 import { Command } from 'commander'
-import type { LocalAgent } from '../../../agp/speaker/types.ts'
+import type { LocalAgent } from '../../../reflector/index.ts'
 import { contextOf, type CliIo } from '../../context.ts'
 import { collect, parseCount, parseNonNegative } from '../../parse.ts'
 import { formatTable } from '../../table.ts'

@@ -10,8 +10,8 @@ import { Command } from 'commander'
 import type { CliIo } from '../../context.ts'
 import { CliError } from '../../errors.ts'
 import { formatTable } from '../../table.ts'
-import { packagePath } from '../../package-root.ts'
-import type { RunningSite } from './launcher.ts'
+import { packagePath } from '../../../daemon/package-root.ts'
+import type { RunningSite } from '../../../daemon/launcher/launcher.ts'
 
 export const DEFAULT_TEMPLATES = packagePath('examples/federation/')
 
@@ -30,7 +30,7 @@ export function federationCommand (io: CliIo): Command {
 
 async function federationUp (opts: UpOptions, io: CliIo): Promise<void> {
   const [{ startSite, stopAll, waitHealthy, waitSessions }, { readTemplates, renderSites }] =
-    await Promise.all([import('./launcher.ts'), import('./templates.ts')])
+    await Promise.all([import('../../../daemon/launcher/launcher.ts'), import('../../../daemon/launcher/templates.ts')])
   const stateDir = resolve(opts.state)
   mkdirSync(stateDir, { recursive: true })
   const sites = await renderSites(readTemplates(opts.templates))

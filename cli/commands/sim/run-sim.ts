@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import cliProgress from 'cli-progress'
-import { AtpError } from '../../../agp/errors.ts'
+import { AtpError } from '../../../kernel/index.ts'
 import type { SimMode } from '../../../simulations/engine/types.ts'
 import { renderHtml } from '../../../simulations/report/html.ts'
 import { encodeReport } from '../../../simulations/report/report.ts'

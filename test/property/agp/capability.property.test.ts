@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { isCapability, isPrefixOf } from '../../../agp/capability/grammar.ts'
+import { isCapability, isPrefixOf } from '../../../kernel/ids/capability.ts'
 import { CapabilityTrie, compareCapabilities } from '../../../agp/capability/trie.ts'
 
 const numRuns = Number(process.env.FUZZ_RUNS ?? 100)

@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { FrameDecodeError } from '../../../agp/codec/errors.ts'
 import type { Frame, OpenFrame } from '../../../agp/codec/frame.ts'
-import { seededRandom } from '../../../agp/ports.ts'
+import { seededRandom } from '../../../kernel/ports.ts'
 import { createSession, stepSession } from '../../../agp/session/session.ts'
 import type { Session, SessionEvent, SessionTimer } from '../../../agp/session/types.ts'
 

@@ -5,7 +5,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { AtpError } from '../../../agp/errors.ts'
+import { AtpError } from '../../../kernel/errors.ts'
 import { decodeCheckpoint, encodeCheckpoint } from '../../../crdt/codec/checkpoint-codec.ts'
 import { decodeEnvelope, encodeEnvelope, signEnvelope } from '../../../crdt/codec/envelope-codec.ts'
 import { decodeSyncMessage, encodeSyncMessage } from '../../../crdt/codec/sync-codec.ts'

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import {
   assertCapability, capabilitySegments, isAgentId, isCapability, isOrgId, isPrefixOf, matchesInterests
-} from '../../../agp/capability/grammar.ts'
+} from '../../../kernel/ids/index.ts'
 import { CapabilityTrie, compareCapabilities } from '../../../agp/capability/trie.ts'
-import { InvalidCapabilityError, LimitExceededError } from '../../../agp/errors.ts'
+import { InvalidCapabilityError, LimitExceededError } from '../../../kernel/errors.ts'
 
 describe('capability grammar', () => {
   it('accepts lowercase [a-z0-9-] segments joined by /', () => {

@@ -5,10 +5,10 @@ import {
 } from '../../../agp/codec/frame-codec.ts'
 import { HeaderSubcode, UpdateSubcode } from '../../../agp/codec/errors.ts'
 import { AGP_VERSION, MAX_FRAME_BYTES, NotificationCode, OpenSubcode, type Frame, type OpenFrame } from '../../../agp/codec/frame.ts'
-import { InvalidArgumentError } from '../../../agp/errors.ts'
+import { InvalidArgumentError } from '../../../kernel/errors.ts'
 import { decodeRoute, encodeRoute } from '../../../agp/route/route-codec.ts'
 import { originateRoute, verifyRoute, verifyRoutes } from '../../../agp/route/originate.ts'
-import type { LocalAgent } from '../../../agp/speaker/types.ts'
+import type { LocalAgent } from '../../../reflector/types.ts'
 import { fakeSigner, fakeVerifier, makeRoute } from '../../helpers/fixtures.ts'
 
 const agent: LocalAgent = {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { decodeDampingState, encodeDampingState, applyDampingEvent, validateDampingParams } from '../../../agp/damping/index.ts'
-import { InvalidArgumentError } from '../../../agp/errors.ts'
+import { InvalidArgumentError } from '../../../kernel/errors.ts'
 import { DEFAULT_DAMPING, type DampingParams } from '../../../agp/params.ts'
 
 function v (over: Partial<DampingParams>): { errors: string[], warnings: string[] } {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { collapseCopies, compareLocal, decideLocal, LOCAL_STEPS, rankLocal, type LocalCandidate } from '../../../agp/decision/local-rank.ts'
-import { InvalidArgumentError } from '../../../agp/errors.ts'
+import { InvalidArgumentError } from '../../../kernel/errors.ts'
 import type { Route } from '../../../agp/route/route.ts'
 import { makeRoute } from '../../helpers/fixtures.ts'
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { LimitExceededError } from '../../../agp/errors.ts'
+import { LimitExceededError } from '../../../kernel/errors.ts'
 import { AdjRibIn } from '../../../agp/rib/adj-rib-in.ts'
 import { AdjRibOut, sameAdvertisement } from '../../../agp/rib/adj-rib-out.ts'
 import { ribKey, splitRibKey } from '../../../agp/rib/keys.ts'

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { effectiveTags, pathKey, routePathKey, type Route } from '../../../agp/route/route.ts'
-import { seededRandom } from '../../../agp/ports.ts'
+import { seededRandom } from '../../../kernel/ports.ts'
 
 function route (tags: string[], pathTags: string[]): Route {
   return {

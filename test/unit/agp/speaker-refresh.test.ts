@@ -1,7 +1,7 @@
 // ROUTE_REFRESH pacing: a neighbor that sends refreshes in a loop gets the table at most
 // once per interval, not once per frame; a reset session drops what was deferred.
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_ROUTE_REFRESH_INTERVAL_MS } from '../../../agp/speaker/types.ts'
+import { DEFAULT_ROUTE_REFRESH_INTERVAL_MS } from '../../../reflector/types.ts'
 import { agent, SpeakerHarness } from '../../helpers/speaker-harness.ts'
 
 const AGENTS = 20

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { NeighborConfig } from '../../../agp/speaker/types.ts'
+import type { NeighborConfig } from '../../../reflector/types.ts'
 import type { PolicyConfig } from '../../../agp/policy/types.ts'
 import { originSiteOf } from '../../../agp/route/site.ts'
 import { agent, SpeakerHarness, type NodeSpec } from '../../helpers/speaker-harness.ts'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { InvalidArgumentError } from '../../../agp/errors.ts'
+import { InvalidArgumentError } from '../../../kernel/errors.ts'
 import { LocalOutcomes } from '../../../agp/winrate/local-outcomes.ts'
 
 const H = 60_000

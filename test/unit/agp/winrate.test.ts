@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { InvalidArgumentError } from '../../../agp/errors.ts'
+import { InvalidArgumentError } from '../../../kernel/errors.ts'
 import { combineEvidence, decayEvidence, decayWeight, sanitizeEvidence } from '../../../agp/winrate/evidence.ts'
 import { DEFAULT_WINRATE_Z, winRateLowerBound, winRateMean } from '../../../agp/winrate/estimator.ts'
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { InvalidArgumentError } from '../../../agp/errors.ts'
+import { InvalidArgumentError } from '../../../kernel/errors.ts'
 import { createApiServer } from '../../../daemon/api/server.ts'
 import { createMetrics, type Metrics } from '../../../daemon/metrics/metrics.ts'
 import { createFakeFacade, type FakeFacade } from '../../helpers/fake-daemon-facade.ts'

@@ -7,7 +7,7 @@ import pino from 'pino'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createApiServer, listenApi } from '../../../daemon/api/server.ts'
 import { createFakeFacade } from '../../helpers/fake-daemon-facade.ts'
-import { waitFor } from '../../helpers/wait-for.ts'
+import { waitFor } from '../../../daemon/launcher/wait-for.ts'
 
 const TOKEN = 'a-long-enough-test-token'
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { LimitExceededError } from '../../../agp/errors.ts'
+import { LimitExceededError } from '../../../kernel/errors.ts'
 import { createApiServer } from '../../../daemon/api/server.ts'
 import { createFakeFacade, type FakeFacade } from '../../helpers/fake-daemon-facade.ts'
 import { agentFields } from '../../helpers/fixtures.ts'

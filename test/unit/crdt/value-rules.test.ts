@@ -2,8 +2,8 @@
 // across UTF-8 are refused at the API (put) and, the same rule, at envelope ingest.
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { canonicalJson } from '../../../agp/canonical-json.ts'
-import { InvalidArgumentError } from '../../../agp/errors.ts'
+import { canonicalJson } from '../../../kernel/canonical-json.ts'
+import { InvalidArgumentError } from '../../../kernel/errors.ts'
 import { fakeSigner } from '../../helpers/fixtures.ts'
 import { NS, nested, putAndSeal, rawEnvelope, readerReplica, writerReplica } from '../../helpers/memory-fixtures.ts'
 

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, unlinkSync,
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
-import type { Signer } from '../../../agp/ports.ts'
+import type { Signer } from '../../../kernel/ports.ts'
 import { AuditLog, hashRecord, verifyAuditLog, type AuditRecord } from '../../../daemon/audit/index.ts'
 import { readCheckpointFile } from '../../../daemon/audit/checkpoint.ts'
 import { createEd25519Signer, createEd25519Verifier, loadOrCreateIdentity } from '../../../daemon/identity/index.ts'

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import type { Effect, SpeakerInput } from '../../../agp/speaker/types.ts'
+import type { Effect, SpeakerInput } from '../../../reflector/types.ts'
 import { EventLoop, EventLoopOverloadError } from '../../../daemon/runtime/index.ts'
 
 /** A speaker that records inputs and answers each with the effects a test scripts. */

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { originateRoute } from '../../../agp/route/originate.ts'
 import type { Route } from '../../../agp/route/route.ts'
-import type { LocalAgent, SpeakerSnapshot } from '../../../agp/speaker/types.ts'
+import type { LocalAgent, SpeakerSnapshot } from '../../../reflector/types.ts'
 import { NodeStore, ORIGIN_SEQ_CRASH_GAP, SnapshotWriter, StoreError } from '../../../daemon/store/index.ts'
 import { fakeSigner } from '../../helpers/fixtures.ts'
 

@@ -1,20 +1,20 @@
 /**
- * Capability names and identifiers.
+ * Capability names: the rule (predicate, zod schema, JSON Schema) and prefix semantics.
  *
  * A capability is a hierarchical name, like an IP prefix read left to right:
  * `code-review/python/security`. Segments are lowercase `[a-z0-9-]+` joined by `/`.
  * Prefixes are segment-wise: `code-review` is a prefix of `code-review/python` but not
  * of `code-reviewer`. The bounds keep tries shallow and frames small.
  */
+import { z } from 'zod'
 import { InvalidCapabilityError } from '../errors.ts'
+import { jsonSchemaOf } from './id-rule.ts'
 
 export const MAX_CAPABILITY_LENGTH = 128
 export const MAX_CAPABILITY_DEPTH = 8
 export const MAX_SEGMENT_LENGTH = 32
 
 const SEGMENT = /^[a-z0-9-]+$/
-const ORG_ID = /^[a-z0-9-]{1,32}$/
-const AGENT_ID = /^[a-z0-9-]{1,64}$/
 
 /** Why `s` is not a capability, or undefined when it is one. */
 export function capabilityProblem (s: unknown): string | undefined {
@@ -67,20 +67,21 @@ export function matchesInterests (capability: string, interests: readonly string
   return false
 }
 
-/** Organization ids (and reflector cluster ids): `[a-z0-9-]{1,32}`. */
-export function isOrgId (s: unknown): s is string {
-  return typeof s === 'string' && ORG_ID.test(s)
+/** The same rule as capabilityProblem, as one pattern (with the length bound beside it). */
+export const CAPABILITY_PATTERN = new RegExp(`^[a-z0-9-]{1,${MAX_SEGMENT_LENGTH}}(/[a-z0-9-]{1,${MAX_SEGMENT_LENGTH}}){0,${MAX_CAPABILITY_DEPTH - 1}}$`)
+
+export const CAPABILITY_REASON = `not a capability (lowercase [a-z0-9-] segments joined by '/', at most ${MAX_CAPABILITY_DEPTH} segments of ${MAX_SEGMENT_LENGTH} characters, ${MAX_CAPABILITY_LENGTH} in all)`
+
+/** The reason with the grammar's specific problem, e.g. "…: capability segment 2 is empty". */
+export function capabilityReason (value: unknown): string {
+  const problem = capabilityProblem(value)
+  return problem === undefined ? CAPABILITY_REASON : `${CAPABILITY_REASON}: ${problem}`
 }
 
-/** Cluster ids follow the org id grammar. */
-export const isClusterId = isOrgId
+const reason = { error: (issue: { input?: unknown }) => capabilityReason(issue.input), abort: true }
 
-/** Agent ids: `[a-z0-9-]{1,64}`. */
-export function isAgentId (s: unknown): s is string {
-  return typeof s === 'string' && AGENT_ID.test(s)
-}
+/** The capability rule for config, topology and API bodies; its error names the exact problem. */
+export const capabilitySchema = z.string().max(MAX_CAPABILITY_LENGTH, reason).regex(CAPABILITY_PATTERN, reason)
 
-/** Generic identifier check used for org/agent-like names: `[a-z0-9-]{1,maxLength}`. */
-export function isIdentifier (s: unknown, maxLength = 32): s is string {
-  return typeof s === 'string' && s.length >= 1 && s.length <= maxLength && SEGMENT.test(s)
-}
+/** The capability rule for fastify's ajv (querystrings, params). */
+export const CAPABILITY_JSON_SCHEMA = jsonSchemaOf(capabilitySchema)

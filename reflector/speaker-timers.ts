@@ -9,8 +9,8 @@
  *   freshness               next stale/expired transition of a received route
  * A fire for a timer that is not armed (late, or replaced) is ignored.
  */
-import { freshnessState, nextFreshnessChangeMs } from '../freshness/freshness.ts'
-import type { SessionTimer } from '../session/types.ts'
+import { freshnessState, nextFreshnessChangeMs } from '../agp/index.ts'
+import type { SessionTimer } from '../agp/index.ts'
 import { onMraiTimer } from './speaker-export.ts'
 import { expire, flushStale, onReuseTimer, refreshFlags, sweepDamping } from './speaker-import.ts'
 import { refreshAgents } from './speaker-origination.ts'

@@ -1,24 +1,16 @@
 /**
  * The Speaker's mutable state and the small helpers every speaker-*.ts file shares.
- * Internal: the public surface is agp/speaker/types.ts and createSpeaker().
+ * Internal: the public surface is reflector/types.ts and createSpeaker().
  *
  * Determinism: every Map and Set here is iterated in insertion order, and insertions
  * follow the order of inputs (neighbors: config order), so the same inputs give the
  * same effects, byte for byte.
  */
-import type { DampingState } from '../damping/damping.ts'
-import type { SiteRanking } from '../decision/site-preference.ts'
-import { AdjRibIn } from '../rib/adj-rib-in.ts'
-import { AdjRibOut } from '../rib/adj-rib-out.ts'
-import { LocRib, type PathCandidate } from '../rib/loc-rib.ts'
-import type { RibPath } from '../rib/keys.ts'
-import type { ExportSource } from '../../reflector/export.ts'
-import type { PathKey, Route } from '../route/route.ts'
-import type { Session } from '../session/types.ts'
-import { LocalOutcomes } from '../winrate/local-outcomes.ts'
-import { evidenceHalfLifeMs } from '../freshness/freshness.ts'
-import { InterestIndex } from '../../reflector/interests.ts'
-import type { RouteSource } from '../../reflector/reflection.ts'
+import type { DampingState, PathKey, RibPath, Route, Session, SiteRanking } from '../agp/index.ts'
+import { AdjRibIn, AdjRibOut, evidenceHalfLifeMs, LocalOutcomes, LocRib, type PathCandidate } from '../agp/index.ts'
+import type { ExportSource } from './export.ts'
+import { InterestIndex } from './interests.ts'
+import type { RouteSource } from './reflection.ts'
 import type { AuditEvent, Effect, LocalAgent, NeighborConfig, SpeakerComponents, SpeakerInit, SpeakerSnapshot, TimerId } from './types.ts'
 import { FreshnessQueue } from './speaker-freshness-queue.ts'
 

@@ -8,7 +8,7 @@
  * Bounded in practice by routes × (staleS / refreshS) outdated entries at most, since
  * every entry surfaces and leaves within maxAgeS of its route's origination.
  */
-import type { PathKey } from '../route/route.ts'
+import type { PathKey } from '../agp/index.ts'
 
 export interface FreshnessEntry {
   readonly atMs: number

@@ -12,15 +12,15 @@
  *
  * Identities are created in temp data dirs (loadOrCreateIdentity) before any config is
  * written, so every config can name its neighbors' peer ids; ports are free loopback
- * ports. Processes are N's AtpdProcess (test/helpers/atpd-process.ts); each site has a
+ * ports. Processes are N's AtpdProcess (daemon/launcher/atpd-process.ts); each site has a
  * directory of its own (its config file is named after the org, and two reflectors
  * may share one org). `stop()` kills everything, also when a start failed half way.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { loadOrCreateIdentity } from '../../daemon/identity/index.ts'
-import type { AuditEvent } from '../../agp/speaker/types.ts'
+import { loadOrCreateIdentity } from '../identity/index.ts'
+import type { AuditEvent } from '../../reflector/index.ts'
 import { AtpdProcess } from './atpd-process.ts'
 import {
   agentBody, freePorts, must, p2pAddr, renderSiteConfig,

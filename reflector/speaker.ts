@@ -12,10 +12,9 @@
  * Timer semantics expected from drivers: set-timer with an id that is already armed
  * replaces its deadline; clear-timer cancels it.
  */
-import { AtpError, InvalidArgumentError } from '../errors.ts'
-import { decodeDampingState } from '../damping/damping-state-codec.ts'
-import type { DampingState } from '../damping/damping.ts'
-import type { PathCandidate } from '../rib/loc-rib.ts'
+import { AtpError, InvalidArgumentError } from '../kernel/index.ts'
+import { decodeDampingState } from '../agp/index.ts'
+import type { DampingState, PathCandidate } from '../agp/index.ts'
 import { flushDue, settle } from './speaker-export.ts'
 import { restoreRoutes } from './speaker-import.ts'
 import { armRefresh, removeAgent, upsertAgent } from './speaker-origination.ts'

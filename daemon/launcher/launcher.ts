@@ -7,9 +7,9 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { openSync, closeSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { apiUrlFromListen } from '../../api-url.ts'
-import { CliError } from '../../errors.ts'
-import { packagePath } from '../../package-root.ts'
+import { apiUrlFromListen } from '../config/api-url.ts'
+import { packagePath } from '../package-root.ts'
+import { LaunchError } from './errors.ts'
 import type { RenderedSite } from './templates.ts'
 
 export const ATPD_BIN = packagePath('bin/atpd.js')
@@ -62,10 +62,10 @@ async function getJson (url: string, token: string | null): Promise<unknown> {
 export async function waitHealthy (sites: readonly RunningSite[], deadlineMs: number): Promise<void> {
   for (const s of sites) {
     const ok = await waitFor(async () => {
-      if (s.exited) throw new CliError(`${s.site.site}: atpd exited during start (exit code ${s.child.exitCode ?? '?'}); see ${s.log}`)
+      if (s.exited) throw new LaunchError(`${s.site.site}: atpd exited during start (exit code ${s.child.exitCode ?? '?'}); see ${s.log}`)
       return (await getJson(`${s.apiUrl}/v1/health`, s.site.config.api.token)) !== undefined
     }, deadlineMs)
-    if (!ok) throw new CliError(`${s.site.site}: API ${s.apiUrl} did not answer within ${deadlineMs / 1000} s; see ${s.log}`)
+    if (!ok) throw new LaunchError(`${s.site.site}: API ${s.apiUrl} did not answer within ${deadlineMs / 1000} s; see ${s.log}`)
   }
 }
 

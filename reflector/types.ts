@@ -9,12 +9,13 @@
  * seeded in-process network and a virtual clock. Same code, same order of effects:
  * a seed replays exactly.
  */
-import type { Frame, NeighborRole, SpeakerRole } from '../codec/frame.ts'
-import type { DampingParams, FreshnessParams } from '../params.ts'
-import type { LatencyMs, Route } from '../route/route.ts'
-import type { PolicyConfig } from '../policy/types.ts'
-import type { Random, Signer, Verifier } from '../ports.ts'
-import type { BadFrameError } from '../session/types.ts'
+import type {
+  BadFrameError, DampingParams, Frame, FreshnessParams, LocalAgent, NeighborRole, PolicyConfig, Route, SessionState,
+  SpeakerRole
+} from '../agp/index.ts'
+import type { Random, Signer, Verifier } from '../kernel/index.ts'
+
+export type { LocalAgent, SessionState }
 
 export interface NeighborConfig {
   readonly peerId: string
@@ -23,18 +24,6 @@ export interface NeighborConfig {
   readonly role: NeighborRole
   /** Max routes accepted from this neighbor; past it: NOTIFICATION cease/1, close, back off. */
   readonly maxRoutes?: number
-}
-
-/** A local agent as configured or registered through the API. */
-export interface LocalAgent {
-  readonly id: string
-  readonly capability: string
-  readonly endpoint: string
-  readonly costUsd: number
-  readonly latencyMs: LatencyMs
-  readonly winRate: { readonly wins: number, readonly trials: number }
-  readonly region: string
-  readonly tags: readonly string[]
 }
 
 export interface SpeakerLimits {
@@ -139,8 +128,6 @@ export interface AuditEvent {
   /** A summary of rejections aggregated by the audit log: how many more there were. */
   readonly repeated?: number
 }
-
-export type SessionState = 'idle' | 'connect' | 'open-sent' | 'open-confirm' | 'established'
 
 export interface PeerView {
   readonly peerId: string

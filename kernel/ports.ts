@@ -1,7 +1,7 @@
 /**
  * Ports: the only ways the pure core reaches time, randomness and keys. Drivers
  * (daemon/, simulations/, tests) provide adapters. Transport and storage are not
- * ports the core calls: the core returns them as effect values (see agp/speaker).
+ * ports the core calls: the core returns them as effect values (see reflector/speaker.ts).
  */
 
 /** Monotonic milliseconds. The daemon reads the system clock; the simulator its virtual one. */

@@ -9,12 +9,10 @@
  * diff says what to send. MRAI (RFC 4271 §9.2.1.1): a neighbor is flushed at most
  * once per mraiMs; mraiMs 0 sends within the same handle() call.
  */
-import type { Frame, RouteRefreshFrame } from '../codec/frame.ts'
-import { pathKeyOf, ribPath, splitRibKey, type RibPath } from '../rib/keys.ts'
-import type { PathCandidate } from '../rib/loc-rib.ts'
-import type { Route, WithdrawnPath } from '../route/route.ts'
-import { exportedByPlan, exportedRoute, exportPlan, type ExportNeighbor, type ExportPlan, type ExportSelf, type ExportSource } from '../../reflector/export.ts'
-import { interestChangeScope, MAX_INTERESTS_PER_NEIGHBOR, sameInterests } from '../../reflector/interests.ts'
+import type { Frame, PathCandidate, Route, RouteRefreshFrame, WithdrawnPath } from '../agp/index.ts'
+import { pathKeyOf, ribPath, type RibPath, splitRibKey } from '../agp/index.ts'
+import { exportedByPlan, exportedRoute, exportPlan, type ExportNeighbor, type ExportPlan, type ExportSelf, type ExportSource } from './export.ts'
+import { interestChangeScope, MAX_INTERESTS_PER_NEIGHBOR, sameInterests } from './interests.ts'
 import { clearTimer, MIN_PENDING_CAP, setTimer, sourceOf, timerIds, type NeighborState, type SpeakerState } from './speaker-state.ts'
 
 /** Commits the Loc-RIB and queues what changed for the neighbors that want it. */

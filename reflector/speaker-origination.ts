@@ -7,12 +7,9 @@
  * still carries a new originatedAtMs, and receivers classify it as a 'refresh'
  * (no damping penalty).
  */
-import { DEFAULT_LOCAL_PREF } from '../policy/policy.ts'
-import { originateRoute } from '../route/originate.ts'
-import { pathKey, type Route } from '../route/route.ts'
+import { DEFAULT_LOCAL_PREF, originateRoute, pathKey, pathKeyOf, type Route } from '../agp/index.ts'
 import { audit, setTimer, timerIds, type SpeakerState } from './speaker-state.ts'
 import type { LocalAgent } from './types.ts'
-import { pathKeyOf } from '../rib/keys.ts'
 
 /** Adds or changes a local agent. Throws InvalidArgumentError (state unchanged) for an agent a receiver would refuse. */
 export function upsertAgent (st: SpeakerState, agent: LocalAgent): void {

@@ -12,22 +12,17 @@
  * only where the route enters the federation from its origin; import policy decides
  * acceptance and local preference.
  */
-import { CeaseSubcode, NotificationCode, type UpdateFrame } from '../codec/frame.ts'
-import { applyDampingEvent, isForgettable, isSuppressed, reuseAtMs, type DampingEvent } from '../damping/damping.ts'
-import { classifyChange } from '../damping/classify-change.ts'
-import { LimitExceededError } from '../errors.ts'
-import { freshnessState, nextFreshnessChangeMs } from '../freshness/freshness.ts'
-import { DEFAULT_LOCAL_PREF, evaluateImport } from '../policy/policy.ts'
-import { sameBytes } from '../rib/adj-rib-out.ts'
-import type { PathCandidate } from '../rib/loc-rib.ts'
-import { verifyRoute } from '../route/originate.ts'
-import { pathKey, type PathKey, type Route, type WithdrawnPath } from '../route/route.ts'
-import { siteLoop } from '../route/site.ts'
-import { reflectionLoop } from '../../reflector/cluster-list.ts'
+import {
+  applyDampingEvent, CeaseSubcode, classifyChange, type DampingEvent, DEFAULT_LOCAL_PREF, evaluateImport,
+  freshnessState, isForgettable, isSuppressed, nextFreshnessChangeMs, NotificationCode, pathKey, type PathKey,
+  pathKeyOf, reuseAtMs, type Route, sameBytes, siteLoop, type UpdateFrame, verifyRoute, type WithdrawnPath
+} from '../agp/index.ts'
+import { LimitExceededError } from '../kernel/index.ts'
+import type { PathCandidate } from '../agp/index.ts'
+import { reflectionLoop } from './cluster-list.ts'
 import type { FreshnessEntry } from './speaker-freshness-queue.ts'
 import { audit, clearTimer, dampingKey, MAX_DAMPING_ENTRIES, setTimer, timerIds, type NeighborState, type SpeakerState } from './speaker-state.ts'
-import { pathKeyOf } from '../rib/keys.ts'
-import type { Verifier } from '../ports.ts'
+import type { Verifier } from '../kernel/index.ts'
 
 /** Applies one UPDATE; returns false when the neighbor broke its route limit (the caller kills the session). */
 export function importUpdate (st: SpeakerState, n: NeighborState, frame: UpdateFrame): boolean {

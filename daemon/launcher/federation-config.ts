@@ -4,7 +4,7 @@
  * loopback ports and data dirs, so a test says only what it is about.
  */
 import { createServer } from 'node:net'
-import type { PolicyRule } from '../../agp/policy/types.ts'
+import type { PolicyRule } from '../../agp/index.ts'
 
 export type SiteRole = 'peer' | 'reflector'
 export type NeighborRoleName = 'reflector' | 'client' | 'peer' | 'partner'

@@ -1,7 +1,7 @@
 /**
  * A site config's api.listen turned into the URL that reaches it.
  */
-import { parseListen } from '../daemon/config/schema-common.ts'
+import { parseListen } from './schema-common.ts'
 
 /** 'host:port' → URL; a wildcard listen address is reached on loopback. */
 export function apiUrlFromListen (listen: string): string | undefined {

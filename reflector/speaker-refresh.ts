@@ -9,7 +9,7 @@
  * remembered — and served once, when the interval ends. A session that goes down drops
  * what was deferred: the next session starts with the full table anyway.
  */
-import type { RouteRefreshFrame } from '../codec/frame.ts'
+import type { RouteRefreshFrame } from '../agp/index.ts'
 import { onRouteRefresh, settle } from './speaker-export.ts'
 import { clearTimer, setTimer, timerIds, type NeighborState, type SpeakerState } from './speaker-state.ts'
 import { DEFAULT_ROUTE_REFRESH_INTERVAL_MS } from './types.ts'

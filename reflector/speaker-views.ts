@@ -8,16 +8,13 @@
  * So the score decides only between candidates the local steps leave tied, and
  * `reason` names the step that placed a candidate below the one above it.
  */
-import { assertCapability } from '../capability/grammar.ts'
-import { decayedPenalty } from '../damping/damping.ts'
-import { rankResolve, type ResolveCandidate } from '../decision/resolve-rank.ts'
-import { resolveScore } from '../decision/resolve-score.ts'
-import { siteCost } from '../decision/site-preference.ts'
-import type { PathCandidate } from '../rib/loc-rib.ts'
-import { pathKey, routePathKey } from '../route/route.ts'
+import { assertCapability } from '../kernel/index.ts'
+import {
+  decayedPenalty, pathKey, pathKeyOf, rankResolve, type ResolveCandidate, resolveScore, routePathKey, siteCost
+} from '../agp/index.ts'
+import type { PathCandidate } from '../agp/index.ts'
 import { dampingKey, type SpeakerState } from './speaker-state.ts'
 import type { Candidate, PeerView, ResolveQuery, ResolveResult, RouteView, SpeakerSnapshot } from './types.ts'
-import { pathKeyOf } from '../rib/keys.ts'
 
 export function peersView (st: SpeakerState): PeerView[] {
   return [...st.neighbors.values()].map((n) => {

@@ -16,8 +16,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { loadOrCreateIdentity } from '../../daemon/identity/identity.ts'
-import { agentFields } from './fixtures.ts'
+import { loadOrCreateIdentity } from '../identity/identity.ts'
 import { waitFor } from './wait-for.ts'
 
 const REPO = resolve(import.meta.dirname, '..', '..')
@@ -244,4 +243,3 @@ export async function waitEstablished (site: AtpdProcess, peer: AtpdProcess, tim
   await waitFor(async () => (await peerState(site, peer.peerId)) === 'established', { timeoutMs, what: `${site.org} → ${peer.org} established` })
 }
 
-export const sampleAgent = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({ ...agentFields(), ...overrides })

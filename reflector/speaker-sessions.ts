@@ -3,9 +3,8 @@
  * Speaker effects with the neighbor's peer id (timers as `<timer>:<peer>`), and the
  * session's established / down / deliver effects drive the RIBs.
  */
-import type { Frame, NeighborRole, OpenFrame, SpeakerRole } from '../codec/frame.ts'
-import { createSession, stepSession } from '../session/session.ts'
-import type { Session, SessionEvent } from '../session/types.ts'
+import type { Frame, NeighborRole, OpenFrame, Session, SessionEvent, SpeakerRole } from '../agp/index.ts'
+import { createSession, stepSession } from '../agp/index.ts'
 import { pushSend, sendFullTable, settle } from './speaker-export.ts'
 import { dropDeferredRefresh, onRouteRefreshFrame } from './speaker-refresh.ts'
 import { dropAll, flushStale, importUpdate, keepStale, maxRoutesFailure } from './speaker-import.ts'

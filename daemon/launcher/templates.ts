@@ -7,10 +7,10 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
 import { parseDocument } from 'yaml'
-import { loadOrCreateIdentity } from '../../../daemon/identity/identity.ts'
-import { parseConfig } from '../../../daemon/config/load.ts'
-import type { SiteConfig } from '../../../daemon/config/schema.ts'
-import { UsageError } from '../../errors.ts'
+import { loadOrCreateIdentity } from '../identity/identity.ts'
+import { parseConfig } from '../config/load.ts'
+import type { SiteConfig } from '../config/schema.ts'
+import { TemplateError } from './errors.ts'
 
 export interface SiteTemplate {
   readonly site: string
@@ -33,14 +33,14 @@ export function readTemplates (dir: string): SiteTemplate[] {
   try {
     files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort()
   } catch {
-    throw new UsageError(`cannot read federation templates in ${dir}`)
+    throw new TemplateError(`cannot read federation templates in ${dir}`)
   }
-  if (files.length === 0) throw new UsageError(`no *.yaml site templates in ${dir}`)
+  if (files.length === 0) throw new TemplateError(`no *.yaml site templates in ${dir}`)
   return files.map((f) => {
     const path = join(dir, f)
     const text = readFileSync(path, 'utf8')
     const dataDir = parseDocument(text).get('dataDir')
-    if (typeof dataDir !== 'string') throw new UsageError(`${path}: dataDir missing`)
+    if (typeof dataDir !== 'string') throw new TemplateError(`${path}: dataDir missing`)
     return { site: basename(f).replace(/\.ya?ml$/, ''), path, text, dataDir: resolve(dirname(path), dataDir) }
   })
 }
@@ -54,7 +54,7 @@ export async function renderSites (templates: readonly SiteTemplate[]): Promise<
   return templates.map((t) => {
     const text = t.text.replace(/\{\{([a-z0-9-]+)\}\}/g, (whole, name: string) => {
       const id = ids.get(name)
-      if (id === undefined) throw new UsageError(`${t.path}: ${whole} names no site template`)
+      if (id === undefined) throw new TemplateError(`${t.path}: ${whole} names no site template`)
       return id.peerId
     })
     const doc = parseDocument(text)

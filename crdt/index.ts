@@ -1,0 +1,26 @@
+/**
+ * crdt/: the signed CRDT memory: envelopes, vector clocks, provenance, ACL, replica,
+ * and their codecs. The public surface of the folder.
+ */
+export * from './acl.ts'
+export * from './codec/checkpoint-codec.ts'
+export * from './codec/envelope-codec.ts'
+export * from './codec/safe-decoding.ts'
+export * from './codec/sync-codec.ts'
+export * from './codec/vector-clock-codec.ts'
+export * from './entries.ts'
+export * from './envelope.ts'
+export * from './errors.ts'
+export * from './json-value.ts'
+export * from './limits.ts'
+export * from './parking-lot.ts'
+export * from './pending-batch.ts'
+export * from './provenance-index.ts'
+export * from './refuse-reason.ts'
+export * from './replica-state.ts'
+export * from './replica.ts'
+export * from './state-hash.ts'
+export * from './text-authors.ts'
+export * from './texts.ts'
+export * from './update-inspect.ts'
+export * from './vector-clock.ts'
