@@ -11,7 +11,7 @@ import { LOG_LEVELS } from '../daemon/config/schema.ts'
 import type { Atpd } from '../daemon/node.ts'
 import { VERSION } from './version.ts'
 
-const USAGE = `usage: atpd --config FILE [--log-level LEVEL]
+const USAGE = `usage: atpd --config FILE [--log-level LEVEL] [--repair]
        atpd --check --config FILE
        atpd --version | --help
 
@@ -21,6 +21,8 @@ or route reflector (role reflector). It logs JSON lines (pino) on stdout.
 options:
   -c, --config FILE     site config (YAML); see docs/configuration.md
       --log-level LEVEL override log.level: ${LOG_LEVELS.join(' | ')}
+      --repair          open a damaged store anyway: keep what can be read, drop the rest
+                        and log what was dropped (without it, damage refuses the start)
       --check           validate the config, print the effective config (every default
                         filled in) as YAML on stdout and exit: 0 valid, 2 invalid
   -V, --version         print the version and exit
@@ -47,7 +49,7 @@ function fail (message: string, code: number): never {
   process.exit(code)
 }
 
-interface CliArgs { readonly config: string, readonly logLevel?: string, readonly check: boolean }
+interface CliArgs { readonly config: string, readonly logLevel?: string, readonly check: boolean, readonly repair: boolean }
 
 function parseCli (): CliArgs {
   try {
@@ -56,6 +58,7 @@ function parseCli (): CliArgs {
         config: { type: 'string', short: 'c' },
         'log-level': { type: 'string' },
         check: { type: 'boolean' },
+        repair: { type: 'boolean' },
         version: { type: 'boolean', short: 'V' },
         help: { type: 'boolean', short: 'h' }
       },
@@ -68,7 +71,7 @@ function parseCli (): CliArgs {
     if (level !== undefined && !(LOG_LEVELS as readonly string[]).includes(level)) {
       fail(`--log-level: not a level (${LOG_LEVELS.join(' | ')})`, EXIT_CONFIG)
     }
-    return { config: values.config, check: values.check === true, ...(level !== undefined ? { logLevel: level } : {}) }
+    return { config: values.config, check: values.check === true, repair: values.repair === true, ...(level !== undefined ? { logLevel: level } : {}) }
   } catch (err) {
     return fail(`${(err as Error).message}\n${USAGE}`, EXIT_CONFIG)
   }
@@ -113,7 +116,7 @@ async function main (): Promise<void> {
 
   // Loaded only now: a bad config is reported without waiting for libp2p and level to load.
   const [{ createAtpd }, { defaultExtensions }] = await Promise.all([import('../daemon/node.ts'), import('../daemon/extensions.ts')])
-  const atpd: Atpd = createAtpd(config, { logger: log, extensions: await defaultExtensions() })
+  const atpd: Atpd = createAtpd(config, { logger: log, extensions: await defaultExtensions(), repair: args.repair })
   let signals = 0
   const stop = (): void => {
     atpd.stop().then(() => { process.exit(process.exitCode ?? 0) }, (err: unknown) => {

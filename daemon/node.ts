@@ -48,6 +48,8 @@ export interface AtpdOptions {
   readonly random?: Random
   /** Grace for NOTIFICATIONs and queued frames at stop. */
   readonly stopTimeoutMs?: number
+  /** Open a damaged store anyway, keeping what can be read (atpd --repair). */
+  readonly repair?: boolean
 }
 
 export interface Atpd {
@@ -129,9 +131,16 @@ class AtpdNode implements Atpd {
   private async startCore (): Promise<void> {
     const { config, log } = this
     const identity = this.identity = await loadOrCreateIdentity(config.dataDir)
-    const store = this.store = await NodeStore.open(config.dataDir)
+    const store = this.store = await NodeStore.open(config.dataDir, { repair: this.options.repair === true })
     const loaded = await store.load()
-    if (!loaded.cleanShutdown) log.warn({ originSeq: loaded.snapshot.originSeq }, 'previous run did not stop cleanly; origin seq advanced')
+    const report = store.report
+    if (report !== undefined) {
+      const damaged = report.wal.length > 0 || report.levelLog.length > 0 || report.dropped.length > 0 || report.tablesRebuilt
+      log.warn({ store: store.location, wal: report.wal, levelLog: report.levelLog, dropped: report.dropped, tablesRebuilt: report.tablesRebuilt }, damaged ? 'store repaired: what could not be read was dropped (listed here)' : 'store checked for --repair: nothing was damaged')
+    }
+    // After a repair the clean-shutdown flag may itself have been lost: say so rather
+    // than blame the previous stop.
+    if (!loaded.cleanShutdown) log.warn({ originSeq: loaded.snapshot.originSeq }, report !== undefined ? 'clean-shutdown flag not trusted after a repair; origin seq advanced' : 'previous run did not stop cleanly; origin seq advanced')
     if (loaded.skipped > 0) log.warn({ skipped: loaded.skipped }, 'undecodable records in the store were skipped')
     for (const a of loaded.skippedAgents) log.warn({ store: store.location, record: a.key, reason: a.reason }, 'stored agent no longer validates: skipped (DELETE /v1/agents/:id removes it)')
     await store.setCleanShutdown(false)

@@ -11,6 +11,7 @@
  * Other components (memory) get sublevels of their own through `sublevel(name)`, since
  * only one process may hold the database.
  */
+import { readFileSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { deserialize } from 'node:v8'
@@ -21,6 +22,7 @@ import type { Route } from '../../agp/index.ts'
 import { zodIssues } from '../config/load.ts'
 import { agentSchema } from '../config/schema-agent.ts'
 import { StoreError } from './errors.ts'
+import { checkWal, type WalDamage } from './wal-check.ts'
 
 export const DB_DIR = 'db'
 
@@ -54,12 +56,32 @@ export interface LoadedState {
 
 export interface SkippedAgent { readonly key: string, readonly reason: string }
 
+export interface StoreOpenOptions {
+  /** Open a damaged store anyway, keeping what can be read (atpd --repair). */
+  readonly repair?: boolean
+}
+
+/** What `--repair` found and dropped. */
+export interface RepairReport {
+  /** Damage found in the write-ahead logs before the open. */
+  readonly wal: readonly WalDamage[]
+  /** Level's own account of what it dropped (lines of db/LOG). */
+  readonly levelLog: string[]
+  /** Records that did not decode, deleted. */
+  readonly dropped: string[]
+  /** Whether unreadable tables were rebuilt by RepairDB. */
+  tablesRebuilt: boolean
+}
+
 export class NodeStore {
-  readonly db: Db
-  readonly agentsDb: TextSublevel
-  readonly adjDb: BytesSublevel
-  readonly dampingDb: BytesSublevel
-  readonly metaDb: TextSublevel
+  db: Db
+  agentsDb: TextSublevel
+  adjDb: BytesSublevel
+  dampingDb: BytesSublevel
+  metaDb: TextSublevel
+
+  /** What a repair found and dropped (undefined without --repair). */
+  report: RepairReport | undefined
 
   private constructor (db: Db, readonly location: string) {
     this.db = db
@@ -69,20 +91,24 @@ export class NodeStore {
     this.metaDb = textSublevel(db, 'meta')
   }
 
-  static async open (dataDir: string): Promise<NodeStore> {
+  /**
+   * Opens the store after a read-only check of its write-ahead log (wal-check.ts).
+   * Damage refuses the start with the file and offset, nothing changed, unless
+   * `repair`: then level drops what it cannot read (and rebuilds unreadable tables
+   * with its RepairDB), and `repairReport` says what went.
+   */
+  static async open (dataDir: string, options: StoreOpenOptions = {}): Promise<NodeStore> {
     const location = join(dataDir, DB_DIR)
     await mkdir(location, { recursive: true, mode: 0o700 })
-    const db = new Level<string, string>(location)
-    try {
-      await db.open()
-    } catch (err) {
-      const cause = (err as { cause?: { message?: string } }).cause?.message ?? ''
-      const locked = /lock/i.test(cause)
-      throw new StoreError(locked
-        ? `${location} is locked: another atpd is running on this dataDir`
-        : `cannot open ${location}: ${(err as Error).message} ${cause}`.trim(), { cause: err })
+    const wal = checkWal(location)
+    if (wal.length > 0 && options.repair !== true) {
+      throw new StoreError(`store ${location} is damaged: ${wal.map((d) => `${d.file} at byte ${d.offset}: ${d.reason}`).join('; ')}. ` +
+        'Nothing was changed. Start atpd with --repair to keep what can be read and drop the rest (docs/operations.md)')
     }
-    return new NodeStore(db, location)
+    const db = await openLevel(location, options.repair === true)
+    const store = new NodeStore(db, location)
+    if (options.repair === true) store.report = { wal, levelLog: levelLogDamage(location), dropped: [], tablesRebuilt: false }
+    return store
   }
 
   /** A namespace of its own for another component (e.g. 'memory'); values are bytes. */
@@ -123,7 +149,12 @@ export class NodeStore {
       try {
         raw = JSON.parse(value)
       } catch (err) {
-        throw new StoreError(`${this.location}: record agents/${key} is not JSON (${(err as Error).message})`, { cause: err })
+        if (this.report === undefined) {
+          throw new StoreError(`store ${this.location}: record agents/${key} is not JSON (${(err as Error).message}); start atpd with --repair to drop it`, { cause: err })
+        }
+        await this.agentsDb.del(key)
+        this.report.dropped.push(`agents/${key}`)
+        continue
       }
       const problem = storedAgentProblem(key, raw)
       if (problem === undefined) agents.push(raw as LocalAgent)
@@ -145,8 +176,37 @@ export class NodeStore {
     await this.db.batch([{ type: 'put', sublevel: this.metaDb, key: 'clean-shutdown', value: String(clean) }], { sync: true })
   }
 
-  /** Everything a restarted Speaker needs, plus whether the last stop was clean. */
+  /**
+   * Everything a restarted Speaker needs, plus whether the last stop was clean. A
+   * section level cannot read (a damaged table file) refuses the start, naming the
+   * store; with --repair, level's RepairDB rebuilds the tables and the load runs again.
+   */
   async load (): Promise<LoadedState> {
+    try {
+      return await this.loadOnce()
+    } catch (err) {
+      if (err instanceof StoreError) throw err
+      if (this.report === undefined) {
+        throw new StoreError(`store ${this.location} is unreadable: ${(err as Error).message}. Start atpd with --repair to keep what can be read and drop the rest`, { cause: err })
+      }
+      await this.db.close()
+      await repairLevel(this.location)
+      this.reopen(await openLevel(this.location, true))
+      this.report.tablesRebuilt = true
+      this.report.levelLog.push(...levelLogDamage(this.location))
+      return await this.loadOnce()
+    }
+  }
+
+  private reopen (db: Db): void {
+    this.db = db
+    this.agentsDb = textSublevel(db, 'agents')
+    this.adjDb = bytesSublevel(db, 'adj-rib-in')
+    this.dampingDb = bytesSublevel(db, 'damping')
+    this.metaDb = textSublevel(db, 'meta')
+  }
+
+  private async loadOnce (): Promise<LoadedState> {
     let skipped = 0
     const byPeer = new Map<string, Route[]>()
     for await (const [key, value] of this.adjDb.iterator()) {
@@ -190,6 +250,36 @@ function storedAgentProblem (key: string, raw: unknown): string | undefined {
   if (!parsed.success) return zodIssues(parsed.error).map((i) => `${i.path}: ${i.reason}`).join('; ')
   if (parsed.data.id !== key) return `id '${parsed.data.id}' differs from its key`
   return localAgentProblem(parsed.data)
+}
+
+async function openLevel (location: string, repair: boolean): Promise<Db> {
+  const db = new Level<string, string>(location)
+  try {
+    await db.open()
+    return db
+  } catch (err) {
+    const cause = (err as { cause?: { message?: string } }).cause?.message ?? ''
+    if (/lock/i.test(cause)) throw new StoreError(`${location} is locked: another atpd is running on this dataDir`, { cause: err })
+    if (!repair) {
+      throw new StoreError(`cannot open store ${location}: ${(err as Error).message} ${cause}`.trim() + '. If it is damaged, start atpd with --repair to keep what can be read', { cause: err })
+    }
+  }
+  await repairLevel(location)
+  const again = new Level<string, string>(location)
+  await again.open()
+  return again
+}
+
+/** LevelDB's RepairDB: rebuilds the manifest from the table files it can read. */
+async function repairLevel (location: string): Promise<void> {
+  await (Level as unknown as { repair: (location: string) => Promise<void> }).repair(location)
+}
+
+/** Lines of level's own log (`db/LOG`, rewritten at every open) that report dropped data. */
+function levelLogDamage (location: string): string[] {
+  let text: string
+  try { text = readFileSync(join(location, 'LOG'), 'utf8') } catch { return [] }
+  return text.split('\n').filter((l) => /corruption|dropping|ignoring error|IO error/i.test(l)).map((l) => l.replace(/^\S+ \S+ /, ''))
 }
 
 export function ribKey (peer: string, capability: string, path: string): string {
