@@ -23,6 +23,8 @@ export interface RouteJson {
   /** Additive fields of daemon/api/views.ts. */
   fromPeer?: string
   usable?: boolean
+  site?: string
+  sitePath?: string[]
 }
 
 export interface CandidateJson extends RouteJson {
@@ -38,7 +40,8 @@ export interface ResolveJson {
 export interface PeerJson {
   peerId: string
   org: string
-  role: 'reflector' | 'client' | 'peer' | 'partner'
+  role: 'reflector' | 'client' | 'peer' | 'partner' | 'site' | 'site-reflector' | 'site-client'
+  site?: string
   state: 'idle' | 'connect' | 'open-sent' | 'open-confirm' | 'established'
   routesReceived: number
   routesSent: number

@@ -7,7 +7,7 @@ import { createServer } from 'node:net'
 import type { PolicyRule } from '../../agp/index.ts'
 
 export type SiteRole = 'peer' | 'reflector'
-export type NeighborRoleName = 'reflector' | 'client' | 'peer' | 'partner'
+export type NeighborRoleName = 'reflector' | 'client' | 'peer' | 'partner' | 'site' | 'site-reflector' | 'site-client'
 
 /** A neighbor by site name: its role as seen from us, and whether we get its address. */
 export type NeighborSpec = NeighborRoleName | { readonly role: NeighborRoleName, readonly addrs?: boolean }

@@ -1,0 +1,67 @@
+// One org on three sites, real daemons over libp2p on 127.0.0.1: acme's eu and us sites
+// are both clients of the federation's reflector with no session between them; ap sits
+// behind an internal session to eu only. globex is another org behind the reflector,
+// partnerx a partner of acme's eu site alone.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { FEDERATION_HOOK_TIMEOUT_MS, startFederation, type Federation } from '../helpers/federation.ts'
+import type { FederationSpec } from '../helpers/federation-config.ts'
+
+const spec: FederationSpec = {
+  sites: {
+    rr: { role: 'reflector', org: 'fed', cluster: 'c1', neighbors: { eu: 'client', us: 'client', globex: 'client' } },
+    eu: {
+      role: 'peer', org: 'acme', neighbors: { rr: 'reflector', ap: 'site', px: 'partner' },
+      agents: [{ id: 'rev-eu', capability: 'code-review' }], extra: { site: 'eu' }
+    },
+    us: {
+      role: 'peer', org: 'acme', neighbors: { rr: 'reflector' },
+      agents: [{ id: 'rev-us', capability: 'code-review' }], extra: { site: 'us', sitePreference: { eu: 10, ap: 20 } }
+    },
+    ap: { role: 'peer', org: 'acme', neighbors: { eu: 'site' }, agents: [{ id: 'rev-ap', capability: 'code-review' }], extra: { site: 'ap' } },
+    globex: { role: 'peer', org: 'globex', neighbors: { rr: 'reflector' }, agents: [{ id: 'lint', capability: 'code-review' }] },
+    px: { role: 'peer', org: 'partnerx', neighbors: { eu: 'partner' }, agents: [{ id: 'tr', capability: 'translate' }] }
+  }
+}
+
+const ACME = ['acme/ap/rev-ap', 'acme/eu/rev-eu', 'acme/us/rev-us']
+const originOf = (r: { org: string, site?: string, agent: string }): string => `${r.org}/${r.site ?? '?'}/${r.agent}`
+
+describe('federation: several sites of one organization', () => {
+  let fed: Federation
+
+  beforeAll(async () => {
+    fed = await startFederation(spec)
+    await Promise.all(Object.keys(spec.sites).map(async (s) => await fed.waitEstablished(s)))
+  }, FEDERATION_HOOK_TIMEOUT_MS)
+
+  afterAll(async () => { await fed?.stop() })
+
+  it('each site resolves the others\' agents, nearest site first where configured', async () => {
+    for (const site of ['eu', 'us', 'ap']) {
+      await fed.waitForRoutes(site, (rs) => ACME.every((a) => rs.some((r) => originOf(r) === a)), { what: `acme's three sites at ${site}` })
+    }
+    const atUs = await fed.resolve('us', 'code-review')
+    expect(atUs.candidates.map(originOf)).toEqual(['acme/us/rev-us', 'acme/eu/rev-eu', 'acme/ap/rev-ap', 'globex/globex/lint'])
+    expect(atUs.candidates.slice(1).map((c) => c.reason)).toEqual(['nearest-site-first', 'nearest-site-first', 'nearest-site-first'])
+    const atAp = await fed.resolve('ap', 'code-review')
+    expect(atAp.candidates.map(originOf).sort()).toEqual([...ACME, 'globex/globex/lint'])
+    const eusPeers = await fed.peers('eu')
+    expect(eusPeers.find((p) => p.peerId === fed.site('ap').peerId)).toMatchObject({ org: 'acme', site: 'ap', role: 'site', state: 'established' })
+  })
+
+  it('another org sees all three as acme\'s paths, one org on the path', async () => {
+    const atGlobex = await fed.waitForRoutes('globex', (rs) => rs.filter((r) => r.org === 'acme').length === 3, { what: 'acme\'s three paths at globex' })
+    const acme = atGlobex.filter((r) => r.org === 'acme')
+    expect(acme.map(originOf).sort()).toEqual(ACME)
+    for (const r of acme) expect(r.path).toEqual(['acme'])
+    expect(acme.find((r) => r.site === 'ap')?.sitePath).toEqual(['eu'])
+  })
+
+  it('a partner of one acme site gets what partners of acme get, no more', async () => {
+    const atPx = await fed.waitForRoutes('px', (rs) => rs.filter((r) => r.org === 'acme').length === 3, { what: 'acme\'s three paths at px' })
+    expect(atPx.map(originOf).sort()).toEqual([...ACME, 'partnerx/partnerx/tr'])
+    // The partner's route reaches acme's sites, not the federation.
+    await fed.waitForRoute('ap', (r) => r.agent === 'tr')
+    expect((await fed.routes('globex')).filter((r) => r.org === 'partnerx')).toEqual([])
+  })
+})
