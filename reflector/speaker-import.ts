@@ -14,7 +14,7 @@
  */
 import {
   applyDampingEvent, CeaseSubcode, classifyChange, type DampingEvent, DEFAULT_LOCAL_PREF, evaluateImport,
-  freshnessState, isForgettable, isSuppressed, nextFreshnessChangeMs, NotificationCode, pathKey, type PathKey,
+  freshnessState, isForgettable, isInternalRole, isSuppressed, nextFreshnessChangeMs, NotificationCode, pathKey, type PathKey,
   pathKeyOf, reuseAtMs, type Route, sameBytes, siteLoop, type UpdateFrame, verifyRoute, type WithdrawnPath
 } from '../agp/index.ts'
 import { LimitExceededError } from '../kernel/index.ts'
@@ -174,9 +174,10 @@ function admit (st: SpeakerState, n: NeighborState, route: Route, memo: RouteMem
   }
   const suppressed = isDamped(st, peer, path)
   const stale = fresh === 'stale' || n.adjIn.isStale(path)
-  st.locRib.set(!suppressed && !stale && localPref === DEFAULT_LOCAL_PREF
+  const internal = isInternalRole(n.config.role)
+  st.locRib.set(!suppressed && !stale && localPref === DEFAULT_LOCAL_PREF && !internal
     ? plainCandidate(accepted === route ? memo : memoOf(accepted), accepted, peer)
-    : { route: accepted, path, fromPeer: peer, localPref, usable: !suppressed, stale, suppressed })
+    : { route: accepted, path, fromPeer: peer, localPref, usable: !suppressed, stale, suppressed, ...(internal ? { internal } : {}) })
   if (newStamp) {
     const atMs = nextFreshnessChangeMs(route.attrs.originatedAtMs, st.nowMs, st.init.freshness)
     if (atMs !== undefined) st.freshness.push(freshnessEntry(memo, route, atMs, peer))

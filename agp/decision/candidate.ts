@@ -15,6 +15,8 @@ export interface LocalCandidate {
   readonly localPref: number
   /** Past the stale age, or kept over a graceful restart. */
   readonly stale: boolean
+  /** Learned over an internal session (another site of our org); absent = false. */
+  readonly internal?: boolean
 }
 
 export const usableFirst: DecisionStep<LocalCandidate> = {

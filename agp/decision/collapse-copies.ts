@@ -4,11 +4,14 @@
  * first three steps are those of the local ranking (an operator's preference for a
  * session must hold); then the newest advertisement; then the shortest reflection and
  * org path; then the lowest session, which makes the choice independent of arrival
- * order.
+ * order. Between sites of one org, a copy learned outside the org beats one another
+ * site passed on (BGP's eBGP over iBGP): a site must keep — and so pass on to its other
+ * sites — what it learned itself, or in a full mesh two sites holding each other's
+ * copy would both keep it from the third.
  */
 import { InvalidArgumentError } from '../../kernel/index.ts'
 import { freshBeforeStale, higherLocalPref, usableFirst, type LocalCandidate } from './candidate.ts'
-import { compareStrings, higherFirst, lowerFirst, type DecisionStep } from './step.ts'
+import { compareStrings, higherFirst, lowerFirst, trueFirst, type DecisionStep } from './step.ts'
 
 export const newerOriginSeq: DecisionStep<LocalCandidate> = {
   name: 'newer-origin-seq',
@@ -28,6 +31,12 @@ export const shorterOrgPath: DecisionStep<LocalCandidate> = {
   compare: (a, b) => lowerFirst(a.route.orgPath.length, b.route.orgPath.length)
 }
 
+export const externalBeforeInternal: DecisionStep<LocalCandidate> = {
+  name: 'external-before-internal',
+  rfc: 'RFC 4271 §9.1.2.2 d) (prefer routes learned by eBGP over iBGP)',
+  compare: (a, b) => trueFirst(a.internal !== true, b.internal !== true)
+}
+
 export const lowerFromPeer: DecisionStep<LocalCandidate> = {
   name: 'lower-from-peer',
   rfc: 'RFC 4271 §9.1.2.2 g) (lowest peer address)',
@@ -35,7 +44,8 @@ export const lowerFromPeer: DecisionStep<LocalCandidate> = {
 }
 
 export const COPY_STEPS: readonly DecisionStep<LocalCandidate>[] = Object.freeze([
-  usableFirst, higherLocalPref, freshBeforeStale, newerOriginSeq, shorterClusterList, shorterOrgPath, lowerFromPeer
+  usableFirst, higherLocalPref, freshBeforeStale, newerOriginSeq, shorterClusterList, shorterOrgPath, externalBeforeInternal,
+  lowerFromPeer
 ])
 
 /**
@@ -61,5 +71,6 @@ export function compareCopies (a: LocalCandidate, b: LocalCandidate): number {
   return higherFirst(a.route.attrs.originSeq, b.route.attrs.originSeq) ||
     lowerFirst(a.route.clusterList.length, b.route.clusterList.length) ||
     lowerFirst(a.route.orgPath.length, b.route.orgPath.length) ||
+    trueFirst(a.internal !== true, b.internal !== true) ||
     compareStrings(a.fromPeer, b.fromPeer)
 }
