@@ -11,7 +11,7 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import type { NeighborConfig } from '../../../agp/speaker/types.ts'
+import type { NeighborConfig } from '../../../reflector/types.ts'
 import { crossedSite, leftAndReturned } from '../../../agp/route/site.ts'
 import { agent, SpeakerHarness } from '../../helpers/speaker-harness.ts'
 
