@@ -8,6 +8,7 @@ import { AtpError } from '../kernel/index.ts'
 import { TemplateError } from '../daemon/launcher/errors.ts'
 import { agentsCommand } from './commands/agents/index.ts'
 import { auditCommand } from './commands/audit/index.ts'
+import { budgetsCommand } from './commands/budgets/index.ts'
 import { federationCommand } from './commands/federation/index.ts'
 import { keygenCommand } from './commands/keygen/index.ts'
 import { memCommand } from './commands/mem/index.ts'
@@ -23,7 +24,7 @@ import { VERSION } from './version.ts'
 export type CommandBuilder = (io: CliIo) => Command
 
 export const COMMANDS: readonly CommandBuilder[] = [
-  keygenCommand, peersCommand, routesCommand, resolveCommand, agentsCommand, outcomeCommand, auditCommand, federationCommand, memCommand, simCommand
+  keygenCommand, peersCommand, routesCommand, resolveCommand, agentsCommand, outcomeCommand, budgetsCommand, auditCommand, federationCommand, memCommand, simCommand
 ]
 
 export function buildProgram (io: CliIo = processIo, extra: readonly CommandBuilder[] = []): Command {

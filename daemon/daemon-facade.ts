@@ -10,6 +10,7 @@ import type { SpeakerRole } from '../agp/index.ts'
 import type { Clock } from '../kernel/index.ts'
 import type { LocalAgent, Outcome, PeerView, ResolveQuery, ResolveResult, RouteView, Speaker } from '../reflector/index.ts'
 import type { DaemonFacade, HealthView, PutAgentResult } from './api/facade.ts'
+import type { CongestionControl } from './congestion/congestion-control.ts'
 import type { Metrics } from './metrics/metrics.ts'
 import type { EventLoop } from './runtime/event-loop.ts'
 import type { NodeStore } from './store/node-store.ts'
@@ -20,6 +21,8 @@ export interface FacadeComponents {
   readonly store: NodeStore
   readonly clock: Clock
   readonly metrics?: Metrics
+  /** Windows and budgets: congested paths rank lower in resolve; routes show their window. */
+  readonly congestion?: CongestionControl
 }
 
 export interface FacadeInit {
@@ -55,7 +58,17 @@ export function createDaemonFacade (c: FacadeComponents, init: FacadeInit): Daem
     },
     resolve (query: ResolveQuery): ResolveResult | undefined {
       // Timed once, by the API route (atpd_resolve_duration_seconds).
-      return speaker.resolve(query, clock.nowMs())
+      const congested = c.congestion?.congestedPaths()
+      return speaker.resolve(congested !== undefined && congested.size > 0 ? { ...query, congestedPaths: congested } : query, clock.nowMs())
+    },
+    window (org: string, agent: string) {
+      return c.congestion?.windowOf(org, agent)
+    },
+    budgets () {
+      return c.congestion?.budgets() ?? []
+    },
+    windows () {
+      return c.congestion?.windows() ?? []
     },
     agents (): readonly LocalAgent[] {
       return speaker.localAgents()

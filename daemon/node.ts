@@ -21,6 +21,8 @@ import type { SiteConfig } from './config/schema.ts'
 import { MAX_AGENTS } from './config/schema.ts'
 import { planReload, type ReloadPlan } from './config/reload-plan.ts'
 import { toSpeakerInit } from './config/speaker-init.ts'
+import type { CongestionControl } from './congestion/congestion-control.ts'
+import { openCongestion } from './congestion/open-congestion.ts'
 import { createDaemonFacade } from './daemon-facade.ts'
 import { createDhtDiscovery, type DhtDiscovery } from './discovery/dht-discovery.ts'
 import { createEffectExecutor } from './effects.ts'
@@ -89,6 +91,7 @@ class AtpdNode implements Atpd {
   private node?: Libp2p
   private discovery?: DhtDiscovery
   private writer?: SnapshotWriter
+  private congestion?: CongestionControl
   private metrics?: Metrics
   private api?: FastifyInstance
   private fdWatch?: FdWatch
@@ -160,6 +163,7 @@ class AtpdNode implements Atpd {
         metrics.setRouteStates(speaker.routes(this.clock.nowMs()).map((r) => r.state))
       }
     })
+    const congestion = this.congestion = await openCongestion({ config, store, clock: this.clock, registry: metrics.registry, log: log.child({ component: 'congestion' }) })
     const node = this.node = await createLibp2pNode({ privateKey: identity.privateKey, listen: config.listen, dht: config.discovery !== undefined })
     if (config.discovery !== undefined) {
       this.discovery = createDhtDiscovery({ libp2p: node, logger: log }, {
@@ -200,7 +204,7 @@ class AtpdNode implements Atpd {
       closeReason: (peer) => speaker.peers().find((p) => p.peerId === peer)?.lastError
     })
 
-    this._facade = createDaemonFacade({ speaker, loop, store, clock: this.clock, metrics }, {
+    this._facade = createDaemonFacade({ speaker, loop, store, clock: this.clock, metrics, congestion }, {
       org: config.org,
       peerId: identity.peerId,
       role: config.role,
@@ -278,6 +282,7 @@ class AtpdNode implements Atpd {
     await step('discovery', async () => await this.discovery?.stop())
     await step('libp2p', async () => await this.node?.stop())
     await step('snapshot flush', async () => await this.writer?.flush())
+    await step('budget spend flush', async () => await this.congestion?.stop())
     const store = this.store
     // Before the store closes: the last checkpoint is signed at close and kept there too.
     await step('audit close', async () => {
@@ -317,10 +322,11 @@ async function openAudit (config: SiteConfig, store: NodeStore, signer: Signer, 
 }
 
 /** Config agents are applied at every start; they override stored agents with the same id. */
-function withConfigAgents (snapshot: SpeakerSnapshot, agents: readonly LocalAgent[]): SpeakerSnapshot {
+function withConfigAgents (snapshot: SpeakerSnapshot, agents: readonly (LocalAgent & { limits?: unknown })[]): SpeakerSnapshot {
   if (agents.length === 0) return snapshot
   const byId = new Map(snapshot.localAgents.map((a) => [a.id, a]))
-  for (const a of agents) byId.set(a.id, a)
+  // Origin limits stay with the daemon (congestion control); the Speaker gets the agent.
+  for (const { limits: _limits, ...a } of agents) byId.set(a.id, a)
   return { ...snapshot, localAgents: [...byId.values()] }
 }
 

@@ -6,7 +6,7 @@
  * Times in views (RouteAttributes.originatedAtMs, winRate.measuredAtMs) are Unix epoch
  * milliseconds: the API shows them as ISO-8601 strings.
  */
-import type { SpeakerRole } from '../../agp/index.ts'
+import type { BudgetView, PathWindowView, SpeakerRole } from '../../agp/index.ts'
 import type { LocalAgent, Outcome, PeerView, ResolveQuery, ResolveResult, RouteView } from '../../reflector/index.ts'
 
 export interface HealthView {
@@ -36,4 +36,10 @@ export interface DaemonFacade {
   removeAgent (id: string): Promise<boolean>
   /** A consumer's outcome: local win-rate evidence for resolve. */
   recordOutcome (outcome: Outcome): void | Promise<void>
+  /** This org's congestion window on a path, where it has forwarded tasks (docs/congestion.md). */
+  window? (org: string, agent: string): PathWindowView | undefined
+  /** Every window of this org, for the looking glass. */
+  windows? (): readonly { capability: string, org: string, agent: string, window: PathWindowView }[]
+  /** Budgets with their spend. */
+  budgets? (): readonly BudgetView[]
 }

@@ -23,7 +23,13 @@ function table (headers: readonly string[], rows: readonly (readonly unknown[])[
 export function renderLookingGlass (facade: DaemonFacade): string {
   const h = facade.health()
   const peers = facade.peers().map(toPeerJson)
-  const routes = facade.routes().map(toRouteJson)
+  const routes = facade.routes().map((r) => toRouteJson(r, facade.window?.bind(facade)))
+  const windows = facade.windows?.() ?? []
+  const windowRows = windows.slice(0, MAX_LG_ROWS).map((w) => [
+    w.capability, `${w.org}/${w.agent}`, w.window.tasks, w.window.inFlight, w.window.tokensPerMinute ?? '∞', w.window.usdPerMinute ?? '∞', w.window.congested ? 'congested' : ''
+  ])
+  const budgets = facade.budgets?.() ?? []
+  const budgetRows = budgets.map((b) => [b.id, b.usdPerDay ?? '—', b.usdPerMinute ?? '—', round(b.spentTodayUsd), round(b.spentLastMinuteUsd), round(b.spentTotalUsd)])
   const peerRows = peers.slice(0, MAX_LG_ROWS).map((p) => [`${p.org}/${p.site ?? '-'}`, p.role, p.state, p.routesReceived, p.routesSent, p.peerId])
   const routeRows = routes.slice(0, MAX_LG_ROWS).map((r) => [
     r.best ? '>' : '', r.capability, `${r.org}/${r.site}`, r.agent, r.path.join(' '), r.clusterList.join(' '),
@@ -44,8 +50,16 @@ th{background:#f0f0f0}
 ${table(['org/site', 'role', 'state', 'received', 'sent', 'peer id'], peerRows, peers.length)}
 <h2>Routes (${routes.length})</h2>
 ${table(['best', 'capability', 'origin org/site', 'agent', 'org path', 'cluster list', 'cost USD', 'p50/p95 ms', 'wins/trials', 'region', 'state', 'penalty'], routeRows, routes.length)}
+<h2>Congestion windows (${windows.length})</h2>
+${table(['capability', 'path', 'window tasks', 'in flight', 'tokens/min', 'USD/min', ''], windowRows, windows.length)}
+<h2>Budgets (${budgets.length})</h2>
+${table(['id', 'USD/day', 'USD/min', 'spent today', 'last minute', 'total'], budgetRows, budgets.length)}
 </body></html>
 `
+}
+
+function round (usd: number): string {
+  return usd.toFixed(4)
 }
 
 export async function lookingGlassRoute (app: FastifyInstance, opts: { facade: DaemonFacade }): Promise<void> {

@@ -6,8 +6,8 @@ import type { ResolveQuery } from '../../reflector/index.ts'
 import type { Metrics } from '../metrics/metrics.ts'
 import { HttpError } from './errors.ts'
 import type { DaemonFacade } from './facade.ts'
-import { resolveQuerySchema, routesQuerySchema } from './schemas.ts'
-import { toCandidateJson, toPeerJson, toRouteJson } from './views.ts'
+import { budgetsResponseSchema, resolveQuerySchema, resolveResponseSchema, routesQuerySchema, routesResponseSchema } from './schemas.ts'
+import { toBudgetJson, toCandidateJson, toPeerJson, toRouteJson, type WindowLookup } from './views.ts'
 
 export interface ReadRoutesOptions {
   readonly facade: DaemonFacade
@@ -16,6 +16,7 @@ export interface ReadRoutesOptions {
 
 export async function readRoutes (app: FastifyInstance, opts: ReadRoutesOptions): Promise<void> {
   const { facade, metrics } = opts
+  const windowOf: WindowLookup | undefined = facade.window?.bind(facade)
 
   app.get('/v1/health', async (_request, reply) => {
     const h = facade.health()
@@ -24,11 +25,13 @@ export async function readRoutes (app: FastifyInstance, opts: ReadRoutesOptions)
 
   app.get('/v1/peers', async () => ({ peers: facade.peers().map(toPeerJson) }))
 
-  app.get<{ Querystring: { capability?: string } }>('/v1/routes', { schema: { querystring: routesQuerySchema } }, async (request) => {
-    return { routes: facade.routes(request.query.capability).map(toRouteJson) }
+  app.get<{ Querystring: { capability?: string } }>('/v1/routes', { schema: { querystring: routesQuerySchema, response: { 200: routesResponseSchema } } }, async (request) => {
+    return { routes: facade.routes(request.query.capability).map((r) => toRouteJson(r, windowOf)) }
   })
 
-  app.get<{ Querystring: ResolveQuery }>('/v1/resolve', { schema: { querystring: resolveQuerySchema } }, async (request) => {
+  app.get('/v1/budgets', { schema: { response: { 200: budgetsResponseSchema } } }, async () => ({ budgets: (facade.budgets?.() ?? []).map(toBudgetJson) }))
+
+  app.get<{ Querystring: ResolveQuery }>('/v1/resolve', { schema: { querystring: resolveQuerySchema, response: { 200: resolveResponseSchema } } }, async (request) => {
     const q = request.query
     const started = process.hrtime.bigint()
     const result = facade.resolve(q)
@@ -39,7 +42,7 @@ export async function readRoutes (app: FastifyInstance, opts: ReadRoutesOptions)
     if (result.candidates.length === 0) {
       throw new HttpError(404, 'ERR_NO_MATCH', `routes for '${result.capability}' exist but none is usable${constraintText(q)}`)
     }
-    return { capability: result.capability, candidates: result.candidates.map(toCandidateJson) }
+    return { capability: result.capability, candidates: result.candidates.map((c) => toCandidateJson(c, windowOf)) }
   })
 
   app.get('/metrics', async (_request, reply) => {

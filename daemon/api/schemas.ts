@@ -63,3 +63,71 @@ export const outcomeBodySchema = {
   },
   additionalProperties: false
 } as const
+
+const LIMIT_JSON = { type: ['number', 'null'], minimum: 0 } as const
+
+/** A path's congestion window in route JSON (docs/congestion.md). */
+export const windowJsonSchema = {
+  type: 'object',
+  required: ['tasks', 'inFlight', 'tokensPerMinute', 'usdPerMinute', 'congested'],
+  properties: {
+    tasks: { type: 'integer', minimum: 1 },
+    inFlight: { type: 'integer', minimum: 0 },
+    tokensPerMinute: LIMIT_JSON,
+    usdPerMinute: LIMIT_JSON,
+    congested: { type: 'boolean' }
+  },
+  additionalProperties: false
+} as const
+
+// Route objects declare the fields this schema vouches for and pass the others through
+// (additionalProperties), so a field added to the route JSON is never dropped by the
+// serializer.
+const routeJsonSchema = {
+  type: 'object',
+  required: ['capability', 'org', 'agent'],
+  properties: { capability: { type: 'string' }, org: { type: 'string' }, agent: { type: 'string' }, window: windowJsonSchema },
+  additionalProperties: true
+} as const
+
+export const routesResponseSchema = {
+  type: 'object',
+  required: ['routes'],
+  properties: { routes: { type: 'array', items: routeJsonSchema } },
+  additionalProperties: false
+} as const
+
+export const resolveResponseSchema = {
+  type: 'object',
+  required: ['capability', 'candidates'],
+  properties: {
+    capability: { type: 'string' },
+    candidates: { type: 'array', items: { ...routeJsonSchema, required: [...routeJsonSchema.required, 'score', 'reason'], properties: { ...routeJsonSchema.properties, score: { type: 'number' }, reason: { type: 'string' } } } }
+  },
+  additionalProperties: false
+} as const
+
+export const budgetsResponseSchema = {
+  type: 'object',
+  required: ['budgets'],
+  properties: {
+    budgets: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['id', 'usdPerDay', 'usdPerMinute', 'spentTodayUsd', 'spentLastMinuteUsd', 'spentTotalUsd', 'reservedUsd'],
+        properties: {
+          id: { type: 'string' },
+          usdPerDay: LIMIT_JSON,
+          usdPerMinute: LIMIT_JSON,
+          spentTodayUsd: { type: 'number' },
+          spentLastMinuteUsd: { type: 'number' },
+          spentTotalUsd: { type: 'number' },
+          reservedUsd: { type: 'number' }
+        },
+        additionalProperties: false
+      }
+    }
+  },
+  additionalProperties: false
+} as const

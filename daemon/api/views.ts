@@ -2,7 +2,7 @@
  * Speaker views → the public JSON of the API (docs/api.md). Field names here are the
  * contract; add fields, never rename.
  */
-import { effectiveTags, originSiteOf } from '../../agp/index.ts'
+import { effectiveTags, originSiteOf, type BudgetView, type PathWindowView } from '../../agp/index.ts'
 import type { Candidate, LocalAgent, PeerView, RouteView } from '../../reflector/index.ts'
 
 export interface RouteJson {
@@ -32,7 +32,32 @@ export interface RouteJson {
   originSeq: number
   originPeerId: string
   originatedAt: string | null
+  /** This org's congestion window on the path, once it has forwarded tasks there. */
+  window?: WindowJson
 }
+
+/** Limits are null while unbounded. */
+export interface WindowJson {
+  tasks: number
+  inFlight: number
+  tokensPerMinute: number | null
+  usdPerMinute: number | null
+  congested: boolean
+}
+
+export interface BudgetJson {
+  id: string
+  usdPerDay: number | null
+  usdPerMinute: number | null
+  /** Spend of the current UTC day, of the last minute, and since the budget was created. */
+  spentTodayUsd: number
+  spentLastMinuteUsd: number
+  spentTotalUsd: number
+  reservedUsd: number
+}
+
+/** Finds this org's window on a path (the facade's `window`). */
+export type WindowLookup = (org: string, agent: string) => PathWindowView | undefined
 
 export interface CandidateJson extends RouteJson {
   score: number
@@ -58,8 +83,25 @@ export function isoTime (ms: number): string | null {
   return Number.isFinite(d.getTime()) ? d.toISOString() : null
 }
 
-export function toRouteJson (view: RouteView): RouteJson {
+export function toWindowJson (w: PathWindowView): WindowJson {
+  return { tasks: w.tasks, inFlight: w.inFlight, tokensPerMinute: w.tokensPerMinute, usdPerMinute: w.usdPerMinute, congested: w.congested }
+}
+
+export function toBudgetJson (b: BudgetView): BudgetJson {
+  return {
+    id: b.id,
+    usdPerDay: b.usdPerDay,
+    usdPerMinute: b.usdPerMinute,
+    spentTodayUsd: b.spentTodayUsd,
+    spentLastMinuteUsd: b.spentLastMinuteUsd,
+    spentTotalUsd: b.spentTotalUsd,
+    reservedUsd: b.reservedUsd
+  }
+}
+
+export function toRouteJson (view: RouteView, windowOf?: WindowLookup): RouteJson {
   const a = view.route.attrs
+  const w = windowOf?.(a.originOrg, a.agentId)
   return {
     capability: a.capability,
     org: a.originOrg,
@@ -84,12 +126,13 @@ export function toRouteJson (view: RouteView): RouteJson {
     usable: view.usable,
     originSeq: a.originSeq,
     originPeerId: a.originPeerId,
-    originatedAt: isoTime(a.originatedAtMs)
+    originatedAt: isoTime(a.originatedAtMs),
+    ...(w !== undefined ? { window: toWindowJson(w) } : {})
   }
 }
 
-export function toCandidateJson (c: Candidate): CandidateJson {
-  return { ...toRouteJson(c.view), score: c.score, reason: c.reason }
+export function toCandidateJson (c: Candidate, windowOf?: WindowLookup): CandidateJson {
+  return { ...toRouteJson(c.view, windowOf), score: c.score, reason: c.reason }
 }
 
 export function toPeerJson (p: PeerView): PeerJson {

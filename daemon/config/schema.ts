@@ -11,6 +11,7 @@ import {
 } from '../../agp/index.ts'
 import { DEFAULT_LIMITS, DEFAULT_ROUTE_REFRESH_INTERVAL_MS } from '../../reflector/index.ts'
 import { agentSchema } from './schema-agent.ts'
+import { budgetsSchema, originLimitsSchema, windowsSchema } from './schema-windows.ts'
 import {
   capability, clusterId, listenAddress, multiaddrString, nonNegative, orgName, peerId, positive, positiveInt, siteId
 } from './schema-common.ts'
@@ -93,6 +94,9 @@ const auditSchema = z.strictObject({
   checkpointEveryS: positive.default(10)
 })
 
+/** A config agent: the agent, plus the limits its origin daemon enforces per consumer org. */
+const siteAgentSchema = agentSchema.extend({ limits: originLimitsSchema.optional() })
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
 export const siteConfigSchema = z.strictObject({
@@ -109,7 +113,7 @@ export const siteConfigSchema = z.strictObject({
   neighbors: z.array(neighborSchema).max(MAX_NEIGHBORS).default([]),
   /** Absent = everything; stored as [] (the core's "everything"). */
   interests: z.array(capability).max(MAX_INTERESTS).default([]),
-  agents: z.array(agentSchema).max(MAX_AGENTS).default([]),
+  agents: z.array(siteAgentSchema).max(MAX_AGENTS).default([]),
   damping: dampingSchema.prefault({}),
   freshness: freshnessSchema.prefault({}),
   mraiMs: z.number().int().nonnegative().default(DEFAULT_MRAI_MS),
@@ -123,6 +127,8 @@ export const siteConfigSchema = z.strictObject({
   memory: z.strictObject({ namespaces: z.array(namespaceSchema).max(1000).default([]) }).prefault({}),
   limits: limitsSchema.prefault({}),
   log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),
+  windows: windowsSchema.prefault({}),
+  budgets: budgetsSchema.default([]),
   audit: auditSchema.prefault({})
 })
 

@@ -29,6 +29,19 @@ describe('atp commands against a real HTTP server', () => {
     expect(lines[1]).toMatch(/^rr\/-\s+reflector\s+established\s+3\s+1\s+12D3KooWrr/)
   })
 
+  it('budgets lists each budget with its spend', async () => {
+    expect((await atp('budgets')).stdout).toBe('no budgets configured\n')
+    const f = facade as FakeFacade & { budgets?: FakeFacade['budgets'] }
+    f.budgets = () => [{ id: 'reviews', day: 1, spentTodayUsd: 0.8, spentTotalUsd: 3, usdPerDay: 1, usdPerMinute: null, spentLastMinuteUsd: 0.4, reservedUsd: 0 }]
+    try {
+      const lines = (await atp('budgets')).stdout.trimEnd().split('\n')
+      expect(lines[0]).toMatch(/^BUDGET\s+USD\/DAY\s+SPENT TODAY\s+USD\/MIN\s+LAST MINUTE\s+RESERVED\s+TOTAL$/)
+      expect(lines[1]).toMatch(/^reviews\s+1\s+0\.8\s+-\s+0\.4\s+0\s+3$/)
+    } finally {
+      delete f.budgets
+    }
+  })
+
   it('routes --json prints the API body; routes --capability filters', async () => {
     const json = await atp('--json', 'routes')
     expect(JSON.parse(json.stdout).routes).toHaveLength(3)
