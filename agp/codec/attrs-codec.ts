@@ -7,12 +7,12 @@
 import {
   AGENT_ID_PATTERN, capabilityProblem, InvalidArgumentError, MAX_AGENT_ID_LENGTH, MAX_ORG_ID_LENGTH,
   MAX_PEER_ID_LENGTH, MAX_REGION_LENGTH, MAX_TAG_LENGTH, MAX_TAGS, ORG_ID_PATTERN, PEER_ID_PATTERN, REGION_PATTERN,
-  TAG_PATTERN
+  TAG_PATTERN, endpoint
 } from '../../kernel/index.ts'
 import { agp } from '../proto/gen/agp.js'
 import type { RouteAttributes } from '../route/route.ts'
 import { FrameDecodeError, UpdateSubcode, updateError, type DecodeResult } from './errors.ts'
-import { ENDPOINT_PATTERN, MAX_ATTRS_BYTES, MAX_ENDPOINT_LENGTH } from './limits.ts'
+import { MAX_ATTRS_BYTES } from './limits.ts'
 import { checkNonNegative, checkSafeUint, checkString, checkStringList, fail, type ErrorFactory } from './validate.ts'
 
 const attrsError: ErrorFactory = (m) => updateError(`route attributes: ${m}`, UpdateSubcode.MalformedAttributeList)
@@ -44,7 +44,7 @@ export function checkRouteAttributes (a: {
     ...(site === originOrg ? {} : { originSite: site }),
     agentId: checkString(a.agentId, 'agentId', AGENT_ID_PATTERN, MAX_AGENT_ID_LENGTH, err),
     originPeerId: checkString(a.originPeerId, 'originPeerId', PEER_ID_PATTERN, MAX_PEER_ID_LENGTH, err),
-    endpoint: checkString(a.endpoint, 'endpoint', ENDPOINT_PATTERN, MAX_ENDPOINT_LENGTH, err),
+    endpoint: checkString(a.endpoint, 'endpoint', endpoint.pattern, endpoint.maxLength, err),
     costUsd: checkNonNegative(a.costUsd, 'costUsd', err),
     latencyMs: { p50, p95 },
     winRate: { wins, trials, measuredAtMs: checkSafeUint(win.measuredAtMs ?? 0, 'winRate.measuredAtMs', err) },

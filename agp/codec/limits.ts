@@ -1,7 +1,7 @@
 /**
  * Bounds every decoded frame must respect (docs/protocol.md). They keep one frame's
  * worth of memory and CPU small and predictable, whatever a neighbor sends. The
- * identifier rules (ids, tags, regions, peer ids) are the kernel's (kernel/ids).
+ * identifier rules (ids, tags, regions, peer ids, endpoints) are the kernel's (kernel/ids).
  */
 export const MAX_ANNOUNCES_PER_UPDATE = 4096
 export const MAX_WITHDRAWS_PER_UPDATE = 4096
@@ -11,9 +11,5 @@ export const MAX_ATTRS_BYTES = 8192
 export const MAX_NOTIFICATION_TEXT = 1024
 export const MAX_INTERESTS = 256
 export const MAX_OPEN_CAPABILITIES = 32
-export const MAX_ENDPOINT_LENGTH = 512
 /** BGP's hold time is 16 bits; so is ours. */
 export const MAX_HOLD_TIME_S = 65535
-
-/** Endpoints are URLs the consumer calls; printable ASCII without spaces is what the wire carries. */
-export const ENDPOINT_PATTERN = /^[\x21-\x7e]*$/

@@ -4,8 +4,7 @@
  */
 import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
-import { agentId, AtpError, CAPABILITY_REASON, orgId } from '../../kernel/index.ts'
-import { ENDPOINT_REASON } from '../config/schema-agent.ts'
+import { agentId, AtpError, CAPABILITY_REASON, endpoint, orgId } from '../../kernel/index.ts'
 
 export class HttpError extends AtpError {
   readonly statusCode: number
@@ -43,7 +42,7 @@ interface AjvError {
 
 const PATTERN_REASONS: Record<string, string> = {
   capability: CAPABILITY_REASON,
-  endpoint: ENDPOINT_REASON,
+  endpoint: endpoint.reason,
   org: orgId.reason,
   agent: agentId.reason,
   id: agentId.reason

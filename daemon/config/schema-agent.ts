@@ -4,8 +4,7 @@
  */
 import { z } from 'zod'
 import type { LocalAgent } from '../../reflector/index.ts'
-import { ENDPOINT_PATTERN, MAX_ENDPOINT_LENGTH } from '../../agp/index.ts'
-import { MAX_TAGS, region, tag } from '../../kernel/index.ts'
+import { MAX_TAGS, endpoint as endpointRule, region, tag } from '../../kernel/index.ts'
 import { agentId, capability, nonNegative } from './schema-common.ts'
 
 const latency = z.strictObject({ p50: nonNegative, p95: nonNegative })
@@ -14,10 +13,7 @@ const latency = z.strictObject({ p50: nonNegative, p95: nonNegative })
 const winRate = z.strictObject({ wins: z.number().int().nonnegative(), trials: z.number().int().nonnegative() })
   .refine((w) => w.wins <= w.trials, { error: 'wins must not exceed trials', path: ['wins'] })
 
-/** The endpoint's reason in the config's and the API's messages. */
-export const ENDPOINT_REASON = 'not printable ASCII without spaces (what the wire carries)'
-
-const endpoint = z.string().min(1).max(MAX_ENDPOINT_LENGTH).regex(ENDPOINT_PATTERN, { error: ENDPOINT_REASON }).refine((v) => {
+const endpoint = endpointRule.schema.min(1).refine((v) => {
   try {
     return ['http:', 'https:'].includes(new URL(v).protocol)
   } catch {

@@ -1,6 +1,6 @@
 /**
  * The identifier rules of the federation: org and cluster ids, agent ids, tags,
- * regions, peer ids and OPEN feature names. The wire codecs, the config, the API and
+ * regions, peer ids, OPEN feature names, agent endpoints and API tokens. The wire codecs, the config, the API and
  * the simulator's topology all take them from here.
  */
 import { idRule } from './id-rule.ts'
@@ -13,6 +13,8 @@ export const MAX_REGION_LENGTH = 32
 /** Peer ids (originPeerId, originatorId): base58 libp2p ids are ~52 chars. */
 export const MAX_PEER_ID_LENGTH = 128
 export const MAX_FEATURE_LENGTH = 64
+export const MAX_ENDPOINT_LENGTH = 512
+export const MAX_API_TOKEN_LENGTH = 512
 
 export const ORG_ID_PATTERN = /^[a-z0-9-]{1,32}$/
 export const AGENT_ID_PATTERN = /^[a-z0-9-]{1,64}$/
@@ -24,6 +26,14 @@ export const REGION_PATTERN = /^[a-z0-9-]{0,32}$/
 export const PEER_ID_PATTERN = /^[A-Za-z0-9._-]{1,128}$/
 /** OPEN optional-feature names (`graceful-restart`, `route-refresh`). */
 export const FEATURE_PATTERN = /^[a-z0-9-]{1,64}$/
+/** Endpoints are URLs the consumer calls; printable ASCII without spaces is what the wire carries. */
+export const ENDPOINT_PATTERN = /^[\x21-\x7e]*$/
+/**
+ * What a client can send in `Authorization: Bearer <token>`: header values are bytes
+ * (non-Latin-1 cannot be written, fetch refuses it) and the scheme ends at the first
+ * space, so a token outside visible ASCII would be accepted and unusable forever.
+ */
+export const API_TOKEN_PATTERN = /^[\x21-\x7e]*$/
 
 export const orgId = idRule(ORG_ID_PATTERN, MAX_ORG_ID_LENGTH, 'not an org name ([a-z0-9-]{1,32})')
 /** A site of an org: the org id grammar (the default site is the org id itself). */
@@ -34,6 +44,8 @@ export const agentId = idRule(AGENT_ID_PATTERN, MAX_AGENT_ID_LENGTH, 'not an age
 export const tag = idRule(TAG_PATTERN, MAX_TAG_LENGTH, 'not a tag ([a-z0-9][a-z0-9:._-]{0,63})')
 export const region = idRule(REGION_PATTERN, MAX_REGION_LENGTH, 'not a region (lowercase [a-z0-9-], at most 32 characters)')
 export const peerId = idRule(PEER_ID_PATTERN, MAX_PEER_ID_LENGTH, 'not a peer id ([A-Za-z0-9._-]{1,128})')
+export const endpoint = idRule(ENDPOINT_PATTERN, MAX_ENDPOINT_LENGTH, 'not printable ASCII without spaces (what the wire carries)')
+export const apiToken = idRule(API_TOKEN_PATTERN, MAX_API_TOKEN_LENGTH, 'must be visible ASCII (no spaces, control or non-ASCII characters): clients send it in an HTTP header')
 export const feature = idRule(FEATURE_PATTERN, MAX_FEATURE_LENGTH, 'not a feature name ([a-z0-9-]{1,64})')
 
 /** Organization ids: `[a-z0-9-]{1,32}`. */
