@@ -97,7 +97,7 @@ async function withPair (total: number, runner: Runner): Promise<Record<string, 
 }
 
 async function node (privateKey: Ed25519PrivateKey): Promise<Libp2p> {
-  return await createLibp2pNode({ privateKey, listen: ['/ip4/127.0.0.1/tcp/0'], dht: false })
+  return await createLibp2pNode({ privateKey, listen: ['/ip4/127.0.0.1/tcp/0'], dht: false, holdTimeS: 90 })
 }
 
 /** Frames of 256 routes as a reflector relays them; content repeats every 4096 routes (setup time only). */

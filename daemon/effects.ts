@@ -35,6 +35,7 @@ export function createEffectExecutor (sinks: EffectSinks): (effects: readonly Ef
           transport.close(effect.peer)
           break
         case 'dial': transport.dial(effect.peer); break
+        case 'await-drain': transport.awaitDrain(effect.peer); break
         case 'loc-rib-changed':
           dirty = true
           sinks.onLocRibChanged?.(effect.capability)

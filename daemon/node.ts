@@ -164,7 +164,7 @@ class AtpdNode implements Atpd {
       }
     })
     const congestion = this.congestion = await openCongestion({ config, store, clock: this.clock, registry: metrics.registry, log: log.child({ component: 'congestion' }) })
-    const node = this.node = await createLibp2pNode({ privateKey: identity.privateKey, listen: config.listen, dht: config.discovery !== undefined })
+    const node = this.node = await createLibp2pNode({ privateKey: identity.privateKey, listen: config.listen, dht: config.discovery !== undefined, holdTimeS: config.holdTimeS })
     if (config.discovery !== undefined) {
       this.discovery = createDhtDiscovery({ libp2p: node, logger: log }, {
         federation: config.discovery.federation, bootstrap: config.discovery.bootstrap, announce: config.role === 'reflector'

@@ -90,6 +90,8 @@ export function flushDue (st: SpeakerState): void {
   for (const peer of st.toFlush) {
     const n = st.neighbors.get(peer)
     if (n === undefined || n.session.state !== 'established' || (n.pending.length === 0 && !n.pendingNoop)) continue
+    // Paced: the next turn goes when the connection drained (onTransportDrained), MRAI or not.
+    if (n.awaitingDrain) continue
     if (mraiMs <= 0 || st.nowMs >= n.lastFlushMs + mraiMs) {
       flushNeighbor(st, n)
     } else if (!n.mraiArmed) {
@@ -102,19 +104,41 @@ export function flushDue (st: SpeakerState): void {
 
 export function onMraiTimer (st: SpeakerState, n: NeighborState): void {
   n.mraiArmed = false
+  if (n.session.state === 'established' && !n.awaitingDrain) flushNeighbor(st, n)
+}
+
+/**
+ * The driver's answer to `await-drain`: the neighbor's connection took what was sent,
+ * so the next turn of its queue becomes UPDATEs now. A continuation of the same flush
+ * (the changes were due already), so the MRAI does not hold it back.
+ */
+export function onTransportDrained (st: SpeakerState, peer: string): void {
+  const n = st.neighbors.get(peer)
+  if (n === undefined || !n.awaitingDrain) return
+  n.awaitingDrain = false
   if (n.session.state === 'established') flushNeighbor(st, n)
 }
 
-/** Sends the neighbor what changed since the last flush: withdraws before announces. */
+/**
+ * Sends the neighbor what changed since the last flush: withdraws before announces.
+ * Paced (limits.exportRoutesPerTurn > 0): at most that many queued changes per turn
+ * (BGP's Adj-RIB-Out walk); the rest stays queued and an `await-drain` effect asks the
+ * driver for `transport-drained` once the connection took this turn.
+ */
 export function flushNeighbor (st: SpeakerState, n: NeighborState): void {
   const pending = n.pending
-  if (pending.length === 0 && !n.pendingNoop) return
+  if (pending.length === 0 && !n.pendingNoop) {
+    sendOwedEndOfRib(st, n)
+    return
+  }
+  const perTurn = st.init.limits.exportRoutesPerTurn
+  const end = perTurn > 0 ? Math.min(pending.length, perTurn) : pending.length
   const self = exportSelf(st)
   const to = exportNeighbor(n)
   const withdraws: WithdrawnPath[] = []
   const announces: Route[] = []
   const generation = st.locRib.generation
-  for (let i = 0; i < pending.length; i++) {
+  for (let i = 0; i < end; i++) {
     const ref = pending[i] as RibPath
     // One Loc-RIB lookup per key and generation, however many neighbors it is queued for.
     if (ref.atGeneration !== generation) {
@@ -132,17 +156,36 @@ export function flushNeighbor (st: SpeakerState, n: NeighborState): void {
       : plan !== undefined ? exportedByPlan(self, to, plan) : exportedRoute(self, to, c.route, ref.source as ExportSource)
     n.adjOut.updateInto(ref.key, desired, withdraws, announces)
   }
-  pending.length = 0
-  n.pendingNoop = false
+  const more = end < pending.length
+  if (more) {
+    pending.copyWithin(0, end)
+    pending.length -= end
+  } else {
+    pending.length = 0
+    n.pendingNoop = false
+  }
   n.lastFlushMs = st.nowMs
   if (n.mraiArmed) {
     n.mraiArmed = false
     clearTimer(st, timerIds.mrai(n.config.peerId))
   }
   const frames = updateFrames(withdraws, announces, st.init.limits.maxRoutesPerUpdate)
-  if (frames.length === 0) return
-  st.counters.updatesOut += frames.length
-  pushSend(st, n.config.peerId, frames)
+  if (frames.length > 0) {
+    st.counters.updatesOut += frames.length
+    pushSend(st, n.config.peerId, frames)
+  }
+  if (more) {
+    n.awaitingDrain = true
+    st.effects.push({ type: 'await-drain', peer: n.config.peerId })
+  } else {
+    sendOwedEndOfRib(st, n)
+  }
+}
+
+function sendOwedEndOfRib (st: SpeakerState, n: NeighborState): void {
+  if (!n.endOfRibOwed) return
+  n.endOfRibOwed = false
+  pushSend(st, n.config.peerId, [{ type: 'end-of-rib' }])
 }
 
 /**
@@ -159,14 +202,18 @@ export function updateFrames (withdraws: readonly WithdrawnPath[], announces: re
   return frames
 }
 
-/** On session established: the whole exportable table, then END_OF_RIB (RFC 4724 §2). */
+/**
+ * On session established: the whole exportable table, then END_OF_RIB (RFC 4724 §2),
+ * which goes once the last turn of the table was sent (at once when unpaced).
+ */
 export function sendFullTable (st: SpeakerState, n: NeighborState): void {
   n.adjOut.clear()
   n.pending.length = 0
   n.pendingNoop = false
+  n.awaitingDrain = false
+  n.endOfRibOwed = true
   queueMatching(st, n)
   flushNeighbor(st, n)
-  pushSend(st, n.config.peerId, [{ type: 'end-of-rib' }])
 }
 
 /**

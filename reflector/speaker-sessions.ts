@@ -87,6 +87,8 @@ function onDown (st: SpeakerState, n: NeighborState, reason: string, wasEstablis
   st.interestIndex.delete(peer)
   n.pending.length = 0
   n.pendingNoop = false
+  n.awaitingDrain = false
+  n.endOfRibOwed = false
   n.adjOut.clear()
   dropDeferredRefresh(st, n)
   n.lastError = reason

@@ -43,6 +43,10 @@ export interface NeighborState {
   readonly source: ExportSource
   lastFlushMs: number
   mraiArmed: boolean
+  /** Paced export: a turn was sent and the rest waits for transport-drained. */
+  awaitingDrain: boolean
+  /** The full table's END_OF_RIB goes out once the pending queue is empty (paced export). */
+  endOfRibOwed: boolean
   /** Set when we kill the session ourselves (max routes): its routes go at once, no graceful restart. */
   dropOnDown: boolean
   /** When this session's last ROUTE_REFRESH was served (pacing, speaker-refresh.ts). */
@@ -142,6 +146,8 @@ export function createState (init: SpeakerInit, components: SpeakerComponents, s
       source: { fromPeer: config.peerId, fromRole: config.role, fromOrg: config.org, usable: true },
       lastFlushMs: -Infinity,
       mraiArmed: false,
+      awaitingDrain: false,
+      endOfRibOwed: false,
       dropOnDown: false,
       lastRefreshServedMs: -Infinity,
       deferredRefresh: undefined,

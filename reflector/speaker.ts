@@ -15,7 +15,7 @@
 import { AtpError, InvalidArgumentError } from '../kernel/index.ts'
 import { decodeDampingState } from '../agp/index.ts'
 import type { DampingState, PathCandidate } from '../agp/index.ts'
-import { flushDue, settle } from './speaker-export.ts'
+import { flushDue, onTransportDrained, settle } from './speaker-export.ts'
 import { restoreRoutes } from './speaker-import.ts'
 import { armRefresh, removeAgent, upsertAgent } from './speaker-origination.ts'
 import { newSession, stepNeighbor } from './speaker-sessions.ts'
@@ -76,6 +76,7 @@ function dispatch (st: SpeakerState, input: SpeakerInput): void {
     case 'timer': return onTimer(st, input.id)
     case 'agent-upsert': return upsertAgent(st, input.agent)
     case 'agent-remove': return removeAgent(st, input.id)
+    case 'transport-drained': return onTransportDrained(st, input.peer)
     case 'stop':
       for (const n of st.neighbors.values()) stepNeighbor(st, n, { type: 'stop' })
   }
@@ -127,6 +128,7 @@ function validateInit (init: SpeakerInit): void {
   if (!(l.maxRoutesPerNeighbor >= 1)) problems.push(`limits.maxRoutesPerNeighbor must be >= 1, got ${l.maxRoutesPerNeighbor}`)
   if (!(l.maxPathsPerCapability >= 1)) problems.push(`limits.maxPathsPerCapability must be >= 1, got ${l.maxPathsPerCapability}`)
   if (!(l.maxRoutesPerUpdate >= 1)) problems.push(`limits.maxRoutesPerUpdate must be >= 1, got ${l.maxRoutesPerUpdate}`)
+  if (!(Number.isInteger(l.exportRoutesPerTurn) && l.exportRoutesPerTurn >= 0)) problems.push(`limits.exportRoutesPerTurn must be an integer >= 0, got ${l.exportRoutesPerTurn}`)
   if (!(init.mraiMs >= 0)) problems.push(`mraiMs must be >= 0, got ${init.mraiMs}`)
   if (!(init.restartTimeS >= 0)) problems.push(`restartTimeS must be >= 0, got ${init.restartTimeS}`)
   if (!(init.freshness.refreshS > 0)) problems.push(`freshness.refreshS must be > 0, got ${init.freshness.refreshS}`)

@@ -39,6 +39,13 @@ export interface SpeakerLimits {
    * DEFAULT_ROUTE_REFRESH_INTERVAL_MS). Each costs a walk of the whole Loc-RIB.
    */
   readonly routeRefreshIntervalMs?: number
+  /**
+   * Paced export: at most this many queued changes become UPDATEs per turn for one
+   * neighbor; the rest wait for the driver's `transport-drained` (asked for with an
+   * `await-drain` effect), so a full table is generated at the pace the connection
+   * drains, never encoded whole up front. 0 = unpaced (everything at once).
+   */
+  readonly exportRoutesPerTurn: number
 }
 
 export const DEFAULT_ROUTE_REFRESH_INTERVAL_MS = 5_000
@@ -47,7 +54,8 @@ export const DEFAULT_LIMITS: SpeakerLimits = Object.freeze({
   maxRoutesPerNeighbor: 100_000,
   maxPathsPerCapability: 64,
   maxRoutesPerUpdate: 512,
-  routeRefreshIntervalMs: DEFAULT_ROUTE_REFRESH_INTERVAL_MS
+  routeRefreshIntervalMs: DEFAULT_ROUTE_REFRESH_INTERVAL_MS,
+  exportRoutesPerTurn: 0
 })
 
 export interface SpeakerInit {
@@ -102,6 +110,8 @@ export type SpeakerInput =
   | { readonly type: 'agent-remove', readonly id: string }
   /** Graceful stop: NOTIFICATION cease to every established neighbor. */
   | { readonly type: 'stop' }
+  /** The neighbor's outbound queue drained after an `await-drain`: send the next turn. */
+  | { readonly type: 'transport-drained', readonly peer: string }
 
 export type Effect =
   | { readonly type: 'send', readonly peer: string, readonly frames: readonly Frame[] }
@@ -109,6 +119,8 @@ export type Effect =
   | { readonly type: 'close', readonly peer: string }
   /** Open a transport to the neighbor (the driver answers with transport-up or transport-down). */
   | { readonly type: 'dial', readonly peer: string }
+  /** More UPDATEs wait for this neighbor: answer with transport-drained once its outbound queue is low. */
+  | { readonly type: 'await-drain', readonly peer: string }
   | { readonly type: 'set-timer', readonly id: TimerId, readonly atMs: number }
   | { readonly type: 'clear-timer', readonly id: TimerId }
   /** The Loc-RIB of this capability changed (best path or path set). */

@@ -71,11 +71,23 @@ const namespaceSchema = z.strictObject({
 })
 
 const l = DEFAULT_LIMITS
+/**
+ * A daemon keeps up to this many paths per capability (the core's default, 64, is the
+ * simulator's): a federation with 100 agents behind one capability must not lose a
+ * third of them without a word.
+ */
+export const DEFAULT_MAX_PATHS_PER_CAPABILITY = 1024
+/**
+ * Changes turned into UPDATEs per turn and neighbor (~550 KB of frames at 512 routes
+ * per UPDATE): a full table streams at the pace the connection drains.
+ */
+export const DEFAULT_EXPORT_ROUTES_PER_TURN = 2048
 const limitsSchema = z.strictObject({
   maxRoutesPerNeighbor: positiveInt.default(l.maxRoutesPerNeighbor),
-  maxPathsPerCapability: positiveInt.default(l.maxPathsPerCapability),
+  maxPathsPerCapability: positiveInt.default(DEFAULT_MAX_PATHS_PER_CAPABILITY),
   maxRoutesPerUpdate: positiveInt.default(l.maxRoutesPerUpdate),
-  routeRefreshIntervalMs: z.number().int().nonnegative().default(DEFAULT_ROUTE_REFRESH_INTERVAL_MS)
+  routeRefreshIntervalMs: z.number().int().nonnegative().default(DEFAULT_ROUTE_REFRESH_INTERVAL_MS),
+  exportRoutesPerTurn: z.number().int().nonnegative().default(DEFAULT_EXPORT_ROUTES_PER_TURN)
 })
 
 /** Audit log rotation and retention (daemon/audit/segments.ts). */

@@ -58,8 +58,16 @@ export interface AgpTransportInit {
   readonly dialTimeoutMs?: number
   /** Outbound bytes a neighbor's queue may hold before its session is reset. */
   readonly maxQueuedBytes?: number
+  /** Paced export: a neighbor's queue at most this full asks for its next turn. */
+  readonly drainedBytes?: number
   readonly closeTimeoutMs?: number
 }
+
+/**
+ * Low enough that a turn's frames never pile up, high enough that the socket always has
+ * the next chunks queued while the Speaker generates the following turn.
+ */
+export const DEFAULT_DRAINED_BYTES = 512 * 1024
 
 interface Slot {
   channel?: FrameChannel
@@ -184,6 +192,19 @@ export class AgpTransport {
   }
 
   /** 'close' effect: flush what is queued (the NOTIFICATION), then close. No transport-down follows. */
+  /**
+   * Paced export: posts `transport-drained` for the peer once its outbound queue is at
+   * most `drainedBytes` (at once when it already is). Nothing when the stream is gone:
+   * the session's transport-down resets the export.
+   */
+  awaitDrain (peer: string): void {
+    const ch = this.slots.get(peer)?.channel
+    if (ch === undefined || !ch.isOpen) return
+    ch.whenDrained(this.init.drainedBytes ?? DEFAULT_DRAINED_BYTES, () => {
+      if (this.slots.get(peer)?.channel === ch && ch.isOpen) this.post({ type: 'transport-drained', peer })
+    })
+  }
+
   close (peer: string): void {
     const slot = this.slots.get(peer)
     if (slot === undefined) return

@@ -52,6 +52,7 @@ export class FrameChannel {
   private closing = false
   private closed = false
   private idle = Promise.withResolvers<void>()
+  private drained?: { readonly bytes: number, readonly notify: () => void }
   bytesIn = 0
   bytesOut = 0
 
@@ -103,6 +104,19 @@ export class FrameChannel {
     }
     if (!this.writing) void this.writeLoop()
     return true
+  }
+
+  /**
+   * Calls `notify` once the queue holds at most `bytes` (from a microtask when it
+   * already does); one waiter at a time, the latest wins. Never called once closed.
+   */
+  whenDrained (bytes: number, notify: () => void): void {
+    if (this.closed) return
+    if (this.pendingBytes <= bytes) {
+      queueMicrotask(() => { if (!this.closed) notify() })
+      return
+    }
+    this.drained = { bytes, notify }
   }
 
   pause (): void {
@@ -169,6 +183,7 @@ export class FrameChannel {
       while (this.pending.length > 0 && !this.closed) {
         const chunk = this.takeChunk()
         this.bytesOut += chunk.length
+        this.checkDrained()
         if (!this.stream.send(chunk)) await this.stream.onDrain()
       }
     } catch (err) {
@@ -177,6 +192,13 @@ export class FrameChannel {
       this.writing = false
       this.idle.resolve()
     }
+  }
+
+  private checkDrained (): void {
+    const d = this.drained
+    if (d === undefined || this.pendingBytes > d.bytes) return
+    this.drained = undefined
+    d.notify()
   }
 
   /** Joins queued frames into one write of at most chunkBytes (a bigger frame goes alone). */
@@ -206,6 +228,7 @@ export class FrameChannel {
     this.closed = true
     this.pending = []
     this.pendingBytes = 0
+    this.drained = undefined
     try {
       this.init.onClose(reason)
     } catch {

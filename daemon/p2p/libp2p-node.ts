@@ -10,7 +10,9 @@ import { identify } from '@libp2p/identify'
 import type { Ed25519PrivateKey } from '@libp2p/interface'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
-import { createLibp2p, type Libp2p } from 'libp2p'
+import { createLibp2p, type Libp2p, type Libp2pOptions } from 'libp2p'
+
+type ConnectionMonitorInit = NonNullable<Libp2pOptions['connectionMonitor']>
 
 export const KAD_PROTOCOL = '/atp/kad/1.0.0'
 
@@ -20,6 +22,20 @@ export interface Libp2pNodeInit {
   /** Enables Kad-DHT (server mode, loopback-capable). */
   readonly dht: boolean
   readonly maxConnections?: number
+  /** The AGP hold time: connection liveness is its call (connectionMonitorInit). */
+  readonly holdTimeS: number
+}
+
+/**
+ * libp2p's connection monitor pings every connection and, by default, aborts it after
+ * a few seconds without an answer — any GC pause or busy turn then resets every session
+ * however long the configured hold time. Here the AGP hold timer decides liveness
+ * (RFC 4271 §4.4): the monitor still pings (round-trip times) at a third of the hold
+ * time, never aborts; with hold time 0 (no hold timer) it is off.
+ */
+export function connectionMonitorInit (holdTimeS: number): ConnectionMonitorInit {
+  if (holdTimeS <= 0) return { enabled: false }
+  return { enabled: true, pingInterval: Math.max(1000, Math.round(holdTimeS * 1000 / 3)), abortConnectionOnPingFailure: false }
 }
 
 export async function createLibp2pNode (init: Libp2pNodeInit): Promise<Libp2p> {
@@ -37,6 +53,7 @@ export async function createLibp2pNode (init: Libp2pNodeInit): Promise<Libp2p> {
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     connectionManager: { maxConnections: init.maxConnections ?? 300 },
+    connectionMonitor: connectionMonitorInit(init.holdTimeS),
     services,
     start: false
   })

@@ -4,11 +4,18 @@
  * read once per input. That is what makes a daemon behave like the simulator, which
  * drives the same Speaker from a virtual clock.
  *
- * Bounded: frames are refused past `maxQueue` (the transport then resets that session)
- * and callers may watch `pressure` to pause reading before that. Control inputs (timers,
+ * Bounded by inputs and by routes: frames are refused past `maxQueue` inputs or
+ * `maxQueuedRoutes` routes in queued UPDATEs (the transport then resets that session),
+ * and callers may watch `pressure` to pause reading before that — a frame count alone
+ * would let 16k UPDATEs of 512 routes (gigabytes) wait. Control inputs (timers,
  * transport up/down, agents, stop) get a small reserve above the bound so that a flood of
  * frames can never starve a hold timer.
+ *
+ * Fair to I/O: a turn ends after `batchSize` inputs or `turnBudgetMs`, whichever comes
+ * first, so one UPDATE's signature checks never hold keepalives, pings and the API for
+ * more than about one input's time.
  */
+import { performance } from 'node:perf_hooks'
 import type { Clock } from '../../kernel/index.ts'
 import type { Effect, Speaker, SpeakerInput, TimerId } from '../../reflector/index.ts'
 import { EventLoopOverloadError, EventLoopStoppedError } from './errors.ts'
@@ -35,10 +42,24 @@ export interface EventLoopInit {
   readonly controlReserve?: number
   /** Inputs handled before yielding to I/O. */
   readonly batchSize?: number
+  /** Routes (announces + withdraws) queued in UPDATE frames before frames are refused. */
+  readonly maxQueuedRoutes?: number
+  /** A turn yields to I/O once it ran this long (checked between inputs). Default 5 ms. */
+  readonly turnBudgetMs?: number
+  /** Monotonic ms for the turn budget (default performance.now; tests pass their own). */
+  readonly turnClock?: () => number
+}
+
+/** Routes an input carries, for the route-weighted bound (1 for anything but an UPDATE). */
+function routesIn (input: SpeakerInput): number {
+  if (input.type !== 'frame' || input.frame.type !== 'update') return 0
+  return input.frame.announces.length + input.frame.withdraws.length
 }
 
 interface QueueItem {
   readonly input: SpeakerInput
+  /** routesIn(input), counted while queued. */
+  readonly routes?: number
   /** A call in loop order instead of an input (API reads and writes that are not inputs). */
   readonly call?: (nowMs: number) => void
   /** For timer fires: the arming this fire belongs to (a replaced timer's fire is dropped). */
@@ -63,6 +84,12 @@ export class EventLoop {
   private readonly batchSize: number
   private readonly highWater: number
   private readonly lowWater: number
+  private readonly maxQueuedRoutes: number
+  private readonly routesHighWater: number
+  private readonly routesLowWater: number
+  private readonly turnBudgetMs: number
+  private readonly turnClock: () => number
+  private queuedRoutes = 0
   private readonly timers: TimerWheel
   private queue: QueueItem[] = []
   private head = 0
@@ -83,6 +110,11 @@ export class EventLoop {
     this.batchSize = init.batchSize ?? 256
     this.highWater = Math.floor(this.maxQueue * 0.75)
     this.lowWater = Math.floor(this.maxQueue * 0.25)
+    this.maxQueuedRoutes = init.maxQueuedRoutes ?? 65_536
+    this.routesHighWater = Math.floor(this.maxQueuedRoutes * 0.75)
+    this.routesLowWater = Math.floor(this.maxQueuedRoutes * 0.25)
+    this.turnBudgetMs = init.turnBudgetMs ?? 5
+    this.turnClock = init.turnClock ?? (() => performance.now())
     this.timers = new TimerWheel(components.clock, (id, token) => { this.onTimerFire(id, token) })
   }
 
@@ -94,11 +126,13 @@ export class EventLoop {
 
   /** Offers a frame-like input; false when the queue is full (the caller sheds load). */
   offer (input: SpeakerInput): boolean {
-    if (this.stopped || this.size >= this.maxQueue) {
+    if (this.stopped || this.size >= this.maxQueue || this.queuedRoutes >= this.maxQueuedRoutes) {
       this.refused++
       return false
     }
-    this.push({ input })
+    const routes = routesIn(input)
+    this.queuedRoutes += routes
+    this.push(routes > 0 ? { input, routes } : { input })
     return true
   }
 
@@ -149,6 +183,7 @@ export class EventLoop {
     for (let i = this.head; i < this.queue.length; i++) this.queue[i]?.done?.reject(new EventLoopStoppedError())
     this.queue = []
     this.head = 0
+    this.queuedRoutes = 0
   }
 
   private onTimerFire (id: TimerId, token: number): void {
@@ -164,7 +199,7 @@ export class EventLoop {
 
   private push (item: QueueItem): void {
     this.queue.push(item)
-    if (!this.high && this.size >= this.highWater) {
+    if (!this.high && (this.size >= this.highWater || this.queuedRoutes >= this.routesHighWater)) {
       this.high = true
       this.init.onPressure?.(true)
     }
@@ -183,17 +218,22 @@ export class EventLoop {
 
   private drain (): void {
     this.running = true
+    const turnEnd = this.turnClock() + this.turnBudgetMs
     try {
       for (let n = 0; n < this.batchSize && this.head < this.queue.length && !this.stopped; n++) {
         const item = this.queue[this.head]
         this.queue[this.head++] = undefined as unknown as QueueItem
-        if (item !== undefined) this.handleItem(item)
+        if (item !== undefined) {
+          if (item.routes !== undefined) this.queuedRoutes -= item.routes
+          this.handleItem(item)
+        }
+        if (this.turnClock() >= turnEnd) break
       }
       if (this.head > 1024 && this.head * 2 > this.queue.length) {
         this.queue = this.queue.slice(this.head)
         this.head = 0
       }
-      if (this.high && this.size <= this.lowWater) {
+      if (this.high && this.size <= this.lowWater && this.queuedRoutes <= this.routesLowWater) {
         this.high = false
         this.init.onPressure?.(false)
       }

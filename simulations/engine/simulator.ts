@@ -223,6 +223,12 @@ export class Simulator implements ScenarioTarget {
       case 'clear-timer':
         node.timers.delete(effect.id)
         return
+      case 'await-drain':
+        // Paced export (limits.exportRoutesPerTurn): the link has taken a turn once it was delivered.
+        if (this.network.transport(id, effect.peer).up) {
+          this.schedule(this.network.deliveryMs(id, effect.peer, now), { k: 'input', node: id, inc: node.incarnation, input: { type: 'transport-drained', peer: effect.peer } })
+        }
+        return
       case 'loc-rib-changed':
         listener.onLocRibChanged?.(id, effect.capability, now)
         return

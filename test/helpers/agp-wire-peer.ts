@@ -31,6 +31,7 @@ import { AGP_PROTOCOL } from '../../daemon/p2p/agp-transport.ts'
 import { FrameChannel } from '../../daemon/p2p/frame-channel.ts'
 import { createLibp2pNode } from '../../daemon/p2p/libp2p-node.ts'
 import { freePort } from '../../daemon/launcher/atpd-process.ts'
+import { DEFAULT_HOLD_TIME_S } from '../../agp/index.ts'
 
 /** Frames kept per session: a test that floods reads counts, not every frame. */
 const MAX_KEPT_FRAMES = 10_000
@@ -102,7 +103,7 @@ export async function startAgpWirePeer (dataDir: string, init: AgpWirePeerInit):
   const { privateKey, peerId } = await loadOrCreateIdentity(dataDir)
   const signer = createEd25519Signer(peerId, privateKey)
   const port = await freePort()
-  const node = await createLibp2pNode({ privateKey, listen: [`/ip4/127.0.0.1/tcp/${port}`], dht: false })
+  const node = await createLibp2pNode({ privateKey, listen: [`/ip4/127.0.0.1/tcp/${port}`], dht: false, holdTimeS: DEFAULT_HOLD_TIME_S })
   const sessions = new Set<AgpWireSession>()
   const inbound: AgpWireSession[] = []
   const inboundWaiters: ((s: AgpWireSession) => void)[] = []

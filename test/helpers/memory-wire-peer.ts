@@ -20,6 +20,7 @@ import { createEd25519Signer, loadOrCreateIdentity } from '../../daemon/identity
 import { createLibp2pNode } from '../../daemon/p2p/libp2p-node.ts'
 import { FrameChannel } from '../../daemon/p2p/frame-channel.ts'
 import { freePort } from '../../daemon/launcher/atpd-process.ts'
+import { DEFAULT_HOLD_TIME_S } from '../../agp/index.ts'
 
 export interface WirePeer {
   readonly peerId: string
@@ -43,7 +44,7 @@ export interface WirePeer {
 export async function startWirePeer (dataDir: string): Promise<WirePeer> {
   const { privateKey, peerId } = await loadOrCreateIdentity(dataDir)
   const port = await freePort()
-  const node = await createLibp2pNode({ privateKey, listen: [`/ip4/127.0.0.1/tcp/${port}`], dht: false })
+  const node = await createLibp2pNode({ privateKey, listen: [`/ip4/127.0.0.1/tcp/${port}`], dht: false, holdTimeS: DEFAULT_HOLD_TIME_S })
   const received: Envelope[] = []
   const inbound = new Set<FrameChannel>()
   let out: FrameChannel | undefined

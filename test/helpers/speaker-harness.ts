@@ -193,6 +193,10 @@ export class SpeakerHarness {
       case 'clear-timer':
         this.timers.get(node)?.delete(e.id)
         return
+      case 'await-drain':
+        // The link takes what was sent within one delivery delay.
+        if (this.isUp(node, e.peer)) this.schedule(node, { type: 'transport-drained', peer: e.peer }, this.delayMs)
+        return
       default:
         if (e.type === 'loc-rib-changed' || e.type === 'audit') return
     }

@@ -146,7 +146,7 @@ describe('speaker: MRAI', () => {
 
   it('splits large batches into UPDATE frames of at most maxRoutesPerUpdate announces', () => {
     const h = new SpeakerHarness()
-    const limits = { maxRoutesPerNeighbor: 1000, maxPathsPerCapability: 64, maxRoutesPerUpdate: 4 }
+    const limits = { maxRoutesPerNeighbor: 1000, maxPathsPerCapability: 64, maxRoutesPerUpdate: 4, exportRoutesPerTurn: 0 }
     h.add({ peerId: 'pa', org: 'a', limits, neighbors: [toRr] })
     h.add({ peerId: 'rr1', org: 'rr', role: 'reflector', cluster: 'c1', neighbors: [{ peerId: 'pa', org: 'a', role: 'client' }] })
     for (let i = 0; i < 10; i++) h.input('pa', { type: 'agent-upsert', agent: agent(`a${i}`, `cap-${i}`) })

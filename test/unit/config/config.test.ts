@@ -5,7 +5,13 @@ import { describe, expect, it } from 'vitest'
 import { AtpError } from '../../../kernel/errors.ts'
 import { DEFAULT_DAMPING, DEFAULT_FRESHNESS } from '../../../agp/params.ts'
 import { DEFAULT_LIMITS } from '../../../reflector/types.ts'
-import { ConfigError, loadConfig, parseConfig, parseConfigWithWarnings, toSpeakerInit } from '../../../daemon/config/index.ts'
+import { ConfigError, loadConfig, parseConfig, parseConfigWithWarnings, siteConfigSchema, toSpeakerInit } from '../../../daemon/config/index.ts'
+
+/**
+ * A daemon's limits: the core's, with room for 1,024 paths per capability (100 agents
+ * behind one capability must not be cut silently) and paced export.
+ */
+const DAEMON_LIMITS = { ...DEFAULT_LIMITS, maxPathsPerCapability: 1024, exportRoutesPerTurn: 2048 }
 
 const RR = '12D3KooWPpss4pH6bCG2hqxCkDLLNjw8MfiPc9zAm9nS9LmWsfsL'
 const OTHER = '12D3KooWSpCu2RzmAhaDrrwBtFiHKDDQtnspQbP1dUyF8ND4tYrB'
@@ -56,7 +62,7 @@ describe('site config', () => {
     expect(c.damping).toEqual(DEFAULT_DAMPING)
     expect(c.restartTimeS).toBe(120)
     expect(c.reconnect.maxBackoffS).toBe(30)
-    expect(c.limits).toEqual(DEFAULT_LIMITS)
+    expect(c.limits).toEqual(DAEMON_LIMITS)
     expect(c.policy).toEqual({ import: [], export: [] })
     expect(c.memory.namespaces).toEqual([])
     expect(c.log.level).toBe('info')
@@ -71,6 +77,12 @@ describe('site config', () => {
     expect(c.mraiMs).toBe(100)
     expect(c.holdTimeS).toBe(90)
     expect(c.dataDir).toBe('/var/lib/atp')
+  })
+
+  it('accepts more than 10,000 agents (an origin of 100k routes)', () => {
+    const agents = Array.from({ length: 10_001 }, (_, i) => ({ id: `a${i}`, capability: 'x/y', endpoint: 'http://127.0.0.1:1', costUsd: 0, latencyMs: { p50: 1, p95: 1 } }))
+    const c = siteConfigSchema.safeParse({ org: 'acme', role: 'peer', dataDir: '/d', agents })
+    expect(c.success).toBe(true)
   })
 
   it('partial nested objects keep the other defaults', () => {
@@ -171,7 +183,7 @@ describe('site config', () => {
     const init = toSpeakerInit(c)
     expect(init).toMatchObject({ org: 'rr', role: 'reflector', cluster: 'c1', maxBackoffMs: 30_000, restartTimeS: 120, holdTimeS: 90, mraiMs: 100 })
     expect(init.neighbors).toEqual([{ peerId: RR, org: 'acme', role: 'client', maxRoutes: 10 }, { peerId: OTHER, org: 'rr', role: 'peer' }])
-    expect(init.limits).toEqual(DEFAULT_LIMITS)
+    expect(init.limits).toEqual(DAEMON_LIMITS)
   })
 
   it('toSpeakerInit of a peer has no cluster and converts the backoff to ms', () => {

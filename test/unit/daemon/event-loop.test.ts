@@ -121,4 +121,34 @@ describe('EventLoop', () => {
     expect(loop.offer(keepalive('p'))).toBe(false)
     await expect(loop.submit({ type: 'start' })).rejects.toThrow(/stopped/)
   })
+
+  it('yields to I/O once a turn ran turnBudgetMs, not after a batch of inputs', async () => {
+    let t = 0
+    // Every input takes 3 ms (an UPDATE's signature checks): a 5 ms turn holds two.
+    const speaker = fakeSpeaker(() => { t += 3; return [] })
+    const loop = new EventLoop({ speaker, clock }, { onEffects: () => {}, turnBudgetMs: 5, turnClock: () => t })
+    for (let i = 0; i < 10; i++) loop.offer(keepalive('p'))
+    await vi.advanceTimersToNextTimerAsync()
+    expect(speaker.seen).toHaveLength(2)
+    await vi.runAllTimersAsync()
+    expect(speaker.seen).toHaveLength(10)
+  })
+
+  it('bounds queued UPDATEs by the routes they carry, not by their count', () => {
+    const pressure: boolean[] = []
+    const update = (n: number): SpeakerInput => ({
+      type: 'frame', peer: 'p', frame: { type: 'update', withdraws: [], announces: Array.from({ length: n }, () => ({}) as never) }
+    })
+    const loop = new EventLoop({ speaker: fakeSpeaker(), clock }, {
+      onEffects: () => {}, maxQueue: 1000, maxQueuedRoutes: 2500, onPressure: (h) => { pressure.push(h) }
+    })
+    expect(loop.offer(update(1000))).toBe(true)
+    expect(pressure).toEqual([])
+    expect(loop.offer(update(1000))).toBe(true)
+    expect(pressure).toEqual([true])
+    expect(loop.offer(update(1000))).toBe(true)
+    // 3 frames of 1,000 routes: full, although 3 of 1,000 inputs are queued.
+    expect(loop.offer(update(1))).toBe(false)
+    expect(loop.offer(keepalive('p'))).toBe(false)
+  })
 })
