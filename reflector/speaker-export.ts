@@ -237,7 +237,8 @@ export function onRouteRefresh (st: SpeakerState, n: NeighborState, frame: Route
     n.adjOut.clear()
     queueMatching(st, n)
   }
-  flushNeighbor(st, n)
+  // Paced: a turn is on its way; the refreshed queue follows it on transport-drained.
+  if (!n.awaitingDrain) flushNeighbor(st, n)
 }
 
 function queueMatching (st: SpeakerState, n: NeighborState): void {
