@@ -9,7 +9,7 @@ import { ConfigError } from '../daemon/config/config-error.ts'
 import { readConfig } from '../daemon/config/load.ts'
 import { LOG_LEVELS } from '../daemon/config/schema.ts'
 import type { Atpd } from '../daemon/node.ts'
-import { VERSION } from './version.ts'
+import { VERSION } from '../daemon/package-root.ts'
 
 const USAGE = `usage: atpd --config FILE [--log-level LEVEL] [--repair]
        atpd --check --config FILE

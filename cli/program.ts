@@ -9,6 +9,8 @@ import { TemplateError } from '../daemon/launcher/errors.ts'
 import { agentsCommand } from './commands/agents/index.ts'
 import { auditCommand } from './commands/audit/index.ts'
 import { budgetsCommand } from './commands/budgets/index.ts'
+import { capabilitiesCommand } from './commands/capabilities/index.ts'
+import { completionCommand } from './commands/completion/index.ts'
 import { federationCommand } from './commands/federation/index.ts'
 import { keygenCommand } from './commands/keygen/index.ts'
 import { memCommand } from './commands/mem/index.ts'
@@ -17,14 +19,16 @@ import { peersCommand } from './commands/peers/index.ts'
 import { resolveCommand } from './commands/resolve/index.ts'
 import { routesCommand } from './commands/routes/index.ts'
 import { simCommand } from './commands/sim/index.ts'
+import { versionCommand } from './commands/version/index.ts'
 import { DEFAULT_API_URL, processIo, type CliIo } from './context.ts'
 import { CliError, EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './errors.ts'
-import { VERSION } from './version.ts'
+import { VERSION } from '../daemon/package-root.ts'
 
 export type CommandBuilder = (io: CliIo) => Command
 
 export const COMMANDS: readonly CommandBuilder[] = [
-  keygenCommand, peersCommand, routesCommand, resolveCommand, agentsCommand, outcomeCommand, budgetsCommand, auditCommand, federationCommand, memCommand, simCommand
+  keygenCommand, peersCommand, routesCommand, resolveCommand, capabilitiesCommand, agentsCommand, outcomeCommand, budgetsCommand,
+  auditCommand, federationCommand, memCommand, simCommand, versionCommand, completionCommand
 ]
 
 export function buildProgram (io: CliIo = processIo, extra: readonly CommandBuilder[] = []): Command {

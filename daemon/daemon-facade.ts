@@ -30,6 +30,7 @@ export interface FacadeInit {
   readonly peerId: string
   readonly role: SpeakerRole
   readonly maxAgents: number
+  readonly interests: readonly string[]
   /** false while starting or stopping. */
   readonly isReady: () => boolean
   /** Called after an agent change so the write-behind snapshot catches the new seq. */
@@ -48,7 +49,7 @@ export function createDaemonFacade (c: FacadeComponents, init: FacadeInit): Daem
 
   return {
     health (): HealthView {
-      return { ok: init.isReady(), org: init.org, peerId: init.peerId, role: init.role }
+      return { ok: init.isReady(), org: init.org, peerId: init.peerId, role: init.role, interests: init.interests }
     },
     peers (): readonly PeerView[] {
       return speaker.peers()

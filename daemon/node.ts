@@ -14,6 +14,8 @@ import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import type { Clock, Random, Signer, Verifier } from '../kernel/index.ts'
 import type { LocalAgent, Speaker, SpeakerSnapshot } from '../reflector/index.ts'
 import { createApiServer, listenApi } from './api/server.ts'
+import { auditRoutes } from './api/routes-audit.ts'
+import { AuditTail } from './audit/audit-tail.ts'
 import type { DaemonFacade } from './api/facade.ts'
 import { AuditLog } from './audit/audit-log.ts'
 import { parseCheckpoint } from './audit/checkpoint.ts'
@@ -85,6 +87,7 @@ class AtpdNode implements Atpd {
   private identity?: NodeIdentity
   private store?: NodeStore
   private audit?: AuditLog
+  private readonly auditTail = new AuditTail()
   private speaker?: Speaker
   private loop?: EventLoop
   private transport?: AgpTransport
@@ -149,7 +152,7 @@ class AtpdNode implements Atpd {
     await store.setCleanShutdown(false)
     const signer = createEd25519Signer(identity.peerId, identity.privateKey)
     const verifier = createEd25519Verifier()
-    this.audit = await openAudit(config, store, signer, log)
+    this.audit = await openAudit(config, store, signer, log, this.auditTail)
     const snapshot = withConfigAgents(loaded.snapshot, config.agents)
     const createSpeaker = this.options.createSpeaker ?? defaultSpeakerFactory
     // Route signatures are counted apart from memory envelopes (same key type, other verifier user).
@@ -209,6 +212,7 @@ class AtpdNode implements Atpd {
       peerId: identity.peerId,
       role: config.role,
       maxAgents: MAX_AGENTS,
+      interests: config.interests,
       isReady: () => this.ready,
       onAgentChange: () => { writer.markDirty() }
     })
@@ -225,7 +229,7 @@ class AtpdNode implements Atpd {
       logger: log.child({ component: 'api' }),
       token: config.api.token,
       metrics,
-      plugins: this.extensions.flatMap((e) => e.routes ?? [])
+      plugins: [auditRoutes(this.auditTail), ...this.extensions.flatMap((e) => e.routes ?? [])]
     })
 
     await probeLibp2pListen(config.listen)
@@ -303,9 +307,11 @@ class AtpdNode implements Atpd {
  * log behind the stored checkpoint was cut or replaced while the daemon was down: that
  * is logged as an error at every start, and `atp audit verify` fails on it.
  */
-async function openAudit (config: SiteConfig, store: NodeStore, signer: Signer, log: Logger): Promise<AuditLog> {
+async function openAudit (config: SiteConfig, store: NodeStore, signer: Signer, log: Logger, tail: AuditTail): Promise<AuditLog> {
   const a = config.audit
+  tail.prime(config.dataDir)
   const audit = AuditLog.open(config.dataDir, {
+    onRecord: (record) => { tail.push(record) },
     onRepair: (n) => { log.warn({ bytesCut: n }, 'audit log: cut a torn last record') },
     signer,
     checkpointEveryMs: a.checkpointEveryS * 1000,

@@ -1,9 +1,9 @@
 /**
- * Files the CLI ships beside its code (bin/atpd.js, examples/federation/) are found from
+ * The package version, and files the CLI ships beside its code (bin/atpd.js, examples/federation/) are found from
  * the package root, the nearest folder above this module with a package.json: the same
  * answer whether this module runs from its TypeScript source or from dist/.
  */
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -23,3 +23,5 @@ export const PACKAGE_ROOT = findRoot()
 export function packagePath (relative: string): string {
   return join(PACKAGE_ROOT, relative)
 }
+
+export const VERSION: string = (JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string }).version

@@ -15,6 +15,8 @@ export interface HealthView {
   readonly org: string
   readonly peerId: string
   readonly role: SpeakerRole
+  /** Capability prefixes this daemon asks its neighbors for ([] = everything). */
+  readonly interests: readonly string[]
 }
 
 export type PutAgentResult = 'created' | 'updated'

@@ -29,6 +29,12 @@ export async function agentRoutes (app: FastifyInstance, opts: { facade: DaemonF
   })
 
   app.post<{ Body: Outcome }>('/v1/outcomes', { schema: { body: outcomeBodySchema } }, async (request, reply) => {
+    const { org, agent } = request.body
+    // Evidence for a path this daemon does not know would be kept for nothing (or for
+    // a path that appears later under that name): refuse it, as the operator typed it.
+    if (!facade.routes().some((v) => v.route.attrs.originOrg === org && v.route.attrs.agentId === agent)) {
+      throw new HttpError(404, 'ERR_UNKNOWN_PATH', `no route from ${org}/${agent} in the Loc-RIB (see atp routes)`)
+    }
     await facade.recordOutcome(request.body)
     return await reply.code(202).send({ accepted: true })
   })

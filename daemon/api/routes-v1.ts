@@ -2,8 +2,10 @@
  * Read endpoints: health, peers, routes, resolve, metrics.
  */
 import type { FastifyInstance } from 'fastify'
+import { matchesInterests } from '../../kernel/index.ts'
 import type { ResolveQuery } from '../../reflector/index.ts'
 import type { Metrics } from '../metrics/metrics.ts'
+import { VERSION } from '../package-root.ts'
 import { HttpError } from './errors.ts'
 import type { DaemonFacade } from './facade.ts'
 import { budgetsResponseSchema, resolveQuerySchema, resolveResponseSchema, routesQuerySchema, routesResponseSchema } from './schemas.ts'
@@ -20,7 +22,7 @@ export async function readRoutes (app: FastifyInstance, opts: ReadRoutesOptions)
 
   app.get('/v1/health', async (_request, reply) => {
     const h = facade.health()
-    return await reply.code(h.ok ? 200 : 503).send({ ok: h.ok, org: h.org, peerId: h.peerId, role: h.role })
+    return await reply.code(h.ok ? 200 : 503).send({ ok: h.ok, org: h.org, peerId: h.peerId, role: h.role, version: VERSION, interests: h.interests })
   })
 
   app.get('/v1/peers', async () => ({ peers: facade.peers().map(toPeerJson) }))
@@ -36,9 +38,7 @@ export async function readRoutes (app: FastifyInstance, opts: ReadRoutesOptions)
     const started = process.hrtime.bigint()
     const result = facade.resolve(q)
     metrics?.observeResolve(Number(process.hrtime.bigint() - started) / 1e9)
-    if (result === undefined) {
-      throw new HttpError(404, 'ERR_NO_MATCH', `no route matches capability '${q.capability}'`)
-    }
+    if (result === undefined) throw new HttpError(404, 'ERR_NO_MATCH', `no route matches capability '${q.capability}'${noMatchHint(facade, q.capability)}`)
     if (result.candidates.length === 0) {
       throw new HttpError(404, 'ERR_NO_MATCH', `routes for '${result.capability}' exist but none is usable${constraintText(q)}`)
     }
@@ -49,6 +49,20 @@ export async function readRoutes (app: FastifyInstance, opts: ReadRoutesOptions)
     if (metrics === undefined) throw new HttpError(404, 'ERR_NO_METRICS', 'metrics are not enabled')
     return await reply.type(metrics.contentType).send(await metrics.render())
   })
+}
+
+const MAX_HINTS = 5
+
+/** Why nothing matched, when the daemon can tell: more specific capabilities, or the local interests. */
+function noMatchHint (facade: DaemonFacade, capability: string): string {
+  const interests = facade.health().interests
+  if (!matchesInterests(capability, interests)) {
+    return `; it is outside this daemon's interests (${interests.join(', ')}), so no neighbor sends its routes: add it to interests in the site config`
+  }
+  const more = [...new Set(facade.routes(capability).map((v) => v.route.attrs.capability))].sort()
+  if (more.length === 0) return ''
+  const shown = more.slice(0, MAX_HINTS).join(', ') + (more.length > MAX_HINTS ? `, … (${more.length})` : '')
+  return `; did you mean a more specific capability: ${shown}?`
 }
 
 function constraintText (q: ResolveQuery): string {

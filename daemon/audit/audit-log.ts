@@ -46,6 +46,8 @@ export interface AuditLogInit {
   readonly retention?: Retention
   /** Told of segments deleted by retention. */
   readonly onRetention?: (removed: readonly string[]) => void
+  /** Told of every record written (the API's in-memory tail). */
+  readonly onRecord?: (record: AuditRecord) => void
 }
 
 export class AuditLog {
@@ -116,6 +118,7 @@ export class AuditLog {
     const record = makeRecord(this.seq + 1, this.nowMs(), event, this.lastHash)
     this.seq = record.seq
     this.lastHash = record.hash
+    this.init.onRecord?.(record)
     const line = JSON.stringify(record) + '\n'
     this.pending.push(line)
     this.pendingBytes += line.length

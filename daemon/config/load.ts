@@ -9,6 +9,7 @@ import { LineCounter, parseDocument } from 'yaml'
 import type { z } from 'zod'
 import { checkConfig } from './checks.ts'
 import { ConfigError, formatIssue, formatPath, type ConfigIssue } from './config-error.ts'
+import { closest, keysAt } from './did-you-mean.ts'
 import { siteConfigSchema, type SiteConfig } from './schema.ts'
 
 export interface ParsedConfig {
@@ -25,7 +26,7 @@ export interface ParseOptions {
 export function parseConfigWithWarnings (text: string, sourceName: string, options: ParseOptions = {}): ParsedConfig {
   const raw = parseYaml(text, sourceName)
   const result = siteConfigSchema.safeParse(raw)
-  if (!result.success) throw new ConfigError(zodIssues(result.error), sourceName)
+  if (!result.success) throw new ConfigError(zodIssues(result.error, siteConfigSchema), sourceName)
   const { errors, warnings } = checkConfig(result.data)
   if (errors.length > 0) throw new ConfigError(errors, sourceName)
   const baseDir = options.baseDir ?? dirname(resolve(sourceName))
@@ -72,13 +73,20 @@ function parseYaml (text: string, sourceName: string): unknown {
   return value
 }
 
-/** Maps zod issues to ConfigIssues; unknown keys get one issue each. */
-export function zodIssues (error: z.ZodError): ConfigIssue[] {
+/**
+ * Maps zod issues to ConfigIssues; unknown keys get one issue each, with the closest
+ * known key when `schema` (the schema that was parsed) is given.
+ */
+export function zodIssues (error: z.ZodError, schema?: z.ZodType): ConfigIssue[] {
   const out: ConfigIssue[] = []
   for (const issue of error.issues) {
     const path = formatPath(issue.path)
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) out.push({ path: path === '' ? key : `${path}.${key}`, reason: 'unknown key' })
+      const known = schema !== undefined ? keysAt(schema, issue.path) : []
+      for (const key of issue.keys) {
+        const hint = closest(key, known)
+        out.push({ path: path === '' ? key : `${path}.${key}`, reason: hint !== undefined ? `unknown key (did you mean '${hint}'?)` : 'unknown key' })
+      }
     } else if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) {
       out.push({ path, reason: 'required' })
     } else {

@@ -33,6 +33,7 @@ export interface FakeFacade extends DaemonFacade {
   readonly queries: ResolveQuery[]
   readonly agentMap: Map<string, LocalAgent>
   ok: boolean
+  interests: string[]
   routeViews: RouteView[]
   peerViews: PeerView[]
 }
@@ -46,13 +47,14 @@ export function createFakeFacade (): FakeFacade {
     queries,
     agentMap,
     ok: true,
+    interests: [],
     routeViews: [
       fakeRouteView(),
       fakeRouteView({ org: 'globex', agent: 'lint', costUsd: 0.9, best: false }),
       fakeRouteView({ capability: 'summarize', org: 'initech', agent: 'sum' })
     ],
     peerViews: [{ peerId: '12D3KooWrr', org: 'rr', role: 'reflector', state: 'established', routesReceived: 3, routesSent: 1, interests: [] }],
-    health (): HealthView { return { ok: facade.ok, org: 'acme', peerId: '12D3KooWself', role: 'peer' } },
+    health (): HealthView { return { ok: facade.ok, org: 'acme', peerId: '12D3KooWself', role: 'peer', interests: facade.interests } },
     peers: () => facade.peerViews,
     routes: (capability) => facade.routeViews.filter((v) =>
       capability === undefined || v.route.attrs.capability === capability || v.route.attrs.capability.startsWith(`${capability}/`)),

@@ -1,10 +1,33 @@
-/** `atp audit verify --data-dir DIR`: check the hash chain of the audit log and its signed checkpoint. */
+/**
+ * `atp audit verify --data-dir DIR`: check the hash chain of the audit log and its
+ * signed checkpoint. `atp audit show [--follow] [--limit N]`: the latest records from
+ * the daemon (GET /v1/audit); --follow keeps polling for new ones until interrupted.
+ */
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { Command } from 'commander'
+import type { AuditEvent } from '../../../reflector/index.ts'
 import type { AuditCheckpoint } from '../../../daemon/audit/checkpoint.ts'
-import type { CliIo } from '../../context.ts'
+import { contextOf, type CliIo } from '../../context.ts'
 import { CliError, EXIT_FAILED } from '../../errors.ts'
+import { parsePositiveInt } from '../../parse.ts'
+
+const FOLLOW_INTERVAL_MS = 1000
+
+interface AuditRecordJson { seq: number, atMs: number, event: AuditEvent, hash: string }
+
+export function formatAuditRecord (r: AuditRecordJson): string {
+  const e = r.event
+  const fields = [
+    e.peer !== undefined ? `peer=${e.peer.length > 16 ? '…' + e.peer.slice(-12) : e.peer}` : '',
+    e.org !== undefined ? `org=${e.org}` : '',
+    e.agent !== undefined ? `agent=${e.agent}` : '',
+    e.capability !== undefined ? `capability=${e.capability}` : '',
+    e.detail !== undefined ? `detail=${JSON.stringify(e.detail)}` : ''
+  ].filter((f) => f !== '')
+  return `${r.seq}\t${new Date(r.atMs).toISOString()}\t${e.kind}\t${fields.join(' ')}\n`
+}
 
 export function auditCommand (io: CliIo): Command {
   const audit = new Command('audit').description('the hash-chained audit log of route and policy events')
@@ -27,6 +50,23 @@ export function auditCommand (io: CliIo): Command {
       if (!result.ok) {
         throw new CliError(`audit log broken at record ${result.firstBadSeq ?? '?'}: ${result.reason ?? 'unknown'} ` +
           `(${result.records} records before it verify; ${result.path})`, EXIT_FAILED)
+      }
+    })
+  audit.command('show')
+    .description('the latest audit records from the daemon (seq, time, event)')
+    .option('-n, --limit <n>', 'how many records', parsePositiveInt, 20)
+    .option('-f, --follow', 'keep printing new records until interrupted')
+    .action(async (opts: { limit: number, follow?: boolean }, cmd: Command) => {
+      const ctx = await contextOf(cmd, io)
+      let after = 0
+      let limit = opts.limit
+      for (;;) {
+        const body = await ctx.client.get<{ records: AuditRecordJson[] }>('/v1/audit', { after, limit })
+        for (const r of body.records) io.out(ctx.json ? `${JSON.stringify(r)}\n` : formatAuditRecord(r))
+        after = body.records.at(-1)?.seq ?? after
+        if (opts.follow !== true) return
+        limit = 500
+        await sleep(FOLLOW_INTERVAL_MS)
       }
     })
   return audit

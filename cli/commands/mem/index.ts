@@ -5,6 +5,7 @@
  *   atp mem rm NS KEY              DELETE …/entries/KEY
  *   atp mem history NS KEY         GET …/entries/KEY/history (causal order)
  *   atp mem ls NS                  GET /v1/memory/NS (entries, stateHash)
+ *   atp mem namespaces             GET /v1/memory (namespaces this daemon holds)
  *   atp mem text NS KEY [--insert S --at N] [--delete N --at N]   POST/GET …/texts/KEY
  */
 import { Command } from 'commander'
@@ -12,6 +13,7 @@ import { contextOf, type CliIo } from '../../context.ts'
 import { formatTable } from '../../table.ts'
 
 interface ProvenanceJson { org: string, peerId: string, seq: number, vectorClock: Record<string, number>, signatureValid: boolean, at: string }
+interface NamespaceJson { id: string, members: string[], writers: string[], stateHash: string, envelopes: number }
 interface WriteJson { value: unknown, deleted?: boolean, provenance: ProvenanceJson | null }
 
 const path = (ns: string, kind: 'entries' | 'texts', key: string): string => `/v1/memory/${encodeURIComponent(ns)}/${kind}/${encodeURIComponent(key)}`
@@ -62,6 +64,21 @@ export function memCommand (io: CliIo): Command {
         { header: 'AT', value: (w) => w.provenance?.at ?? '' },
         { header: 'AFTER', value: (w) => clockText(w.provenance?.vectorClock ?? {}) }
       ]))
+    })
+
+  mem.command('namespaces').description('the namespaces this daemon holds: members, writers, stateHash')
+    .action(async (_o: unknown, cmd: Command) => {
+      const ctx = await contextOf(cmd, io)
+      const body = await ctx.client.get<{ namespaces: NamespaceJson[] }>('/v1/memory')
+      ctx.print(body, () => body.namespaces.length === 0
+        ? 'no memory namespaces (configure memory.namespaces in the site config)\n'
+        : formatTable(body.namespaces, [
+          { header: 'NAMESPACE', value: (n) => n.id },
+          { header: 'MEMBERS', value: (n) => n.members.join(',') },
+          { header: 'WRITERS', value: (n) => n.writers.length === 0 ? '-' : n.writers.join(',') },
+          { header: 'ENVELOPES', value: (n) => n.envelopes, align: 'right' },
+          { header: 'STATE HASH', value: (n) => n.stateHash.slice(0, 16) }
+        ]))
     })
 
   mem.command('ls <ns>').description('entries of a namespace and its stateHash')

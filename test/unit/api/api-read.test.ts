@@ -20,7 +20,8 @@ describe('API read endpoints', () => {
   it('GET /v1/health answers the contract fields', async () => {
     const res = await app.inject({ method: 'GET', url: '/v1/health' })
     expect(res.statusCode).toBe(200)
-    expect(res.json()).toEqual({ ok: true, org: 'acme', peerId: '12D3KooWself', role: 'peer' })
+    expect(res.json()).toMatchObject({ ok: true, org: 'acme', peerId: '12D3KooWself', role: 'peer', interests: [] })
+    expect(res.json().version).toMatch(/^\d+\.\d+\.\d+/)
   })
 
   it('GET /v1/health answers 503 while not ok', async () => {
@@ -97,6 +98,15 @@ describe('API read endpoints', () => {
     const tooCheap = await app.inject({ method: 'GET', url: '/v1/resolve?capability=code-review/python&maxCostUsd=0.1' })
     expect(tooCheap.statusCode).toBe(404)
     expect(tooCheap.json().message).toContain('maxCostUsd=0.1')
+  })
+
+  it('GET /v1/resolve: a 404 names more specific capabilities, or the local interests that filter it', async () => {
+    const code = await app.inject({ method: 'GET', url: '/v1/resolve?capability=code-review' })
+    expect(code.json().message).toBe("no route matches capability 'code-review'; did you mean a more specific capability: code-review/python?")
+    facade.interests = ['code-review']
+    const filtered = await app.inject({ method: 'GET', url: '/v1/resolve?capability=translate' })
+    expect(filtered.json().message).toContain("it is outside this daemon's interests (code-review)")
+    facade.interests = []
   })
 
   it.each([

@@ -88,6 +88,13 @@ describe('API agents and outcomes', () => {
     expect(facade.outcomes).toEqual([outcome])
   })
 
+  it('POST /v1/outcomes for a path the daemon does not know → 404 ERR_UNKNOWN_PATH', async () => {
+    const res = await app.inject({ method: 'POST', url: '/v1/outcomes', payload: { org: 'nobody', agent: 'rev', capability: 'code-review/python', success: true } })
+    expect(res.statusCode).toBe(404)
+    expect(res.json()).toMatchObject({ code: 'ERR_UNKNOWN_PATH', message: 'no route from nobody/rev in the Loc-RIB (see atp routes)' })
+    expect(facade.outcomes).toEqual([])
+  })
+
   it.each([
     [{ org: 'acme', agent: 'rev', capability: 'code-review' }, 'body.success: required'],
     [{ org: 'acme', agent: 'rev', capability: 'code-review', success: 'yes' }, 'body.success: must be boolean'],
