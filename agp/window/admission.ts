@@ -34,6 +34,8 @@ export interface TaskRequest {
   readonly messageBytes: number
   /** Best first. */
   readonly paths: readonly PathOffer[]
+  /** Refuse at once rather than queue (a caller that cannot wait, e.g. one path at a time). */
+  readonly noWait?: boolean
 }
 
 export type RejectReason = 'over-window' | 'over-budget'
@@ -164,7 +166,7 @@ export class Admission {
       out.push(this.overBudget(task.id, a.budget, nowMs))
       return
     }
-    if (this.queue.length < this.params.maxQueue && this.params.queueTimeoutMs > 0) {
+    if (task.noWait !== true && this.queue.length < this.params.maxQueue && this.params.queueTimeoutMs > 0) {
       const deadlineMs = nowMs + this.params.queueTimeoutMs
       this.queue.push({ task, enqueuedMs: nowMs, deadlineMs })
       out.push({ type: 'queue', id: task.id, deadlineMs })

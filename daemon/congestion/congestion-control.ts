@@ -81,6 +81,19 @@ export class CongestionControl {
     return await result
   }
 
+  /**
+   * Admit a task on one path now, or refuse it without queueing: for a forwarding path
+   * that walks the ranking itself and tries the next path on a refusal.
+   */
+  admitNow (capability: string, messageBytes: number, path: PathOffer): AdmitResult {
+    const id = `t${this.seq++}`
+    let result: AdmitResult | undefined
+    this.waiting.set(id, (r) => { result = r })
+    this.apply(this.admission.handle({ type: 'request', task: { id, consumerOrg: this.org, capability, messageBytes, paths: [path], noWait: true } }, this.clock.nowMs()))
+    this.waiting.delete(id)
+    return result ?? { ok: false, reason: 'over-window', retryAfterMs: 1000 }
+  }
+
   /** The admitted task ended; its usage is charged to the window and the budgets. */
   settle (ticket: string, outcome: TaskOutcome): void {
     this.apply(this.admission.handle({ type: 'settle', id: ticket, outcome }, this.clock.nowMs()))

@@ -103,6 +103,18 @@ describe('CongestionControl in the daemon', () => {
     await store.close()
   })
 
+  it('admitNow refuses at once instead of queueing', async () => {
+    const { control, store } = await open(tempDir(), { v: 0 })
+    const a = control.admitNow('translate', 10, busy)
+    expect(a).toMatchObject({ ok: true, path: busy, rank: 0 })
+    expect(control.admitNow('translate', 10, busy)).toMatchObject({ ok: false, reason: 'over-window' })
+    if (a.ok) control.settle(a.ticket, { kind: 'timeout' })
+    expect(control.windowOf('busy', 'rev')).toMatchObject({ tasks: 1, inFlight: 0, congested: true })
+    expect(control.congestedPaths()).toEqual(new Set(['busy/rev']))
+    await control.stop()
+    await store.close()
+  })
+
   it('enforces agents[].limits at the origin per consumer org', async () => {
     const { control, store } = await open(tempDir(), { v: 0 })
     const u = { tokens: 0, usd: 0 }
@@ -141,5 +153,28 @@ describe('API', () => {
     const lg = (await app.inject({ method: 'GET', url: '/' })).body
     expect(lg).toContain('Congestion windows')
     await app.close()
+  })
+})
+
+describe('CongestionAdmission (the data plane seam)', () => {
+  it('admits path by path, moves the window with each settlement, and refuses over window', async () => {
+    const { CongestionAdmission } = await import('../../../daemon/congestion/task-admission.ts')
+    const now = { v: 0 }
+    const { control, store } = await open(tempDir(), now)
+    const seam = new CongestionAdmission(control, () => ({ p95Ms: 1000, tags: [] }))
+    const path = { capability: 'translate', originOrg: 'busy', agentId: 'rev', costUsd: 0.1 }
+    expect(seam.admit(path, 0)).toBe(true)
+    expect(seam.admit(path, 0)).toBe('over-window, retry after 2 s')
+    seam.settle(path, { outcome: 'success', accepted: true, latencyMs: 100, costUsd: 0.1 }, 100)
+    expect(control.windowOf('busy', 'rev')).toMatchObject({ tasks: 2, inFlight: 0 })
+    expect(seam.admit(path, 100)).toBe(true)
+    expect(seam.admit(path, 100)).toBe(true)
+    seam.settle(path, { outcome: 'overloaded', accepted: false, latencyMs: 5, costUsd: 0 }, 105)
+    expect(control.windowOf('busy', 'rev')).toMatchObject({ tasks: 1, inFlight: 1, congested: true })
+    // A refusal before any agent saw the task releases the slot without a signal.
+    seam.settle(path, { outcome: 'refused', accepted: false, latencyMs: 5, costUsd: 0 }, 106)
+    expect(control.windowOf('busy', 'rev')).toMatchObject({ tasks: 1, inFlight: 0 })
+    await control.stop()
+    await store.close()
   })
 })

@@ -1,0 +1,83 @@
+/**
+ * Congestion control at the data plane's admission seam (choose path → admit? →
+ * forward → settle): the consumer walks its resolve ranking and asks, path by path,
+ * whether the task may leave on it now; a refusal (window full, budget spent) sends
+ * it to the next path, which is the spill-over. Every admitted task is settled once,
+ * and its outcome moves the window: a timeout or an overload answer is congestion, a
+ * completed task grows the window when it was fast enough, a refusal before the agent
+ * accepted (no route, hop down) releases the window without a signal.
+ *
+ * The types are structural: this module states what it needs from the data plane's
+ * path and settlement, so the two stay independent of each other's files.
+ */
+import type { PathOffer, TaskOutcome, Usage } from '../../agp/index.ts'
+import type { CongestionControl } from './congestion-control.ts'
+
+/** A path chosen by the consumer (the data plane's PathChoice). */
+export interface ChosenPath {
+  readonly capability: string
+  readonly originOrg: string
+  readonly agentId: string
+  readonly costUsd: number
+}
+
+/** How a forwarded task ended (the data plane's TaskSettlement). */
+export interface ForwardSettlement {
+  readonly outcome: string
+  readonly accepted: boolean
+  readonly latencyMs: number
+  readonly costUsd: number
+}
+
+/** What the window needs about a path beyond the choice: its latency target and tags. */
+export type PathFacts = (path: ChosenPath) => { readonly p95Ms: number, readonly tags: readonly string[] } | undefined
+
+interface Ticket { readonly ticket: string, readonly estimate: Usage }
+
+/** Per path, admitted tasks not yet settled (FIFO: the oldest settles first). */
+const MAX_OPEN_PER_PATH = 100_000
+
+export class CongestionAdmission {
+  private readonly open = new Map<string, Ticket[]>()
+
+  constructor (private readonly control: CongestionControl, private readonly facts: PathFacts) {}
+
+  admit (path: ChosenPath, _nowMs: number): true | string {
+    const f = this.facts(path)
+    const offer: PathOffer = { org: path.originOrg, agent: path.agentId, capability: path.capability, costUsd: path.costUsd, p95Ms: f?.p95Ms ?? Infinity, tags: f?.tags ?? [] }
+    const r = this.control.admitNow(path.capability, 0, offer)
+    if (!r.ok) return `${r.reason}${r.budget !== undefined ? ` (budget ${r.budget})` : ''}, retry after ${Math.ceil(r.retryAfterMs / 1000)} s`
+    const key = `${path.originOrg}/${path.agentId}`
+    let q = this.open.get(key)
+    if (q === undefined) this.open.set(key, q = [])
+    if (q.length >= MAX_OPEN_PER_PATH) {
+      this.control.cancel(r.ticket)
+      return 'over-window, too many tasks open on this path'
+    }
+    q.push({ ticket: r.ticket, estimate: r.estimate })
+    return true
+  }
+
+  settle (path: ChosenPath, s: ForwardSettlement, _nowMs: number): void {
+    const key = `${path.originOrg}/${path.agentId}`
+    const q = this.open.get(key)
+    const t = q?.shift()
+    if (q !== undefined && q.length === 0) this.open.delete(key)
+    if (t === undefined) return
+    const outcome = windowOutcome(s, t.estimate)
+    if (outcome === undefined) this.control.cancel(t.ticket)
+    else this.control.settle(t.ticket, outcome)
+  }
+}
+
+/** A settlement as the window sees it; undefined: the task never reached the agent (no signal). */
+export function windowOutcome (s: ForwardSettlement, estimate: Usage): TaskOutcome | undefined {
+  const usage = { tokens: estimate.tokens, usd: s.costUsd }
+  switch (s.outcome) {
+    case 'success': return { kind: 'success', latencyMs: s.latencyMs, usage }
+    case 'timeout': return { kind: 'timeout', usage }
+    case 'overloaded': return { kind: 'overload', usage: { tokens: 0, usd: 0 } }
+    case 'failure': return s.accepted ? { kind: 'failure', usage } : { kind: 'failure', usage: { tokens: 0, usd: 0 } }
+    default: return undefined
+  }
+}
