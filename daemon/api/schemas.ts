@@ -14,6 +14,8 @@ const ORG_JSON = orgId.jsonSchema
 const AGENT_ID_JSON = agentId.jsonSchema
 
 export const MAX_RESOLVE_LIMIT = 1000
+/** Candidates a resolve answers when the caller names no limit. */
+export const DEFAULT_RESOLVE_LIMIT = 10
 
 export const routesQuerySchema = {
   type: 'object',
@@ -29,7 +31,9 @@ export const resolveQuerySchema = {
     maxCostUsd: { type: 'number', minimum: 0 },
     maxLatencyMs: { type: 'number', minimum: 0 },
     region: { type: 'string', minLength: 1, maxLength: 64 },
-    limit: { type: 'integer', minimum: 1, maximum: MAX_RESOLVE_LIMIT }
+    // A default, not everything: an answer of 100 candidates is ~70 KB of JSON, and the
+    // caller wants the best few; `limit` up to MAX_RESOLVE_LIMIT asks for more.
+    limit: { type: 'integer', minimum: 1, maximum: MAX_RESOLVE_LIMIT, default: DEFAULT_RESOLVE_LIMIT }
   },
   additionalProperties: false
 } as const

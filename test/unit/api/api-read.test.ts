@@ -91,6 +91,12 @@ describe('API read endpoints', () => {
     expect(body.candidates[0]).toMatchObject({ org: 'acme', agent: 'rev', score: 0.9, reason: 'best', measuredAt: '2026-11-01T12:00:00.000Z' })
   })
 
+  it('GET /v1/resolve asks for the best 10 when no limit is given; up to 1000 on request', async () => {
+    await app.inject({ method: 'GET', url: '/v1/resolve?capability=code-review/python' })
+    await app.inject({ method: 'GET', url: '/v1/resolve?capability=code-review/python&limit=1000' })
+    expect(facade.queries.map((q) => q.limit)).toEqual([10, 1000])
+  })
+
   it('GET /v1/resolve: 404 when nothing matches, 404 when constraints exclude everything', async () => {
     const none = await app.inject({ method: 'GET', url: '/v1/resolve?capability=translate' })
     expect(none.statusCode).toBe(404)
