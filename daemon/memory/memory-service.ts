@@ -66,6 +66,7 @@ export class MemoryService {
         if (replica.attachBody(e)) continue
         if (replica.receive(e, clock.nowMs()).status === 'refused') refused++
       }
+      if (loaded.corruptKeys.length > 0) log.warn({ namespace: ns.id, records: loaded.corruptKeys.slice(0, 100), count: loaded.corruptKeys.length }, 'memory: stored envelopes that do not decode were skipped (sync fetches them again from the members)')
       log.info({ namespace: ns.id, envelopes: loaded.envelopes.length, refused, corrupt: loaded.corrupt, stateHash: replica.stateHash() }, 'memory namespace loaded')
       this.replicas.set(ns.id, replica)
     }

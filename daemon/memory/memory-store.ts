@@ -12,6 +12,7 @@ import {
   compareCausal, decodeCheckpoint, decodeEnvelope, encodeCheckpoint, encodeEnvelope, envelopeId
 } from '../../crdt/index.ts'
 import type { Checkpoint, Envelope } from '../../crdt/index.ts'
+import { StoreError } from '../store/errors.ts'
 import type { BytesSublevel } from '../store/node-store.ts'
 
 type Op = { type: 'put', key: string, value: Uint8Array } | { type: 'del', key: string }
@@ -67,6 +68,8 @@ export interface LoadedNamespace {
   /** Stored envelopes in a causal order (predecessors first); undecodable ones skipped. */
   readonly envelopes: readonly Envelope[]
   readonly corrupt: number
+  /** Keys of the undecodable envelopes (members re-send what this node lacks at sync). */
+  readonly corruptKeys: readonly string[]
 }
 
 export class MemoryStore {
@@ -85,16 +88,27 @@ export class MemoryStore {
     return epoch
   }
 
+  /**
+   * A namespace's checkpoint and envelopes. An undecodable envelope is skipped and
+   * named (the sync protocol fetches it again from the members that hold it); an
+   * undecodable checkpoint is a StoreError naming its key: it may hold the only copy of
+   * compacted history, so it is never dropped silently.
+   */
   async load (ns: string): Promise<LoadedNamespace> {
     const raw = await this.db.get(`c/${ns}`)
-    const checkpoint = raw === undefined ? undefined : decodeCheckpoint(raw)
+    let checkpoint: Checkpoint | undefined
+    try {
+      checkpoint = raw === undefined ? undefined : decodeCheckpoint(raw)
+    } catch (err) {
+      throw new StoreError(`store memory: record c/${ns} (the checkpoint of namespace ${ns}) does not decode: ${(err as Error).message}`, { cause: err })
+    }
     const envelopes: Envelope[] = []
-    let corrupt = 0
-    for await (const value of this.db.values({ gt: `e/${ns}/`, lt: `e/${ns}/~` })) {
-      try { envelopes.push(decodeEnvelope(value)) } catch { corrupt++ }
+    const corruptKeys: string[] = []
+    for await (const [key, value] of this.db.iterator({ gt: `e/${ns}/`, lt: `e/${ns}/~` })) {
+      try { envelopes.push(decodeEnvelope(value)) } catch { corruptKeys.push(`memory/${key}`) }
     }
     envelopes.sort(compareCausal)
-    return { checkpoint, envelopes, corrupt }
+    return { checkpoint, envelopes, corrupt: corruptKeys.length, corruptKeys }
   }
 
   async putEnvelopes (ns: string, envelopes: readonly Envelope[]): Promise<void> {
