@@ -54,7 +54,7 @@ export async function readRoutes (app: FastifyInstance, opts: ReadRoutesOptions)
 const MAX_HINTS = 5
 
 /** Why nothing matched, when the daemon can tell: more specific capabilities, or the local interests. */
-function noMatchHint (facade: DaemonFacade, capability: string): string {
+export function noMatchHint (facade: DaemonFacade, capability: string): string {
   const interests = facade.health().interests
   if (!matchesInterests(capability, interests)) {
     return `; it is outside this daemon's interests (${interests.join(', ')}), so no neighbor sends its routes: add it to interests in the site config`

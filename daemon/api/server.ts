@@ -1,6 +1,6 @@
 /**
- * The HTTP API of atpd (fastify 5): JSON endpoints under /v1, Prometheus /metrics and a
- * looking-glass page at /. The server only talks to the daemon through DaemonFacade.
+ * The HTTP API of atpd (fastify 5): JSON endpoints under /v1, Prometheus /metrics, the
+ * OpenAPI document at /openapi.json and a looking-glass page at /. The server only talks to the daemon through DaemonFacade.
  *
  *   const app = await createApiServer({ facade, logger, token, metrics })
  *   await listenApi(app, config.api.listen)
@@ -13,6 +13,7 @@ import { bearerAuth } from './auth.ts'
 import { errorBody, handleError } from './errors.ts'
 import type { DaemonFacade } from './facade.ts'
 import { lookingGlassRoute } from './looking-glass.ts'
+import { registerOpenApi } from './openapi.ts'
 import { agentRoutes } from './routes-agents.ts'
 import { readRoutes } from './routes-v1.ts'
 
@@ -93,6 +94,7 @@ export async function createApiServer (opts: ApiServerOptions): Promise<FastifyI
     // Route patterns, not raw URLs, keep the label set bounded.
     metrics?.apiRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode)
   })
+  await registerOpenApi(app)
   await app.register(readRoutes, { facade: opts.facade, ...(metrics !== undefined ? { metrics } : {}) })
   await app.register(agentRoutes, { facade: opts.facade })
   await app.register(lookingGlassRoute, { facade: opts.facade })

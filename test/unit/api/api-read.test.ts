@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { InvalidArgumentError } from '../../../kernel/errors.ts'
+import { registeredRoutes } from '../../../daemon/api/openapi.ts'
 import { createApiServer } from '../../../daemon/api/server.ts'
 import { createMetrics, type Metrics } from '../../../daemon/metrics/metrics.ts'
 import { createFakeFacade, type FakeFacade } from '../../helpers/fake-daemon-facade.ts'
@@ -167,6 +168,36 @@ describe('API read endpoints', () => {
     expect(res.body).toContain('<h2>Routes (3)</h2>')
     expect(res.body).toContain('code-review/python')
     expect(res.body).toContain('&#60;script&#62;')
-    expect(res.body).not.toMatch(/<script|src=|href=/)
+    // One inline script of its own; nothing loaded from elsewhere; links stay on this daemon.
+    expect(res.body.match(/<script/g)).toHaveLength(1)
+    expect(res.body).not.toMatch(/src=|href="(?!\/)/)
+    expect(res.body).toContain('href="/metrics"')
+    expect(res.body).toContain('href="/openapi.json"')
+    expect(res.body).toContain('<form id="resolve-form" method="get" action="/lg/resolve">')
+  })
+
+  it('GET /lg/resolve renders ranked candidates or the reason nothing matched; /lg/route shows every attribute', async () => {
+    const ok = await app.inject({ method: 'GET', url: '/lg/resolve?capability=code-review/python&maxCostUsd=' })
+    expect(ok.statusCode).toBe(200)
+    expect(ok.body).toContain('<code id="resolve-capability">code-review/python</code>')
+    expect(ok.body).toMatch(/<td>1<\/td><td><a href="\/lg\/route\?capability=code-review%2Fpython&#38;org=acme&#38;agent=rev">acme\/rev<\/a>/)
+    const none = await app.inject({ method: 'GET', url: '/lg/resolve?capability=code-review' })
+    expect(none.body).toContain('did you mean a more specific capability: code-review/python?')
+    const detail = await app.inject({ method: 'GET', url: '/lg/route?capability=code-review/python&org=acme&agent=rev' })
+    expect(detail.statusCode).toBe(200)
+    for (const attr of ['originatorId', 'clusterList', 'penalty', 'localPref', 'originSeq']) expect(detail.body).toContain(`<th>${attr}</th>`)
+    expect((await app.inject({ method: 'GET', url: '/lg/route?capability=x&org=a&agent=b' })).statusCode).toBe(404)
+  })
+
+  it('GET /openapi.json is OpenAPI 3.1 and lists exactly the registered routes', async () => {
+    const res = await app.inject({ method: 'GET', url: '/openapi.json' })
+    expect(res.statusCode).toBe(200)
+    const doc = res.json() as { openapi: string, paths: Record<string, Record<string, unknown>> }
+    expect(doc.openapi).toBe('3.1.0')
+    const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`)).sort()
+    const hidden = new Set(['GET /', 'GET /openapi.json', 'GET /lg/resolve', 'GET /lg/route'])
+    const routes = registeredRoutes(app).map((r) => `${r.method} ${r.url}`).filter((r) => !hidden.has(r)).sort()
+    expect(documented).toEqual(routes)
+    expect(routes).toEqual(expect.arrayContaining(['GET /v1/resolve', 'PUT /v1/agents/:id', 'POST /v1/outcomes', 'GET /metrics']))
   })
 })
