@@ -8,7 +8,7 @@ import { InvalidArgumentError, LimitExceededError } from '../kernel/index.ts'
 import { localAgentProblem } from '../agp/index.ts'
 import type { SpeakerRole } from '../agp/index.ts'
 import type { Clock } from '../kernel/index.ts'
-import type { LocalAgent, Outcome, PeerView, ResolveQuery, ResolveResult, RouteView, Speaker } from '../reflector/index.ts'
+import type { LocalAgent, Outcome, OutcomeView, PeerView, ResolveQuery, ResolveResult, RouteView, Speaker } from '../reflector/index.ts'
 import type { DaemonFacade, HealthView, PutAgentResult } from './api/facade.ts'
 import type { CongestionControl } from './congestion/congestion-control.ts'
 import type { Metrics } from './metrics/metrics.ts'
@@ -101,8 +101,15 @@ export function createDaemonFacade (c: FacadeComponents, init: FacadeInit): Daem
         return true
       })
     },
-    async recordOutcome (outcome: Outcome): Promise<void> {
-      await loop.run((nowMs) => { speaker.recordOutcome(outcome, nowMs) })
+    async recordOutcome (outcome: Outcome): Promise<boolean> {
+      let recorded = false
+      await loop.run((nowMs) => { recorded = speaker.recordOutcome(outcome, nowMs) })
+      // Outcomes are part of the persisted snapshot: a restart keeps them.
+      if (recorded) init.onAgentChange?.()
+      return recorded
+    },
+    outcomes (): readonly OutcomeView[] {
+      return speaker.outcomes(clock.nowMs())
     }
   }
 }

@@ -124,6 +124,12 @@ export interface SpeakerState {
   effects: Effect[]
 }
 
+function restoredOutcomes (init: SpeakerInit, snapshot: SpeakerSnapshot | undefined): LocalOutcomes {
+  const outcomes = new LocalOutcomes({ halfLifeMs: evidenceHalfLifeMs(init.freshness) })
+  if (snapshot?.outcomes !== undefined) outcomes.restore(snapshot.outcomes)
+  return outcomes
+}
+
 /** Pending length at which a neighbor's queue is first compacted (speaker-export.ts compactPending). */
 export const MIN_PENDING_CAP = 4096
 
@@ -173,7 +179,7 @@ export function createState (init: SpeakerInit, components: SpeakerComponents, s
     interestIndex: new InterestIndex(),
     damping: new Map(),
     agents: new Map(),
-    outcomes: new LocalOutcomes({ halfLifeMs: evidenceHalfLifeMs(init.freshness) }),
+    outcomes: restoredOutcomes(init, snapshot),
     freshness: new FreshnessQueue(),
     timers: new Map(),
     counters: {

@@ -14,7 +14,8 @@ import {
 } from '../agp/index.ts'
 import type { PathCandidate } from '../agp/index.ts'
 import { dampingKey, type SpeakerState } from './speaker-state.ts'
-import type { Candidate, PeerView, ResolveQuery, ResolveResult, RouteView, SpeakerSnapshot } from './types.ts'
+import type { Candidate, Outcome, OutcomeView, PeerView, ResolveQuery, ResolveResult, RouteView, SpeakerSnapshot } from './types.ts'
+import type { OutcomeMeasures, RouteAttributes } from '../agp/index.ts'
 
 export function peersView (st: SpeakerState): PeerView[] {
   return [...st.neighbors.values()].map((n) => {
@@ -75,8 +76,9 @@ export function resolveView (st: SpeakerState, query: ResolveQuery, nowMs: numbe
       ...c,
       copy: c,
       siteCost: siteCost(c.route, st.siteRanking),
-      score: resolveScore(c.route.attrs, st.outcomes.get(routePathKey(c.route), nowMs), nowMs, st.init.freshness),
-      congested: query.congestedPaths?.has(routePathKey(c.route)) === true
+      score: resolveScore(withMeasured(c.route.attrs, st.outcomes.measured(routePathKey(c.route))), st.outcomes.get(routePathKey(c.route), nowMs), nowMs, st.init.freshness),
+      congested: query.congestedPaths?.has(routePathKey(c.route)) === true,
+      breakerOpen: st.outcomes.breaker(routePathKey(c.route), nowMs) === 'open'
     }))
     const ranked = rankResolve(scored)
     const limited = query.limit === undefined ? ranked : ranked.slice(0, Math.max(0, query.limit))
@@ -99,8 +101,44 @@ function fits (c: PathCandidate, q: ResolveQuery): boolean {
   return true
 }
 
-export function recordOutcomeView (st: SpeakerState, org: string, agent: string, success: boolean, nowMs: number): void {
-  st.outcomes.recordOutcome(pathKey(org, agent), success, nowMs)
+/**
+ * The consumer's own latency and cost, where it reported any, in place of what the
+ * origin advertises: its experience of the path, not the origin's claim.
+ */
+function withMeasured (attrs: RouteAttributes, m: OutcomeMeasures | undefined): RouteAttributes {
+  if (m === undefined) return attrs
+  return {
+    ...attrs,
+    costUsd: m.costUsd ?? attrs.costUsd,
+    latencyMs: m.latencyMs === undefined ? attrs.latencyMs : { p50: Math.min(attrs.latencyMs.p50, m.latencyMs), p95: m.latencyMs }
+  }
+}
+
+/**
+ * Records a consumer's outcome. False (nothing recorded) when no path of that org and
+ * agent for that capability is known here: evidence about a path nobody can resolve
+ * would only fill the bounded table.
+ */
+export function recordOutcomeView (st: SpeakerState, o: Outcome, nowMs: number): boolean {
+  const key = pathKey(o.org, o.agent)
+  const known = st.locRib.rankedPaths(o.capability).some((c) => routePathKey(c.route) === key)
+  if (!known) return false
+  st.outcomes.recordOutcome(key, o.success, nowMs, { ...(o.latencyMs !== undefined ? { latencyMs: o.latencyMs } : {}), ...(o.costUsd !== undefined ? { costUsd: o.costUsd } : {}) })
+  return true
+}
+
+/** What the consumer reported, per path, with each breaker's state at nowMs. */
+export function outcomesView (st: SpeakerState, nowMs: number): OutcomeView[] {
+  return st.outcomes.records().map((r) => {
+    const [org = '', agent = ''] = r.key.split('/')
+    const ev = st.outcomes.get(r.key, nowMs)
+    return {
+      org, agent, wins: ev?.wins ?? 0, trials: ev?.trials ?? 0, consecutiveFailures: r.consecutiveFailures,
+      breaker: st.outcomes.breaker(r.key, nowMs),
+      ...(r.latencyMs !== undefined ? { latencyMs: r.latencyMs } : {}),
+      ...(r.costUsd !== undefined ? { costUsd: r.costUsd } : {})
+    }
+  })
 }
 
 export function snapshotView (st: SpeakerState): SpeakerSnapshot {
@@ -111,6 +149,7 @@ export function snapshotView (st: SpeakerState): SpeakerSnapshot {
       const bar = key.lastIndexOf('|')
       return { peer: key.slice(0, bar), pathKey: key.slice(bar + 1), capability: e.capability, state: e.state }
     }),
-    originSeq: st.originSeq
+    originSeq: st.originSeq,
+    outcomes: st.outcomes.records()
   }
 }

@@ -21,7 +21,7 @@ import { armRefresh, removeAgent, upsertAgent } from './speaker-origination.ts'
 import { newSession, stepNeighbor } from './speaker-sessions.ts'
 import { audit, createState, dampingKey, type SpeakerCounters, type SpeakerState } from './speaker-state.ts'
 import { armFreshness, onTimer } from './speaker-timers.ts'
-import { peersView, recordOutcomeView, resolveView, routesView, snapshotView } from './speaker-views.ts'
+import { outcomesView, peersView, recordOutcomeView, resolveView, routesView, snapshotView } from './speaker-views.ts'
 import type { Effect, LocalAgent, Speaker, SpeakerComponents, SpeakerInit, SpeakerInput, SpeakerSnapshot } from './types.ts'
 
 export type { SpeakerCounters } from './speaker-state.ts'
@@ -48,7 +48,8 @@ export function createSpeaker (init: SpeakerInit, components: SpeakerComponents,
     peers: () => peersView(st),
     routes: (nowMs, capability) => routesView(st, nowMs, capability),
     resolve: (query, nowMs) => resolveView(st, query, nowMs),
-    recordOutcome: (o, nowMs) => recordOutcomeView(st, o.org, o.agent, o.success, nowMs),
+    recordOutcome: (o, nowMs) => recordOutcomeView(st, o, nowMs),
+    outcomes: (nowMs) => outcomesView(st, nowMs),
     localAgents: () => [...st.agents.values()].map((l) => l.agent),
     snapshot: () => snapshotView(st),
     counters: () => ({ ...st.counters }),

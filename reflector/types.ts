@@ -10,7 +10,7 @@
  * a seed replays exactly.
  */
 import type {
-  BadFrameError, DampingParams, Frame, FreshnessParams, LocalAgent, NeighborRole, PolicyConfig, Route, SessionState,
+  BadFrameError, BreakerState, DampingParams, Frame, FreshnessParams, LocalAgent, NeighborRole, OutcomeRecord, PolicyConfig, Route, SessionState,
   SpeakerRole
 } from '../agp/index.ts'
 import type { Random, Signer, Verifier } from '../kernel/index.ts'
@@ -193,6 +193,20 @@ export interface ResolveResult {
   readonly candidates: readonly Candidate[]
 }
 
+/** GET /v1/outcomes: what this node's consumers reported about one path. */
+export interface OutcomeView {
+  readonly org: string
+  readonly agent: string
+  /** Decayed evidence as of now. */
+  readonly wins: number
+  readonly trials: number
+  readonly consecutiveFailures: number
+  readonly breaker: BreakerState
+  /** Moving averages of the reported latency and cost (used by resolve in place of the advertised ones). */
+  readonly latencyMs?: number
+  readonly costUsd?: number
+}
+
 /** A consumer's own outcome for a path (POST /v1/outcomes). */
 export interface Outcome {
   readonly org: string
@@ -221,6 +235,8 @@ export interface SpeakerSnapshot {
   readonly damping: readonly { readonly peer: string, readonly pathKey: string, readonly capability: string, readonly state: unknown }[]
   /** Highest origin sequence number used, so a restart never reuses one. */
   readonly originSeq: number
+  /** The consumers' outcomes per path (absent in snapshots written before they were kept). */
+  readonly outcomes?: readonly OutcomeRecord[]
 }
 
 export interface Speaker {
@@ -232,7 +248,9 @@ export interface Speaker {
   routes (nowMs: number, capability?: string): RouteView[]
   /** Longest-match resolve under constraints; undefined when no capability matches. */
   resolve (query: ResolveQuery, nowMs: number): ResolveResult | undefined
-  recordOutcome (outcome: Outcome, nowMs: number): void
+  /** False (nothing recorded) when no known path matches the outcome's org, agent and capability. */
+  recordOutcome (outcome: Outcome, nowMs: number): boolean
+  outcomes (nowMs: number): OutcomeView[]
   localAgents (): LocalAgent[]
   snapshot (): SpeakerSnapshot
 }

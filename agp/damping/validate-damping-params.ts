@@ -46,6 +46,11 @@ export function validateDampingParams (params: DampingParams): DampingValidation
   if (Math.max(params.withdrawPenalty, params.changePenalty, params.readvertisePenalty) === 0) {
     warnings.push('damping: every penalty is 0, so no route is ever suppressed')
   }
+  // A history whose penalty is below reuse/2 is forgotten (isForgettable, damping.ts):
+  // a change that adds no more than that is dropped at once, so changes alone never add up.
+  if (params.changePenalty > 0 && params.changePenalty <= params.reuse / 2) {
+    warnings.push(`damping.changePenalty (${params.changePenalty}) ≤ reuse/2 (${round(params.reuse / 2)}): an attribute change alone is forgotten at once, so changes can never accumulate to suppress a flapping route; raise changePenalty above reuse/2 (or set it to 0 to say so)`)
+  }
   const single = [['withdrawPenalty', params.withdrawPenalty], ['changePenalty', params.changePenalty], ['readvertisePenalty', params.readvertisePenalty]] as const
   for (const [k, v] of single) {
     if (v >= params.suppress && ceiling >= params.suppress) warnings.push(`damping.${k} (${v}) ≥ suppress (${params.suppress}): a single event suppresses the route`)

@@ -1,13 +1,15 @@
 /**
- * Ranking for GET /v1/resolve: the local ranking with the congestion and site steps
- * and the local resolve score in front of the global order. Usable, local preference
- * and freshness still come first; then a path this node found congested goes below one
- * it did not (congestion-step.ts); then the site distance (site-preference.ts, off
+ * Ranking for GET /v1/resolve: the local ranking with the breaker, congestion and site
+ * steps and the local resolve score in front of the global order. Usable comes first,
+ * then a path whose circuit breaker is open goes below every other (breaker-step.ts);
+ * local preference and freshness next; then a path this node found congested goes below
+ * one it did not (congestion-step.ts); then the site distance (site-preference.ts, off
  * unless configured);
  * between candidates equal on those, what this consumer has seen (its own outcomes,
  * decayed evidence) decides; the global order breaks what remains, so the ranking is a
  * strict total order over distinct path ids.
  */
+import { breakerClosedFirst, type BreakerFacts } from './breaker-step.ts'
 import { freshBeforeStale, higherLocalPref, usableFirst, type LocalCandidate } from './candidate.ts'
 import { uncongestedFirst, type CongestionFacts } from './congestion-step.ts'
 import { quantizeScore } from './global-order.ts'
@@ -15,7 +17,7 @@ import { nearestSiteFirst, type SiteCosted } from './site-preference.ts'
 import { GLOBAL_CANDIDATE_STEPS } from './local-rank.ts'
 import { compareBy, higherFirst, rankBy, type DecisionStep, type Ranked } from './step.ts'
 
-export interface ResolveCandidate extends LocalCandidate, CongestionFacts, SiteCosted {
+export interface ResolveCandidate extends LocalCandidate, CongestionFacts, SiteCosted, BreakerFacts {
   /** resolveScore() of the candidate, computed once by the caller. */
   readonly score: number
 }
@@ -28,7 +30,7 @@ export const higherResolveScore: DecisionStep<ResolveCandidate> = {
 }
 
 export const RESOLVE_STEPS: readonly DecisionStep<ResolveCandidate>[] = Object.freeze([
-  usableFirst, higherLocalPref, freshBeforeStale, uncongestedFirst, nearestSiteFirst, higherResolveScore, ...GLOBAL_CANDIDATE_STEPS
+  usableFirst, breakerClosedFirst, higherLocalPref, freshBeforeStale, uncongestedFirst, nearestSiteFirst, higherResolveScore, ...GLOBAL_CANDIDATE_STEPS
 ])
 
 export function compareResolve (a: ResolveCandidate, b: ResolveCandidate): number {

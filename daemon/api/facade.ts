@@ -7,7 +7,7 @@
  * milliseconds: the API shows them as ISO-8601 strings.
  */
 import type { BudgetView, PathWindowView, SpeakerRole } from '../../agp/index.ts'
-import type { LocalAgent, Outcome, PeerView, ResolveQuery, ResolveResult, RouteView } from '../../reflector/index.ts'
+import type { LocalAgent, Outcome, OutcomeView, PeerView, ResolveQuery, ResolveResult, RouteView } from '../../reflector/index.ts'
 
 export interface HealthView {
   /** false while starting or shutting down: GET /v1/health answers 503. */
@@ -36,8 +36,13 @@ export interface DaemonFacade {
   putAgent (agent: LocalAgent): Promise<PutAgentResult>
   /** false when no local agent has this id. Resolves once the removal is stored. */
   removeAgent (id: string): Promise<boolean>
-  /** A consumer's outcome: local win-rate evidence for resolve. */
-  recordOutcome (outcome: Outcome): void | Promise<void>
+  /**
+   * A consumer's outcome: local win-rate evidence, breaker and measured latency/cost
+   * for resolve. false (nothing recorded) when no known path matches it.
+   */
+  recordOutcome (outcome: Outcome): boolean | Promise<boolean>
+  /** What the consumers reported, per path (GET /v1/outcomes). */
+  outcomes (): readonly OutcomeView[]
   /** This org's congestion window on a path, where it has forwarded tasks (docs/congestion.md). */
   window? (org: string, agent: string): PathWindowView | undefined
   /** Every window of this org, for the looking glass. */

@@ -29,15 +29,20 @@ export async function agentRoutes (app: FastifyInstance, opts: { facade: DaemonF
   })
 
   app.post<{ Body: Outcome }>('/v1/outcomes', { schema: { body: outcomeBodySchema } }, async (request, reply) => {
-    const { org, agent } = request.body
+    const o = request.body
     // Evidence for a path this daemon does not know would be kept for nothing (or for
     // a path that appears later under that name): refuse it, as the operator typed it.
-    if (!facade.routes().some((v) => v.route.attrs.originOrg === org && v.route.attrs.agentId === agent)) {
-      throw new HttpError(404, 'ERR_UNKNOWN_PATH', `no route from ${org}/${agent} in the Loc-RIB (see atp routes)`)
+    if (!facade.routes().some((v) => v.route.attrs.originOrg === o.org && v.route.attrs.agentId === o.agent)) {
+      throw new HttpError(404, 'ERR_UNKNOWN_PATH', `no route from ${o.org}/${o.agent} in the Loc-RIB (see atp routes)`)
     }
-    await facade.recordOutcome(request.body)
+    // The speaker checks again in loop order, and under the outcome's capability.
+    if (!(await facade.recordOutcome(o))) {
+      throw new HttpError(404, 'ERR_UNKNOWN_PATH', `no route from ${o.org}/${o.agent} under capability '${o.capability}' in the Loc-RIB (see atp routes)`)
+    }
     return await reply.code(202).send({ accepted: true })
   })
+
+  app.get('/v1/outcomes', async () => ({ outcomes: facade.outcomes() }))
 }
 
 /** The rules JSON Schema cannot express, with the config's own messages. */

@@ -4,6 +4,7 @@
  *   agents/<id>                       LocalAgent JSON          (written synced, before the API answers)
  *   adj-rib-in/<peer>\0<cap>\0<path>  encodeRoute bytes         (write-behind, graceful restart)
  *   damping/<peer>\0<cap>\0<path>     v8-serialized state       (write-behind)
+ *   outcomes/<org>/<agent>            OutcomeRecord JSON        (write-behind)
  *   meta/origin-seq                   highest origin seq persisted
  *   meta/clean-shutdown               'true' after a clean stop, 'false' while running
  *   meta/audit-checkpoint             latest signed audit checkpoint (JSON)
@@ -18,7 +19,7 @@ import { deserialize } from 'node:v8'
 import { Level } from 'level'
 import { decodeRoute, localAgentProblem } from '../../agp/index.ts'
 import type { LocalAgent, SpeakerSnapshot } from '../../reflector/index.ts'
-import type { Route } from '../../agp/index.ts'
+import type { OutcomeRecord, Route } from '../../agp/index.ts'
 import { zodIssues } from '../config/load.ts'
 import { agentSchema } from '../config/schema-agent.ts'
 import { StoreError } from './errors.ts'
@@ -79,6 +80,7 @@ export class NodeStore {
   adjDb: BytesSublevel
   dampingDb: BytesSublevel
   metaDb: TextSublevel
+  outcomesDb: TextSublevel
 
   /** What a repair found and dropped (undefined without --repair). */
   report: RepairReport | undefined
@@ -89,6 +91,7 @@ export class NodeStore {
     this.adjDb = bytesSublevel(db, 'adj-rib-in')
     this.dampingDb = bytesSublevel(db, 'damping')
     this.metaDb = textSublevel(db, 'meta')
+    this.outcomesDb = textSublevel(db, 'outcomes')
   }
 
   /**
@@ -113,7 +116,7 @@ export class NodeStore {
 
   /** A namespace of its own for another component (e.g. 'memory'); values are bytes. */
   sublevel (name: string): BytesSublevel {
-    if (['agents', 'adj-rib-in', 'damping', 'meta'].includes(name)) throw new StoreError(`sublevel '${name}' is reserved`)
+    if (['agents', 'adj-rib-in', 'damping', 'meta', 'outcomes'].includes(name)) throw new StoreError(`sublevel '${name}' is reserved`)
     return bytesSublevel(this.db, name)
   }
 
@@ -204,6 +207,7 @@ export class NodeStore {
     this.adjDb = bytesSublevel(db, 'adj-rib-in')
     this.dampingDb = bytesSublevel(db, 'damping')
     this.metaDb = textSublevel(db, 'meta')
+    this.outcomesDb = textSublevel(db, 'outcomes')
   }
 
   private async loadOnce (): Promise<LoadedState> {
@@ -225,6 +229,11 @@ export class NodeStore {
         skipped++
       }
     }
+    const outcomes: OutcomeRecord[] = []
+    for await (const value of this.outcomesDb.values()) {
+      // Shape is checked by LocalOutcomes.restore, which skips what is not plausible.
+      try { outcomes.push(JSON.parse(value) as OutcomeRecord) } catch { skipped++ }
+    }
     const cleanShutdown = (await this.metaDb.get('clean-shutdown')) !== 'false'
     const storedSeq = Number((await this.metaDb.get('origin-seq')) ?? '0')
     const seq = Number.isSafeInteger(storedSeq) && storedSeq >= 0 ? storedSeq : 0
@@ -234,6 +243,7 @@ export class NodeStore {
         localAgents: agents,
         adjRibIn: [...byPeer].map(([peer, routes]) => ({ peer, routes })),
         damping,
+        outcomes,
         // After a crash the last seqs used may not have been flushed: never reuse one.
         originSeq: cleanShutdown ? seq : seq + ORIGIN_SEQ_CRASH_GAP
       },

@@ -1,5 +1,6 @@
 /**
- * Write-behind of the Speaker's restart state (Adj-RIB-In, damping, origin seq).
+ * Write-behind of the Speaker's restart state (Adj-RIB-In, damping, consumer outcomes,
+ * origin seq).
  *
  * The Speaker emits no "persist" effects; its `snapshot()` is the truth. After inputs
  * that may change it the daemon calls `markDirty()`; at most every `intervalMs` the
@@ -31,6 +32,7 @@ export class SnapshotWriter {
   private readonly batchOps: number
   private readonly routes = new Map<string, { route: Route, fp: string }>()
   private readonly damping = new Map<string, Buffer>()
+  private readonly outcomes = new Map<string, string>()
   private originSeq = -1
   private dirty = false
   private timer: NodeJS.Timeout | undefined
@@ -50,6 +52,7 @@ export class SnapshotWriter {
       for (const r of routes) this.routes.set(ribKey(peer, r.attrs.capability, routePathKey(r)), { route: r, fp: fingerprint(r) })
     }
     for (const d of loaded.damping) this.damping.set(ribKey(d.peer, d.capability, d.pathKey), serialize(d))
+    for (const o of loaded.outcomes ?? []) this.outcomes.set(o.key, JSON.stringify(o))
   }
 
   markDirty (): void {
@@ -105,6 +108,19 @@ export class SnapshotWriter {
     for (const key of this.damping.keys()) {
       if (!seenDamp.has(key)) { dampOps.push({ type: 'del', key }); this.damping.delete(key) }
     }
+    const outcomeOps: ({ type: 'put', key: string, value: string } | { type: 'del', key: string })[] = []
+    const seenOutcomes = new Set<string>()
+    for (const o of snap.outcomes ?? []) {
+      seenOutcomes.add(o.key)
+      const json = JSON.stringify(o)
+      if (this.outcomes.get(o.key) === json) continue
+      outcomeOps.push({ type: 'put', key: o.key, value: json })
+      this.outcomes.set(o.key, json)
+    }
+    for (const key of this.outcomes.keys()) {
+      if (!seenOutcomes.has(key)) { outcomeOps.push({ type: 'del', key }); this.outcomes.delete(key) }
+    }
+    for (let i = 0; i < outcomeOps.length; i += this.batchOps) await this.store.outcomesDb.batch(outcomeOps.slice(i, i + this.batchOps))
     for (let i = 0; i < adjOps.length; i += this.batchOps) await this.store.adjDb.batch(adjOps.slice(i, i + this.batchOps))
     for (let i = 0; i < dampOps.length; i += this.batchOps) await this.store.dampingDb.batch(dampOps.slice(i, i + this.batchOps))
     if (snap.originSeq !== this.originSeq) {

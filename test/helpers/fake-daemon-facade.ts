@@ -29,7 +29,8 @@ export function fakeRouteView (overrides: { capability?: string, org?: string, a
 }
 
 export interface FakeFacade extends DaemonFacade {
-  readonly outcomes: Outcome[]
+  /** Outcomes that reached the daemon (an agent named 'unknown' is refused as an unknown path). */
+  readonly reported: Outcome[]
   readonly queries: ResolveQuery[]
   readonly agentMap: Map<string, LocalAgent>
   ok: boolean
@@ -43,7 +44,7 @@ export function createFakeFacade (): FakeFacade {
   const outcomes: Outcome[] = []
   const queries: ResolveQuery[] = []
   const facade: FakeFacade = {
-    outcomes,
+    reported: outcomes,
     queries,
     agentMap,
     ok: true,
@@ -75,7 +76,8 @@ export function createFakeFacade (): FakeFacade {
       return existed ? 'updated' : 'created'
     },
     async removeAgent (id) { return agentMap.delete(id) },
-    recordOutcome (o) { outcomes.push(o) }
+    recordOutcome (o) { outcomes.push(o); return o.agent !== 'unknown' },
+    outcomes () { return [] }
   }
   return facade
 }

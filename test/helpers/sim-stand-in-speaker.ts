@@ -159,7 +159,8 @@ export function createStandInSpeaker (init: SpeakerInit, components: SpeakerComp
           a.route.attrs.costUsd - b.route.attrs.costUsd || pathKey(a.route.attrs.originOrg, a.route.attrs.agentId).localeCompare(pathKey(b.route.attrs.originOrg, b.route.attrs.agentId)))
     },
     resolve: () => undefined,
-    recordOutcome: () => {},
+    recordOutcome: () => false,
+    outcomes: () => [],
     localAgents: () => [...agents.values()],
     snapshot: (): SpeakerSnapshot => ({
       localAgents: [...agents.values()],

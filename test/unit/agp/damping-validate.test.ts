@@ -32,6 +32,12 @@ describe('validateDampingParams', () => {
     expect(r.warnings[0]).toMatch(/can never be reached.*3000/)
   })
 
+  it('warns when changes can never accumulate (changePenalty ≤ reuse/2 is forgotten at once)', () => {
+    expect(v({ changePenalty: 375 }).warnings[0]).toMatch(/changePenalty \(375\) ≤ reuse\/2 \(375\).*never accumulate/)
+    expect(v({ changePenalty: 376 }).warnings).toEqual([])
+    expect(v({ changePenalty: 0 }).warnings).toEqual([])
+  })
+
   it('warns when no event adds a penalty, and when a single event suppresses', () => {
     expect(v({ withdrawPenalty: 0, changePenalty: 0 }).warnings[0]).toMatch(/every penalty is 0/)
     expect(v({ withdrawPenalty: 7000 }).warnings[0]).toMatch(/single event/)

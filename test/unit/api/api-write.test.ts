@@ -85,14 +85,23 @@ describe('API agents and outcomes', () => {
     const outcome = { org: 'acme', agent: 'rev', capability: 'code-review/python', success: true, latencyMs: 800, costUsd: 0.3 }
     const res = await app.inject({ method: 'POST', url: '/v1/outcomes', payload: outcome })
     expect(res.statusCode).toBe(202)
-    expect(facade.outcomes).toEqual([outcome])
+    expect(facade.reported).toEqual([outcome])
+  })
+
+  it('POST /v1/outcomes for an unknown path → 404 ERR_UNKNOWN_PATH; GET /v1/outcomes lists', async () => {
+    const res = await app.inject({ method: 'POST', url: '/v1/outcomes', payload: { org: 'acme', agent: 'unknown', capability: 'code-review', success: false } })
+    expect(res.statusCode).toBe(404)
+    expect(res.json()).toMatchObject({ code: 'ERR_UNKNOWN_PATH' })
+    const list = await app.inject({ method: 'GET', url: '/v1/outcomes' })
+    expect(list.statusCode).toBe(200)
+    expect(list.json()).toEqual({ outcomes: [] })
   })
 
   it('POST /v1/outcomes for a path the daemon does not know → 404 ERR_UNKNOWN_PATH', async () => {
     const res = await app.inject({ method: 'POST', url: '/v1/outcomes', payload: { org: 'nobody', agent: 'rev', capability: 'code-review/python', success: true } })
     expect(res.statusCode).toBe(404)
     expect(res.json()).toMatchObject({ code: 'ERR_UNKNOWN_PATH', message: 'no route from nobody/rev in the Loc-RIB (see atp routes)' })
-    expect(facade.outcomes).toEqual([])
+    expect(facade.reported).toEqual([])
   })
 
   it.each([
@@ -105,7 +114,7 @@ describe('API agents and outcomes', () => {
     const res = await app.inject({ method: 'POST', url: '/v1/outcomes', payload })
     expect(res.statusCode).toBe(400)
     expect(res.json().message).toContain(message)
-    expect(facade.outcomes).toHaveLength(0)
+    expect(facade.reported).toHaveLength(0)
   })
 })
 

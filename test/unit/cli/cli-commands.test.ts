@@ -15,7 +15,7 @@ describe('atp commands against a real HTTP server', () => {
     api = await app.listen({ host: '127.0.0.1', port: 0 })
   })
   afterAll(async () => { await app.close() })
-  beforeEach(() => { facade.agentMap.clear(); facade.outcomes.length = 0; facade.queries.length = 0 })
+  beforeEach(() => { facade.agentMap.clear(); facade.reported.length = 0; facade.queries.length = 0 })
 
   async function atp (...args: string[]): Promise<AtpRun> {
     return await runAtp(['--api', api, ...args])
@@ -101,7 +101,7 @@ describe('atp commands against a real HTTP server', () => {
   it('outcome posts success or failure, and needs exactly one', async () => {
     const ok = await atp('outcome', '--org', 'acme', '--agent', 'rev', '--capability', 'code-review/python', '--failure', '--latency-ms', '1200', '--cost', '0.5')
     expect(ok.code).toBe(0)
-    expect(facade.outcomes).toEqual([{ org: 'acme', agent: 'rev', capability: 'code-review/python', success: false, latencyMs: 1200, costUsd: 0.5 }])
+    expect(facade.reported).toEqual([{ org: 'acme', agent: 'rev', capability: 'code-review/python', success: false, latencyMs: 1200, costUsd: 0.5 }])
     const both = await atp('outcome', '--org', 'acme', '--agent', 'rev', '--capability', 'c', '--success', '--failure')
     expect(both.code).toBe(2)
     expect(both.stderr).toContain('exactly one of --success or --failure')

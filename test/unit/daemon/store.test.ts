@@ -76,6 +76,23 @@ describe('NodeStore', () => {
     await store.close()
   })
 
+  it('persists consumer outcomes (breakers included) and loads them back', async () => {
+    const dir = tempDir()
+    let store = await NodeStore.open(dir)
+    const star = { key: 'acme/star', wins: 0, trials: 5, atMs: 1000, consecutiveFailures: 5, openedAtMs: 1000, latencyMs: 1200 }
+    let current: SpeakerSnapshot = { ...snapshot([], 1), outcomes: [star, { key: 'acme/h1', wins: 1, trials: 1, atMs: 900, consecutiveFailures: 0 }] }
+    const writer = new SnapshotWriter(store, { snapshot: () => current, intervalMs: 60_000 })
+    writer.markDirty()
+    await writer.flush()
+    current = { ...current, outcomes: [star] }
+    writer.markDirty()
+    await writer.flush()
+    await store.close()
+    store = await NodeStore.open(dir)
+    expect((await store.load()).snapshot.outcomes).toEqual([star])
+    await store.close()
+  })
+
   it('after an unclean stop, advances originSeq so a restart never reuses one', async () => {
     const dir = tempDir()
     let store = await NodeStore.open(dir)

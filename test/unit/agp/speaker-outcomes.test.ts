@@ -1,0 +1,80 @@
+// A consumer's outcomes: a failing agent can be demoted below every healthy one (circuit
+// breaker with a half-open probe, a named step), outcomes for unknown paths are refused,
+// reported latency and cost count, and outcomes survive a restart (the snapshot).
+import { describe, expect, it } from 'vitest'
+import { BREAKER_FAILURES, BREAKER_OPEN_MS } from '../../../agp/winrate/local-outcomes.ts'
+import { agent, SpeakerHarness } from '../../helpers/speaker-harness.ts'
+
+const CAP = 'code-review'
+
+/** pc consumes three agents of org a: 'star' advertises far better than 'h1' and 'h2'. */
+function consumer (): SpeakerHarness {
+  const h = new SpeakerHarness()
+  h.add({ peerId: 'pa', org: 'a', neighbors: [{ peerId: 'pc', org: 'c', role: 'partner' }] })
+  h.add({ peerId: 'pc', org: 'c', neighbors: [{ peerId: 'pa', org: 'a', role: 'partner' }] })
+  h.startAll()
+  h.runFor(1000)
+  h.input('pa', { type: 'agent-upsert', agent: agent('star', CAP, { costUsd: 0.01, latencyMs: { p50: 50, p95: 100 }, winRate: { wins: 1000, trials: 1000 } }) })
+  h.input('pa', { type: 'agent-upsert', agent: agent('h1', CAP, { costUsd: 0.5, latencyMs: { p50: 900, p95: 2000 }, winRate: { wins: 70, trials: 100 } }) })
+  h.input('pa', { type: 'agent-upsert', agent: agent('h2', CAP, { costUsd: 0.6, latencyMs: { p50: 900, p95: 2500 }, winRate: { wins: 60, trials: 100 } }) })
+  h.runFor(1000)
+  return h
+}
+
+const ranking = (h: SpeakerHarness): { agent: string, reason: string }[] =>
+  (h.node('pc').resolve({ capability: CAP }, h.nowMs)?.candidates ?? []).map((c) => ({ agent: c.view.route.attrs.agentId, reason: c.reason }))
+
+const report = (h: SpeakerHarness, agentId: string, success: boolean, extra: { latencyMs?: number, costUsd?: number } = {}): boolean =>
+  h.node('pc').recordOutcome({ org: 'a', agent: agentId, capability: CAP, success, ...extra }, h.nowMs)
+
+describe('speaker: consumer outcomes', () => {
+  it('100 failures in 100 put an agent below every healthy one, by a named step', () => {
+    const h = consumer()
+    expect(ranking(h)[0]?.agent).toBe('star')
+    for (let i = 0; i < 100; i++) report(h, 'star', false)
+    const r = ranking(h)
+    expect(r.map((c) => c.agent)).toEqual(['h1', 'h2', 'star'])
+    expect(r[2]?.reason).toBe('breaker-closed-first')
+    expect(h.node('pc').outcomes(h.nowMs).find((o) => o.agent === 'star')).toMatchObject({ consecutiveFailures: 100, breaker: 'open' })
+  })
+
+  it('half-opens after the interval (a probe); a failed probe re-opens, a success closes', () => {
+    const h = consumer()
+    for (let i = 0; i < BREAKER_FAILURES; i++) report(h, 'star', false)
+    expect(ranking(h).at(-1)?.agent).toBe('star')
+    h.runFor(BREAKER_OPEN_MS)
+    expect(h.node('pc').outcomes(h.nowMs).find((o) => o.agent === 'star')?.breaker).toBe('half-open')
+    expect(ranking(h).at(-1)?.agent).not.toBe('star')
+    report(h, 'star', false)
+    expect(ranking(h).at(-1)?.agent).toBe('star')
+    h.runFor(BREAKER_OPEN_MS)
+    report(h, 'star', true)
+    expect(h.node('pc').outcomes(h.nowMs).find((o) => o.agent === 'star')).toMatchObject({ consecutiveFailures: 0, breaker: 'closed' })
+  })
+
+  it('refuses outcomes for paths it does not know', () => {
+    const h = consumer()
+    expect(report(h, 'nobody', false)).toBe(false)
+    expect(h.node('pc').recordOutcome({ org: 'a', agent: 'star', capability: 'translate', success: false }, h.nowMs)).toBe(false)
+    expect(report(h, 'star', true)).toBe(true)
+    expect(h.node('pc').outcomes(h.nowMs).map((o) => o.agent)).toEqual(['star'])
+  })
+
+  it('ranks on the latency and cost the consumer reports, not only the advertised ones', () => {
+    const h = consumer()
+    for (let i = 0; i < 20; i++) report(h, 'star', true, { latencyMs: 60_000, costUsd: 5 })
+    expect(ranking(h)[0]?.agent).not.toBe('star')
+    expect(h.node('pc').outcomes(h.nowMs).find((o) => o.agent === 'star')?.costUsd).toBeGreaterThan(4)
+  })
+
+  it('keeps outcomes and breakers across a restart (in the snapshot)', () => {
+    const h = consumer()
+    for (let i = 0; i < BREAKER_FAILURES; i++) report(h, 'star', false)
+    const snapshot = h.node('pc').snapshot()
+    expect(snapshot.outcomes?.map((o) => o.key)).toEqual(['a/star'])
+    h.restart('pc', snapshot)
+    h.runFor(2000)
+    expect(h.node('pc').outcomes(h.nowMs).find((o) => o.agent === 'star')).toMatchObject({ consecutiveFailures: BREAKER_FAILURES, breaker: 'open' })
+    expect(ranking(h).at(-1)?.agent).toBe('star')
+  })
+})
