@@ -50,8 +50,8 @@ describe('rankResolve', () => {
     const r = rankResolve([rc(A, resolveScore(A.attrs, undefined, 0, F)), rc(C, resolveScore(C.attrs, { wins: 10, trials: 10 }, 0, F))])
     expect(r.map((e) => [e.candidate.route.attrs.originOrg, e.reason])).toEqual([['initech', 'best'], ['acme', 'higher-resolve-score']])
   })
-  it('keeps usable, local preference and freshness in front', () => {
-    expect(RESOLVE_STEPS.slice(0, 6).map((s) => s.name)).toEqual(['usable-first', 'higher-local-pref', 'fresh-before-stale', 'uncongested-first', 'nearest-site-first', 'higher-resolve-score'])
+  it('keeps usable, an open breaker, local preference and freshness in front', () => {
+    expect(RESOLVE_STEPS.slice(0, 7).map((s) => s.name)).toEqual(['usable-first', 'breaker-closed-first', 'higher-local-pref', 'fresh-before-stale', 'uncongested-first', 'nearest-site-first', 'higher-resolve-score'])
     const r = rankResolve([{ ...rc(C, 0.9), stale: true }, rc(A, 0.1)])
     expect(r[0]!.candidate.route).toBe(A)
     expect(r[1]!.reason).toBe('fresh-before-stale')
