@@ -9,6 +9,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { Signer } from '../../../kernel/ports.ts'
 import { AuditLog, hashRecord, verifyAuditLog, type AuditRecord } from '../../../daemon/audit/index.ts'
 import { readCheckpointFile } from '../../../daemon/audit/checkpoint.ts'
+import { DEFAULT_AUDIT_BURST } from '../../../daemon/audit/aggregate.ts'
 import { createEd25519Signer, createEd25519Verifier, loadOrCreateIdentity } from '../../../daemon/identity/index.ts'
 
 const dirs: string[] = []
@@ -97,17 +98,29 @@ describe('audit log: signed checkpoints', () => {
 })
 
 describe('audit log: aggregation, rotation, retention', () => {
-  it('repeated rejections of one kind from one peer for one reason: one record, then one summary', async () => {
+  it('repeated rejections from one peer for one reason: each route once, up to the burst, then one summary', async () => {
     const dir = tempDir()
     const log = AuditLog.open(dir, { signer })
-    for (let i = 0; i < 1612; i++) log.append({ kind: 'route-rejected', peer: 'rr-2', capability: `cap-${i % 50}`, agent: `a${i}`, detail: 'cluster-list-loop' })
+    // 1,612 rejections of 50 looped routes, as a redundant-reflector layout produces on refreshes.
+    for (let i = 0; i < 1612; i++) log.append({ kind: 'route-rejected', peer: 'rr-2', capability: `cap-${i % 50}`, agent: `a${i % 50}`, detail: 'cluster-list-loop' })
     log.append({ kind: 'route-rejected', peer: 'rr-3', detail: 'cluster-list-loop' })
     log.append({ kind: 'session-up', peer: 'rr-2' })
     log.close()
     const events = readLines(dir).map((r) => r.event)
-    expect(events).toHaveLength(4)
-    expect(events[3]).toEqual({ kind: 'route-rejected', peer: 'rr-2', detail: 'cluster-list-loop', repeated: 1611 })
+    expect(events).toHaveLength(53)
+    expect(events.slice(0, 50).map((e) => e.agent)).toEqual(Array.from({ length: 50 }, (_, i) => `a${i}`))
+    expect(events[52]).toEqual({ kind: 'route-rejected', peer: 'rr-2', detail: 'cluster-list-loop', repeated: 1562 })
     expect((await verify(dir)).ok).toBe(true)
+  })
+
+  it('a peer that sends endless distinct bad routes writes at most the burst, then a count', async () => {
+    const dir = tempDir()
+    const log = AuditLog.open(dir, { signer })
+    for (let i = 0; i < 10_000; i++) log.append({ kind: 'signature-invalid', peer: 'hostile', org: 'x', agent: `forged-${i}`, capability: 'c' })
+    log.close()
+    const events = readLines(dir).map((r) => r.event)
+    expect(events).toHaveLength(DEFAULT_AUDIT_BURST + 1)
+    expect(events.at(-1)).toEqual({ kind: 'signature-invalid', peer: 'hostile', repeated: 10_000 - DEFAULT_AUDIT_BURST })
   })
 
   it('rotates past rotateBytes, keeps keepFiles segments, and the chain verifies across them and across a reopen', async () => {
