@@ -11,7 +11,7 @@
  *   and would reset the session past 8 MB, as it should). A failure is reported with
  *   how far it got.
  * - `benchFraming`: the same nodes and stream with the same framing written here
- *   (encodeFrame, the daemon's writeVarint, 64 KB joined writes awaiting onDrain;
+ *   (encodeFrame, uint8-varint's prefix as the daemon writes it, 64 KB joined writes awaiting onDrain;
  *   LengthPrefixedDecoder fed at most 64 KB at a time, then decodeFrame). It also
  *   records the largest single read event, which is what breaks the first variant
  *   (docs/benchmarks.md, "transport").
@@ -26,7 +26,7 @@ import { decodeFrame, encodeFrame, type Frame, MAX_FRAME_BYTES } from '../agp/in
 import type { SpeakerInput } from '../reflector/index.ts'
 import { AGP_PROTOCOL, AgpTransport, type TransportSink } from '../daemon/p2p/agp-transport.ts'
 import { createLibp2pNode } from '../daemon/p2p/libp2p-node.ts'
-import { varintLength, writeVarint } from '../daemon/p2p/varint.ts'
+import { encodeUint8Array, encodingLength } from 'uint8-varint'
 import { fakeSigner } from '../test/helpers/fixtures.ts'
 import { elapsedMs, scaled, sig } from './lib/measure.ts'
 import { originateMany, reflected } from './lib/routes.ts'
@@ -189,8 +189,10 @@ async function runBenchFraming (pair: Pair, frames: readonly Frame[], total: num
       for (const frame of frames) {
         if (c.failed()) break
         const bytes = encodeFrame(frame)
-        const prefixed = new Uint8Array(varintLength(bytes.length) + bytes.length)
-        prefixed.set(bytes, writeVarint(bytes.length, prefixed, 0))
+        const prefixLength = encodingLength(bytes.length)
+        const prefixed = new Uint8Array(prefixLength + bytes.length)
+        encodeUint8Array(bytes.length, prefixed, 0)
+        prefixed.set(bytes, prefixLength)
         parts.push(prefixed)
         size += prefixed.length
         if (size >= CHUNK_BYTES) {

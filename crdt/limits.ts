@@ -3,7 +3,7 @@
  * layer takes bytes from other organizations and must never grow without limit.
  */
 export interface MemoryLimits {
-  /** Largest Yjs update carried by one envelope (issue 5: e.g. 256 KiB). */
+  /** Largest Yjs update carried by one envelope (e.g. 256 KiB). */
   readonly maxUpdateBytes: number
   /** Largest encoded envelope (update + header + signature). */
   readonly maxEnvelopeBytes: number

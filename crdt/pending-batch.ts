@@ -1,9 +1,9 @@
 /**
  * Local Yjs updates waiting to share one envelope. Changes within `windowMs` of the
- * first one are sealed together (issue 5: "changes within a short window share one
+ * first one are sealed together ("changes within a short window share one
  * envelope"); the driver asks dueAtMs() when to call flush. Merging a batch with
  * Y.mergeUpdates is fine here: a batch holds few updates (bounded by maxUpdates and
- * maxBytes), far from the superlinear regime of stack trap 6.
+ * maxBytes), far from Y.mergeUpdates' superlinear regime.
  */
 import * as Y from 'yjs'
 

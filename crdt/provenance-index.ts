@@ -1,7 +1,7 @@
 /**
  * Provenance: (clientId, clock range) → envelope metadata, and the writes per entry
  * key. It outlives the update bytes: compaction drops those but keeps every meta, so
- * "who wrote this, after what" still answers (issue 5).
+ * "who wrote this, after what" still answers.
  */
 import type { Envelope } from './envelope.ts'
 import { clockWeight, streamKey } from './vector-clock.ts'

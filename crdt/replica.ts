@@ -44,7 +44,7 @@ export interface LocalWriter {
   readonly signer: Signer
   /** Process lifetime number (persisted, incremented at every start). */
   readonly epoch: number
-  /** Fresh Yjs clientID for this lifetime, from the driver's Random (stack trap 7). */
+  /** Fresh Yjs clientID for this lifetime, from the driver's Random: reusing a clientID after a crash that lost updates diverges peers silently. */
   readonly clientId: number
 }
 
@@ -316,7 +316,7 @@ export class Replica {
 
   /**
    * Folds old envelopes into the doc state: the checkpoint holds encodeStateAsUpdate
-   * of the doc (applied state, never Y.mergeUpdates over many updates: stack trap 6)
+   * of the doc (applied state, never Y.mergeUpdates over many updates, which is superlinear)
    * and every envelope's metadata, so provenance answers as before. Bodies with
    * atMs older than compactAfterMs are dropped (missingFor no longer sends them).
    * A pending local batch is sealed first and returned in `sealed`: persist it with

@@ -33,7 +33,7 @@ export function checkNonNegative (v: unknown, what: string, err: ErrorFactory): 
 
 /**
  * uint64 from protobufjs: a number, or a Long when the `long` package is installed
- * (stack trap 8). Only safe integers are accepted: above 2^53 a number is no longer exact.
+ * (protobufjs decodes uint64 that way). Only safe integers are accepted: above 2^53 a number is no longer exact.
  */
 export function checkSafeUint (v: unknown, what: string, err: ErrorFactory): number {
   let n: number

@@ -1,7 +1,7 @@
 /**
  * Validation of damping parameters (config `damping:`). Errors make the config
  * unusable; warnings describe a config that works but cannot do what damping is for
- * (issue 2: "warn when the suppress limit can never be reached").
+ * (an operator is warned when the suppress limit can never be reached).
  */
 import type { DampingParams } from '../params.ts'
 import { penaltyCeiling } from './damping.ts'

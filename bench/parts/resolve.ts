@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks'
 import { pino } from 'pino'
 import { parseConfig } from '../../daemon/config/load.ts'
 import { createAtpd } from '../../daemon/node.ts'
-import { freePort } from '../../daemon/launcher/atpd-process.ts'
+import { freePort } from '../../daemon/launcher/free-ports.ts'
 import { AGENTS_PER_CAPABILITY, capabilityOf, round3 } from '../reflect/shape.ts'
 
 const IN_PROCESS_QUERIES = 20_000

@@ -11,33 +11,20 @@
  * known before any config is written) and free ports on 127.0.0.1 for libp2p and the
  * API. Output is kept (bounded) for failure messages.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
+import { AtpApiClient } from '../api/client.ts'
+import { freeLoopbackPorts } from './free-ports.ts'
+import type { PeerJson, RouteJson } from '../api/views.ts'
 import { loadOrCreateIdentity } from '../identity/identity.ts'
+import { spawnAtpd } from './spawn.ts'
 import { waitFor } from './wait-for.ts'
 
-const REPO = resolve(import.meta.dirname, '..', '..')
-const ATPD_BIN = join(REPO, 'bin', 'atpd.js')
 const MAX_OUTPUT_CHARS = 200_000
 
 export type NeighborRoleName = 'reflector' | 'client' | 'peer' | 'partner'
-
-/** A port that was free a moment ago (bind :0, read, close). */
-export async function freePort (): Promise<number> {
-  return await new Promise((res, rej) => {
-    const srv = createServer()
-    srv.unref()
-    srv.on('error', rej)
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address()
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0
-      srv.close(() => { res(port) })
-    })
-  })
-}
 
 export interface SiteOptions {
   readonly org: string
@@ -86,7 +73,7 @@ export class AtpdProcess {
   async start (options: { timeoutMs?: number, nodeArgs?: readonly string[] } = {}): Promise<void> {
     // YAML is a superset of JSON: the config file is plain JSON.
     writeFileSync(this.configPath, JSON.stringify(this.config, null, 2))
-    const { child, exit } = spawnAtpd(['--config', this.configPath], (s) => { this.append(s) }, options.nodeArgs)
+    const { child, exit } = spawnAtpd(['--config', this.configPath], { output: (s) => { this.append(s) }, ...(options.nodeArgs !== undefined ? { nodeArgs: options.nodeArgs } : {}) })
     this.child = child
     this.exitCode = undefined
     this.exit = exit.then((code) => { this.exitCode = code; return code })
@@ -127,15 +114,9 @@ export class AtpdProcess {
   thaw (): void { this.child?.kill('SIGCONT') }
 
   async api<T = unknown> (method: string, path: string, body?: unknown): Promise<ApiResponse<T>> {
-    const res = await fetch(`${this.apiUrl}${path}`, {
-      method,
-      signal: AbortSignal.timeout(5000),
-      ...(body !== undefined ? { headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) } : {})
-    })
-    const text = await res.text()
-    let parsed: unknown = text
-    try { parsed = JSON.parse(text) } catch { /* not JSON: keep the text */ }
-    return { status: res.status, body: parsed as T }
+    const client = new AtpApiClient({ baseUrl: this.apiUrl, timeoutMs: 5000 })
+    const r = await client.send<T>(method, path, typeof body === 'string' ? { rawBody: body } : { body })
+    return { status: r.status, body: r.body }
   }
 
   private append (s: string): void {
@@ -148,23 +129,10 @@ class ExitedError extends Error {
   constructor (code: number | null) { super(`process exited with code ${String(code)}`) }
 }
 
-/** Spawns `node bin/atpd.js ARGS`; output goes to `onOutput`. */
-export function spawnAtpd (
-  args: readonly string[], onOutput: (s: string) => void, nodeArgs: readonly string[] = []
-): { child: ChildProcess, exit: Promise<number | null> } {
-  const child = spawn(process.execPath, [...nodeArgs, ATPD_BIN, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_NO_WARNINGS: '1' } })
-  child.stdout?.setEncoding('utf8').on('data', onOutput)
-  child.stderr?.setEncoding('utf8').on('data', onOutput)
-  // 'close', not 'exit': 'exit' may fire before the last output was read, and a test
-  // that checks what the daemon printed on its way out would then race it.
-  const exit = new Promise<number | null>((res) => { child.on('close', (code, signal) => { res(code ?? (signal !== null ? 128 : null)) }) })
-  return { child, exit }
-}
-
 /** Runs atpd to completion (for configs that must fail); resolves with code and output. */
 export async function runAtpd (args: readonly string[], timeoutMs = 30_000): Promise<{ code: number | null, output: string }> {
   let output = ''
-  const { child, exit } = spawnAtpd(args, (s) => { output += s })
+  const { child, exit } = spawnAtpd(args, { output: (s) => { output += s } })
   const timer = setTimeout(() => { child.kill('SIGKILL') }, timeoutMs)
   try {
     return { code: await exit, output }
@@ -180,8 +148,7 @@ export async function prepareSites (sites: readonly SiteOptions[]): Promise<Atpd
   for (const s of sites) {
     const dataDir = join(root, s.org)
     const { peerId } = await loadOrCreateIdentity(dataDir)
-    const p2pPort = await freePort()
-    const apiPort = await freePort()
+    const [p2pPort, apiPort] = await freeLoopbackPorts(2) as [number, number]
     const role = s.role ?? 'peer'
     const config: Record<string, unknown> = {
       org: s.org,
@@ -220,11 +187,7 @@ export async function cleanupSites (sites: readonly (AtpdProcess | undefined)[])
   for (const s of sites) if (s !== undefined) rmSync(join(s.dataDir, '..'), { recursive: true, force: true })
 }
 
-export interface PeerJson { peerId: string, org: string, role: string, state: string, routesReceived: number, routesSent: number, lastError?: string }
-export interface RouteJson {
-  capability: string, org: string, agent: string, path: string[], originatorId: string, clusterList: string[],
-  costUsd: number, state: string, best: boolean, usable: boolean, originPeerId: string, fromPeer: string
-}
+export type { PeerJson, RouteJson }
 
 export async function peerState (site: AtpdProcess, peerId: string): Promise<string | undefined> {
   const r = await site.api<{ peers: PeerJson[] }>('GET', '/v1/peers')

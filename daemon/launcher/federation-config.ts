@@ -1,9 +1,8 @@
 /**
- * Compact federation descriptions → site configs (the YAML contract of issue 3/4).
+ * Compact federation descriptions → site configs (the site config YAML, docs/configuration.md).
  * A spec names sites and their neighbors by site name; rendering fills in peer ids,
  * loopback ports and data dirs, so a test says only what it is about.
  */
-import { createServer } from 'node:net'
 import type { PolicyRule } from '../../agp/index.ts'
 
 export type SiteRole = 'peer' | 'reflector'
@@ -123,29 +122,6 @@ export function renderSiteConfig (
     log: { level: 'warn' },
     ...(spec.extra ?? {})
   }
-}
-
-/**
- * `count` distinct free TCP ports on 127.0.0.1: all are bound at once (port 0) before
- * any is released, so they differ from each other; the kernel does not hand a just-
- * released ephemeral port out again right away.
- */
-export async function freePorts (count: number): Promise<number[]> {
-  const servers = await Promise.all(Array.from({ length: count }, async () => {
-    const server = createServer()
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject)
-      server.listen(0, HOST, () => { resolve() })
-    })
-    return server
-  }))
-  const ports = servers.map((s) => {
-    const a = s.address()
-    if (a === null || typeof a === 'string') throw new Error('no port')
-    return a.port
-  })
-  await Promise.all(servers.map(async (s) => { await new Promise((resolve) => s.close(resolve)) }))
-  return ports
 }
 
 export function must<T> (value: T | undefined, what: string): T {

@@ -12,7 +12,7 @@
  *
  * Identities are created in temp data dirs (loadOrCreateIdentity) before any config is
  * written, so every config can name its neighbors' peer ids; ports are free loopback
- * ports. Processes are N's AtpdProcess (daemon/launcher/atpd-process.ts); each site has a
+ * ports. Processes are AtpdProcess (daemon/launcher/atpd-process.ts); each site has a
  * directory of its own (its config file is named after the org, and two reflectors
  * may share one org). `stop()` kills everything, also when a start failed half way.
  */
@@ -23,10 +23,11 @@ import { loadOrCreateIdentity } from '../identity/index.ts'
 import type { AuditEvent } from '../../reflector/index.ts'
 import { AtpdProcess } from './atpd-process.ts'
 import {
-  agentBody, freePorts, must, p2pAddr, renderSiteConfig,
+  agentBody, must, p2pAddr, renderSiteConfig,
   type AgentSpec, type FederationSpec, type SiteAddress
 } from './federation-config.ts'
 import { ApiError, httpJson, type PeerJson, type ResolveJson, type RouteJson } from './federation-api.ts'
+import { freeLoopbackPorts } from './free-ports.ts'
 import { waitFor } from './wait-for.ts'
 
 export interface Site extends SiteAddress {
@@ -96,7 +97,7 @@ process.once('exit', () => {
  */
 export async function createSiteProcesses (spec: FederationSpec, root: string): Promise<Map<string, { readonly address: SiteAddress, readonly proc: AtpdProcess }>> {
   const names = Object.keys(spec.sites)
-  const ports = await freePorts(names.length * 2)
+  const ports = await freeLoopbackPorts(names.length * 2)
   const addrs = new Map<string, SiteAddress>()
   for (const [i, name] of names.entries()) {
     const dataDir = join(root, name, 'data')

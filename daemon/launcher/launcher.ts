@@ -3,16 +3,14 @@
  * <state>/<site>.log. Waits for every API to answer, reports session states, and
  * stops everything on Ctrl-C or when any daemon dies.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
-import { openSync, closeSync } from 'node:fs'
+import type { ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { AtpApiClient } from '../api/client.ts'
 import { apiUrlFromListen } from '../config/api-url.ts'
-import { packagePath } from '../package-root.ts'
 import { LaunchError } from './errors.ts'
+import { signalAtpd, spawnAtpdGroup } from './spawn.ts'
 import type { RenderedSite } from './templates.ts'
-
-export const ATPD_BIN = packagePath('bin/atpd.js')
 
 export interface RunningSite {
   readonly site: RenderedSite
@@ -24,14 +22,12 @@ export interface RunningSite {
 
 export function startSite (site: RenderedSite, configPath: string, stateDir: string): RunningSite {
   const log = join(stateDir, `${site.site}.log`)
-  const fd = openSync(log, 'a')
   // Own process group: a terminal's Ctrl-C reaches only this CLI, which then stops each
   // daemon with exactly one SIGTERM (a second signal would force an unclean exit).
-  const child = spawn(process.execPath, [ATPD_BIN, '--config', configPath], { stdio: ['ignore', fd, fd], detached: true })
-  closeSync(fd)
+  const { child } = spawnAtpdGroup(['--config', configPath], { output: { logFile: log } })
   const running: RunningSite = { site, apiUrl: apiUrlFromListen(site.config.api.listen) ?? '', log, child, exited: false }
   // If this CLI dies without stopping them, do not leave daemons behind.
-  const reap = (): void => { if (!running.exited) child.kill('SIGTERM') }
+  const reap = (): void => { if (!running.exited) signalAtpd(child, 'SIGTERM') }
   process.once('exit', reap)
   child.once('exit', () => {
     running.exited = true
@@ -50,10 +46,11 @@ export async function waitFor (probe: () => Promise<boolean>, deadlineMs: number
   return await probe()
 }
 
-async function getJson (url: string, token: string | null): Promise<unknown> {
+/** The 2xx JSON body of GET apiUrl+path, or undefined (down, refused, an error status). */
+async function getJson (apiUrl: string, path: string, token: string | null): Promise<unknown> {
   try {
-    const res = await fetch(url, { headers: token !== null ? { authorization: `Bearer ${token}` } : {}, signal: AbortSignal.timeout(2000) })
-    return res.ok ? await res.json() : undefined
+    const r = await new AtpApiClient({ baseUrl: apiUrl, timeoutMs: 2000, ...(token !== null ? { token } : {}) }).send('GET', path)
+    return r.status >= 200 && r.status < 300 ? r.body : undefined
   } catch {
     return undefined
   }
@@ -63,7 +60,7 @@ export async function waitHealthy (sites: readonly RunningSite[], deadlineMs: nu
   for (const s of sites) {
     const ok = await waitFor(async () => {
       if (s.exited) throw new LaunchError(`${s.site.site}: atpd exited during start (exit code ${s.child.exitCode ?? '?'}); see ${s.log}`)
-      return (await getJson(`${s.apiUrl}/v1/health`, s.site.config.api.token)) !== undefined
+      return (await getJson(s.apiUrl, '/v1/health', s.site.config.api.token)) !== undefined
     }, deadlineMs)
     if (!ok) throw new LaunchError(`${s.site.site}: API ${s.apiUrl} did not answer within ${deadlineMs / 1000} s; see ${s.log}`)
   }
@@ -74,7 +71,7 @@ export async function waitSessions (sites: readonly RunningSite[], deadlineMs: n
   const states = new Map<string, string[]>()
   await waitFor(async () => {
     for (const s of sites) {
-      const body = await getJson(`${s.apiUrl}/v1/peers`, s.site.config.api.token) as { peers?: { state: string }[] } | undefined
+      const body = await getJson(s.apiUrl, '/v1/peers', s.site.config.api.token) as { peers?: { state: string }[] } | undefined
       states.set(s.site.site, body?.peers?.map((p) => p.state) ?? [])
     }
     return [...states.values()].every((list) => list.every((st) => st === 'established'))
@@ -82,9 +79,9 @@ export async function waitSessions (sites: readonly RunningSite[], deadlineMs: n
   return states
 }
 
-/** SIGTERM every daemon (a clean stop: NOTIFICATION cease, flush), SIGKILL stragglers. */
+/** SIGTERM every daemon's process group (a clean stop: NOTIFICATION cease, flush), SIGKILL stragglers. */
 export async function stopAll (sites: readonly RunningSite[], graceMs = 10_000): Promise<void> {
-  for (const s of sites) if (!s.exited) s.child.kill('SIGTERM')
+  for (const s of sites) if (!s.exited) signalAtpd(s.child, 'SIGTERM')
   const done = await waitFor(async () => sites.every((s) => s.exited), graceMs, 100)
-  if (!done) for (const s of sites) if (!s.exited) s.child.kill('SIGKILL')
+  if (!done) for (const s of sites) if (!s.exited) signalAtpd(s.child, 'SIGKILL')
 }

@@ -1,5 +1,5 @@
 /**
- * HTTP routes of issue 5's Contract, as a fastify plugin over an injected service:
+ * The memory HTTP routes (docs/api.md), as a fastify plugin over an injected service:
  * 404 for an unknown namespace, 403 (with a message) for a non-member or non-writer,
  * 400 for a bad body. Times are shown as ISO-8601 `at`.
  */

@@ -57,7 +57,7 @@ export class MemoryService {
       // A reflector holds every configured namespace to relay it; a peer only those its org reads.
       if (this.init.role !== 'reflector' && !canRead(ns, this.init.org)) continue
       const loaded = await store.load(ns.id)
-      const clientId = freshClientId(random, loaded) // fresh every start (stack trap 7)
+      const clientId = freshClientId(random, loaded) // fresh every start: a reused clientID after lost updates diverges peers
       const writer = canWrite(ns, this.init.org) ? { org: this.init.org, signer, epoch: this.epoch, clientId } : undefined
       const replica = new Replica({ namespace: ns, verifier, ...(writer !== undefined ? { writer } : {}), ...(this.init.limits !== undefined ? { limits: this.init.limits } : {}), ...(this.init.knownPeers !== undefined ? { knownPeers: this.init.knownPeers } : {}) })
       if (loaded.checkpoint !== undefined) replica.restore(loaded.checkpoint)

@@ -1,7 +1,7 @@
 /**
  * One long-lived `/agp/1.0.0` stream: length-prefixed frames in, joined writes out.
  *
- * Why not lpStream: it has no read backpressure (stack trap 3) and one send() per frame
+ * Why not lpStream: it has no read backpressure (past its buffer limit the stream is aborted) and one send() per frame
  * is slow (trap 4). Here reads decode from 'message' events (the transport pauses the
  * stream when the event loop is busy: yamux then stops granting window), and writes
  * are joined into chunks of up to 64 KB, awaiting onDrain whenever send() says so.
@@ -13,7 +13,7 @@ import { LengthPrefixedDecoder } from '@libp2p/utils'
 import type { Stream } from '@libp2p/interface'
 import type { Uint8ArrayList } from 'uint8arraylist'
 import { MAX_FRAME_BYTES } from '../../agp/index.ts'
-import { varintLength, writeVarint } from './varint.ts'
+import { encodeUint8Array, encodingLength } from 'uint8-varint'
 
 export interface FrameChannelInit {
   /** One decoded payload (a frame's bytes, prefix removed). */
@@ -93,8 +93,10 @@ export class FrameChannel {
   enqueue (frames: readonly Uint8Array[]): boolean {
     if (!this.isOpen) return false
     for (const frame of frames) {
-      const prefixed = new Uint8Array(varintLength(frame.length) + frame.length)
-      prefixed.set(frame, writeVarint(frame.length, prefixed, 0))
+      const prefixLength = encodingLength(frame.length)
+      const prefixed = new Uint8Array(prefixLength + frame.length)
+      encodeUint8Array(frame.length, prefixed, 0)
+      prefixed.set(frame, prefixLength)
       this.pending.push(prefixed)
       this.pendingBytes += prefixed.length
     }

@@ -1,6 +1,6 @@
 /**
  * The libp2p node of a daemon: TCP + Noise + Yamux + Identify + Ping, and Kad-DHT on
- * our own protocol only when discovery is configured (stack trap 5: the defaults drop
+ * our own protocol only when discovery is configured (the defaults drop
  * private addresses and stay in client mode, and a custom protocol keeps the node out
  * of the public IPFS DHT).
  */

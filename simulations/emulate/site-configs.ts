@@ -18,7 +18,7 @@ import { parseConfig } from '../../daemon/config/load.ts'
 import { loadOrCreateIdentity } from '../../daemon/identity/identity.ts'
 import type { SimNodeSpec, SimTopology } from '../topology/model.ts'
 import { EmulationRefusedError } from './errors.ts'
-import { freeLoopbackPorts } from './free-ports.ts'
+import { freeLoopbackPorts } from '../../daemon/launcher/free-ports.ts'
 
 /** Short, so sessions come up quickly while daemons start one after another. */
 const MAX_BACKOFF_S = 1

@@ -1,5 +1,5 @@
 /**
- * The JSON report of `atp sim` (issue 6's Contract). Byte-identical for the same
+ * The JSON report of `atp sim` (public interface, docs/simulation.md). Byte-identical for the same
  * topology and seed: fields in Contract order, nodes and capabilities sorted, no
  * wall-clock value anywhere.
  */

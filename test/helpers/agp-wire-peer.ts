@@ -30,7 +30,7 @@ import { createEd25519Signer, loadOrCreateIdentity } from '../../daemon/identity
 import { AGP_PROTOCOL } from '../../daemon/p2p/agp-transport.ts'
 import { FrameChannel } from '../../daemon/p2p/frame-channel.ts'
 import { createLibp2pNode } from '../../daemon/p2p/libp2p-node.ts'
-import { freePort } from '../../daemon/launcher/atpd-process.ts'
+import { freePort } from '../../daemon/launcher/free-ports.ts'
 import { DEFAULT_HOLD_TIME_S } from '../../agp/index.ts'
 
 /** Frames kept per session: a test that floods reads counts, not every frame. */

@@ -19,7 +19,7 @@ import type { Envelope } from '../../crdt/envelope.ts'
 import { createEd25519Signer, loadOrCreateIdentity } from '../../daemon/identity/index.ts'
 import { createLibp2pNode } from '../../daemon/p2p/libp2p-node.ts'
 import { FrameChannel } from '../../daemon/p2p/frame-channel.ts'
-import { freePort } from '../../daemon/launcher/atpd-process.ts'
+import { freePort } from '../../daemon/launcher/free-ports.ts'
 import { DEFAULT_HOLD_TIME_S } from '../../agp/index.ts'
 
 export interface WirePeer {

@@ -1,4 +1,4 @@
-// Hostile AGP peers against a real atpd (issue 3: "bad input gets a clear error and
+// Hostile AGP peers against a real atpd ("bad input gets a clear error and
 // loses nothing; never crash the daemon on a peer's bytes"). acme is a reflector
 // (cluster c1); beta, a real atpd, is its honest client and originates the control
 // route. The test holds two configured identities and speaks /agp/1.0.0 by hand:

@@ -1,4 +1,4 @@
-// Hostile envelopes over the wire against a real atpd (issue 5, "Done when": forged
+// Hostile envelopes over the wire against a real atpd (forged
 // signature, foreign clientID, replayed sequence, oversize update: refused, state
 // unchanged, counted). The test is a configured neighbor (org globex) whose key it
 // holds; it runs its own libp2p node and speaks /atp/memory/1.0.0 by hand.

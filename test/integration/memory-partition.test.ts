@@ -1,4 +1,4 @@
-// Partition and heal (issue 5, "Done when"): two member orgs sync through a reflector;
+// Partition and heal: two member orgs sync through a reflector;
 // the reflector is frozen (SIGSTOP), both sides write the same keys and the same text,
 // the reflector is thawed (SIGCONT), and everything converges with a causally ordered
 // history. Then `atp mem` (bin/atp.js, a real child process) against the same daemons.

@@ -1,5 +1,5 @@
 // Shared CRDT memory across real atpd processes: two member orgs behind a reflector,
-// and a third org on the same reflector that is not a member (issue 5, "Done when").
+// and a third org on the same reflector that is not a member.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startFederation, type Federation } from '../../daemon/launcher/federation.ts'
 import { ApiError } from '../../daemon/launcher/federation-api.ts'

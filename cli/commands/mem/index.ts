@@ -1,5 +1,5 @@
 /**
- * `atp mem put|get|rm|history|ls|text`: the memory routes of issue 5.
+ * `atp mem put|get|rm|history|ls|text`: the memory routes (docs/api.md).
  *   atp mem put NS KEY JSON        PUT /v1/memory/NS/entries/KEY { value }   (JSON, else a string)
  *   atp mem get NS KEY             GET …/entries/KEY (value and provenance)
  *   atp mem rm NS KEY              DELETE …/entries/KEY

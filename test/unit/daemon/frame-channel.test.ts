@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Stream } from '@libp2p/interface'
 import { FrameChannel } from '../../../daemon/p2p/frame-channel.ts'
-import { varintLength, writeVarint } from '../../../daemon/p2p/varint.ts'
+import { encodeUint8Array, encodingLength } from 'uint8-varint'
 import { MAX_FRAME_BYTES } from '../../../agp/codec/frame.ts'
 
 function fakeStream (): Stream & EventTarget {
@@ -14,11 +14,12 @@ function fakeStream (): Stream & EventTarget {
 }
 
 function prefixed (frames: Uint8Array[]): Uint8Array {
-  const total = frames.reduce((n, f) => n + varintLength(f.length) + f.length, 0)
+  const total = frames.reduce((n, f) => n + encodingLength(f.length) + f.length, 0)
   const out = new Uint8Array(total)
   let at = 0
   for (const f of frames) {
-    at = writeVarint(f.length, out, at)
+    encodeUint8Array(f.length, out, at)
+    at += encodingLength(f.length)
     out.set(f, at)
     at += f.length
   }
@@ -49,8 +50,8 @@ describe('FrameChannel reads', () => {
     const stream = fakeStream()
     Object.assign(stream, { abort: () => {} })
     void new FrameChannel(stream, { onPayload: () => {}, onClose: (r) => closes.push(r) })
-    const header = new Uint8Array(varintLength(MAX_FRAME_BYTES + 1))
-    writeVarint(MAX_FRAME_BYTES + 1, header, 0)
+    const header = new Uint8Array(encodingLength(MAX_FRAME_BYTES + 1))
+    encodeUint8Array(MAX_FRAME_BYTES + 1, header, 0)
     stream.dispatchEvent(messageEvent(header))
     expect(closes.length).toBe(1)
     expect(closes[0]).toMatch(/bad framing/)

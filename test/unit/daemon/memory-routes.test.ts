@@ -1,4 +1,4 @@
-// The memory routes of issue 5's Contract through the real API server (error handler
+// The memory routes (docs/api.md) through the real API server (error handler
 // included) over a real MemoryService on a temp level dir: 404 / 403 / 400 semantics.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'

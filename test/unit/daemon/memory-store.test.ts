@@ -36,7 +36,7 @@ afterEach(async () => {
 let seed = 7
 /**
  * A service over the store whose clock stands still: batches seal at once (window 0).
- * Each start gets its own seed: a restart must draw a fresh clientID (stack trap 7).
+ * Each start gets its own seed: a restart must draw a fresh clientID (a reused one diverges peers after lost updates).
  */
 function service (db: NodeStore, random = seededRandom(seed++)): MemoryService {
   return new MemoryService(
