@@ -157,3 +157,19 @@ describe('speaker: MRAI', () => {
     expect(sizes).toEqual([4, 4, 2])
   })
 })
+
+describe('speaker: restored agents', () => {
+  it('a restored agent the wire would refuse is audited and left out; the others originate and sessions start', () => {
+    const h = new SpeakerHarness()
+    h.add({ peerId: 'rr1', org: 'rr', role: 'reflector', cluster: 'c1', neighbors: [{ peerId: 'pa', org: 'a', role: 'client' }] })
+    h.add({ peerId: 'pa', org: 'a', neighbors: [toRr] }, {
+      localAgents: [agent('bad', 'code-review', { endpoint: 'https://a.example/x y' }), agent('good', 'code-review')],
+      adjRibIn: [], damping: [], originSeq: 0
+    })
+    h.startAll()
+    h.runFor(1000)
+    expect(h.node('pa').localAgents().map((a) => a.id)).toEqual(['good'])
+    expect(h.effects('pa', 'audit').find((e) => e.event.kind === 'agent-refused')?.event).toMatchObject({ agent: 'bad', detail: expect.stringMatching(/endpoint/) as unknown })
+    expect(names(h, 'rr1')).toEqual(['good:active'])
+  })
+})
