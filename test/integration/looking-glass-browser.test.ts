@@ -4,7 +4,7 @@
  * form, submit, read the ranked result, open the route's detail — and a screenshot of
  * the overview saved under reports/ for CI.
  */
-import { existsSync, mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { chromium, type Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -79,5 +79,14 @@ describe('looking glass in a browser', () => {
     await page.screenshot({ path: join(REPORTS, 'looking-glass.png'), fullPage: true })
     expect(existsSync(join(REPORTS, 'looking-glass.png'))).toBe(true)
     await page.close()
+  })
+
+  it('every metric the Grafana dashboard queries is in a running daemon\'s /metrics', async () => {
+    const dashboard = readFileSync(resolve(import.meta.dirname, '..', '..', 'deploy', 'grafana', 'atpd-dashboard.json'), 'utf8')
+    const queried = new Set([...dashboard.matchAll(/\b(atpd_[a-z_]+)/g)].map((m) => (m[1] as string).replace(/_(bucket|sum|count)$/, '')))
+    expect(queried.size).toBeGreaterThanOrEqual(10)
+    const res = await fetch(`${(sites[1] as AtpdProcess).apiUrl}/metrics`)
+    const exposed = new Set([...(await res.text()).matchAll(/^# TYPE (atpd_[a-z_]+) /gm)].map((m) => m[1]))
+    expect([...queried].filter((m) => !exposed.has(m))).toEqual([])
   })
 })
