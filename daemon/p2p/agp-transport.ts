@@ -7,7 +7,7 @@
  *   longer the neighbor's live one are dropped, so a late event never reaches the
  *   Speaker for the wrong session.
  * - Allowlist: an inbound stream from a peer id that is not a configured neighbor gets
- *   NOTIFICATION Cease/ConnectionRejected and is closed.
+ *   NOTIFICATION Cease/ConnectionRejected and is closed, and so is its connection.
  * - Connection collision (RFC 4271 §6.8): when both sides opened a stream, the one
  *   dialed by the higher peer id survives; the other is closed with
  *   Cease/ConnectionCollisionResolution. Both ends apply the same rule, so they agree.
@@ -251,7 +251,10 @@ export class AgpTransport {
     if (slot === undefined || !this.started) {
       this.log.warn({ peer, addr: connection.remoteAddr.toString(), reason: 'not a configured neighbor' }, 'session refused')
       this.components.observer?.rejected?.(peer, 'not a configured neighbor')
-      this.track(closeWith(stream, CeaseSubcode.ConnectionRejected, 'not a configured neighbor'))
+      // Then the whole connection goes: a stranger keeps no muxer, streams or buffers here.
+      this.track(closeWith(stream, CeaseSubcode.ConnectionRejected, 'not a configured neighbor').then(async () => {
+        await hangUp(connection)
+      }))
       return
     }
     const existing = slot.channel?.isOpen === true ? slot.channel : undefined
@@ -338,6 +341,15 @@ async function closeWith (stream: Stream, subcode: CeaseSubcode, text: string): 
 async function closeChannelWith (ch: FrameChannel, subcode: CeaseSubcode, text: string): Promise<void> {
   ch.enqueue([encodeFrame({ type: 'notification', code: NotificationCode.Cease, subcode, text })])
   await ch.close(2000)
+}
+
+/** Closes a connection (what was queued is sent first), aborting it if that takes more than 2 s. */
+async function hangUp (connection: Connection): Promise<void> {
+  try {
+    await connection.close({ signal: AbortSignal.timeout(2000) })
+  } catch (err) {
+    try { connection.abort(err instanceof Error ? err : new Error(String(err))) } catch { /* already gone */ }
+  }
 }
 
 function errorText (err: unknown): string {

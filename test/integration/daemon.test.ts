@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { peerIdFromString } from '@libp2p/peer-id'
 import { CeaseSubcode, NotificationCode } from '../../agp/codec/frame.ts'
 import { verifyAuditLog } from '../../daemon/audit/verify.ts'
 import {
@@ -85,6 +86,8 @@ describe('atpd daemons over libp2p', () => {
       expect(n).toMatchObject({ code: NotificationCode.Cease, subcode: CeaseSubcode.ConnectionRejected })
       await s.closed()
       expect(s.frames).toHaveLength(1)
+      // And the connection goes too: a stranger keeps nothing open at acme.
+      await waitFor(() => stranger.node.getConnections(peerIdFromString(a.peerId)).length === 0, { what: 'acme to close the connection', timeoutMs: 10_000 })
     } finally {
       await stranger.stop()
     }
