@@ -16,6 +16,7 @@ import type { Libp2p } from 'libp2p'
 import type { Logger } from 'pino'
 import type { Clock, Random, Signer, Verifier } from '../kernel/index.ts'
 import type { Speaker } from '../reflector/index.ts'
+import type { DaemonFacade } from './api/facade.ts'
 import type { SiteConfig } from './config/schema.ts'
 import type { NodeIdentity } from './identity/identity.ts'
 import type { Metrics } from './metrics/metrics.ts'
@@ -34,7 +35,9 @@ export interface AtpdExtensionContext {
   /** A level namespace of the extension's own (e.g. 'memory'); one per name. */
   sublevel (name: string): BytesSublevel
   /** Read-only views of the routing engine (peers, routes) — never call handle(). */
-  readonly speaker: Pick<Speaker, 'peers' | 'routes' | 'localAgents'>
+  readonly speaker: Pick<Speaker, 'peers' | 'routes' | 'localAgents' | 'forwardTarget'>
+  /** The daemon's facade (resolve, outcomes, agent writes through the event loop). */
+  readonly facade: DaemonFacade
   /** Configured neighbor peer ids (the allowlist). */
   readonly neighborPeerIds: readonly string[]
 }

@@ -9,7 +9,8 @@ import type { AtpdExtensionFactory } from './extension.ts'
 const EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js'
 
 const OPTIONAL: readonly { readonly specifier: string, readonly exportName: string }[] = [
-  { specifier: `./memory/extension${EXT}`, exportName: 'memoryExtension' }
+  { specifier: `./memory/extension${EXT}`, exportName: 'memoryExtension' },
+  { specifier: `./dataplane/extension${EXT}`, exportName: 'dataPlaneExtension' }
 ]
 
 export async function defaultExtensions (): Promise<AtpdExtensionFactory[]> {

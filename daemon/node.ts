@@ -22,6 +22,7 @@ import { parseCheckpoint } from './audit/checkpoint.ts'
 import type { SiteConfig } from './config/schema.ts'
 import { MAX_AGENTS } from './config/schema.ts'
 import { planReload, type ReloadPlan } from './config/reload-plan.ts'
+import { staticAgents } from './config/schema-agent.ts'
 import { toSpeakerInit } from './config/speaker-init.ts'
 import type { CongestionControl } from './congestion/congestion-control.ts'
 import { openCongestion } from './congestion/open-congestion.ts'
@@ -153,7 +154,7 @@ class AtpdNode implements Atpd {
     const signer = createEd25519Signer(identity.peerId, identity.privateKey)
     const verifier = createEd25519Verifier()
     this.audit = await openAudit(config, store, signer, log, this.auditTail)
-    const snapshot = withConfigAgents(loaded.snapshot, config.agents)
+    const snapshot = withConfigAgents(loaded.snapshot, staticAgents(config.agents))
     const createSpeaker = this.options.createSpeaker ?? defaultSpeakerFactory
     // Route signatures are counted apart from memory envelopes (same key type, other verifier user).
     const routeVerifier = countingVerifier(verifier, () => { this.metrics?.routeSignatureVerified() })
@@ -221,6 +222,7 @@ class AtpdNode implements Atpd {
         config, identity, libp2p: node, signer, verifier, clock: this.clock, random: this.random, logger: log, metrics,
         sublevel: (name) => store.sublevel(name),
         speaker,
+        facade: this._facade,
         neighborPeerIds: config.neighbors.map((n) => n.peer)
       }))
     }

@@ -21,6 +21,7 @@ import { armRefresh, removeAgent, upsertAgent } from './speaker-origination.ts'
 import { newSession, stepNeighbor } from './speaker-sessions.ts'
 import { audit, createState, dampingKey, type SpeakerCounters, type SpeakerState } from './speaker-state.ts'
 import { armFreshness, onTimer } from './speaker-timers.ts'
+import { forwardTargetView } from './speaker-forwarding.ts'
 import { outcomesView, peersView, recordOutcomeView, resolveView, routesView, snapshotView } from './speaker-views.ts'
 import type { Effect, LocalAgent, Speaker, SpeakerComponents, SpeakerInit, SpeakerInput, SpeakerSnapshot } from './types.ts'
 
@@ -48,6 +49,7 @@ export function createSpeaker (init: SpeakerInit, components: SpeakerComponents,
     peers: () => peersView(st),
     routes: (nowMs, capability) => routesView(st, nowMs, capability),
     resolve: (query, nowMs) => resolveView(st, query, nowMs),
+    forwardTarget: (query) => forwardTargetView(st, query),
     recordOutcome: (o, nowMs) => recordOutcomeView(st, o, nowMs),
     outcomes: (nowMs) => outcomesView(st, nowMs),
     localAgents: () => [...st.agents.values()].map((l) => l.agent),

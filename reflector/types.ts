@@ -16,6 +16,7 @@ import type {
 import type { Random, Signer, Verifier } from '../kernel/index.ts'
 
 export type { LocalAgent, SessionState }
+import type { ForwardQuery, NextHop } from '../agp/index.ts'
 
 export interface NeighborConfig {
   readonly peerId: string
@@ -248,6 +249,8 @@ export interface Speaker {
   routes (nowMs: number, capability?: string): RouteView[]
   /** Longest-match resolve under constraints; undefined when no capability matches. */
   resolve (query: ResolveQuery, nowMs: number): ResolveResult | undefined
+  /** Where a task for one path goes next (agp/task/forwarding.ts). */
+  forwardTarget (query: ForwardQuery): NextHop
   /** False (nothing recorded) when no known path matches the outcome's org, agent and capability. */
   recordOutcome (outcome: Outcome, nowMs: number): boolean
   outcomes (nowMs: number): OutcomeView[]

@@ -4,6 +4,7 @@
  */
 import { effectiveTags, originSiteOf, type BudgetView, type PathWindowView } from '../../agp/index.ts'
 import type { Candidate, LocalAgent, PeerView, RouteView } from '../../reflector/index.ts'
+import { MEASURED_TAG } from '../../agp/index.ts'
 
 export interface RouteJson {
   capability: string
@@ -21,6 +22,8 @@ export interface RouteJson {
   winRate: { wins: number, trials: number }
   region: string
   tags: string[]
+  /** The origin advertises measured latency and win-rate (origin tag metrics:measured), not declared ones. */
+  measured: boolean
   measuredAt: string | null
   state: RouteView['state']
   penalty: number
@@ -116,6 +119,7 @@ export function toRouteJson (view: RouteView, windowOf?: WindowLookup): RouteJso
     winRate: { wins: a.winRate.wins, trials: a.winRate.trials },
     region: a.region,
     tags: [...effectiveTags(view.route)],
+    measured: a.tags.includes(MEASURED_TAG),
     measuredAt: isoTime(a.winRate.measuredAtMs),
     state: view.state,
     penalty: view.penalty,

@@ -25,7 +25,9 @@ export function checkWithCore (config: SiteConfig): CoreCheck {
       ...freshnessErrors.map((m) => toIssue(m, 'freshness')),
       ...policy.map((m) => toIssue(m.startsWith('policy') ? m : `policy.${m}`, 'policy')),
       // The wire's rule, so a configured agent always originates (same words as the API).
+      // Card agents are checked when their card is read (their fields come from it).
       ...config.agents.flatMap((a, i) => {
+        if ('a2a' in a) return []
         const problem = localAgentProblem(a)
         return problem === undefined ? [] : [{ path: `agents[${i}]`, reason: problem }]
       })

@@ -78,10 +78,23 @@ function parseYaml (text: string, sourceName: string): unknown {
  * known key when `schema` (the schema that was parsed) is given.
  */
 export function zodIssues (error: z.ZodError, schema?: z.ZodType): ConfigIssue[] {
+  return issuesOf(error.issues, [], schema)
+}
+
+/**
+ * An entry that matches no branch of a union (agents[]: with or without `a2a`) is
+ * reported with the issues of the branch it came closest to (fewest issues), so the
+ * message names the field, not just "invalid input".
+ */
+function issuesOf (issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[], schema?: z.ZodType): ConfigIssue[] {
   const out: ConfigIssue[] = []
-  for (const issue of error.issues) {
+  for (const raw of issues) {
+    const issue = { ...raw, path: [...prefix, ...raw.path] } as z.core.$ZodIssue
     const path = formatPath(issue.path)
-    if (issue.code === 'unrecognized_keys') {
+    if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+      const nearest = [...issue.errors].sort((a, b) => a.length - b.length)[0] ?? []
+      out.push(...issuesOf(nearest, issue.path, schema))
+    } else if (issue.code === 'unrecognized_keys') {
       const known = schema !== undefined ? keysAt(schema, issue.path) : []
       for (const key of issue.keys) {
         const hint = closest(key, known)

@@ -1,10 +1,11 @@
 /**
  * What a config reload (SIGHUP) changes in a running daemon. Agents declared in the
  * config are applied live (added, replaced, removed); agents added through the API are
- * not the config's and stay. Every other top-level key that differs is named in
+ * not the config's and stay; agents known by their A2A card need a restart. Every other top-level key that differs is named in
  * `needsRestart`: the running daemon keeps its old value until the next start.
  */
 import type { LocalAgent } from '../../reflector/index.ts'
+import { staticAgents } from './schema-agent.ts'
 import type { SiteConfig } from './schema.ts'
 
 export interface ReloadPlan {
@@ -17,13 +18,17 @@ export interface ReloadPlan {
 const LIVE_KEYS: ReadonlySet<string> = new Set(['agents'])
 
 export function planReload (running: SiteConfig, next: SiteConfig): ReloadPlan {
-  const before = new Map(running.agents.map((a) => [a.id, a]))
-  const after = new Map(next.agents.map((a) => [a.id, a]))
+  const before = new Map(staticAgents(running.agents).map((a) => [a.id, a]))
+  const after = new Map(staticAgents(next.agents).map((a) => [a.id, a]))
   const upsertAgents = [...after.values()].filter((a) => !sameJson(before.get(a.id), a))
   const removeAgents = [...before.keys()].filter((id) => !after.has(id))
   const keys = new Set([...Object.keys(running), ...Object.keys(next)])
   const needsRestart = [...keys].filter((k) => !LIVE_KEYS.has(k) &&
-    !sameJson((running as Record<string, unknown>)[k], (next as Record<string, unknown>)[k])).sort()
+    !sameJson((running as Record<string, unknown>)[k], (next as Record<string, unknown>)[k]))
+  // Agents known by their A2A card are watched by the data plane from its start.
+  const cards = (c: SiteConfig): unknown[] => c.agents.filter((a) => 'a2a' in a)
+  if (!sameJson(cards(running), cards(next))) needsRestart.push('agents[].a2a')
+  needsRestart.sort()
   return { upsertAgents, removeAgents, needsRestart }
 }
 

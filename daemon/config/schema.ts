@@ -10,7 +10,7 @@ import {
   DEFAULT_RESTART_TIME_S, MAX_HOLD_TIME_S, MAX_INTERESTS
 } from '../../agp/index.ts'
 import { DEFAULT_LIMITS, DEFAULT_ROUTE_REFRESH_INTERVAL_MS } from '../../reflector/index.ts'
-import { agentSchema } from './schema-agent.ts'
+import { cardAgentSchema, staticAgentSchema } from './schema-agent.ts'
 import { budgetsSchema, originLimitsSchema, windowsSchema } from './schema-windows.ts'
 import {
   capability, clusterId, listenAddress, multiaddrString, nonNegative, orgName, peerId, positive, positiveInt, siteId
@@ -70,6 +70,15 @@ const namespaceSchema = z.strictObject({
   writers: z.array(orgName).default([])
 })
 
+/** The data plane (/a2a endpoint, /atp/task/1.0.0): docs/data-plane.md. */
+export const DEFAULT_FORWARDING = Object.freeze({ timeoutMs: 30_000, attempts: 2, maxInFlight: 1000, maxMessageBytes: 1024 * 1024 })
+const forwardingSchema = z.strictObject({
+  timeoutMs: z.number().int().min(1).max(86_400_000).default(DEFAULT_FORWARDING.timeoutMs),
+  attempts: z.number().int().min(1).max(16).default(DEFAULT_FORWARDING.attempts),
+  maxInFlight: z.number().int().min(1).max(1_000_000).default(DEFAULT_FORWARDING.maxInFlight),
+  maxMessageBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(DEFAULT_FORWARDING.maxMessageBytes)
+})
+
 const l = DEFAULT_LIMITS
 /**
  * A daemon keeps up to this many paths per capability (the core's default, 64, is the
@@ -99,7 +108,10 @@ const auditSchema = z.strictObject({
 })
 
 /** A config agent: the agent, plus the limits its origin daemon enforces per consumer org. */
-const siteAgentSchema = agentSchema.extend({ limits: originLimitsSchema.optional() })
+const siteAgentSchema = z.union([
+  staticAgentSchema.extend({ limits: originLimitsSchema.optional() }),
+  cardAgentSchema.extend({ limits: originLimitsSchema.optional() })
+])
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
@@ -130,6 +142,7 @@ export const siteConfigSchema = z.strictObject({
   discovery: discoverySchema.optional(),
   memory: z.strictObject({ namespaces: z.array(namespaceSchema).max(1000).default([]) }).prefault({}),
   limits: limitsSchema.prefault({}),
+  forwarding: forwardingSchema.prefault({}),
   log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),
   windows: windowsSchema.prefault({}),
   budgets: budgetsSchema.default([]),

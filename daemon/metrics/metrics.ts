@@ -11,6 +11,10 @@ export const ROUTE_STATES: readonly RouteState[] = ['active', 'suppressed', 'sta
 
 export type UpdateDirection = 'in' | 'out'
 
+/** Where a task passed this daemon: it entered here, crossed, or reached its agent here. */
+export type TaskRole = 'consumer' | 'transit' | 'origin'
+export const TASK_ROLES: readonly TaskRole[] = ['consumer', 'transit', 'origin']
+
 export interface MetricsInit {
   /** Also export Node process metrics (CPU, memory, event loop lag). Default false. */
   readonly processMetrics?: boolean
@@ -34,6 +38,8 @@ export interface Metrics {
   dampingSuppression (): void
   observeResolve (seconds: number): void
   apiRequest (method: string, route: string, status: number): void
+  /** One task ended at this daemon in this role (outcome: success, failure, timeout, refused, unreachable, canceled). */
+  task (role: TaskRole, outcome: string, seconds: number): void
   render (): Promise<string>
   readonly contentType: string
 }
@@ -63,10 +69,19 @@ export function createMetrics (init: MetricsInit = {}): Metrics {
     buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers: [registry]
   })
+  const tasks = new Counter({ name: 'atpd_tasks_total', help: 'Tasks that ended at this daemon, by role and outcome', labelNames: ['role', 'outcome'] as const, registers: [registry] })
+  const taskSeconds = new Histogram({
+    name: 'atpd_task_duration_seconds',
+    help: 'Task duration seen at this daemon, by role',
+    labelNames: ['role'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [registry]
+  })
   const apiRequests = new Counter({ name: 'atpd_api_requests_total', help: 'HTTP API requests', labelNames: ['method', 'route', 'status'] as const, registers: [registry] })
 
   for (const s of SESSION_STATES) sessions.set({ state: s }, 0)
   for (const s of ROUTE_STATES) routes.set({ state: s }, 0)
+  for (const role of TASK_ROLES) tasks.inc({ role, outcome: 'success' }, 0)
   for (const d of ['in', 'out']) { updateFrames.inc({ direction: d }, 0); updateRoutes.inc({ direction: d }, 0) }
 
   return {
@@ -84,6 +99,10 @@ export function createMetrics (init: MetricsInit = {}): Metrics {
     dampingSuppression () { suppressions.inc() },
     observeResolve (seconds) { resolveSeconds.observe(seconds) },
     apiRequest (method, route, status) { apiRequests.inc({ method, route, status: String(status) }) },
+    task (role, outcome, seconds) {
+      tasks.inc({ role, outcome })
+      taskSeconds.observe({ role }, seconds)
+    },
     render: async () => await registry.metrics(),
     contentType: registry.contentType
   }

@@ -1,5 +1,6 @@
 /**
- * One long-lived `/agp/1.0.0` stream: length-prefixed frames in, joined writes out.
+ * One length-prefixed frame stream (`/agp/1.0.0` sessions, `/atp/task/1.0.0` tasks):
+ * frames in, joined writes out.
  *
  * Why not lpStream: it has no read backpressure (past its buffer limit the stream is aborted) and one send() per frame
  * is slow (trap 4). Here reads decode from 'message' events (the transport pauses the
@@ -24,6 +25,8 @@ export interface FrameChannelInit {
   readonly maxQueuedBytes?: number
   /** Writes are joined up to this size. */
   readonly writeChunkBytes?: number
+  /** Largest payload accepted (default: an /agp/1.0.0 frame's MAX_FRAME_BYTES). */
+  readonly maxFrameBytes?: number
 }
 
 export class ChannelOverflowError extends Error {
@@ -62,7 +65,8 @@ export class FrameChannel {
     this.init = init
     this.maxQueuedBytes = init.maxQueuedBytes ?? 8 * 1024 * 1024
     this.chunkBytes = init.writeChunkBytes ?? 64 * 1024
-    this.decoder = new LengthPrefixedDecoder({ maxDataLength: MAX_FRAME_BYTES, maxBufferSize: 2 * MAX_FRAME_BYTES + 64 * 1024 })
+    const maxFrameBytes = init.maxFrameBytes ?? MAX_FRAME_BYTES
+    this.decoder = new LengthPrefixedDecoder({ maxDataLength: maxFrameBytes, maxBufferSize: 2 * maxFrameBytes + 64 * 1024 })
     this.idle.resolve()
     stream.addEventListener('message', (evt) => { this.onMessage(evt.data) })
     stream.addEventListener('close', (evt) => {

@@ -9,6 +9,7 @@ import type { Frame } from '../../agp/codec/frame.ts'
 import { applyDampingEvent, encodeDampingState, isSuppressed, reuseAtMs, type DampingState } from '../../agp/damping/index.ts'
 import { originateRoute } from '../../agp/route/originate.ts'
 import { pathKey, type Route, type WithdrawnPath } from '../../agp/route/route.ts'
+import { TaskErrorCode } from '../../agp/task/task-frame.ts'
 import type {
   Effect, LocalAgent, RouteView, Speaker, SpeakerComponents, SpeakerInit, SpeakerInput, SpeakerSnapshot
 } from '../../reflector/types.ts'
@@ -159,6 +160,7 @@ export function createStandInSpeaker (init: SpeakerInit, components: SpeakerComp
           a.route.attrs.costUsd - b.route.attrs.costUsd || pathKey(a.route.attrs.originOrg, a.route.attrs.agentId).localeCompare(pathKey(b.route.attrs.originOrg, b.route.attrs.agentId)))
     },
     resolve: () => undefined,
+    forwardTarget: () => ({ kind: 'refuse', code: TaskErrorCode.NoRoute, reason: 'a stand-in forwards nothing' }),
     recordOutcome: () => false,
     outcomes: () => [],
     localAgents: () => [...agents.values()],

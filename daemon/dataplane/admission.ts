@@ -1,0 +1,33 @@
+/**
+ * The seam between choosing a path and sending a task on it, in the consumer's
+ * forwarding path:
+ *
+ *   choose path (resolve rank) → admit? → forward → settle(outcome, latency, usage)
+ *
+ * `admit` may refuse a path (its window is full, its budget spent): the consumer then
+ * tries the next-ranked path without counting an attempt. Every admitted task is
+ * settled exactly once, whatever happened to it, so a window implementation can keep
+ * tasks-in-flight, tokens/min or USD/min exact. The default admits everything.
+ */
+import type { PathChoice } from '../../agp/task/forwarding.ts'
+
+export interface TaskSettlement {
+  /** completed: the agent's task completed; failure: anything else that reached an answer; the rest never got one. */
+  readonly outcome: 'success' | 'failure' | 'timeout' | 'unreachable' | 'refused' | 'canceled'
+  /** The agent accepted the task (it was not retried elsewhere). */
+  readonly accepted: boolean
+  readonly latencyMs: number
+  /** What the agent reported it cost (or its route's advertised cost); 0 when it never ran. */
+  readonly costUsd: number
+}
+
+export interface TaskAdmission {
+  /** true: send on this path now; a string: why not (logged), try the next path. */
+  admit (path: PathChoice, nowMs: number): true | string
+  settle (path: PathChoice, settlement: TaskSettlement, nowMs: number): void
+}
+
+export const ADMIT_ALL: TaskAdmission = Object.freeze({
+  admit: () => true as const,
+  settle: () => {}
+})

@@ -1,0 +1,33 @@
+/**
+ * A2A clients of this daemon's local agents (@a2a-js/sdk ClientFactory), one per
+ * endpoint, created on first use from the agent's card and kept while they work.
+ * Bounded: past MAX_CLIENTS the oldest is dropped (it is only a cache).
+ */
+import { type Client, ClientFactory } from '@a2a-js/sdk/client'
+
+const MAX_CLIENTS = 1024
+
+export class AgentClients {
+  private readonly clients = new Map<string, Promise<Client>>()
+  private readonly factory = new ClientFactory()
+
+  /** The client for an agent endpoint (its base URL: the card is at /.well-known/agent-card.json). */
+  async get (endpoint: string): Promise<Client> {
+    let client = this.clients.get(endpoint)
+    if (client === undefined) {
+      // The SDK resolves the card path relative to the URL: without a trailing slash
+      // the last path segment would be replaced.
+      client = this.factory.createFromUrl(endpoint.endsWith('/') ? endpoint : `${endpoint}/`)
+      this.clients.set(endpoint, client)
+      if (this.clients.size > MAX_CLIENTS) this.clients.delete(this.clients.keys().next().value as string)
+      // A card that could not be read is not cached: the next task tries again.
+      client.catch(() => { if (this.clients.get(endpoint) === client) this.clients.delete(endpoint) })
+    }
+    return await client
+  }
+
+  /** Forget an endpoint's client (its agent failed to answer; its card may have changed). */
+  forget (endpoint: string): void {
+    this.clients.delete(endpoint)
+  }
+}

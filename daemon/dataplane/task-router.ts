@@ -1,0 +1,155 @@
+/**
+ * The data plane of one daemon: where a task goes from here. `dispatch` asks the
+ * Speaker for the next hop of the path (agp/task/forwarding.ts: only along a route
+ * the requester was given) and runs the leg — the local agent (origin) or a stream to
+ * the neighbor the route came from (transit) — under the task's deadline and the
+ * in-flight bound. Inbound `/atp/task/1.0.0` streams from neighbors are dispatched
+ * the same way, their replies written back on the stream.
+ */
+import type { Connection, Stream } from '@libp2p/interface'
+import type { Libp2p } from 'libp2p'
+import type { Logger } from 'pino'
+import type { ForwardQuery, NextHop } from '../../agp/task/forwarding.ts'
+import type { LocalAgent } from '../../reflector/index.ts'
+import { decodeTaskFrame, encodeTaskFrame } from '../../agp/task/task-codec.ts'
+import { A2A_TASK_COMPLETED, MAX_TASK_HOPS, TASK_PROTOCOL, TaskErrorCode, type TaskRequestFrame } from '../../agp/task/task-frame.ts'
+import { InvalidArgumentError } from '../../kernel/index.ts'
+import type { Metrics, TaskRole } from '../metrics/metrics.ts'
+import { FrameChannel } from '../p2p/frame-channel.ts'
+import type { AgentClients } from './agent-clients.ts'
+import { runOriginLeg } from './origin-leg.ts'
+import { openPeerLeg } from './peer-leg.ts'
+import { NOOP_LEG, isTerminal, onceTerminal, type ReplySink, type TaskLeg, type TaskReply } from './task-leg.ts'
+
+export interface ForwardingConfig {
+  readonly timeoutMs: number
+  readonly attempts: number
+  readonly maxInFlight: number
+  readonly maxMessageBytes: number
+}
+
+export interface TaskRouterComponents {
+  readonly libp2p: Libp2p
+  readonly forwardTarget: (query: ForwardQuery) => NextHop
+  readonly localAgent: (id: string) => LocalAgent | undefined
+  readonly clients: AgentClients
+  readonly logger: Logger
+  readonly metrics?: Metrics
+  readonly nowMs: () => number
+  readonly onMeasured?: (agentId: string, success: boolean, latencyMs: number) => void
+}
+
+export class TaskRouter {
+  private inFlight = 0
+  private readonly inbound = new Set<FrameChannel>()
+
+  constructor (private readonly c: TaskRouterComponents, private readonly org: string, private readonly config: ForwardingConfig) {}
+
+  get tasksInFlight (): number { return this.inFlight }
+
+  async start (): Promise<void> {
+    await this.c.libp2p.handle(TASK_PROTOCOL, (stream, connection) => { this.onInbound(stream, connection) }, {
+      maxInboundStreams: Math.min(this.config.maxInFlight, 4096), maxOutboundStreams: Math.min(this.config.maxInFlight, 4096)
+    })
+  }
+
+  async stop (): Promise<void> {
+    await this.c.libp2p.unhandle(TASK_PROTOCOL).catch(() => {})
+    for (const ch of this.inbound) ch.reset(new Error('daemon stopping'))
+  }
+
+  /**
+   * Runs one task from `requester` ('' = this daemon's own consumer). Replies reach
+   * `sink`, the last one terminal, also when the leg is refused at once.
+   */
+  dispatch (request: TaskRequestFrame, requester: string, sink: ReplySink): TaskLeg {
+    const refuse = (code: TaskErrorCode, text: string): TaskLeg => {
+      sink({ type: 'error', code, text, org: this.org })
+      return NOOP_LEG
+    }
+    if (this.inFlight >= this.config.maxInFlight) return refuse(TaskErrorCode.Overloaded, `${this.inFlight} tasks in flight at ${this.org}`)
+    if (request.hops >= MAX_TASK_HOPS) return refuse(TaskErrorCode.TooManyHops, `more than ${MAX_TASK_HOPS} hops`)
+    const hop = this.c.forwardTarget({ capability: request.capability, originOrg: request.originOrg, agentId: request.agentId, requester })
+    if (hop.kind === 'refuse') return refuse(hop.code, hop.reason)
+    const agent = hop.kind === 'local' ? this.c.localAgent(hop.agentId) : undefined
+    if (hop.kind === 'local' && agent === undefined) return refuse(TaskErrorCode.NoRoute, `no local agent ${hop.agentId}`)
+
+    const role: TaskRole | undefined = hop.kind === 'local' ? 'origin' : requester === '' ? undefined : 'transit'
+    const startedMs = this.c.nowMs()
+    this.inFlight++
+    let leg: TaskLeg = NOOP_LEG
+    const timer = setTimeout(() => {
+      guarded({ type: 'error', code: TaskErrorCode.Timeout, text: `deadline of ${request.deadlineMs} ms passed at ${this.org}`, org: this.org })
+      leg.cancel()
+    }, request.deadlineMs)
+    const guarded = onceTerminal(sink, (last) => {
+      clearTimeout(timer)
+      this.inFlight--
+      if (role !== undefined) this.c.metrics?.task(role, taskOutcome(last), (this.c.nowMs() - startedMs) / 1000)
+    })
+    leg = hop.kind === 'local' && agent !== undefined
+      ? runOriginLeg({ agent, request, clients: this.c.clients, org: this.org, nowMs: this.c.nowMs, ...(this.c.onMeasured !== undefined ? { onMeasured: this.c.onMeasured } : {}) }, guarded)
+      : openPeerLeg({
+        libp2p: this.c.libp2p,
+        peer: (hop as { peer: string }).peer,
+        request: { ...request, hops: request.hops + 1, deadlineMs: Math.max(1, request.deadlineMs - (this.c.nowMs() - startedMs)) },
+        maxMessageBytes: this.config.maxMessageBytes,
+        org: this.org
+      }, guarded)
+    return { cancel: () => { leg.cancel() } }
+  }
+
+  private onInbound (stream: Stream, connection: Connection): void {
+    const peer = connection.remotePeer.toString()
+    const max = this.config.maxMessageBytes
+    let leg: TaskLeg | undefined
+    let done = false
+    const reply = (frame: TaskReply): void => {
+      if (done) return
+      let bytes: Uint8Array
+      try {
+        bytes = encodeTaskFrame(frame, max)
+      } catch (err) {
+        if (!(err instanceof InvalidArgumentError)) throw err
+        bytes = encodeTaskFrame({ type: 'error', code: TaskErrorCode.TooLarge, text: err.message, org: this.org }, max)
+        leg?.cancel()
+        done = true
+      }
+      ch.enqueue([bytes])
+      if (done || isTerminal(frame)) { done = true; void ch.close() }
+    }
+    const ch: FrameChannel = new FrameChannel(stream, {
+      maxFrameBytes: max,
+      onPayload: (bytes) => {
+        const decoded = decodeTaskFrame(bytes, max)
+        if (!decoded.ok) { leg?.cancel(); reply({ type: 'error', code: decoded.error.taskCode, text: decoded.error.message, org: this.org }); return }
+        const frame = decoded.value
+        if (frame.type === 'request' && leg === undefined) { leg = this.dispatch(frame, peer, reply); return }
+        if (frame.type === 'cancel' && leg !== undefined) { leg.cancel(); return }
+        leg?.cancel()
+        reply({ type: 'error', code: TaskErrorCode.BadFrame, text: `unexpected ${frame.type} frame`, org: this.org })
+      },
+      onClose: (reason) => {
+        this.inbound.delete(ch)
+        // The requester went away: nobody waits for the answer any more.
+        if (!done) { done = true; leg?.cancel(); this.c.logger.debug({ peer, reason }, 'task stream closed before the task ended') }
+      }
+    })
+    if (ch.isOpen) this.inbound.add(ch)
+  }
+}
+
+/** The `outcome` label of atpd_tasks_total for a terminal reply. */
+export function taskOutcome (reply: TaskReply): string {
+  if (reply.type === 'end') return reply.finalState === A2A_TASK_COMPLETED ? 'success' : 'failure'
+  if (reply.type !== 'error') return 'failure'
+  switch (reply.code) {
+    case TaskErrorCode.Timeout: return 'timeout'
+    case TaskErrorCode.NoRoute:
+    case TaskErrorCode.NotGiven: return 'refused'
+    case TaskErrorCode.Unreachable:
+    case TaskErrorCode.HopDown: return 'unreachable'
+    case TaskErrorCode.Canceled: return 'canceled'
+    default: return 'failure'
+  }
+}

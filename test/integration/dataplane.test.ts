@@ -1,0 +1,96 @@
+// The A2A data plane over real daemons and real SDK agents on 127.0.0.1: a task from
+// the consumer initech reaches a vendor's agent through two reflectors (initech → rr1
+// → rr2 → vendor), streamed; failover when the best vendor's agent dies; measured
+// latency of a slowed agent reaches initech's /v1/routes.
+import { TaskState } from '@a2a-js/sdk'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { answerText } from '../../daemon/a2a/a2a-text.ts'
+import { startEchoAgent, type EchoAgent } from '../../daemon/a2a/echo-agent.ts'
+import { a2aSend, a2aStream, servedBy } from '../helpers/a2a-client.ts'
+import { FEDERATION_HOOK_TIMEOUT_MS, LONG_TEST_TIMEOUT_MS, startFederation, type Federation } from '../../daemon/launcher/federation.ts'
+import type { RouteJson } from '../../daemon/launcher/federation-api.ts'
+import { waitFor } from '../../daemon/launcher/wait-for.ts'
+
+const CAP = 'code-review/python'
+
+describe('data plane: A2A tasks through the federation', () => {
+  let fed: Federation
+  let acme: EchoAgent
+  let globex: EchoAgent
+
+  beforeAll(async () => {
+    acme = await startEchoAgent({ name: 'acme-reviewer', skills: [{ id: 'review', tags: [CAP] }], costUsd: 0.1 })
+    globex = await startEchoAgent({ name: 'globex-reviewer', skills: [{ id: 'review', tags: [CAP] }], costUsd: 0.3 })
+    fed = await startFederation({
+      sites: {
+        rr1: { role: 'reflector', org: 'fed-ops', cluster: 'c1', neighbors: { rr2: 'peer', initech: 'client' } },
+        rr2: { role: 'reflector', org: 'fed-ops', cluster: 'c2', neighbors: { rr1: 'peer', acme: 'client', globex: 'client' } },
+        acme: {
+          role: 'peer', org: 'acme', neighbors: { rr2: 'reflector' },
+          extra: { agents: [{ id: 'reviewer', a2a: { card: acme.url, probeS: 1 }, costUsd: 0.1, region: 'eu' }] }
+        },
+        globex: {
+          role: 'peer', org: 'globex', neighbors: { rr2: 'reflector' },
+          extra: { agents: [{ id: 'reviewer', a2a: { card: globex.url, probeS: 1 }, costUsd: 0.3, region: 'eu', latencyMs: { p50: 400, p95: 800 }, winRate: { wins: 40, trials: 50 } }] }
+        },
+        initech: { role: 'peer', org: 'initech', neighbors: { rr1: 'reflector' } }
+      }
+    })
+    await Promise.all(['rr1', 'rr2', 'acme', 'globex', 'initech'].map(async (s) => await fed.waitEstablished(s)))
+    await fed.waitForRoutes('initech', (rs) => rs.filter((r) => r.capability === CAP).length === 2, { what: 'both vendors at initech' })
+  }, FEDERATION_HOOK_TIMEOUT_MS)
+
+  afterAll(async () => {
+    await fed?.stop()
+    await Promise.all([acme?.stop(), globex?.stop()])
+  })
+
+  it('routes from cards say whether their figures are measured', async () => {
+    const routes = await fed.routes('initech', CAP)
+    expect(routes.map((r) => `${r.org}:${String(r.measured)}:${r.path.join(',')}`).sort()).toEqual(['acme:true:acme', 'globex:false:globex'])
+  })
+
+  it('sends a task through two reflectors to the best vendor and streams its events back', async () => {
+    const best = (await fed.resolve('initech', CAP)).candidates[0]
+    const result = await a2aSend(fed.site('initech').apiUrl, CAP, 'def f(): pass')
+    expect(answerText(result)).toBe('reviewed: def f(): pass')
+    expect(servedBy(result)).toBe(`${best?.org ?? '?'}/reviewer`)
+    const events = await a2aStream(fed.site('initech').apiUrl, CAP, 'x = 1')
+    expect(events.map((e) => e.payload?.$case)).toEqual(['task', 'statusUpdate', 'artifactUpdate', 'statusUpdate'])
+    const last = events.at(-1)?.payload
+    expect(last?.$case === 'statusUpdate' ? last.value.status?.state : undefined).toBe(TaskState.TASK_STATE_COMPLETED)
+    // Every hop counted it.
+    for (const [site, role] of [['initech', 'consumer'], ['rr1', 'transit'], ['rr2', 'transit'], [best?.org ?? 'acme', 'origin']] as const) {
+      const text = await (await fetch(`${fed.site(site).apiUrl}/metrics`)).text()
+      expect(text).toMatch(new RegExp(`atpd_tasks_total\\{role="${role}",outcome="success"\\} [1-9]`))
+    }
+  })
+
+  it('honours constraints from the A2A metadata', async () => {
+    const result = await a2aSend(fed.site('initech').apiUrl, CAP, 'cheap please', { maxCostUsd: 0.05 })
+    expect('status' in result ? result.status?.state : undefined).toBe(TaskState.TASK_STATE_FAILED)
+    expect(answerText(result)).toMatch(/NoRoute.*no usable route/)
+  })
+
+  it('measured latency of a slowed agent reaches the consumer\'s routes', async () => {
+    // Only acme serves under this cost bound: every task measures it.
+    const cheap = { maxCostUsd: 0.2 }
+    await a2aSend(fed.site('initech').apiUrl, CAP, 'fast', cheap)
+    const fast = await fed.waitForRoute('initech', (r: RouteJson) => r.org === 'acme' && r.winRate.trials > 0, { what: 'acme\'s first measurement at initech' })
+    acme.latencyMs = 400
+    for (let i = 0; i < 3; i++) await a2aSend(fed.site('initech').apiUrl, CAP, `slow ${i}`, cheap)
+    const slow = await fed.waitForRoute('initech', (r: RouteJson) => r.org === 'acme' && r.latencyMs.p50 >= 300, { what: 'acme\'s measured latency at initech' })
+    expect(slow.measured).toBe(true)
+    expect(slow.latencyMs.p50).toBeGreaterThan(fast.latencyMs.p50)
+  }, LONG_TEST_TIMEOUT_MS)
+
+  it('fails over to the next vendor when the best one\'s agent is gone, before it accepted', async () => {
+    acme.latencyMs = 0
+    await acme.stop()
+    const result = await a2aSend(fed.site('initech').apiUrl, CAP, 'anyone?')
+    expect(servedBy(result)).toBe('globex/reviewer')
+    expect(answerText(result)).toBe('reviewed: anyone?')
+    // Its card no longer answers: after two failed probes its route is withdrawn.
+    await waitFor(async () => (await fed.routes('initech', CAP)).every((r) => r.org !== 'acme') ? true : undefined, { timeoutMs: 20_000, what: 'acme withdrawn at initech' })
+  }, LONG_TEST_TIMEOUT_MS)
+})
