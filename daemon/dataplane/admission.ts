@@ -22,8 +22,11 @@ export interface TaskSettlement {
 }
 
 export interface TaskAdmission {
-  /** true: send on this path now; a string: why not (logged), try the next path. */
-  admit (path: PathChoice, nowMs: number): true | string
+  /**
+   * true: send on this path now; a string: why not (logged), try the next path. May
+   * wait (a window's queue) by returning a promise; the task's deadline still runs.
+   */
+  admit (path: PathChoice, nowMs: number): true | string | Promise<true | string>
   settle (path: PathChoice, settlement: TaskSettlement, nowMs: number): void
 }
 

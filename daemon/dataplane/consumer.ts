@@ -66,7 +66,7 @@ export class Consumer {
     for (const candidate of resolved.candidates) {
       const a = candidate.view.route.attrs
       const path: PathChoice = { capability: a.capability, originOrg: a.originOrg, agentId: a.agentId, costUsd: a.costUsd }
-      const admitted = this.c.admission.admit(path, this.c.nowMs())
+      const admitted = await this.c.admission.admit(path, this.c.nowMs())
       if (admitted !== true) { this.c.logger.debug({ path, reason: admitted }, 'path not admitted'); continue }
       attempts++
       const remainingMs = this.config.timeoutMs - (this.c.nowMs() - startedMs)
