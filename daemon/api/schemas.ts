@@ -89,8 +89,15 @@ export const windowJsonSchema = {
 // serializer.
 const routeJsonSchema = {
   type: 'object',
-  required: ['capability', 'org', 'agent'],
-  properties: { capability: { type: 'string' }, org: { type: 'string' }, agent: { type: 'string' }, window: windowJsonSchema },
+  required: ['capability', 'org', 'agent', 'measured'],
+  properties: {
+    capability: { type: 'string' },
+    org: { type: 'string' },
+    agent: { type: 'string' },
+    /** The origin advertises measured latency and win-rate (origin tag metrics:measured), not declared ones. */
+    measured: { type: 'boolean' },
+    window: windowJsonSchema
+  },
   additionalProperties: true
 } as const
 

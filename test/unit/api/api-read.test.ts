@@ -56,6 +56,7 @@ describe('API read endpoints', () => {
       winRate: { wins: 80, trials: 100 },
       region: 'eu',
       tags: ['partner-a'],
+      measured: false,
       measuredAt: '2026-11-01T12:00:00.000Z',
       state: 'active',
       penalty: 0,
@@ -199,5 +200,10 @@ describe('API read endpoints', () => {
     const routes = registeredRoutes(app).map((r) => `${r.method} ${r.url}`).filter((r) => !hidden.has(r)).sort()
     expect(documented).toEqual(routes)
     expect(routes).toEqual(expect.arrayContaining(['GET /v1/resolve', 'PUT /v1/agents/:id', 'POST /v1/outcomes', 'GET /metrics']))
+    // Route JSON declares whether the origin's figures are measured.
+    const routeSchema = (doc.paths['/v1/routes']?.get as { responses: Record<string, { content: Record<string, { schema: { properties: { routes: { items: { required: string[], properties: Record<string, { type: string }> } } } } }> }> } | undefined)
+      ?.responses['200']?.content['application/json']?.schema.properties.routes.items
+    expect(routeSchema?.required).toContain('measured')
+    expect(routeSchema?.properties.measured?.type).toBe('boolean')
   })
 })
