@@ -61,6 +61,7 @@ async function federationUp (opts: UpOptions, io: CliIo): Promise<void> {
     io.out(`\nlogs and rendered configs: ${stateDir}\ntry, in another terminal:\n` +
       `  npx atp --api ${consumer?.apiUrl ?? ''} resolve code-review/python --max-cost 1\n` +
       `  npx atp --api ${consumer?.apiUrl ?? ''} routes\n` +
+      memoryExample(running, consumer) +
       `  open ${consumer?.apiUrl ?? ''}/ for the looking glass\nCtrl-C stops the federation.\n`)
     const died = new Promise<string>((resolveDied) => {
       for (const s of running) s.child.once('exit', (code) => { resolveDied(`${s.site.site} exited (code ${code ?? 'signal'}); see ${s.log}`) })
@@ -71,6 +72,16 @@ async function federationUp (opts: UpOptions, io: CliIo): Promise<void> {
   } finally {
     await stopAll(running)
   }
+}
+
+/** A write at one member site and a read at another, when the sites share a memory namespace. */
+function memoryExample (running: readonly RunningSite[], consumer: RunningSite | undefined): string {
+  const ns = consumer?.site.config.memory.namespaces[0]
+  if (consumer === undefined || ns === undefined) return ''
+  const writer = running.find((s) => s !== consumer && s.site.config.role === 'peer' && ns.writers.includes(s.site.config.org)) ?? consumer
+  return `  npx atp --api ${writer.apiUrl} mem put ${ns.id} incident-1 '{"status":"open"}'\n` +
+    `  npx atp --api ${consumer.apiUrl} mem get ${ns.id} incident-1     (written by ${writer.site.config.org}, read at ${consumer.site.config.org})\n` +
+    `  npx atp --api ${consumer.apiUrl} mem namespaces\n`
 }
 
 function sessionSummary (states: readonly string[]): string {
