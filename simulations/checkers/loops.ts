@@ -1,9 +1,12 @@
 /**
  * Forwarding-loop checks on one node's Loc-RIB paths: no org path or cluster list
  * repeats an element, and no node holds a learned route whose path contains itself
- * (its org in the org path, its cluster in the cluster list, itself as originator).
+ * (its org after another org in the org path or its site in its org's site path, its
+ * cluster in the cluster list, itself as originator). A node knows its org and site:
+ * routes from the org's other sites, over internal sessions or through reflectors,
+ * are not loops.
  */
-import type { Route } from '../../agp/index.ts'
+import { originSiteOf, siteLoop, type Route } from '../../agp/index.ts'
 import type { SimNodeSpec } from '../topology/model.ts'
 
 export interface Violation {
@@ -28,8 +31,13 @@ export function loopProblems (node: SimNodeSpec, view: LoopCheckedPath): string 
   const dupCluster = firstRepeat(r.clusterList)
   if (dupCluster !== undefined) return `${pathOf(view)}: cluster list [${r.clusterList.join(' ')}] repeats ${dupCluster}`
   if (view.fromPeer === '') return undefined
-  if (r.attrs.originOrg === node.id) return `${pathOf(view)}: own agent learned back from ${view.fromPeer}`
-  if (node.kind === 'org' && r.orgPath.includes(node.id)) return `${pathOf(view)}: org path [${r.orgPath.join(' ')}] contains this node`
+  const org = node.org ?? node.id
+  const site = node.site ?? org
+  if (r.attrs.originOrg === org && originSiteOf(r.attrs) === site) return `${pathOf(view)}: own agent learned back from ${view.fromPeer}`
+  // Inside an org the loop unit is the site: an org's other sites are not a loop.
+  if (node.kind === 'org' && siteLoop(r, org, site) !== undefined) {
+    return `${pathOf(view)}: path [${r.orgPath.join(' ')}] sites [${r.sitePath.join(' ')}] contains this node (${org}/${site})`
+  }
   if (r.originatorId === node.id) return `${pathOf(view)}: originator id is this node (learned from ${view.fromPeer})`
   if (node.cluster !== undefined && r.clusterList.includes(node.cluster)) {
     return `${pathOf(view)}: cluster list [${r.clusterList.join(' ')}] contains own cluster ${node.cluster}`

@@ -304,7 +304,8 @@ export class Simulator implements ScenarioTarget {
   private initFor (spec: SimNodeSpec): SpeakerInit {
     const p = this.topology.params
     return {
-      org: spec.id,
+      org: spec.org ?? spec.id,
+      ...(spec.site !== undefined ? { site: spec.site } : {}),
       role: spec.kind === 'reflector' ? 'reflector' : 'peer',
       ...(spec.cluster !== undefined ? { cluster: spec.cluster } : {}),
       neighbors: spec.neighbors,

@@ -52,6 +52,7 @@ export function generateFederation (spec: GenerateSpec, seed: number): Generated
       id,
       reflectors: pickReflectors(random, spec.reflectors),
       partners: [],
+      sites: [],
       interests: pickDistinct(random, vocabulary, spec.interestsPerOrg).sort(),
       agents: Array.from({ length: spec.agentsPerOrg }, (_, k) => randomAgent(random, `a${k + 1}`, pick(random, vocabulary)))
     })

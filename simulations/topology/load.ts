@@ -50,13 +50,14 @@ export function resolveTopology (raw: unknown, source = '<topology>'): SimTopolo
 
   const params = resolveParams(file)
   const neighbors = new Map<string, NeighborConfig[]>()
+  const orgOf = new Map(orgs.map((o) => [o.id, o.org ?? o.id]))
   const addSession = (a: string, b: string, roleOfBAtA: NeighborConfig['role'], roleOfAAtB: NeighborConfig['role']): void => {
     const atA = neighbors.get(a) ?? []
     if (atA.some((n) => n.peerId === b)) return // declared from both ends
-    atA.push({ peerId: b, org: b, role: roleOfBAtA })
+    atA.push({ peerId: b, org: orgOf.get(b) ?? b, role: roleOfBAtA })
     neighbors.set(a, atA)
     const atB = neighbors.get(b) ?? []
-    atB.push({ peerId: a, org: a, role: roleOfAAtB })
+    atB.push({ peerId: a, org: orgOf.get(a) ?? a, role: roleOfAAtB })
     neighbors.set(b, atB)
   }
   const links = new Map<string, SimLinkSpec>()
@@ -68,6 +69,7 @@ export function resolveTopology (raw: unknown, source = '<topology>'): SimTopolo
   for (const o of orgs) {
     for (const r of o.reflectors) { addSession(o.id, r, 'reflector', 'client'); addLink(o.id, r) }
     for (const p of o.partners) { addSession(o.id, p, 'partner', 'partner'); addLink(o.id, p) }
+    for (const s of o.sites) { addSession(o.id, s, 'site', 'site'); addLink(o.id, s) }
   }
   for (const l of file.links) {
     const key = linkKey(l.a, l.b)
@@ -77,7 +79,11 @@ export function resolveTopology (raw: unknown, source = '<topology>'): SimTopolo
   const nodes: SimNodeSpec[] = [
     ...reflectors.map((r): SimNodeSpec => ({ id: r.id, kind: 'reflector', cluster: r.cluster, interests: [], agents: [], neighbors: neighbors.get(r.id) ?? [] })),
     ...orgs.map((o): SimNodeSpec => ({
-      id: o.id, kind: 'org', interests: o.interests, agents: o.agents.map((a) => toLocalAgent(o.id, a)), neighbors: neighbors.get(o.id) ?? []
+      id: o.id,
+      kind: 'org',
+      ...(o.org !== undefined ? { org: o.org } : {}),
+      ...(o.site !== undefined ? { site: o.site } : {}),
+      interests: o.interests, agents: o.agents.map((a) => toLocalAgent(o.org ?? o.id, a)), neighbors: neighbors.get(o.id) ?? []
     }))
   ]
   const events = file.events.map((e, index) => ({ ...e, index })).sort((x, y) => x.atS - y.atS || x.index - y.index)

@@ -12,6 +12,10 @@ export interface SimNodeSpec {
   /** Node id: org id or reflector id; also its org name and its (simulated) peer id. */
   readonly id: string
   readonly kind: NodeKind
+  /** The node's org when it is one of several sites of it (default: its id). */
+  readonly org?: string
+  /** The node's site in its org (default: the org). */
+  readonly site?: string
   readonly cluster?: string
   readonly interests: readonly string[]
   readonly agents: readonly LocalAgent[]

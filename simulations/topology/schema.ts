@@ -8,7 +8,7 @@
  */
 import { z } from 'zod'
 import { budgetsSchema, originLimitsSchema } from '../../daemon/config/schema-windows.ts'
-import { agentId, capabilitySchema, clusterId, MAX_TAGS, ORG_ID_PATTERN, orgId, region, tag } from '../../kernel/index.ts'
+import { agentId, capabilitySchema, clusterId, MAX_TAGS, ORG_ID_PATTERN, orgId, region, siteId, tag } from '../../kernel/index.ts'
 
 /** Node names (orgs and reflectors share one namespace) follow the org id grammar. */
 export const idSchema = z.string().regex(ORG_ID_PATTERN, 'must match [a-z0-9-]{1,32}')
@@ -103,6 +103,15 @@ const reflectorSchema = z.strictObject({
 
 const orgSchema = z.strictObject({
   id: orgIdSchema,
+  /**
+   * The organization this node is a site of (default: its id). Several nodes may share
+   * one org, each on its own `site`.
+   */
+  org: orgIdSchema.optional(),
+  /** The node's site in its org (default: the org id). */
+  site: siteId.schema.optional(),
+  /** Internal sessions (role `site`, a full mesh) to other nodes of the same org, by node id. */
+  sites: z.array(idSchema).default([]),
   reflectors: z.array(idSchema).default([]),
   partners: z.array(idSchema).default([]),
   interests: z.array(capabilitySchema).default([]),

@@ -20,6 +20,7 @@ export function sessionKeys (input: Pick<ValidationInput, 'reflectors' | 'orgs'>
   for (const o of input.orgs) {
     for (const r of o.reflectors) keys.add(linkKey(o.id, r))
     for (const p of o.partners) keys.add(linkKey(o.id, p))
+    for (const s of o.sites) keys.add(linkKey(o.id, s))
   }
   return keys
 }
@@ -49,12 +50,19 @@ export function validateReferences (input: ValidationInput): string[] {
       if (!orgs.has(p)) problems.push(`orgs[${i}].partners[${j}]: unknown org "${p}"`)
       else if (p === o.id) problems.push(`orgs[${i}].partners[${j}]: an org cannot partner with itself`)
     })
+    o.sites.forEach((s, j) => {
+      const other = orgs.get(s)
+      if (other === undefined) problems.push(`orgs[${i}].sites[${j}]: unknown org node "${s}"`)
+      else if (s === o.id) problems.push(`orgs[${i}].sites[${j}]: a site cannot have a session with itself`)
+      else if ((other.org ?? other.id) !== (o.org ?? o.id)) problems.push(`orgs[${i}].sites[${j}]: "${s}" is a site of another org`)
+    })
     const agentIds = new Set<string>()
     o.agents.forEach((a, j) => {
       if (agentIds.has(a.id)) problems.push(`orgs[${i}].agents[${j}].id: duplicate agent id "${a.id}" in org "${o.id}"`)
       agentIds.add(a.id)
     })
   })
+  problems.push(...siteProblems(input.orgs))
   const sessions = sessionKeys(input)
   const isNode = (id: string): boolean => reflectorIds.has(id) || orgs.has(id)
   const checkPair = (a: string, b: string, where: string): void => {
@@ -89,5 +97,19 @@ export function validateReferences (input: ValidationInput): string[] {
         break
     }
   }
+  return problems
+}
+
+/** Two nodes of one org on one site would drop each other's routes as their own. */
+function siteProblems (orgs: readonly OrgSpec[]): string[] {
+  const problems: string[] = []
+  const seen = new Map<string, number>()
+  orgs.forEach((o, i) => {
+    const org = o.org ?? o.id
+    const key = `${org}/${o.site ?? org}`
+    const first = seen.get(key)
+    if (first !== undefined) problems.push(`orgs[${i}].site: org "${org}" already has site "${o.site ?? org}" (orgs[${first}]); give each node of an org its own site`)
+    else seen.set(key, i)
+  })
   return problems
 }

@@ -14,7 +14,7 @@ function run (name: string, seed: number, mode: SimMode = 'timed', wire = false)
 }
 
 describe('example topologies converge', () => {
-  for (const [name, seed] of [['partners', 7], ['flapping', 11], ['drift', 3], ['reflector-failover', 5]] as const) {
+  for (const [name, seed] of [['partners', 7], ['flapping', 11], ['drift', 3], ['reflector-failover', 5], ['sites', 11]] as const) {
     it(`${name} (seed ${seed})`, () => {
       const { result, cmd } = run(name, seed)
       expect(result.report.converged, cmd).toBe(true)
@@ -37,6 +37,14 @@ describe('example topologies converge', () => {
     for (const node of ['acme', 'globex', 'initech', 'rr1', 'rr2']) {
       expect(result.report.final[node]?.summarize, `${node} ${cmd}`).toEqual(['globex/sum'])
     }
+  })
+
+  it('sites: every acme site and every other org holds the three acme sites\' paths; the checkers know internal sessions', () => {
+    const { result, cmd } = run('sites', 11)
+    for (const node of ['acme-eu', 'acme-us', 'acme-ap', 'globex', 'initech', 'rr1', 'rr2']) {
+      expect(result.report.final[node]?.['code-review/python']?.slice().sort(), `${node} ${cmd}`).toEqual(['acme/rev-ap', 'acme/rev-eu', 'acme/rev-us'])
+    }
+    expect(result.report.final['acme-ap']?.['translate/de'], cmd).toEqual(['initech/tr'])
   })
 
   it('drift: the best path flips to globex everywhere', () => {
