@@ -5,20 +5,27 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { FEDERATION_HOOK_TIMEOUT_MS, startFederation, type Federation } from '../../daemon/launcher/federation.ts'
 import type { FederationSpec } from '../../daemon/launcher/federation-config.ts'
+import { ApiError } from '../../daemon/launcher/federation-api.ts'
+import { waitFor } from '../../daemon/launcher/wait-for.ts'
+
+// A namespace of org acme: every site of acme is a member (ACLs name orgs); the
+// federation's reflector relays it.
+const NS = { id: 'acme-ops', members: ['acme'], writers: ['acme'] }
+const memory = { memory: { namespaces: [NS] } }
 
 const spec: FederationSpec = {
   sites: {
-    rr: { role: 'reflector', org: 'fed', cluster: 'c1', neighbors: { eu: 'client', us: 'client', globex: 'client' } },
+    rr: { role: 'reflector', org: 'fed', cluster: 'c1', neighbors: { eu: 'client', us: 'client', globex: 'client' }, extra: memory },
     eu: {
       role: 'peer', org: 'acme', neighbors: { rr: 'reflector', ap: 'site', px: 'partner' },
-      agents: [{ id: 'rev-eu', capability: 'code-review' }], extra: { site: 'eu' }
+      agents: [{ id: 'rev-eu', capability: 'code-review' }], extra: { site: 'eu', ...memory }
     },
     us: {
       role: 'peer', org: 'acme', neighbors: { rr: 'reflector' },
-      agents: [{ id: 'rev-us', capability: 'code-review' }], extra: { site: 'us', sitePreference: { eu: 10, ap: 20 } }
+      agents: [{ id: 'rev-us', capability: 'code-review' }], extra: { site: 'us', sitePreference: { eu: 10, ap: 20 }, ...memory }
     },
-    ap: { role: 'peer', org: 'acme', neighbors: { eu: 'site' }, agents: [{ id: 'rev-ap', capability: 'code-review' }], extra: { site: 'ap' } },
-    globex: { role: 'peer', org: 'globex', neighbors: { rr: 'reflector' }, agents: [{ id: 'lint', capability: 'code-review' }] },
+    ap: { role: 'peer', org: 'acme', neighbors: { eu: 'site' }, agents: [{ id: 'rev-ap', capability: 'code-review' }], extra: { site: 'ap', ...memory } },
+    globex: { role: 'peer', org: 'globex', neighbors: { rr: 'reflector' }, agents: [{ id: 'lint', capability: 'code-review' }], extra: memory },
     px: { role: 'peer', org: 'partnerx', neighbors: { eu: 'partner' }, agents: [{ id: 'tr', capability: 'translate' }] }
   }
 }
@@ -63,5 +70,15 @@ describe('federation: several sites of one organization', () => {
     // The partner's route reaches acme's sites, not the federation.
     await fed.waitForRoute('ap', (r) => r.agent === 'tr')
     expect((await fed.routes('globex')).filter((r) => r.org === 'partnerx')).toEqual([])
+  })
+
+  it('every site of a member org is a member of its memory namespace; other orgs are not', async () => {
+    await fed.api('eu', `/v1/memory/${NS.id}/entries/runbook`, { method: 'PUT', body: { value: { owner: 'acme-eu' } } })
+    for (const site of ['us', 'ap']) {
+      const got = await waitFor(async () => await fed.api<{ value: unknown, org: string }>(site, `/v1/memory/${NS.id}/entries/runbook`).catch(() => undefined), { what: `acme's entry at ${site}` })
+      expect(got).toMatchObject({ value: { owner: 'acme-eu' } })
+    }
+    const denied = await fed.api('globex', `/v1/memory/${NS.id}/entries/runbook`).catch((e: unknown) => e)
+    expect(denied instanceof ApiError ? denied.status : denied).toBe(403)
   })
 })
