@@ -16,7 +16,17 @@ import type {
 
 interface Held { route: Route, from: string }
 
-export function createStandInSpeaker (init: SpeakerInit, components: SpeakerComponents, snapshot?: SpeakerSnapshot): Speaker {
+/**
+ * A deliberately broken stand-in, to prove the checkers can fail: 'loops' drops the loop
+ * checks on receipt and reflects peer-learned routes to other peers (RFC 4456 forbids it).
+ */
+export type StandInMutation = 'loops'
+
+export function mutatedStandInSpeaker (mutation: StandInMutation): typeof createStandInSpeaker {
+  return (init, components, snapshot) => createStandInSpeaker(init, components, snapshot, mutation)
+}
+
+export function createStandInSpeaker (init: SpeakerInit, components: SpeakerComponents, snapshot?: SpeakerSnapshot, mutation?: StandInMutation): Speaker {
   const self = components.signer.peerId
   const agents = new Map<string, LocalAgent>((snapshot?.localAgents ?? []).map((a) => [a.id, a]))
   const up = new Set<string>()
@@ -41,7 +51,7 @@ export function createStandInSpeaker (init: SpeakerInit, components: SpeakerComp
   const exportTo = (peer: string, h: Held): Route | undefined => {
     if (h.from === peer) return undefined
     if (init.role === 'peer' && h.from !== '') return undefined // orgs do not transit
-    if (init.role === 'reflector' && role(h.from) === 'peer' && role(peer) === 'peer') return undefined
+    if (mutation !== 'loops' && init.role === 'reflector' && role(h.from) === 'peer' && role(peer) === 'peer') return undefined
     const r = h.route
     if (init.role === 'peer') return { ...r, orgPath: r.orgPath }
     return { ...r, originatorId: r.originatorId === '' ? h.from : r.originatorId, clusterList: [init.cluster ?? '', ...r.clusterList] }
@@ -112,7 +122,7 @@ export function createStandInSpeaker (init: SpeakerInit, components: SpeakerComp
             if (rib.delete(k)) { caps.push(w.capability); damp(k, 'withdraw', w) }
           }
           for (const r of input.frame.announces) {
-            if (r.orgPath.includes(init.org) || (init.cluster !== undefined && r.clusterList.includes(init.cluster))) continue
+            if (mutation !== 'loops' && (r.orgPath.includes(init.org) || (init.cluster !== undefined && r.clusterList.includes(init.cluster)))) continue
             if (!components.verifier.verify(r.attrs.originPeerId, r.attrsBytes, r.signature)) continue
             const k = `${pathKey(r.attrs.originOrg, r.attrs.agentId)}|${r.attrs.capability}`
             const prev = rib.get(k)
