@@ -41,6 +41,11 @@ export async function resolvePart (routes: number, progress: (s: string) => void
       seed = (seed * 1103515245 + 12345) >>> 0
       return capabilityOf((seed % capabilities) * AGENTS_PER_CAPABILITY)
     }
+    // start() posts the origination to the event loop: wait until the last agent's capability resolves.
+    const last = capabilityOf(routes - 1)
+    for (let i = 0; i < 6000 && (atpd.facade.resolve({ capability: last })?.candidates.length ?? 0) === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
     const inProcessUs: number[] = []
     let candidates = 0
     for (let i = 0; i < IN_PROCESS_QUERIES; i++) {
@@ -53,10 +58,19 @@ export async function resolvePart (routes: number, progress: (s: string) => void
     const base = `http://${atpd.apiAddress}/v1/resolve?capability=`
     const httpMs: number[] = []
     let bytes = 0
+    let httpRetries = 0
     for (let i = 0; i < HTTP_QUERIES; i++) {
       const url = base + encodeURIComponent(pick())
-      const t = performance.now()
-      const res = await fetch(url)
+      let t = performance.now()
+      let res: Response
+      try {
+        res = await fetch(url)
+      } catch {
+        // A kept-alive socket the server closed as we reused it (ECONNRESET): once more, counted.
+        httpRetries++
+        t = performance.now()
+        res = await fetch(url)
+      }
       const body = await res.arrayBuffer()
       httpMs.push(performance.now() - t)
       bytes += body.byteLength
@@ -69,7 +83,8 @@ export async function resolvePart (routes: number, progress: (s: string) => void
       httpP50Ms: round3(quantile(httpMs, 0.5)),
       httpP99Ms: round3(quantile(httpMs, 0.99)),
       candidatesPerAnswer: round3(candidates / IN_PROCESS_QUERIES),
-      httpBytesPerAnswer: Math.round(bytes / HTTP_QUERIES)
+      httpBytesPerAnswer: Math.round(bytes / HTTP_QUERIES),
+      httpRetries
     }
   } finally {
     await atpd.stop()

@@ -118,7 +118,16 @@ function sessionUpMs (logs: string, peer: string): number | undefined {
 }
 
 async function metric (site: AtpdProcess, name: string): Promise<number> {
-  const r = await site.api<string>('GET', '/metrics')
+  // A daemon still busy may leave a poll unanswered for 5 s: a few more tries, then 0 (reported as such).
+  let r: { body: string } = { body: '' }
+  for (let attempt = 0; attempt < 6; attempt++) {
+    try {
+      r = await site.api<string>('GET', '/metrics')
+      break
+    } catch {
+      apiTimeouts++
+    }
+  }
   const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+(?:\\.\\d+)?(?:e[+-]?\\d+)?)$`, 'm').exec(String(r.body))
   return m === null ? 0 : Number(m[1])
 }
