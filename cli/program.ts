@@ -17,6 +17,7 @@ import { memCommand } from './commands/mem/index.ts'
 import { outcomeCommand } from './commands/outcome/index.ts'
 import { peersCommand } from './commands/peers/index.ts'
 import { resolveCommand } from './commands/resolve/index.ts'
+import { sendCommand } from './commands/send/index.ts'
 import { routesCommand } from './commands/routes/index.ts'
 import { simCommand } from './commands/sim/index.ts'
 import { versionCommand } from './commands/version/index.ts'
@@ -27,7 +28,7 @@ import { VERSION } from '../daemon/package-root.ts'
 export type CommandBuilder = (io: CliIo) => Command
 
 export const COMMANDS: readonly CommandBuilder[] = [
-  keygenCommand, peersCommand, routesCommand, resolveCommand, capabilitiesCommand, agentsCommand, outcomeCommand, budgetsCommand,
+  keygenCommand, peersCommand, routesCommand, resolveCommand, sendCommand, capabilitiesCommand, agentsCommand, outcomeCommand, budgetsCommand,
   auditCommand, federationCommand, memCommand, simCommand, versionCommand, completionCommand
 ]
 

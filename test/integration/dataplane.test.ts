@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { answerText } from '../../daemon/a2a/a2a-text.ts'
 import { startEchoAgent, type EchoAgent } from '../../daemon/a2a/echo-agent.ts'
 import { a2aSend, a2aStream, servedBy } from '../helpers/a2a-client.ts'
+import { runAtp } from '../helpers/cli-io.ts'
 import { FEDERATION_HOOK_TIMEOUT_MS, LONG_TEST_TIMEOUT_MS, startFederation, type Federation } from '../../daemon/launcher/federation.ts'
 import type { RouteJson } from '../../daemon/launcher/federation-api.ts'
 import { waitFor } from '../../daemon/launcher/wait-for.ts'
@@ -65,6 +66,20 @@ describe('data plane: A2A tasks through the federation', () => {
       expect(text).toMatch(new RegExp(`atpd_tasks_total\\{role="${role}",outcome="success"\\} [1-9]`))
     }
   })
+
+  it('atp send prints the answer and who served it, streamed or not', async () => {
+    const api = fed.site('initech').apiUrl
+    const plain = await runAtp(['--api', api, 'send', CAP, 'print(1)'])
+    expect(plain.code).toBe(0)
+    expect(plain.stdout).toMatch(/^reviewed: print\(1\)\nserved by (acme|globex)\/reviewer \(completed\)\n$/)
+    const streamed = await runAtp(['--api', api, 'send', CAP, 'print(2)', '--stream', '--max-cost', '0.2'])
+    expect(streamed.stdout).toContain('status completed\nreviewed: print(2)\nserved by acme/reviewer (completed)')
+    const json = await runAtp(['--api', api, '--json', 'send', CAP, 'print(3)'])
+    expect(JSON.parse(json.stdout)).toMatchObject({ status: { state: TaskState.TASK_STATE_COMPLETED } })
+    const none = await runAtp(['--api', api, 'send', CAP, 'print(4)', '--max-cost', '0.01'])
+    expect(none.code).toBe(1)
+    expect(none.stdout).toContain('served by (nobody) (failed)')
+  }, LONG_TEST_TIMEOUT_MS)
 
   it('honours constraints from the A2A metadata', async () => {
     const result = await a2aSend(fed.site('initech').apiUrl, CAP, 'cheap please', { maxCostUsd: 0.05 })
