@@ -12,6 +12,7 @@ import { budgetsCommand } from './commands/budgets/index.ts'
 import { capabilitiesCommand } from './commands/capabilities/index.ts'
 import { completionCommand } from './commands/completion/index.ts'
 import { federationCommand } from './commands/federation/index.ts'
+import { initCommand } from './commands/init/index.ts'
 import { keygenCommand } from './commands/keygen/index.ts'
 import { memCommand } from './commands/mem/index.ts'
 import { outcomeCommand } from './commands/outcome/index.ts'
@@ -28,7 +29,7 @@ import { VERSION } from '../daemon/package-root.ts'
 export type CommandBuilder = (io: CliIo) => Command
 
 export const COMMANDS: readonly CommandBuilder[] = [
-  keygenCommand, peersCommand, routesCommand, resolveCommand, sendCommand, capabilitiesCommand, agentsCommand, outcomeCommand, budgetsCommand,
+  initCommand, keygenCommand, peersCommand, routesCommand, resolveCommand, sendCommand, capabilitiesCommand, agentsCommand, outcomeCommand, budgetsCommand,
   auditCommand, federationCommand, memCommand, simCommand, versionCommand, completionCommand
 ]
 

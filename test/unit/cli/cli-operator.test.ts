@@ -2,6 +2,9 @@
  * Operator commands of `atp` against a real HTTP server over a fake daemon:
  * capabilities, version, audit show, completion, scheme-less --api, config-key hints.
  */
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { summarizeCapabilities } from '../../../cli/commands/capabilities/index.ts'
@@ -61,6 +64,20 @@ describe('atp operator commands', () => {
     expect(bash.stdout).toContain('complete -o default -F _atp_complete atp')
     expect((await runAtp(['completion', 'zsh'])).stdout).toMatch(/^#compdef atp\n/)
     expect((await runAtp(['completion', 'fish'])).code).toBe(2)
+  })
+
+  it('init writes the key and a commented config atpd accepts, prints the peer id, never overwrites', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'atp-init-'))
+    const out = join(dir, 'site.yaml')
+    const r = await runAtp(['init', '--org', 'acme', '--role', 'reflector', '--data-dir', join(dir, 'data'), '--out', out])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/^12D3KooW\w+\n$/)
+    const config = parseConfig(readFileSync(out, 'utf8'), out)
+    expect(config).toMatchObject({ org: 'acme', role: 'reflector', cluster: 'acme-rr', dataDir: join(dir, 'data') })
+    const again = await runAtp(['init', '--org', 'acme', '--data-dir', join(dir, 'data'), '--out', out])
+    expect(again.code).toBe(2)
+    expect(again.stderr).toContain('exists; not overwritten')
+    expect((await runAtp(['init', '--org', 'Acme!', '--out', join(dir, 'b.yaml')])).code).toBe(2)
   })
 
   it('config keys: an unknown key names the closest known one', () => {
