@@ -116,7 +116,7 @@ async function main (): Promise<void> {
 
   // Loaded only now: a bad config is reported without waiting for libp2p and level to load.
   const [{ createAtpd }, { defaultExtensions }] = await Promise.all([import('../daemon/node.ts'), import('../daemon/extensions.ts')])
-  const atpd: Atpd = createAtpd(config, { logger: log, extensions: await defaultExtensions(), repair: args.repair })
+  const atpd: Atpd = createAtpd(config, { logger: log, extensions: defaultExtensions(), repair: args.repair })
   let signals = 0
   const stop = (): void => {
     atpd.stop().then(() => { process.exit(process.exitCode ?? 0) }, (err: unknown) => {

@@ -9,6 +9,14 @@ export class MemoryDecodeError extends AtpError {
   constructor (message: string, options?: { cause?: unknown }) { super('ERR_MEMORY_DECODE', message, options) }
 }
 
+/**
+ * Bytes that announce more than a bound allows (a length, a count, a message size): the
+ * peer sent too much rather than garbage, which drivers count apart.
+ */
+export class MemoryBoundError extends MemoryDecodeError {
+  override readonly code: string = 'ERR_MEMORY_BOUND'
+}
+
 /** A namespace this node has no configuration for (HTTP 404). */
 export class UnknownNamespaceError extends AtpError {
   constructor (namespace: string) { super('ERR_MEMORY_UNKNOWN_NAMESPACE', `unknown memory namespace "${namespace}"`) }

@@ -8,7 +8,9 @@ import { InvalidArgumentError, LimitExceededError } from '../kernel/index.ts'
 import { localAgentProblem } from '../agp/index.ts'
 import type { SpeakerRole } from '../agp/index.ts'
 import type { Clock } from '../kernel/index.ts'
-import type { LocalAgent, Outcome, OutcomeView, PeerView, ResolveQuery, ResolveResult, RouteView, Speaker } from '../reflector/index.ts'
+import type {
+  LocalAgent, Outcome, OutcomeView, PeerView, ResolveQuery, ResolveResult, RouteView, Speaker
+} from '../reflector/index.ts'
 import type { DaemonFacade, HealthView, PutAgentResult } from './api/facade.ts'
 import type { CongestionControl } from './congestion/congestion-control.ts'
 import type { Metrics } from './metrics/metrics.ts'

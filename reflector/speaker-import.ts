@@ -15,7 +15,7 @@
 import {
   applyDampingEvent, CeaseSubcode, classifyChange, type DampingEvent, DEFAULT_LOCAL_PREF, evaluateImport,
   freshnessState, isForgettable, isInternalRole, isSuppressed, nextFreshnessChangeMs, NotificationCode, pathKey, type PathKey,
-  pathKeyOf, reuseAtMs, type Route, sameBytes, siteLoop, type UpdateFrame, verifyRoute, type WithdrawnPath
+  pathKeyOf, reuseAtMs, type Route, sameBytes, siteLoop, splitPathKey, type UpdateFrame, verifyRoute, type WithdrawnPath
 } from '../agp/index.ts'
 import { LimitExceededError } from '../kernel/index.ts'
 import type { PathCandidate } from '../agp/index.ts'
@@ -298,7 +298,7 @@ function damp (st: SpeakerState, peer: string, path: PathKey, capability: string
   const suppressed = isSuppressed(state, st.nowMs, params)
   const id = timerIds.reuse(peer, path)
   if (suppressed) {
-    if (!wasSuppressed) audit(st, { kind: 'route-suppressed', peer, capability, org: path.split('/')[0] ?? '', agent: path.split('/')[1] ?? '', detail: `penalty ${Math.round(state.penalty)}` })
+    if (!wasSuppressed) audit(st, { kind: 'route-suppressed', peer, capability, ...splitPathKey(path), detail: `penalty ${Math.round(state.penalty)}` })
     const at = reuseAtMs(state, params)
     if (at !== undefined) setTimer(st, id, at)
   } else if (wasSuppressed) {
@@ -316,7 +316,7 @@ export function onReuseTimer (st: SpeakerState, peer: string, path: PathKey): vo
     if (at !== undefined) setTimer(st, timerIds.reuse(peer, path), at)
     return
   }
-  audit(st, { kind: 'route-reused', peer, capability: entry.capability, org: path.split('/')[0] ?? '', agent: path.split('/')[1] ?? '' })
+  audit(st, { kind: 'route-reused', peer, capability: entry.capability, ...splitPathKey(path) })
   const n = st.neighbors.get(peer)
   if (n !== undefined) refreshFlags(st, n, path)
 }

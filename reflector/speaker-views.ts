@@ -10,7 +10,7 @@
  */
 import { assertCapability } from '../kernel/index.ts'
 import {
-  decayedPenalty, pathKey, pathKeyOf, rankResolve, type ResolveCandidate, resolveScore, routePathKey, siteCost
+  decayedPenalty, pathKey, pathKeyOf, rankResolve, type ResolveCandidate, resolveScore, routePathKey, siteCost, splitPathKey
 } from '../agp/index.ts'
 import type { PathCandidate } from '../agp/index.ts'
 import { dampingKey, type SpeakerState } from './speaker-state.ts'
@@ -130,7 +130,7 @@ export function recordOutcomeView (st: SpeakerState, o: Outcome, nowMs: number):
 /** What the consumer reported, per path, with each breaker's state at nowMs. */
 export function outcomesView (st: SpeakerState, nowMs: number): OutcomeView[] {
   return st.outcomes.records().map((r) => {
-    const [org = '', agent = ''] = r.key.split('/')
+    const { org, agent } = splitPathKey(r.key)
     const ev = st.outcomes.get(r.key, nowMs)
     return {
       org, agent, wins: ev?.wins ?? 0, trials: ev?.trials ?? 0, consecutiveFailures: r.consecutiveFailures,

@@ -82,6 +82,12 @@ export function pathKey (originOrg: string, agentId: string): PathKey {
   return `${originOrg}/${agentId}`
 }
 
+/** The (origin org, agent id) of a key built by pathKey: split at its one '/'. */
+export function splitPathKey (path: PathKey): { readonly org: string, readonly agent: string } {
+  const slash = path.indexOf('/')
+  return slash < 0 ? { org: path, agent: '' } : { org: path.slice(0, slash), agent: path.slice(slash + 1) }
+}
+
 export function routePathKey (route: Route): PathKey {
   return pathKey(route.attrs.originOrg, route.attrs.agentId)
 }

@@ -12,7 +12,7 @@ import * as encoding from 'lib0/encoding'
 import { MemoryDecodeError } from '../errors.ts'
 import type { EnvelopeMeta, HistoryRecord } from '../provenance-index.ts'
 import { readVectorClock, writeVectorClock } from './vector-clock-codec.ts'
-import { NAMESPACE_RE, ORG_RE, PEER_ID_RE, decodeGuarded, readBytes, readString, readUint } from './safe-decoding.ts'
+import { NAMESPACE_RE, ORG_RE, PEER_ID_RE, decodeGuarded, readBound, readBytes, readString, readUint } from './safe-decoding.ts'
 
 const CHECKPOINT_VERSION = 1
 const MAX_CHECKPOINT_BYTES = 1024 * 1024 * 1024
@@ -78,10 +78,10 @@ export function decodeCheckpoint (bytes: Uint8Array): Checkpoint {
     if (version !== CHECKPOINT_VERSION) throw new MemoryDecodeError(`checkpoint version ${version} unsupported`)
     const namespace = readString(d, 'namespace', 64, NAMESPACE_RE)
     const docState = readBytes(d, 'doc state', MAX_CHECKPOINT_BYTES)
-    const nMetas = readUint(d, 'meta count', 100_000_000)
+    const nMetas = readBound(d, 'meta count', 100_000_000)
     const metas: EnvelopeMeta[] = []
     for (let i = 0; i < nMetas; i++) metas.push(readMeta(d))
-    const nHistory = readUint(d, 'history count', 100_000_000)
+    const nHistory = readBound(d, 'history count', 100_000_000)
     const history: HistoryRecord[] = []
     for (let i = 0; i < nHistory; i++) {
       const key = readString(d, 'history key', 4096)

@@ -5,7 +5,7 @@
  */
 import * as decoding from 'lib0/decoding'
 import { ORG_ID_PATTERN } from '../../kernel/index.ts'
-import { MemoryDecodeError } from '../errors.ts'
+import { MemoryBoundError, MemoryDecodeError } from '../errors.ts'
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
@@ -17,8 +17,15 @@ export function readUint (d: decoding.Decoder, what: string, max = Number.MAX_SA
   return n
 }
 
+/** A length, count or size: past `max` it is a MemoryBoundError (too much, not garbage). */
+export function readBound (d: decoding.Decoder, what: string, max: number): number {
+  const n = readUint(d, what)
+  if (n > max) throw new MemoryBoundError(`${what} out of range (${n} > ${max})`)
+  return n
+}
+
 export function readBytes (d: decoding.Decoder, what: string, maxLen: number): Uint8Array {
-  const len = readUint(d, `${what} length`, maxLen)
+  const len = readBound(d, `${what} length`, maxLen)
   if (d.pos + len > d.arr.length) throw new MemoryDecodeError(`truncated ${what}: ${len} bytes announced, ${d.arr.length - d.pos} left`)
   const out = d.arr.slice(d.pos, d.pos + len)
   d.pos += len
@@ -40,7 +47,7 @@ export function expectEnd (d: decoding.Decoder, what: string): void {
 /** Runs a decoder body; anything that is not already a MemoryDecodeError becomes one. */
 export function decodeGuarded<T> (what: string, bytes: Uint8Array, maxBytes: number, body: (d: decoding.Decoder) => T): T {
   if (!(bytes instanceof Uint8Array)) throw new MemoryDecodeError(`${what}: not bytes`)
-  if (bytes.length > maxBytes) throw new MemoryDecodeError(`${what}: ${bytes.length} bytes exceeds limit ${maxBytes}`)
+  if (bytes.length > maxBytes) throw new MemoryBoundError(`${what}: ${bytes.length} bytes exceeds limit ${maxBytes}`)
   try {
     const d = decoding.createDecoder(bytes)
     const out = body(d)

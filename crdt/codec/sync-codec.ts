@@ -13,7 +13,7 @@ import type { MemoryLimits } from '../limits.ts'
 import type { VectorClock } from '../vector-clock.ts'
 import { readVectorClock, writeVectorClock } from './vector-clock-codec.ts'
 import { encodeEnvelope, readEnvelope } from './envelope-codec.ts'
-import { NAMESPACE_RE, decodeGuarded, readBytes, readString, readUint } from './safe-decoding.ts'
+import { NAMESPACE_RE, decodeGuarded, readBound, readBytes, readString, readUint } from './safe-decoding.ts'
 
 export const SYNC_PROTOCOL = '/atp/memory/1.0.0'
 export const SYNC_VERSION = 1
@@ -60,7 +60,7 @@ export function decodeSyncMessage (bytes: Uint8Array, limits: MemoryLimits = DEF
     const type = readUint(d, 'type', 255)
     switch (type) {
       case TYPE_CODE.hello: {
-        const n = readUint(d, 'namespace count', MAX_HELLO_NAMESPACES)
+        const n = readBound(d, 'namespace count', MAX_HELLO_NAMESPACES)
         const namespaces: NamespaceVector[] = []
         for (let i = 0; i < n; i++) namespaces.push({ namespace: readString(d, 'namespace', 64, NAMESPACE_RE), vector: readVectorClock(d, 'vector', MAX_VECTOR_ENTRIES) })
         return { type: 'hello', namespaces }
@@ -68,7 +68,7 @@ export function decodeSyncMessage (bytes: Uint8Array, limits: MemoryLimits = DEF
       case TYPE_CODE.want:
         return { type: 'want', namespace: readString(d, 'namespace', 64, NAMESPACE_RE), vector: readVectorClock(d, 'vector', MAX_VECTOR_ENTRIES) }
       case TYPE_CODE.envelopes: {
-        const n = readUint(d, 'envelope count', limits.maxEnvelopesPerMessage)
+        const n = readBound(d, 'envelope count', limits.maxEnvelopesPerMessage)
         const envelopes: Envelope[] = []
         for (let i = 0; i < n; i++) {
           const inner = readBytes(d, 'envelope', limits.maxEnvelopeBytes)

@@ -8,7 +8,7 @@ import type * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import { MemoryDecodeError } from '../errors.ts'
 import { parseStreamKey, sortedEntries, streamKey, type VectorClock } from '../vector-clock.ts'
-import { PEER_ID_RE, readString, readUint } from './safe-decoding.ts'
+import { PEER_ID_RE, readBound, readString, readUint } from './safe-decoding.ts'
 
 export function writeVectorClock (enc: encoding.Encoder, clock: VectorClock): void {
   const entries = sortedEntries(clock)
@@ -22,7 +22,7 @@ export function writeVectorClock (enc: encoding.Encoder, clock: VectorClock): vo
 }
 
 export function readVectorClock (d: decoding.Decoder, what: string, maxEntries: number): Map<string, number> {
-  const n = readUint(d, `${what} size`, maxEntries)
+  const n = readBound(d, `${what} size`, maxEntries)
   const clock = new Map<string, number>()
   let prev = ''
   for (let i = 0; i < n; i++) {

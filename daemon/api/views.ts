@@ -2,9 +2,8 @@
  * Speaker views → the public JSON of the API (docs/api.md). Field names here are the
  * contract; add fields, never rename.
  */
-import { effectiveTags, originSiteOf, type BudgetView, type PathWindowView } from '../../agp/index.ts'
+import { type BudgetView, effectiveTags, MEASURED_TAG, originSiteOf, type PathWindowView } from '../../agp/index.ts'
 import type { Candidate, LocalAgent, PeerView, RouteView } from '../../reflector/index.ts'
-import { MEASURED_TAG } from '../../agp/index.ts'
 
 export interface RouteJson {
   capability: string

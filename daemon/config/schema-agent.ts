@@ -4,9 +4,9 @@
  */
 import { z } from 'zod'
 import type { LocalAgent } from '../../reflector/index.ts'
-import { MAX_TAGS, endpoint as endpointRule, region, tag } from '../../kernel/index.ts'
+import { endpoint as endpointRule, MAX_TAGS, region, tag } from '../../kernel/index.ts'
 import { agentId, capability, nonNegative } from './schema-common.ts'
-import { MEASURED_TAG } from '../../agp/task/measured-window.ts'
+import { MEASURED_TAG } from '../../agp/index.ts'
 
 const latency = z.strictObject({ p50: nonNegative, p95: nonNegative })
   .refine((l) => l.p50 <= l.p95, { error: 'p50 must not exceed p95', path: ['p95'] })

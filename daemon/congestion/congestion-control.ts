@@ -6,9 +6,9 @@
  * glass and /metrics show.
  */
 import {
-  Admission, OriginLimiter,
-  type AdmissionEffect, type BudgetRecord, type BudgetSpec, type BudgetView, type OriginDecision, type OriginLimits, type PathOffer,
-  type PathWindowView, type RejectReason, type TaskOutcome, type Usage, type UsageEstimator, type WindowParams
+  Admission, type AdmissionEffect, type BudgetRecord, type BudgetSpec, type BudgetView, type OriginDecision,
+  OriginLimiter, type OriginLimits, type PathOffer, type PathWindowView, type RejectReason, splitPathKey,
+  type TaskOutcome, type Usage, type UsageEstimator, type WindowParams
 } from '../../agp/index.ts'
 import type { Clock } from '../../kernel/index.ts'
 import type { BudgetStore } from './budget-store.ts'
@@ -132,7 +132,7 @@ export class CongestionControl {
     return this.admission.windowsView(this.clock.nowMs()).flatMap(({ key, view }) => {
       if (!key.startsWith(prefix)) return []
       const path = key.slice(prefix.length)
-      const [org = '', agent = ''] = path.split('/')
+      const { org, agent } = splitPathKey(path)
       return [{ capability: this.capabilities.get(path) ?? '', org, agent, window: view }]
     })
   }

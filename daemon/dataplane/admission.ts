@@ -9,7 +9,7 @@
  * settled exactly once, whatever happened to it, so a window implementation can keep
  * tasks-in-flight, tokens/min or USD/min exact. The default admits everything.
  */
-import type { PathChoice } from '../../agp/task/forwarding.ts'
+import type { PathChoice } from '../../agp/index.ts'
 
 export interface TaskSettlement {
   /** completed: the agent's task completed; failure: anything else that reached an answer; the rest never got one. */

@@ -7,8 +7,8 @@
  * agent are at least `minIntervalMs` apart.
  */
 import type { Logger } from 'pino'
-import type { HysteresisBand } from '../../agp/params.ts'
-import { MeasuredWindow, shouldAdvertise, type MeasuredMetrics } from '../../agp/task/measured-window.ts'
+import type { HysteresisBand } from '../../agp/index.ts'
+import { type MeasuredMetrics, MeasuredWindow, shouldAdvertise } from '../../agp/index.ts'
 import type { DaemonFacade } from '../api/facade.ts'
 
 export interface MeasuredAgentsComponents {

@@ -7,7 +7,7 @@
  */
 import { type SendMessageRequest, type StreamResponse, TaskState } from '@a2a-js/sdk'
 import type { LocalAgent } from '../../reflector/index.ts'
-import { TaskErrorCode, type TaskRequestFrame } from '../../agp/task/task-frame.ts'
+import { TaskErrorCode, type TaskRequestFrame } from '../../agp/index.ts'
 import type { AgentClients } from './agent-clients.ts'
 import { agentTaskId, decodeA2aRequest, encodeA2aEvent, eventState, reportedCostUsd, resultEvent } from './a2a-codec.ts'
 import type { ReplySink, TaskLeg } from './task-leg.ts'

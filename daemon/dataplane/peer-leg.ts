@@ -8,8 +8,7 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { Stream } from '@libp2p/interface'
 import type { Libp2p } from 'libp2p'
-import { decodeTaskFrame, encodeTaskFrame } from '../../agp/task/task-codec.ts'
-import { TASK_PROTOCOL, TaskErrorCode, type TaskRequestFrame } from '../../agp/task/task-frame.ts'
+import { decodeTaskFrame, encodeTaskFrame, TASK_PROTOCOL, TaskErrorCode, type TaskRequestFrame } from '../../agp/index.ts'
 import { FrameChannel } from '../p2p/frame-channel.ts'
 import { isTerminal, type ReplySink, type TaskLeg } from './task-leg.ts'
 

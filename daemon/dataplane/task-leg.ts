@@ -3,7 +3,7 @@
  * stream to the next hop) and the replies coming back. Every leg ends in exactly one
  * terminal reply (`end` or `error`); `cancel()` after that is a no-op.
  */
-import type { TaskFrame } from '../../agp/task/task-frame.ts'
+import type { TaskFrame } from '../../agp/index.ts'
 
 /** What travels back towards the requester. */
 export type TaskReply = Exclude<TaskFrame, { type: 'request' } | { type: 'cancel' }>

@@ -9,10 +9,12 @@
 import type { Connection, Stream } from '@libp2p/interface'
 import type { Libp2p } from 'libp2p'
 import type { Logger } from 'pino'
-import type { ForwardQuery, NextHop } from '../../agp/task/forwarding.ts'
+import type { ForwardQuery, NextHop } from '../../agp/index.ts'
 import type { LocalAgent } from '../../reflector/index.ts'
-import { decodeTaskFrame, encodeTaskFrame } from '../../agp/task/task-codec.ts'
-import { A2A_TASK_COMPLETED, MAX_TASK_HOPS, TASK_PROTOCOL, TaskErrorCode, type TaskRequestFrame } from '../../agp/task/task-frame.ts'
+import {
+  A2A_TASK_COMPLETED, decodeTaskFrame, encodeTaskFrame, MAX_TASK_HOPS, TASK_PROTOCOL, TaskErrorCode,
+  type TaskRequestFrame
+} from '../../agp/index.ts'
 import { InvalidArgumentError } from '../../kernel/index.ts'
 import type { Metrics, TaskRole } from '../metrics/metrics.ts'
 import { FrameChannel } from '../p2p/frame-channel.ts'

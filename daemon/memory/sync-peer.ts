@@ -14,7 +14,9 @@
  * never re-sign or rewrite. The peer's bytes never throw out of here.
  */
 import type { NeighborRole } from '../../agp/index.ts'
-import { canRead, decodeSyncMessage, dominates, encodeEnvelope, encodeSyncMessage, type VectorClock } from '../../crdt/index.ts'
+import {
+  canRead, decodeSyncMessage, dominates, encodeEnvelope, encodeSyncMessage, MemoryBoundError, type VectorClock
+} from '../../crdt/index.ts'
 import type { Envelope, SyncMessage } from '../../crdt/index.ts'
 import type { MemoryService } from './memory-service.ts'
 
@@ -40,12 +42,11 @@ export interface SyncCounters {
 export type DropReason = 'oversize' | 'malformed'
 
 /**
- * A bound exceeded (a length, count or size past its limit) is `oversize`; anything
- * else that does not decode is `malformed`. The decoder names the field it refused.
+ * A bound exceeded (a length, count or size past its limit: MemoryBoundError) is
+ * `oversize`; anything else that does not decode is `malformed`.
  */
 export function dropReasonOf (err: unknown): DropReason {
-  const msg = err instanceof Error ? err.message : ''
-  return /(length|count|size) out of range|exceeds limit/.test(msg) ? 'oversize' : 'malformed'
+  return err instanceof MemoryBoundError ? 'oversize' : 'malformed'
 }
 
 const WANT_INTERVAL_MS = 1000

@@ -19,7 +19,7 @@ import { performance } from 'node:perf_hooks'
 import type { Clock } from '../../kernel/index.ts'
 import type { Effect, Speaker, SpeakerInput, TimerId } from '../../reflector/index.ts'
 import { EventLoopOverloadError, EventLoopStoppedError } from './errors.ts'
-import { TimerWheel } from './timers.ts'
+import { KeyedTimers } from './timers.ts'
 
 const NO_EFFECTS: readonly Effect[] = Object.freeze([])
 /** Placeholder input of a `run` call item (never handed to the Speaker). */
@@ -90,7 +90,7 @@ export class EventLoop {
   private readonly turnBudgetMs: number
   private readonly turnClock: () => number
   private queuedRoutes = 0
-  private readonly timers: TimerWheel
+  private readonly timers: KeyedTimers
   private queue: QueueItem[] = []
   private head = 0
   private scheduled = false
@@ -115,7 +115,7 @@ export class EventLoop {
     this.routesLowWater = Math.floor(this.maxQueuedRoutes * 0.25)
     this.turnBudgetMs = init.turnBudgetMs ?? 5
     this.turnClock = init.turnClock ?? (() => performance.now())
-    this.timers = new TimerWheel(components.clock, (id, token) => { this.onTimerFire(id, token) })
+    this.timers = new KeyedTimers(components.clock, (id, token) => { this.onTimerFire(id, token) })
   }
 
   get size (): number { return this.queue.length - this.head }

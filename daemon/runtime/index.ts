@@ -1,5 +1,5 @@
 export { systemClock } from './clock.ts'
 export { systemRandom } from './random.ts'
 export { EventLoop, type EventLoopComponents, type EventLoopInit, type EventLoopStats } from './event-loop.ts'
-export { TimerWheel } from './timers.ts'
+export { KeyedTimers } from './timers.ts'
 export { EventLoopOverloadError, EventLoopStoppedError } from './errors.ts'

@@ -15,7 +15,7 @@ interface Armed {
   handle: NodeJS.Timeout
 }
 
-export class TimerWheel {
+export class KeyedTimers {
   private readonly clock: Clock
   private readonly onFire: (id: TimerId, token: number) => void
   private readonly armed = new Map<TimerId, Armed>()

@@ -6,7 +6,7 @@
  * routes from the org's other sites, over internal sessions or through reflectors,
  * are not loops.
  */
-import { originSiteOf, siteLoop, type Route } from '../../agp/index.ts'
+import { originSiteOf, type Route, siteLoop } from '../../agp/index.ts'
 import type { SimNodeSpec } from '../topology/model.ts'
 
 export interface Violation {

@@ -6,6 +6,7 @@ import type { Envelope } from '../../../crdt/envelope.ts'
 import type { Replica, ReceiveResult } from '../../../crdt/replica.ts'
 import type { MemoryService } from '../../../daemon/memory/memory-service.ts'
 import { SyncPeer, dropReasonOf, packEnvelopes } from '../../../daemon/memory/sync-peer.ts'
+import { MemoryBoundError, MemoryDecodeError } from '../../../crdt/errors.ts'
 import type { SyncNeighbor } from '../../../daemon/memory/sync-peer.ts'
 import { NS, putAndSeal, readerReplica, writerReplica } from '../../helpers/memory-fixtures.ts'
 
@@ -93,10 +94,12 @@ describe('SyncPeer', () => {
     expect(h.peer.counters.decodeErrors).toBe(4)
   })
 
-  it('dropReasonOf: bounds are oversize, the rest malformed', () => {
-    expect(dropReasonOf(new Error('update length out of range (262145 > 262144)'))).toBe('oversize')
-    expect(dropReasonOf(new Error('sync message: 1048577 bytes exceeds limit 1048576'))).toBe('oversize')
-    expect(dropReasonOf(new Error('truncated before version'))).toBe('malformed')
+  it('dropReasonOf: bounds are oversize, the rest malformed, decided by class, never by message text', () => {
+    expect(dropReasonOf(new MemoryBoundError('update length out of range (262145 > 262144)'))).toBe('oversize')
+    expect(dropReasonOf(new MemoryBoundError('sync message: 1048577 bytes exceeds limit 1048576'))).toBe('oversize')
+    expect(dropReasonOf(new MemoryDecodeError('truncated before version'))).toBe('malformed')
+    // The same words in an error of another class say nothing about a bound.
+    expect(dropReasonOf(new Error('update length out of range (262145 > 262144)'))).toBe('malformed')
     expect(dropReasonOf('not an error')).toBe('malformed')
   })
 
