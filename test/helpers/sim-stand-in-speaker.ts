@@ -19,8 +19,13 @@ interface Held { route: Route, from: string }
 /**
  * A deliberately broken stand-in, to prove the checkers can fail: 'loops' drops the loop
  * checks on receipt and reflects peer-learned routes to other peers (RFC 4456 forbids it).
+ * 'oscillates' makes a reflector keep one best path per capability and advertise only
+ * that, chosen by an order relative to itself: the path from its cyclically next peer
+ * reflector (by peer id) first, then its own clients' paths. On a ring of an odd number
+ * of reflectors each with a client, no assignment is stable (RFC 3345's persistent
+ * oscillation): a reflector takes its next peer's path exactly when that peer does not.
  */
-export type StandInMutation = 'loops'
+export type StandInMutation = 'loops' | 'oscillates'
 
 export function mutatedStandInSpeaker (mutation: StandInMutation): typeof createStandInSpeaker {
   return (init, components, snapshot) => createStandInSpeaker(init, components, snapshot, mutation)
@@ -48,6 +53,19 @@ export function createStandInSpeaker (init: SpeakerInit, components: SpeakerComp
     }
     return out
   }
+  const peerIds = init.neighbors.filter((n) => n.role === 'peer').map((n) => n.peerId).sort()
+  const nextPeer = peerIds.find((id) => id > self) ?? peerIds[0]
+  const rank = (h: Held): number => h.from === nextPeer ? 0 : h.from === '' || role(h.from) === 'client' ? 1 : 2
+  /** Under 'oscillates', a reflector's one best path per capability; undefined: all paths. */
+  const bestOf = (all: Held[]): Set<Held> | undefined => {
+    if (mutation !== 'oscillates' || init.role !== 'reflector') return undefined
+    const best = new Map<string, Held>()
+    for (const h of all) {
+      const cur = best.get(h.route.attrs.capability)
+      if (cur === undefined || rank(h) < rank(cur) || (rank(h) === rank(cur) && h.from < cur.from)) best.set(h.route.attrs.capability, h)
+    }
+    return new Set(best.values())
+  }
   const exportTo = (peer: string, h: Held): Route | undefined => {
     if (h.from === peer) return undefined
     if (init.role === 'peer' && h.from !== '') return undefined // orgs do not transit
@@ -57,8 +75,16 @@ export function createStandInSpeaker (init: SpeakerInit, components: SpeakerComp
     return { ...r, originatorId: r.originatorId === '' ? h.from : r.originatorId, clusterList: [init.cluster ?? '', ...r.clusterList] }
   }
   const fullUpdate = (peer: string, nowMs: number): Frame[] => {
-    const announces = held(nowMs).map((h) => exportTo(peer, h)).filter((r): r is Route => r !== undefined)
-    return [{ type: 'update', announces, withdraws: [] }, { type: 'end-of-rib' }]
+    const all = held(nowMs)
+    const best = bestOf(all)
+    const announces = all.filter((h) => best?.has(h) ?? true).map((h) => exportTo(peer, h)).filter((r): r is Route => r !== undefined)
+    if (best === undefined) return [{ type: 'update', announces, withdraws: [] }, { type: 'end-of-rib' }]
+    // Only the best is advertised: every other path is withdrawn, so a switch is seen.
+    const sent = new Set(announces.map((r) => `${pathKey(r.attrs.originOrg, r.attrs.agentId)}|${r.attrs.capability}`))
+    const withdraws = all.filter((h) => h.from !== peer).map((h) => h.route.attrs)
+      .filter((a) => !sent.has(`${pathKey(a.originOrg, a.agentId)}|${a.capability}`))
+      .map((a): WithdrawnPath => ({ capability: a.capability, originOrg: a.originOrg, agentId: a.agentId }))
+    return [{ type: 'update', announces, withdraws }, { type: 'end-of-rib' }]
   }
   /** Re-sends everything to everyone (a stand-in may be naive): withdraw what vanished. */
   const resync = (nowMs: number, changedCaps: Iterable<string>, gone: WithdrawnPath[]): Effect[] => {
@@ -66,7 +92,11 @@ export function createStandInSpeaker (init: SpeakerInit, components: SpeakerComp
     for (const peer of up) {
       const frames = fullUpdate(peer, nowMs)
       const first = frames[0] as Frame & { type: 'update' }
-      effects.push({ type: 'send', peer, frames: [{ ...first, withdraws: gone }] })
+      // The naive resync echoes withdrawals: under 'oscillates' an origin is never told its
+      // own path is gone, or its echo back would look like a flap and damping would end the run.
+      const org = init.neighbors.find((n) => n.peerId === peer)?.org
+      const told = mutation === 'oscillates' ? uniqueWithdraws([...gone, ...first.withdraws].filter((w) => w.originOrg !== org)) : gone
+      effects.push({ type: 'send', peer, frames: [{ ...first, withdraws: told }] })
     }
     return effects
   }
@@ -153,8 +183,10 @@ export function createStandInSpeaker (init: SpeakerInit, components: SpeakerComp
     peers: () => [],
     routes (nowMs: number, capability?: string): RouteView[] {
       const all = [...ownRoutes.map((route) => ({ route, from: '' })), ...[...adjIn].flatMap(([from, rib]) => [...rib.values()].map((route) => ({ route, from })))]
+      const chosen = bestOf(all)
       const best = new Map<string, Held>()
       for (const h of all) {
+        if (chosen !== undefined && !chosen.has(h)) continue
         const k = `${h.route.attrs.capability}|${pathKey(h.route.attrs.originOrg, h.route.attrs.agentId)}`
         const cur = best.get(k)
         if (cur === undefined || h.route.clusterList.length < cur.route.clusterList.length || (h.route.clusterList.length === cur.route.clusterList.length && h.from < cur.from)) best.set(k, h)
@@ -185,4 +217,8 @@ export function createStandInSpeaker (init: SpeakerInit, components: SpeakerComp
     })
   }
   return speaker
+}
+
+function uniqueWithdraws (all: WithdrawnPath[]): WithdrawnPath[] {
+  return [...new Map(all.map((w) => [`${pathKey(w.originOrg, w.agentId)}|${w.capability}`, w])).values()]
 }
