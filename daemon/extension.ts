@@ -17,6 +17,7 @@ import type { Logger } from 'pino'
 import type { Clock, Random, Signer, Verifier } from '../kernel/index.ts'
 import type { Speaker } from '../reflector/index.ts'
 import type { DaemonFacade } from './api/facade.ts'
+import type { CongestionControl } from './congestion/congestion-control.ts'
 import type { SiteConfig } from './config/schema.ts'
 import type { NodeIdentity } from './identity/identity.ts'
 import type { Metrics } from './metrics/metrics.ts'
@@ -40,6 +41,8 @@ export interface AtpdExtensionContext {
   readonly facade: DaemonFacade
   /** Configured neighbor peer ids (the allowlist). */
   readonly neighborPeerIds: readonly string[]
+  /** The daemon's congestion windows, budgets and origin limits (docs/congestion.md). */
+  readonly congestion?: CongestionControl
 }
 
 export interface AtpdExtension {

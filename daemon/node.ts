@@ -223,7 +223,8 @@ class AtpdNode implements Atpd {
         sublevel: (name) => store.sublevel(name),
         speaker,
         facade: this._facade,
-        neighborPeerIds: config.neighbors.map((n) => n.peer)
+        neighborPeerIds: config.neighbors.map((n) => n.peer),
+        congestion
       }))
     }
     const api = this.api = await createApiServer({

@@ -89,7 +89,10 @@ function fromMessage (msg: atptask.TaskFrame): TaskFrame | string {
     if (hops > MAX_TASK_HOPS) return `request.hops ${hops} exceeds ${MAX_TASK_HOPS}`
     const a2aRequest = r.a2aRequest ?? new Uint8Array(0)
     if (a2aRequest.length === 0) return 'request.a2aRequest is empty'
+    const consumerOrg = r.consumerOrg ?? ''
+    if (consumerOrg !== '' && !ORG_PATTERN.test(consumerOrg)) return 'request.consumerOrg is malformed'
     return {
+      ...(consumerOrg !== '' ? { consumerOrg } : {}),
       type: 'request', taskId, capability, originOrg: r.originOrg ?? '', agentId: r.agentId ?? '',
       deadlineMs, hops, a2aRequest: a2aRequest.slice(), stream: r.stream === true
     }

@@ -49,7 +49,11 @@ export enum TaskErrorCode {
   HopDown = 9,
   Canceled = 10,
   TooManyHops = 11,
-  Internal = 12
+  Internal = 12,
+  /** The consumer's congestion window has no room on any path (retry after a while). */
+  OverWindow = 13,
+  /** A budget of the consumer would be exceeded: the task never left. */
+  OverBudget = 14
 }
 
 const KNOWN_CODES = new Set<number>(Object.values(TaskErrorCode).filter((v): v is number => typeof v === 'number'))
@@ -69,6 +73,8 @@ export interface TaskRequestFrame {
   /** A2A SendMessageRequest, proto3 JSON, UTF-8. */
   readonly a2aRequest: Uint8Array
   readonly stream: boolean
+  /** The consumer daemon's org (an origin shares its agents' limits per consumer org). */
+  readonly consumerOrg?: string
 }
 
 export interface TaskAcceptedFrame { readonly type: 'accepted' }

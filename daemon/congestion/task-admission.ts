@@ -32,6 +32,13 @@ export interface ForwardSettlement {
 /** What the window needs about a path beyond the choice: its latency target and tags. */
 export type PathFacts = (path: ChosenPath) => { readonly p95Ms: number, readonly tags: readonly string[] } | undefined
 
+/** Why a path was refused (the data plane's AdmissionRefusal). */
+export interface PathRefusal {
+  readonly reason: 'over-window' | 'over-budget'
+  readonly text: string
+  readonly retryAfterMs: number
+}
+
 interface Ticket { readonly ticket: string, readonly estimate: Usage }
 
 /** Per path, admitted tasks not yet settled (FIFO: the oldest settles first). */
@@ -42,17 +49,20 @@ export class CongestionAdmission {
 
   constructor (private readonly control: CongestionControl, private readonly facts: PathFacts) {}
 
-  admit (path: ChosenPath, _nowMs: number): true | string {
+  admit (path: ChosenPath, _nowMs: number): true | PathRefusal {
     const f = this.facts(path)
     const offer: PathOffer = { org: path.originOrg, agent: path.agentId, capability: path.capability, costUsd: path.costUsd, p95Ms: f?.p95Ms ?? Infinity, tags: f?.tags ?? [] }
     const r = this.control.admitNow(path.capability, 0, offer)
-    if (!r.ok) return `${r.reason}${r.budget !== undefined ? ` (budget ${r.budget})` : ''}, retry after ${Math.ceil(r.retryAfterMs / 1000)} s`
+    if (!r.ok) {
+      const what = r.reason === 'over-budget' ? `over budget${r.budget !== undefined ? ` '${r.budget}'` : ''}` : `over window on ${path.originOrg}/${path.agentId}`
+      return { reason: r.reason, retryAfterMs: r.retryAfterMs, text: `${what}, retry after ${Math.ceil(r.retryAfterMs / 1000)} s` }
+    }
     const key = `${path.originOrg}/${path.agentId}`
     let q = this.open.get(key)
     if (q === undefined) this.open.set(key, q = [])
     if (q.length >= MAX_OPEN_PER_PATH) {
       this.control.cancel(r.ticket)
-      return 'over-window, too many tasks open on this path'
+      return { reason: 'over-window', retryAfterMs: 1000, text: 'over window, too many tasks open on this path, retry after 1 s' }
     }
     q.push({ ticket: r.ticket, estimate: r.estimate })
     return true

@@ -75,11 +75,12 @@ export class ForwardingExecutor implements AgentExecutor {
       const e = result.error
       const text = `atpd: ${TaskErrorCode[e.code] ?? 'Internal'}${e.org === '' ? '' : ` at ${e.org}`}: ${e.text}`
       const meta = result.servedBy === undefined ? {} : { servedBy: { org: result.servedBy.originOrg, agent: result.servedBy.agentId, capability: result.servedBy.capability } }
+      const atpError = { code: TaskErrorCode[e.code], org: e.org, ...(result.retryAfterMs !== undefined ? { retryAfterMs: result.retryAfterMs } : {}) }
       if (!published) {
-        this.publishTask(bus, ctx, TaskState.TASK_STATE_FAILED, text, { ...meta, atpError: { code: TaskErrorCode[e.code], org: e.org } })
+        this.publishTask(bus, ctx, TaskState.TASK_STATE_FAILED, text, { ...meta, atpError })
       } else {
         bus.publish(AgentEvent.statusUpdate({
-          taskId, contextId, metadata: { atpError: { code: TaskErrorCode[e.code], org: e.org } },
+          taskId, contextId, metadata: { atpError },
           status: { state: TaskState.TASK_STATE_FAILED, message: agentMessage(taskId, contextId, text), timestamp: new Date().toISOString() }
         }))
       }

@@ -13,7 +13,7 @@ import type { PathChoice } from '../../agp/index.ts'
 
 export interface TaskSettlement {
   /** completed: the agent's task completed; failure: anything else that reached an answer; the rest never got one. */
-  readonly outcome: 'success' | 'failure' | 'timeout' | 'unreachable' | 'refused' | 'canceled'
+  readonly outcome: 'success' | 'failure' | 'overloaded' | 'timeout' | 'unreachable' | 'refused' | 'canceled'
   /** The agent accepted the task (it was not retried elsewhere). */
   readonly accepted: boolean
   readonly latencyMs: number
@@ -21,12 +21,21 @@ export interface TaskSettlement {
   readonly costUsd: number
 }
 
+/** Why a path was not admitted, kept for the consumer's error when no path was. */
+export interface AdmissionRefusal {
+  readonly reason: 'over-window' | 'over-budget'
+  readonly text: string
+  readonly retryAfterMs: number
+}
+
+export type AdmitAnswer = true | string | AdmissionRefusal
+
 export interface TaskAdmission {
   /**
-   * true: send on this path now; a string: why not (logged), try the next path. May
-   * wait (a window's queue) by returning a promise; the task's deadline still runs.
+   * true: send on this path now; a string or a refusal: why not (logged), try the next
+   * path. May wait (a window's queue) by returning a promise; the task's deadline still runs.
    */
-  admit (path: PathChoice, nowMs: number): true | string | Promise<true | string>
+  admit (path: PathChoice, nowMs: number): AdmitAnswer | Promise<AdmitAnswer>
   settle (path: PathChoice, settlement: TaskSettlement, nowMs: number): void
 }
 

@@ -13,7 +13,7 @@ import type { Outcome, ResolveQuery, ResolveResult } from '../../reflector/index
 import { A2A_TASK_COMPLETED, nextAttempt, type PathChoice, TaskErrorCode, type TaskErrorFrame } from '../../agp/index.ts'
 import type { Metrics } from '../metrics/metrics.ts'
 import { decodeA2aEvent, encodeA2aRequest } from './a2a-codec.ts'
-import type { TaskAdmission, TaskSettlement } from './admission.ts'
+import type { AdmissionRefusal, TaskAdmission, TaskSettlement } from './admission.ts'
 import type { TaskLeg } from './task-leg.ts'
 import { taskOutcome, type ForwardingConfig, type TaskRouter } from './task-router.ts'
 
@@ -38,7 +38,11 @@ export interface ConsumerTask {
 
 export type ConsumerResult =
   | { readonly ok: true, readonly servedBy: PathChoice }
-  | { readonly ok: false, readonly error: TaskErrorFrame, readonly accepted: boolean, readonly servedBy?: PathChoice }
+  | {
+    readonly ok: false, readonly error: TaskErrorFrame, readonly accepted: boolean, readonly servedBy?: PathChoice
+    /** Refused by this daemon's window or budget: when trying again may succeed. */
+    readonly retryAfterMs?: number
+  }
 
 /** Most paths taken from one resolve (attempts are far fewer). */
 const MAX_CANDIDATES = 16
@@ -61,12 +65,18 @@ export class Consumer {
     if (resolved === undefined || resolved.candidates.length === 0) return refused(`no usable route for '${task.query.capability}'`)
     const startedMs = this.c.nowMs()
     let attempts = 0
-    let last: ConsumerResult = refused(`no path for '${resolved.capability}' was admitted`)
+    let last: ConsumerResult | undefined
+    let refusal: AdmissionRefusal | undefined
     for (const candidate of resolved.candidates) {
       const a = candidate.view.route.attrs
       const path: PathChoice = { capability: a.capability, originOrg: a.originOrg, agentId: a.agentId, costUsd: a.costUsd }
       const admitted = await this.c.admission.admit(path, this.c.nowMs())
-      if (admitted !== true) { this.c.logger.debug({ path, reason: admitted }, 'path not admitted'); continue }
+      if (admitted !== true) {
+        // A budget refusal outranks a full window: the budget holds on every path.
+        if (typeof admitted !== 'string' && refusal?.reason !== 'over-budget') refusal = admitted
+        this.c.logger.debug({ path, reason: typeof admitted === 'string' ? admitted : admitted.text }, 'path not admitted')
+        continue
+      }
       attempts++
       const remainingMs = this.config.timeoutMs - (this.c.nowMs() - startedMs)
       const result = await this.attempt(task, path, Math.max(1, remainingMs))
@@ -75,7 +85,10 @@ export class Consumer {
       if (nextAttempt(outcome, attempts, this.config.attempts, remainingMs) === 'done') break
       if (!result.ok) this.c.logger.info({ task: task.taskId, path, code: result.error.code, text: result.error.text }, 'path failed before its agent accepted the task; trying the next')
     }
-    return last
+    if (last !== undefined) return last
+    if (refusal === undefined) return refused(`no path for '${resolved.capability}' was admitted`)
+    const code = refusal.reason === 'over-budget' ? TaskErrorCode.OverBudget : TaskErrorCode.OverWindow
+    return { ok: false, accepted: false, retryAfterMs: refusal.retryAfterMs, error: { type: 'error', code, text: refusal.text, org: this.org } }
   }
 
   private async attempt (task: ConsumerTask, path: PathChoice, deadlineMs: number): Promise<ConsumerResult> {
@@ -84,7 +97,7 @@ export class Consumer {
     const result = await new Promise<{ last: Parameters<typeof taskOutcome>[0], result: ConsumerResult }>((resolve) => {
       const leg = this.c.router.dispatch({
         type: 'request', taskId: task.taskId, capability: path.capability, originOrg: path.originOrg, agentId: path.agentId,
-        deadlineMs, hops: 0, a2aRequest: encodeA2aRequest(task.request), stream: task.stream
+        deadlineMs, hops: 0, a2aRequest: encodeA2aRequest(task.request), stream: task.stream, consumerOrg: this.org
       }, '', (reply) => {
         switch (reply.type) {
           case 'accepted': accepted = true; return
@@ -124,8 +137,9 @@ export class Consumer {
   private settle (path: PathChoice, s: TaskSettlement): void {
     this.c.admission.settle(path, s, this.c.nowMs())
     this.c.metrics?.task('consumer', s.outcome, s.latencyMs / 1000)
-    // Refusals and cancels say nothing about the agent; everything else is evidence.
-    if (s.outcome === 'refused' || s.outcome === 'canceled') return
+    // Refusals, cancels and overload answers say nothing about the agent's quality (an
+    // overload is the window's business); everything else is evidence.
+    if (s.outcome === 'refused' || s.outcome === 'canceled' || s.outcome === 'overloaded') return
     void this.c.recordOutcome({
       org: path.originOrg, agent: path.agentId, capability: path.capability, success: s.outcome === 'success',
       latencyMs: s.latencyMs, ...(s.accepted ? { costUsd: s.costUsd } : {})

@@ -9,6 +9,7 @@ import { isMeasured, type CardAgent } from '../config/schema-agent.ts'
 import { BoundedTaskStore } from '../a2a/bounded-task-store.ts'
 import { ForwardingExecutor } from './a2a-executor.ts'
 import { a2aRoutes, capabilityCard } from './a2a-routes.ts'
+import { CongestionAdmission } from '../congestion/task-admission.ts'
 import { ADMIT_ALL, type TaskAdmission } from './admission.ts'
 import { AgentClients } from './agent-clients.ts'
 import { CardAgents } from './card-agents.ts'
@@ -19,10 +20,20 @@ import { TaskRouter } from './task-router.ts'
 /** A2A tasks the endpoint remembers for tasks/get (oldest forgotten first). */
 const MAX_STORED_TASKS = 10_000
 
-/** The data plane with a given admission hook (congestion windows plug in here). */
-export function dataPlaneWith (admission: TaskAdmission): AtpdExtensionFactory {
+/**
+ * The data plane with a given admission hook; without one, the daemon's congestion
+ * windows and budgets admit (or, in a daemon without congestion control, everything).
+ */
+export function dataPlaneWith (given?: TaskAdmission): AtpdExtensionFactory {
   return async (ctx) => {
-    const { config, logger, clock, facade, speaker, metrics, libp2p } = ctx
+    const { config, logger, clock, facade, speaker, metrics, libp2p, congestion } = ctx
+    const admission = given ?? (congestion === undefined
+      ? ADMIT_ALL
+      : new CongestionAdmission(congestion, (path) => {
+        const a = speaker.routes(clock.nowMs(), path.capability).find((r) => r.route.attrs.originOrg === path.originOrg && r.route.attrs.agentId === path.agentId)?.route.attrs
+        // No advertised p95 (0): no latency target of the route's own; windows.sloMs may set one.
+        return a === undefined ? undefined : { p95Ms: a.latencyMs.p95 > 0 ? a.latencyMs.p95 : Infinity, tags: a.tags }
+      }))
     const log = logger.child({ component: 'dataplane' })
     const nowMs = (): number => clock.nowMs()
     const cardAgents = config.agents.filter((a): a is CardAgent => 'a2a' in a)
@@ -41,7 +52,10 @@ export function dataPlaneWith (admission: TaskAdmission): AtpdExtensionFactory {
       logger: log,
       metrics,
       nowMs,
-      onMeasured: (agentId, success, latencyMs) => { measured.record(agentId, success, latencyMs) }
+      onMeasured: (agentId, success, latencyMs) => { measured.record(agentId, success, latencyMs) },
+      ...(congestion !== undefined
+        ? { originLimits: { acquire: (agent, org, estimate) => congestion.originAcquire(agent, org, estimate), release: (agent, org, estimate, actual) => { congestion.originRelease(agent, org, estimate, actual) } } }
+        : {})
     }, config.org, config.forwarding)
     const consumer = new Consumer({
       router,
@@ -70,4 +84,4 @@ export function dataPlaneWith (admission: TaskAdmission): AtpdExtensionFactory {
   }
 }
 
-export const dataPlaneExtension: AtpdExtensionFactory = dataPlaneWith(ADMIT_ALL)
+export const dataPlaneExtension: AtpdExtensionFactory = dataPlaneWith()

@@ -8,7 +8,7 @@
 import { type SendMessageRequest, type StreamResponse, TaskState } from '@a2a-js/sdk'
 import type { LocalAgent } from '../../reflector/index.ts'
 import { TaskErrorCode, type TaskRequestFrame } from '../../agp/index.ts'
-import type { AgentClients } from './agent-clients.ts'
+import { AgentOverloadedError, type AgentClients } from './agent-clients.ts'
 import { agentTaskId, decodeA2aRequest, encodeA2aEvent, eventState, reportedCostUsd, resultEvent } from './a2a-codec.ts'
 import type { ReplySink, TaskLeg } from './task-leg.ts'
 
@@ -59,6 +59,12 @@ export function runOriginLeg (init: OriginLegInit, sink: ReplySink): TaskLeg {
       sink({ type: 'end', agentLatencyMs: latencyMs, costUsd, finalState: lastState ?? 0 })
     } catch (err) {
       if (abort.signal.aborted) return
+      if (isOverload(err)) {
+        // No room at the agent is not a broken agent: no measured failure, no forgotten
+        // client; the consumer's window backs off on Overloaded and may try another path.
+        sink({ type: 'error', code: TaskErrorCode.Overloaded, text: `agent ${init.agent.id}: ${(err as Error).message}`, org: init.org })
+        return
+      }
       if (!accepted) init.clients.forget(init.agent.endpoint)
       init.onMeasured?.(init.agent.id, false, init.nowMs() - startedMs)
       // Before the agent took the task, any failure to talk to it is "unreachable" (the
@@ -79,4 +85,8 @@ export function runOriginLeg (init: OriginLegInit, sink: ReplySink): TaskLeg {
       }
     }
   }
+}
+
+function isOverload (err: unknown): boolean {
+  return err instanceof AgentOverloadedError || (err instanceof Error && err.cause instanceof AgentOverloadedError)
 }

@@ -12,8 +12,8 @@ import type { Logger } from 'pino'
 import type { ForwardQuery, NextHop } from '../../agp/index.ts'
 import type { LocalAgent } from '../../reflector/index.ts'
 import {
-  A2A_TASK_COMPLETED, decodeTaskFrame, encodeTaskFrame, MAX_TASK_HOPS, TASK_PROTOCOL, TaskErrorCode,
-  type TaskRequestFrame
+  A2A_TASK_COMPLETED, decodeTaskFrame, defaultEstimator, encodeTaskFrame, MAX_TASK_HOPS, TASK_PROTOCOL, TaskErrorCode,
+  type OriginDecision, type TaskRequestFrame, type Usage
 } from '../../agp/index.ts'
 import { InvalidArgumentError } from '../../kernel/index.ts'
 import type { Metrics, TaskRole } from '../metrics/metrics.ts'
@@ -30,6 +30,12 @@ export interface ForwardingConfig {
   readonly maxMessageBytes: number
 }
 
+/** An origin's limits on its local agents, per consumer org (agents[].limits). */
+export interface OriginLimits {
+  acquire (agentId: string, consumerOrg: string, estimate: Usage): OriginDecision
+  release (agentId: string, consumerOrg: string, estimate: Usage, actual: Usage): void
+}
+
 export interface TaskRouterComponents {
   readonly libp2p: Libp2p
   readonly forwardTarget: (query: ForwardQuery) => NextHop
@@ -39,6 +45,7 @@ export interface TaskRouterComponents {
   readonly metrics?: Metrics
   readonly nowMs: () => number
   readonly onMeasured?: (agentId: string, success: boolean, latencyMs: number) => void
+  readonly originLimits?: OriginLimits
 }
 
 export class TaskRouter {
@@ -76,6 +83,18 @@ export class TaskRouter {
     const agent = hop.kind === 'local' ? this.c.localAgent(hop.agentId) : undefined
     if (hop.kind === 'local' && agent === undefined) return refuse(TaskErrorCode.NoRoute, `no local agent ${hop.agentId}`)
 
+    let releaseOrigin: ((costUsd: number) => void) | undefined
+    if (agent !== undefined && this.c.originLimits !== undefined) {
+      const limits = this.c.originLimits
+      // A consumer that does not name its org shares with the others under its neighbor's id.
+      const consumerOrg = request.consumerOrg ?? (requester === '' ? this.org : `peer:${requester}`)
+      const estimate = defaultEstimator.estimate({ messageBytes: request.a2aRequest.length, costUsd: agent.costUsd })
+      const d = limits.acquire(agent.id, consumerOrg, estimate)
+      // Overloaded is the answer a consumer's window backs off on.
+      if (!d.ok) return refuse(TaskErrorCode.Overloaded, `origin limit (${d.dimension}) of ${agent.id} at ${this.org} reached for ${consumerOrg}, retry after ${Math.ceil(d.retryAfterMs / 1000)} s`)
+      releaseOrigin = (costUsd) => { limits.release(agent.id, consumerOrg, estimate, { tokens: estimate.tokens, usd: costUsd }) }
+    }
+
     const role: TaskRole | undefined = hop.kind === 'local' ? 'origin' : requester === '' ? undefined : 'transit'
     const startedMs = this.c.nowMs()
     this.inFlight++
@@ -87,6 +106,7 @@ export class TaskRouter {
     const guarded = onceTerminal(sink, (last) => {
       clearTimeout(timer)
       this.inFlight--
+      releaseOrigin?.(last.type === 'end' ? last.costUsd : 0)
       if (role !== undefined) this.c.metrics?.task(role, taskOutcome(last), (this.c.nowMs() - startedMs) / 1000)
     })
     leg = hop.kind === 'local' && agent !== undefined
@@ -152,6 +172,10 @@ export function taskOutcome (reply: TaskReply): string {
     case TaskErrorCode.Unreachable:
     case TaskErrorCode.HopDown: return 'unreachable'
     case TaskErrorCode.Canceled: return 'canceled'
+    // The agent or a hop said it has no room: congestion, which cuts the window.
+    case TaskErrorCode.Overloaded: return 'overloaded'
+    case TaskErrorCode.OverWindow:
+    case TaskErrorCode.OverBudget: return 'refused'
     default: return 'failure'
   }
 }

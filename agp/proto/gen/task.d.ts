@@ -166,6 +166,9 @@ export namespace atptask {
         /** TaskRequest stream. */
         stream: boolean;
 
+        /** TaskRequest consumerOrg. */
+        consumerOrg: string;
+
         /**
          * Creates a new TaskRequest instance using the specified properties.
          * @param [properties] Properties to set
@@ -221,6 +224,9 @@ export namespace atptask {
 
             /** TaskRequest stream */
             stream?: (boolean|null);
+
+            /** TaskRequest consumerOrg */
+            consumerOrg?: (string|null);
 
             /** Unknown fields preserved while decoding when enabled */
             $unknowns?: Uint8Array[];

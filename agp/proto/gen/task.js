@@ -317,6 +317,7 @@ export const atptask = $root.atptask = (() => {
          * @property {number|null} [hops] TaskRequest hops
          * @property {Uint8Array|null} [a2aRequest] TaskRequest a2aRequest
          * @property {boolean|null} [stream] TaskRequest stream
+         * @property {string|null} [consumerOrg] TaskRequest consumerOrg
          * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
          */
 
@@ -413,6 +414,14 @@ export const atptask = $root.atptask = (() => {
         TaskRequest.prototype.stream = false;
 
         /**
+         * TaskRequest consumerOrg.
+         * @member {string} consumerOrg
+         * @memberof atptask.TaskRequest
+         * @instance
+         */
+        TaskRequest.prototype.consumerOrg = "";
+
+        /**
          * Creates a new TaskRequest instance using the specified properties.
          * @function create
          * @memberof atptask.TaskRequest
@@ -460,6 +469,8 @@ export const atptask = $root.atptask = (() => {
                 writer.uint32(/* id 7, wireType 2 =*/58).bytes(message.a2aRequest);
             if (message.stream != null && $Object.hasOwnProperty.call(message, "stream") && message.stream !== false)
                 writer.uint32(/* id 8, wireType 0 =*/64).bool(message.stream);
+            if (message.consumerOrg != null && $Object.hasOwnProperty.call(message, "consumerOrg") && message.consumerOrg !== "")
+                writer.uint32(/* id 9, wireType 2 =*/74).string(message.consumerOrg);
             if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                 for (let i = 0; i < message.$unknowns.length; ++i)
                     writer.raw(message.$unknowns[i]);
@@ -574,6 +585,15 @@ export const atptask = $root.atptask = (() => {
                             message.stream = value;
                         else
                             delete message.stream;
+                        continue;
+                    }
+                case 9: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.stringVerify()).length)
+                            message.consumerOrg = value;
+                        else
+                            delete message.consumerOrg;
                         continue;
                     }
                 }

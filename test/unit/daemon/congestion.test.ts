@@ -164,7 +164,7 @@ describe('CongestionAdmission (the data plane seam)', () => {
     const seam = new CongestionAdmission(control, () => ({ p95Ms: 1000, tags: [] }))
     const path = { capability: 'translate', originOrg: 'busy', agentId: 'rev', costUsd: 0.1 }
     expect(seam.admit(path, 0)).toBe(true)
-    expect(seam.admit(path, 0)).toBe('over-window, retry after 2 s')
+    expect(seam.admit(path, 0)).toEqual({ reason: 'over-window', retryAfterMs: 2000, text: 'over window on busy/rev, retry after 2 s' })
     seam.settle(path, { outcome: 'success', accepted: true, latencyMs: 100, costUsd: 0.1 }, 100)
     expect(control.windowOf('busy', 'rev')).toMatchObject({ tasks: 2, inFlight: 0 })
     expect(seam.admit(path, 100)).toBe(true)
