@@ -4,12 +4,12 @@
  * of the worst flappers, regret of resolved routes versus the true best.
  */
 import { compareGlobal, globalScore } from '../../agp/index.ts'
-import type { Route } from '../../agp/index.ts'
+import type { DampingParams, Route } from '../../agp/index.ts'
 import type { PenaltySample } from '../checkers/damping-checker.ts'
 import type { SimResult } from '../run.ts'
 import { TIME_BUCKETS } from './metrics.ts'
 import type { FinalTable } from './report.ts'
-import { barChart, COLORS, escapeHtml, lineChart, type Series } from './svg.ts'
+import { barChart, COLORS, escapeHtml, lineChart, type Series, type Threshold } from './svg.ts'
 import { taskSection } from './task-html.ts'
 
 const WORST_FLAPPERS = 5
@@ -74,7 +74,18 @@ function penaltyCurve (samples: readonly PenaltySample[], halfLifeS: number, end
   return pts
 }
 
-export function renderHtml (result: SimResult, meta: { readonly file: string, readonly command: string, readonly halfLifeS: number }): string {
+export interface HtmlMeta {
+  readonly file: string
+  readonly command: string
+  /** Damping parameters of the run: the decay of the penalty curves and the thresholds drawn over them. */
+  readonly damping: Pick<DampingParams, 'halfLifeS' | 'suppress' | 'reuse'>
+}
+
+function penaltyThresholds (d: HtmlMeta['damping']): Threshold[] {
+  return [{ label: 'suppress', value: d.suppress, color: '#c22' }, { label: 'reuse', value: d.reuse, color: '#2a2' }]
+}
+
+export function renderHtml (result: SimResult, meta: HtmlMeta): string {
   const r = result.report
   const endMs = r.endMs
   const bucketMs = Math.max(1, endMs) / TIME_BUCKETS
@@ -92,14 +103,14 @@ export function renderHtml (result: SimResult, meta: { readonly file: string, re
   const worst = [...result.timeline.penalties]
     .map(([key, samples]) => ({ key, samples, max: Math.max(...samples.map((s) => s.state.maxPenalty)) }))
     .sort((a, b) => b.max - a.max || (a.key < b.key ? -1 : 1)).slice(0, WORST_FLAPPERS)
-  const penaltySeries: Series[] = worst.map((w, i) => ({ name: w.key.split('|').slice(0, 3).join(' '), color: COLORS[i % COLORS.length] as string, points: penaltyCurve(w.samples, meta.halfLifeS, endMs) }))
+  const penaltySeries: Series[] = worst.map((w, i) => ({ name: w.key.split('|').slice(0, 3).join(' '), color: COLORS[i % COLORS.length] as string, points: penaltyCurve(w.samples, meta.damping.halfLifeS, endMs) }))
   const reg = regret(r.final, result.originRoutes)
   const verdict = (ok: boolean, text: string): string => `<span class="${ok ? 'ok' : 'bad'}">${escapeHtml(text)}</span>`
   const violations = result.violations.map((v) => `<li>${v.atMs} ms · ${v.checker} · ${escapeHtml(v.node)}: ${escapeHtml(v.detail)}</li>`).join('')
   const damping = r.damping.map((d) => `<tr><td>${escapeHtml(d.node)}</td><td>${escapeHtml(d.org)}/${escapeHtml(d.agent)}</td><td>${escapeHtml(d.capability)}</td><td>${d.suppressedAtMs}</td><td>${d.reusedAtMs ?? '—'}</td><td>${d.maxPenalty}</td></tr>`).join('')
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>atp sim · ${escapeHtml(meta.file)}</title>
-<style>body{font:14px system-ui,sans-serif;margin:2em;max-width:60em}h2{margin-top:1.6em}.ok{color:#2a2}.bad{color:#c22}
+<style>body{font:14px system-ui,sans-serif;margin:2em}p{max-width:60em}svg{display:block;width:100%;height:auto}h2{margin-top:1.6em}.ok{color:#2a2}.bad{color:#c22}
 table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:2px 8px;text-align:left}code{background:#f4f4f4;padding:1px 4px}</style></head>
 <body><h1>atp sim</h1>
 <p><code>${escapeHtml(meta.command)}</code></p>
@@ -111,7 +122,7 @@ ${violations === '' ? '' : `<h2>Violations</h2><ul>${violations}</ul>`}
 <h2>Messages over time</h2>${lineChart(msgSeries, { yLabel: 'routes / frames per bucket', marks: result.timeline.scenarioTimes, xMax: endMs })}
 <h2>Routes by state</h2><p>Sampled at up to 48 nodes (reflectors first).</p>${lineChart(stateSeries, { yLabel: 'paths', marks: result.timeline.scenarioTimes, xMax: endMs })}
 <h2>Convergence timeline</h2><p>Orange: scenario events. Quiet window for convergence: ${result.quietMs} ms.</p>${lineChart([changes], { yLabel: 'Loc-RIB changes', marks: result.timeline.scenarioTimes, xMax: endMs, steps: true })}
-<h2>Penalty curves of the worst flappers</h2>${penaltySeries.length === 0 ? '<p>No flapping path.</p>' : lineChart(penaltySeries, { yLabel: 'penalty', xMax: endMs })}
+<h2>Penalty curves of the worst flappers</h2>${penaltySeries.length === 0 ? '<p>No flapping path.</p>' : lineChart(penaltySeries, { yLabel: 'penalty', xMax: endMs, thresholds: penaltyThresholds(meta.damping) })}
 ${damping === '' ? '' : `<table><tr><th>node</th><th>path</th><th>capability</th><th>suppressed at ms</th><th>reused at ms</th><th>max penalty</th></tr>${damping}</table>`}
 ${result.taskTimeline !== undefined ? taskSection(result) : ''}
 <h2>Regret of resolved routes</h2><p>${reg.resolved} (node, capability) pairs; ${reg.optimal} resolve to the true best; mean regret ${reg.meanRegret.toFixed(4)}, max ${reg.maxRegret.toFixed(4)} (global score units).</p>

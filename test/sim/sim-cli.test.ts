@@ -21,6 +21,10 @@ describe('atp sim', () => {
     expect(html).toContain('<svg')
     expect(html).toContain('Penalty curves')
     expect(html).not.toMatch(/<script|src="http|href="http/)
+    expect(html).not.toMatch(/<svg[^>]* width="\d+"/)
+    const penalty = html.slice(html.indexOf('Penalty curves'), html.indexOf('</svg>', html.indexOf('Penalty curves')))
+    const lines = [...penalty.matchAll(/<line class="threshold"[^>]*><title>([^<]*)<\/title>/g)].map((m) => m[1])
+    expect(lines).toEqual(['suppress: 2000', 'reuse: 750'])
   })
 
   it('exits 2 with a clear message on invalid input', async () => {

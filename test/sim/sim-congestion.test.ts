@@ -36,7 +36,7 @@ describe('congestion example (seed 13)', () => {
   })
 
   it('plots windows, throughput, queueing, drops and spend in the HTML report', () => {
-    const html = renderHtml(result, { file: FILE, command: 'atp sim', halfLifeS: 900 })
+    const html = renderHtml(result, { file: FILE, command: 'atp sim', damping: { halfLifeS: 900, suppress: 6000, reuse: 750 } })
     for (const title of ['Task windows', 'Tasks served', 'Tasks dropped', 'Queueing delay', 'Spend']) expect(html).toContain(title)
   })
 })

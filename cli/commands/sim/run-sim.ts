@@ -59,7 +59,7 @@ export async function runSim (file: string, opts: SimOptions, io: CliIo): Promis
   if (opts.out !== undefined) {
     mkdirSync(opts.out, { recursive: true })
     writeFileSync(join(opts.out, 'report.json'), reportJson)
-    writeFileSync(join(opts.out, 'report.html'), renderHtml(result, { file, command, halfLifeS: topology.params.damping.halfLifeS }))
+    writeFileSync(join(opts.out, 'report.html'), renderHtml(result, { file, command, damping: topology.params.damping }))
   }
   if (json) io.out(reportJson)
   else io.out(summary(result, opts.out) + (emulation !== undefined ? emulationSummary(emulation) : ''))
