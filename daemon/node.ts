@@ -27,7 +27,9 @@ import { toSpeakerInit } from './config/speaker-init.ts'
 import type { CongestionControl } from './congestion/congestion-control.ts'
 import { openCongestion } from './congestion/open-congestion.ts'
 import { createDaemonFacade } from './daemon-facade.ts'
+import { BoundedDhtStore } from './discovery/bounded-dht-store.ts'
 import { createDhtDiscovery, type DhtDiscovery } from './discovery/dht-discovery.ts'
+import { federationKey } from './discovery/federation-key.ts'
 import { createEffectExecutor } from './effects.ts'
 import type { AtpdExtension, AtpdExtensionFactory } from './extension.ts'
 import { createEd25519Signer, createEd25519Verifier } from './identity/keys.ts'
@@ -168,7 +170,8 @@ class AtpdNode implements Atpd {
       }
     })
     const congestion = this.congestion = await openCongestion({ config, store, clock: this.clock, registry: metrics.registry, log: log.child({ component: 'congestion' }) })
-    const node = this.node = await createLibp2pNode({ privateKey: identity.privateKey, listen: config.listen, dht: config.discovery !== undefined, holdTimeS: config.holdTimeS })
+    const datastore = config.discovery !== undefined ? new BoundedDhtStore({ providerKeys: [await federationKey(config.discovery.federation)] }) : undefined
+    const node = this.node = await createLibp2pNode({ privateKey: identity.privateKey, listen: config.listen, dht: config.discovery !== undefined, ...(datastore !== undefined ? { datastore } : {}), holdTimeS: config.holdTimeS })
     if (config.discovery !== undefined) {
       this.discovery = createDhtDiscovery({ libp2p: node, logger: log }, {
         federation: config.discovery.federation, bootstrap: config.discovery.bootstrap, announce: config.role === 'reflector'

@@ -10,17 +10,22 @@ import { identify } from '@libp2p/identify'
 import type { Ed25519PrivateKey } from '@libp2p/interface'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
+import type { Datastore } from 'interface-datastore'
 import { createLibp2p, type Libp2p, type Libp2pOptions } from 'libp2p'
 
 type ConnectionMonitorInit = NonNullable<Libp2pOptions['connectionMonitor']>
 
 export const KAD_PROTOCOL = '/atp/kad/1.0.0'
+/** Parallel inbound Kad-DHT streams per connection: discovery asks a few questions, never many. */
+export const KAD_MAX_INBOUND_STREAMS = 4
 
 export interface Libp2pNodeInit {
   readonly privateKey: Ed25519PrivateKey
   readonly listen: readonly string[]
   /** Enables Kad-DHT (server mode, loopback-capable). */
   readonly dht: boolean
+  /** Where libp2p and Kad-DHT keep records (default: libp2p's unbounded memory store). */
+  readonly datastore?: Datastore
   readonly maxConnections?: number
   /** The AGP hold time: connection liveness is its call (connectionMonitorInit). */
   readonly holdTimeS: number
@@ -44,10 +49,11 @@ export async function createLibp2pNode (init: Libp2pNodeInit): Promise<Libp2p> {
   const services = {
     identify: identify(),
     ping: ping(),
-    ...(kad !== undefined ? { dht: kad.kadDHT({ protocol: KAD_PROTOCOL, clientMode: false, peerInfoMapper: kad.passthroughMapper }) } : {})
+    ...(kad !== undefined ? { dht: kad.kadDHT({ protocol: KAD_PROTOCOL, clientMode: false, peerInfoMapper: kad.passthroughMapper, maxInboundStreams: KAD_MAX_INBOUND_STREAMS }) } : {})
   }
   return await createLibp2p({
     privateKey: init.privateKey,
+    ...(init.datastore !== undefined ? { datastore: init.datastore } : {}),
     addresses: { listen: [...init.listen] },
     transports: [tcp()],
     connectionEncrypters: [noise()],
