@@ -71,8 +71,9 @@ export interface Atpd {
   start (): Promise<void>
   stop (): Promise<void>
   /**
-   * Applies a new config to the running daemon (SIGHUP): config agents live; every other
-   * changed key is returned in `needsRestart` and logged, and keeps its running value.
+   * Applies a new config to the running daemon (SIGHUP): config agents, policy and
+   * damping live; every other changed key is returned in `needsRestart` and logged,
+   * and keeps its running value.
    */
   reload (next: SiteConfig): Promise<ReloadPlan>
 }
@@ -258,10 +259,12 @@ class AtpdNode implements Atpd {
     const facade = this.facade
     for (const agent of plan.upsertAgents) await facade.putAgent(agent)
     for (const id of plan.removeAgents) await facade.removeAgent(id)
-    this.applied = { ...this.applied, agents: next.agents }
+    if (plan.reconfigure) await must(this.loop, 'event loop').submit({ type: 'reconfigure', policy: next.policy, damping: next.damping })
+    this.applied = { ...this.applied, agents: next.agents, policy: next.policy, damping: next.damping }
     this.log.info({
       agentsUpdated: plan.upsertAgents.map((a) => a.id),
       agentsRemoved: plan.removeAgents,
+      policyOrDampingApplied: plan.reconfigure,
       needsRestart: plan.needsRestart
     }, plan.needsRestart.length === 0
       ? 'config reloaded'

@@ -241,6 +241,20 @@ export function onRouteRefresh (st: SpeakerState, n: NeighborState, frame: Route
   if (!n.awaitingDrain) flushNeighbor(st, n)
 }
 
+/**
+ * Export policy changed (a soft reset out): every key sent and every key now matching
+ * is decided again; the Adj-RIB-Out diff sends only announcements that changed and
+ * withdraws what the new policy no longer exports.
+ */
+export function reexport (st: SpeakerState, n: NeighborState): void {
+  for (const [key] of n.adjOut.entries()) {
+    const { capability, path } = splitRibKey(key)
+    n.pending.push(ribPath(capability, path, key))
+  }
+  queueMatching(st, n)
+  if (!n.awaitingDrain) flushNeighbor(st, n)
+}
+
 function queueMatching (st: SpeakerState, n: NeighborState): void {
   const prefixes = n.interests.length === 0 ? [undefined] : n.interests
   for (const prefix of prefixes) {

@@ -245,6 +245,11 @@ function isDamped (st: SpeakerState, peer: string, path: PathKey): boolean {
   return d !== undefined && isSuppressed(d.state, st.nowMs, st.init.damping)
 }
 
+/** Import policy changed: decides again on every route this neighbor sent us. */
+export function reimportAll (st: SpeakerState, n: NeighborState): void {
+  for (const route of [...n.adjIn.values()]) admit(st, n, route, memoOf(route), false)
+}
+
 /** Re-evaluates the flags of a held route (reuse, freshness, graceful restart). */
 export function refreshFlags (st: SpeakerState, n: NeighborState, path: PathKey): void {
   const route = n.adjIn.get(path)

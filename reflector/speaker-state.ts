@@ -90,7 +90,8 @@ export interface SpeakerCounters {
 }
 
 export interface SpeakerState {
-  readonly init: SpeakerInit
+  /** Replaced (policy, damping) by a 'reconfigure' input; the rest never changes. */
+  init: SpeakerInit
   readonly components: SpeakerComponents
   readonly peerId: string
   /** Our site in our org (the org id unless configured). */

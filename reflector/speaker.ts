@@ -18,6 +18,7 @@ import type { DampingState, PathCandidate } from '../agp/index.ts'
 import { flushDue, onTransportDrained, settle } from './speaker-export.ts'
 import { restoreRoutes } from './speaker-import.ts'
 import { armRefresh, removeAgent, upsertAgent } from './speaker-origination.ts'
+import { reconfigure } from './speaker-reconfigure.ts'
 import { newSession, stepNeighbor } from './speaker-sessions.ts'
 import { audit, createState, dampingKey, type SpeakerCounters, type SpeakerState } from './speaker-state.ts'
 import { armFreshness, onTimer } from './speaker-timers.ts'
@@ -80,6 +81,7 @@ function dispatch (st: SpeakerState, input: SpeakerInput): void {
     case 'agent-upsert': return upsertAgent(st, input.agent)
     case 'agent-remove': return removeAgent(st, input.id)
     case 'transport-drained': return onTransportDrained(st, input.peer)
+    case 'reconfigure': return reconfigure(st, input.policy, input.damping)
     case 'stop':
       for (const n of st.neighbors.values()) stepNeighbor(st, n, { type: 'stop' })
   }

@@ -113,6 +113,12 @@ export type SpeakerInput =
   | { readonly type: 'stop' }
   /** The neighbor's outbound queue drained after an `await-drain`: send the next turn. */
   | { readonly type: 'transport-drained', readonly peer: string }
+  /**
+   * New policy and damping parameters (a config reload). A policy change re-applies
+   * import policy to every Adj-RIB-In and re-runs export to every established neighbor;
+   * damping parameters apply from the next penalty on.
+   */
+  | { readonly type: 'reconfigure', readonly policy: PolicyConfig, readonly damping: DampingParams }
 
 export type Effect =
   | { readonly type: 'send', readonly peer: string, readonly frames: readonly Frame[] }

@@ -1,8 +1,10 @@
 /**
  * What a config reload (SIGHUP) changes in a running daemon. Agents declared in the
  * config are applied live (added, replaced, removed); agents added through the API are
- * not the config's and stay; agents known by their A2A card need a restart. Every other top-level key that differs is named in
- * `needsRestart`: the running daemon keeps its old value until the next start.
+ * not the config's and stay; agents known by their A2A card need a restart. Policy and
+ * damping parameters are applied live (the Speaker's 'reconfigure' input). Every other
+ * top-level key that differs is named in `needsRestart`: the running daemon keeps its
+ * old value until the next start.
  */
 import type { LocalAgent } from '../../reflector/index.ts'
 import { staticAgents } from './schema-agent.ts'
@@ -11,11 +13,13 @@ import type { SiteConfig } from './schema.ts'
 export interface ReloadPlan {
   readonly upsertAgents: readonly LocalAgent[]
   readonly removeAgents: readonly string[]
+  /** The policy or the damping parameters changed: both go to the Speaker. */
+  readonly reconfigure: boolean
   /** Top-level config keys whose new value takes effect only after a restart. */
   readonly needsRestart: readonly string[]
 }
 
-const LIVE_KEYS: ReadonlySet<string> = new Set(['agents'])
+const LIVE_KEYS: ReadonlySet<string> = new Set(['agents', 'policy', 'damping'])
 
 export function planReload (running: SiteConfig, next: SiteConfig): ReloadPlan {
   const before = new Map(staticAgents(running.agents).map((a) => [a.id, a]))
@@ -29,7 +33,8 @@ export function planReload (running: SiteConfig, next: SiteConfig): ReloadPlan {
   const cards = (c: SiteConfig): unknown[] => c.agents.filter((a) => 'a2a' in a)
   if (!sameJson(cards(running), cards(next))) needsRestart.push('agents[].a2a')
   needsRestart.sort()
-  return { upsertAgents, removeAgents, needsRestart }
+  const reconfigure = !sameJson(running.policy, next.policy) || !sameJson(running.damping, next.damping)
+  return { upsertAgents, removeAgents, reconfigure, needsRestart }
 }
 
 function sameJson (a: unknown, b: unknown): boolean {

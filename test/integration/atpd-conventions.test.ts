@@ -64,14 +64,21 @@ describe('atpd conventions', () => {
     }
   })
 
-  it('SIGHUP applies config agents live and names the keys that need a restart', async () => {
+  it('SIGHUP applies config agents, policy and damping live and names the keys that need a restart', async () => {
     const reloaded = await site('reload', { agents: [{ id: 'a1', ...agentFields({ capability: 'summarize/en' }) }] })
     await reloaded.start()
-    reloaded.config = { ...reloaded.config, mraiMs: 50, agents: [{ id: 'a2', ...agentFields({ capability: 'translate/fr' }) }] }
+    reloaded.config = {
+      ...reloaded.config,
+      mraiMs: 50,
+      agents: [{ id: 'a2', ...agentFields({ capability: 'translate/fr' }) }],
+      policy: { export: [{ capability: 'translate', action: 'reject' }] },
+      damping: { halfLifeS: 600 }
+    }
     writeFileSync(reloaded.configPath, JSON.stringify(reloaded.config))
     process.kill(reloaded.pid ?? 0, 'SIGHUP')
     await waitFor(() => reloaded.logs.includes('config reloaded'), { what: 'the reload log line' })
-    expect(reloaded.logs).toContain('take effect only after a restart: mraiMs')
+    expect(reloaded.logs).toContain('take effect only after a restart: mraiMs"')
+    expect(reloaded.logs).toContain('"policyOrDampingApplied":true')
     const agents = await reloaded.api<{ agents: { id: string }[] }>('GET', '/v1/agents')
     expect(agents.body.agents.map((a) => a.id)).toEqual(['a2'])
     writeFileSync(reloaded.configPath, 'org: [')
