@@ -77,6 +77,7 @@ function onEstablished (st: SpeakerState, n: NeighborState, open: OpenFrame): vo
   n.interests = open.interests
   n.site = open.site
   n.lastError = undefined
+  n.establishedAtMs = st.nowMs
   st.interestIndex.set(n.config.peerId, open.interests)
   audit(st, { kind: 'session-up', peer: n.config.peerId, org: n.config.org })
   sendFullTable(st, n)
@@ -92,6 +93,7 @@ function onDown (st: SpeakerState, n: NeighborState, reason: string, wasEstablis
   n.adjOut.clear()
   dropDeferredRefresh(st, n)
   n.lastError = reason
+  n.establishedAtMs = undefined
   if (n.mraiArmed) {
     n.mraiArmed = false
     clearTimer(st, timerIds.mrai(peer))

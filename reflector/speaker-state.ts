@@ -56,6 +56,8 @@ export interface NeighborState {
   lastError: string | undefined
   /** The neighbor's site from its last OPEN; undefined before one arrived. */
   site: string | undefined
+  /** When the current session reached Established (the Speaker's clock); undefined while it is down. */
+  establishedAtMs: number | undefined
 }
 
 export interface DeferredRefresh {
@@ -159,7 +161,8 @@ export function createState (init: SpeakerInit, components: SpeakerComponents, s
       lastRefreshServedMs: -Infinity,
       deferredRefresh: undefined,
       lastError: undefined,
-      site: undefined
+      site: undefined,
+      establishedAtMs: undefined
     })
   }
   return {

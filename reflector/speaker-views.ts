@@ -29,7 +29,8 @@ export function peersView (st: SpeakerState): PeerView[] {
       routesReceived: n.adjIn.size,
       routesSent: n.adjOut.size,
       interests: n.interests,
-      ...(lastError === undefined ? {} : { lastError })
+      ...(lastError === undefined ? {} : { lastError }),
+      ...(n.establishedAtMs === undefined ? {} : { establishedAtMs: n.establishedAtMs })
     }
   })
 }

@@ -159,6 +159,8 @@ export interface PeerView {
   readonly routesSent: number
   readonly interests: readonly string[]
   readonly lastError?: string
+  /** When the current session reached Established (Speaker clock, epoch ms); absent while it is down. */
+  readonly establishedAtMs?: number
 }
 
 export type RouteState = 'active' | 'suppressed' | 'stale'

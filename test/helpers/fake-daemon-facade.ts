@@ -54,7 +54,7 @@ export function createFakeFacade (): FakeFacade {
       fakeRouteView({ org: 'globex', agent: 'lint', costUsd: 0.9, best: false }),
       fakeRouteView({ capability: 'summarize', org: 'initech', agent: 'sum' })
     ],
-    peerViews: [{ peerId: '12D3KooWrr', org: 'rr', role: 'reflector', state: 'established', routesReceived: 3, routesSent: 1, interests: [] }],
+    peerViews: [{ peerId: '12D3KooWrr', org: 'rr', role: 'reflector', state: 'established', routesReceived: 3, routesSent: 1, interests: [], establishedAtMs: 1_700_000_000_000 }],
     health (): HealthView { return { ok: facade.ok, org: 'acme', peerId: '12D3KooWself', role: 'peer', interests: facade.interests } },
     peers: () => facade.peerViews,
     routes: (capability) => facade.routeViews.filter((v) =>

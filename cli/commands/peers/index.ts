@@ -1,6 +1,6 @@
 /** `atp peers`: GET /v1/peers. */
 import { Command } from 'commander'
-import type { PeerJson } from '../../../daemon/api/views.ts'
+import { formatUptime, type PeerJson } from '../../../daemon/api/views.ts'
 import { contextOf, type CliIo } from '../../context.ts'
 import { formatTable } from '../../table.ts'
 
@@ -15,6 +15,7 @@ export function peersCommand (io: CliIo): Command {
         { header: 'ORG/SITE', value: (p) => `${p.org}/${p.site ?? '-'}` },
         { header: 'ROLE', value: (p) => p.role },
         { header: 'STATE', value: (p) => p.state },
+        { header: 'UPTIME', value: (p) => formatUptime(p.establishedAtMs, Date.now()) },
         { header: 'RECEIVED', value: (p) => p.routesReceived },
         { header: 'SENT', value: (p) => p.routesSent },
         { header: 'PEER ID', value: (p) => p.peerId },

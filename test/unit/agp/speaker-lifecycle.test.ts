@@ -35,6 +35,19 @@ describe('speaker: max routes per neighbor', () => {
   })
 })
 
+describe('speaker: session uptime', () => {
+  it('peers() carries when the session reached Established (the Speaker clock), and drops it when the session goes down', () => {
+    const h = abc({}, 2)
+    const up = h.node('rr1').peers()[0]
+    expect(up?.state).toBe('established')
+    expect(up?.establishedAtMs).toBeGreaterThanOrEqual(0)
+    expect(up?.establishedAtMs).toBeLessThanOrEqual(1000)
+    for (const id of ['a1', 'a2', 'a3']) h.input('pa', { type: 'agent-upsert', agent: agent(id, 'code-review') })
+    h.runFor(10)
+    expect(h.node('rr1').peers()[0]?.establishedAtMs).toBeUndefined()
+  })
+})
+
 describe('speaker: graceful restart', () => {
   it('keeps a dropped neighbor\'s routes stale, then flushes what is not re-sent at END_OF_RIB', () => {
     const h = abc()

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { InvalidArgumentError } from '../../../kernel/errors.ts'
 import { registeredRoutes } from '../../../daemon/api/openapi.ts'
 import { createApiServer } from '../../../daemon/api/server.ts'
+import { formatUptime } from '../../../daemon/api/views.ts'
 import { createMetrics, type Metrics } from '../../../daemon/metrics/metrics.ts'
 import { createFakeFacade, type FakeFacade } from '../../helpers/fake-daemon-facade.ts'
 
@@ -35,7 +36,7 @@ describe('API read endpoints', () => {
   it('GET /v1/peers lists sessions', async () => {
     const res = await app.inject({ method: 'GET', url: '/v1/peers' })
     expect(res.json()).toEqual({
-      peers: [{ peerId: '12D3KooWrr', org: 'rr', role: 'reflector', state: 'established', routesReceived: 3, routesSent: 1, interests: [] }]
+      peers: [{ peerId: '12D3KooWrr', org: 'rr', role: 'reflector', state: 'established', routesReceived: 3, routesSent: 1, interests: [], establishedAtMs: 1_700_000_000_000 }]
     })
   })
 
@@ -175,6 +176,15 @@ describe('API read endpoints', () => {
     expect(res.body).toContain('href="/metrics"')
     expect(res.body).toContain('href="/openapi.json"')
     expect(res.body).toContain('<form id="resolve-form" method="get" action="/lg/resolve">')
+    expect(res.body).toContain('<th>uptime</th>')
+  })
+
+  it('formatUptime shows a session\'s uptime in its two largest units, nothing while it is down', () => {
+    expect(formatUptime(undefined, 5000)).toBe('')
+    expect(formatUptime(0, 7_000)).toBe('7s')
+    expect(formatUptime(0, 306_000)).toBe('5m6s')
+    expect(formatUptime(0, 3 * 3_600_000 + 240_000)).toBe('3h4m')
+    expect(formatUptime(0, 86_400_000 + 2 * 3_600_000 + 59_000)).toBe('1d2h')
   })
 
   it('GET /lg/resolve renders ranked candidates or the reason nothing matched; /lg/route shows every attribute', async () => {
