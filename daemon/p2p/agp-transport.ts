@@ -253,6 +253,7 @@ export class AgpTransport {
       this.components.observer?.rejected?.(peer, 'not a configured neighbor')
       // Then the whole connection goes: a stranger keeps no muxer, streams or buffers here.
       this.track(closeWith(stream, CeaseSubcode.ConnectionRejected, 'not a configured neighbor').then(async () => {
+        await remoteClosed(stream, STRANGER_READ_GRACE_MS)
         await hangUp(connection)
       }))
       return
@@ -343,10 +344,40 @@ async function closeChannelWith (ch: FrameChannel, subcode: CeaseSubcode, text: 
   await ch.close(2000)
 }
 
-/** Closes a connection (what was queued is sent first), aborting it if that takes more than 2 s. */
+const HANG_UP_TIMEOUT_MS = 10_000
+/** How long a refused peer has to read its NOTIFICATION before its connection goes. */
+const STRANGER_READ_GRACE_MS = 5_000
+
+/**
+ * Resolves once the remote has closed its end of the stream (it read what we sent and is
+ * done), or after `graceMs`. Closing the connection right after our own stream close made
+ * a real libp2p peer's dial fail with an EOF before it had read the protocol answer or the
+ * NOTIFICATION: the refused peer must be able to learn why it was refused.
+ */
+async function remoteClosed (stream: Stream, graceMs: number): Promise<void> {
+  if (stream.remoteWriteStatus === 'closed' || stream.status !== 'open') return
+  await new Promise<void>((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer)
+      stream.removeEventListener('remoteCloseWrite', done)
+      stream.removeEventListener('close', done)
+      resolve()
+    }
+    const timer = setTimeout(done, graceMs)
+    stream.addEventListener('remoteCloseWrite', done)
+    stream.addEventListener('close', done)
+  })
+}
+
+/**
+ * Closes a connection (what was queued is sent first), aborting it if that takes more
+ * than HANG_UP_TIMEOUT_MS. A graceful close waits for the remote to close its streams; an
+ * abort sends a reset that discards what it has not read yet (the NOTIFICATION itself),
+ * so the grace must outlast a busy remote.
+ */
 async function hangUp (connection: Connection): Promise<void> {
   try {
-    await connection.close({ signal: AbortSignal.timeout(2000) })
+    await connection.close({ signal: AbortSignal.timeout(HANG_UP_TIMEOUT_MS) })
   } catch (err) {
     try { connection.abort(err instanceof Error ? err : new Error(String(err))) } catch { /* already gone */ }
   }
