@@ -9,9 +9,9 @@ import { localAgentProblem } from '../agp/index.ts'
 import type { SpeakerRole } from '../agp/index.ts'
 import type { Clock } from '../kernel/index.ts'
 import type {
-  LocalAgent, Outcome, OutcomeView, PeerView, ResolveQuery, ResolveResult, RouteView, Speaker
+  LocalAgent, Outcome, OutcomeView, ResolveQuery, ResolveResult, RouteView, Speaker
 } from '../reflector/index.ts'
-import type { DaemonFacade, HealthView, PutAgentResult } from './api/facade.ts'
+import type { DaemonFacade, DaemonPeerView, HealthView, PutAgentResult } from './api/facade.ts'
 import type { CongestionControl } from './congestion/congestion-control.ts'
 import type { Metrics } from './metrics/metrics.ts'
 import type { EventLoop } from './runtime/event-loop.ts'
@@ -37,6 +37,8 @@ export interface FacadeInit {
   readonly isReady: () => boolean
   /** Called after an agent change so the write-behind snapshot catches the new seq. */
   readonly onAgentChange?: () => void
+  /** Remote addresses of the open connections to a peer (the transport knows them, the Speaker does not). */
+  readonly addressesOf?: (peerId: string) => readonly string[]
 }
 
 export function createDaemonFacade (c: FacadeComponents, init: FacadeInit): DaemonFacade {
@@ -53,8 +55,9 @@ export function createDaemonFacade (c: FacadeComponents, init: FacadeInit): Daem
     health (): HealthView {
       return { ok: init.isReady(), org: init.org, peerId: init.peerId, role: init.role, interests: init.interests }
     },
-    peers (): readonly PeerView[] {
-      return speaker.peers()
+    peers (): readonly DaemonPeerView[] {
+      const addressesOf = init.addressesOf
+      return addressesOf === undefined ? speaker.peers() : speaker.peers().map((p) => ({ ...p, addresses: addressesOf(p.peerId) }))
     },
     routes (capability?: string): readonly RouteView[] {
       return speaker.routes(clock.nowMs(), capability)

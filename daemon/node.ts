@@ -7,6 +7,7 @@
  * I/O; `start()` opens everything in dependency order, `stop()` closes it in reverse
  * (NOTIFICATION cease to neighbors, flush level and the audit log).
  */
+import { peerIdFromString } from '@libp2p/peer-id'
 import type { Libp2p } from 'libp2p'
 import type { Logger } from 'pino'
 import type { FastifyInstance } from 'fastify'
@@ -219,7 +220,8 @@ class AtpdNode implements Atpd {
       maxAgents: MAX_AGENTS,
       interests: config.interests,
       isReady: () => this.ready,
-      onAgentChange: () => { writer.markDirty() }
+      onAgentChange: () => { writer.markDirty() },
+      addressesOf: (peer) => node.getConnections(peerIdFromString(peer)).map((conn) => conn.remoteAddr.toString())
     })
     for (const factory of this.options.extensions ?? []) {
       this.extensions.push(await factory({

@@ -21,9 +21,15 @@ export interface HealthView {
 
 export type PutAgentResult = 'created' | 'updated'
 
+/** A session as the daemon sees it: the Speaker's view plus what only the transport knows. */
+export interface DaemonPeerView extends PeerView {
+  /** Remote multiaddrs of the open libp2p connections to this peer. */
+  readonly addresses?: readonly string[]
+}
+
 export interface DaemonFacade {
   health (): HealthView
-  peers (): readonly PeerView[]
+  peers (): readonly DaemonPeerView[]
   /** Loc-RIB paths, all or the subtree under `capability`, in local rank order. */
   routes (capability?: string): readonly RouteView[]
   /** Longest-match resolve; undefined when no advertised capability matches. */

@@ -25,7 +25,7 @@ export function renderLookingGlass (facade: DaemonFacade, nowMs = Date.now()): s
   ])
   const budgets = facade.budgets?.() ?? []
   const budgetRows = budgets.map((b) => [b.id, b.usdPerDay ?? '—', b.usdPerMinute ?? '—', round(b.spentTodayUsd), round(b.spentLastMinuteUsd), round(b.spentTotalUsd)])
-  const peerRows = peers.slice(0, MAX_LG_ROWS).map((p) => [`${p.org}/${p.site ?? '-'}`, p.role, p.state, formatUptime(p.establishedAtMs, nowMs), p.routesReceived, p.routesSent, p.lastError ?? '', p.peerId])
+  const peerRows = peers.slice(0, MAX_LG_ROWS).map((p) => [`${p.org}/${p.site ?? '-'}`, p.role, p.state, formatUptime(p.establishedAtMs, nowMs), p.routesReceived, p.routesSent, p.lastError ?? '', p.peerId, (p.addresses ?? []).join(' ')])
   const routeRows = routes.slice(0, MAX_LG_ROWS).map((r) => [
     r.best ? '>' : '', routeLink(r.capability, r.org, r.agent, r.capability), `${r.org}/${r.site}`, r.agent, r.path.join(' '), r.clusterList.join(' '),
     r.costUsd, `${r.latencyMs.p50}/${r.latencyMs.p95}`, `${r.winRate.wins}/${r.winRate.trials}`, r.region, r.state, r.penalty
@@ -36,7 +36,7 @@ export function renderLookingGlass (facade: DaemonFacade, nowMs = Date.now()): s
 <h2>Resolve</h2>
 ${resolveFormHtml()}
 <h2>Sessions (${peers.length})</h2>
-${lgTable(['org/site', 'role', 'state', 'uptime', 'received', 'sent', 'last error', 'peer id'], peerRows, peers.length, { id: 'sessions' })}
+${lgTable(['org/site', 'role', 'state', 'uptime', 'received', 'sent', 'last error', 'peer id', 'addresses'], peerRows, peers.length, { id: 'sessions' })}
 <h2>Routes (${routes.length})</h2>
 ${lgTable(['best', 'capability', 'origin org/site', 'agent', 'org path', 'cluster list', 'cost USD', 'p50/p95 ms', 'wins/trials', 'region', 'state', 'penalty'], routeRows, routes.length, { id: 'routes', raw: [1] })}
 <h2>Congestion windows (${windows.length})</h2>

@@ -4,6 +4,7 @@
  */
 import { type BudgetView, effectiveTags, MEASURED_TAG, originSiteOf, type PathWindowView } from '../../agp/index.ts'
 import type { Candidate, LocalAgent, PeerView, RouteView } from '../../reflector/index.ts'
+import type { DaemonPeerView } from './facade.ts'
 
 export interface RouteJson {
   capability: string
@@ -79,6 +80,8 @@ export interface PeerJson {
   lastError?: string
   /** When the session reached Established (epoch ms); absent while it is down. */
   establishedAtMs?: number
+  /** Remote multiaddrs of the open connections to this peer; absent when the daemon does not know them. */
+  addresses?: string[]
 }
 
 /** A session's uptime as `1d2h`, `3h4m`, `5m6s` or `7s`; '' while it is down. */
@@ -153,7 +156,7 @@ export function toCandidateJson (c: Candidate, windowOf?: WindowLookup): Candida
   return { ...toRouteJson(c.view, windowOf), score: c.score, reason: c.reason }
 }
 
-export function toPeerJson (p: PeerView): PeerJson {
+export function toPeerJson (p: DaemonPeerView): PeerJson {
   return {
     peerId: p.peerId,
     org: p.org,
@@ -164,7 +167,8 @@ export function toPeerJson (p: PeerView): PeerJson {
     routesSent: p.routesSent,
     interests: [...p.interests],
     ...(p.lastError !== undefined ? { lastError: p.lastError } : {}),
-    ...(p.establishedAtMs !== undefined ? { establishedAtMs: p.establishedAtMs } : {})
+    ...(p.establishedAtMs !== undefined ? { establishedAtMs: p.establishedAtMs } : {}),
+    ...(p.addresses !== undefined ? { addresses: [...p.addresses] } : {})
   }
 }
 

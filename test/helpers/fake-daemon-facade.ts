@@ -2,8 +2,8 @@
  * An in-memory DaemonFacade for tests of HTTP handling (API and CLI). It records
  * calls so tests can assert what reached the daemon.
  */
-import type { DaemonFacade, HealthView } from '../../daemon/api/facade.ts'
-import type { Candidate, LocalAgent, Outcome, PeerView, ResolveQuery, ResolveResult, RouteView } from '../../reflector/types.ts'
+import type { DaemonFacade, DaemonPeerView, HealthView } from '../../daemon/api/facade.ts'
+import type { Candidate, LocalAgent, Outcome, ResolveQuery, ResolveResult, RouteView } from '../../reflector/types.ts'
 import { makeRoute } from './fixtures.ts'
 
 export const MEASURED_AT_MS = Date.UTC(2026, 10, 1, 12, 0, 0)
@@ -36,7 +36,7 @@ export interface FakeFacade extends DaemonFacade {
   ok: boolean
   interests: string[]
   routeViews: RouteView[]
-  peerViews: PeerView[]
+  peerViews: DaemonPeerView[]
 }
 
 export function createFakeFacade (): FakeFacade {
@@ -54,7 +54,7 @@ export function createFakeFacade (): FakeFacade {
       fakeRouteView({ org: 'globex', agent: 'lint', costUsd: 0.9, best: false }),
       fakeRouteView({ capability: 'summarize', org: 'initech', agent: 'sum' })
     ],
-    peerViews: [{ peerId: '12D3KooWrr', org: 'rr', role: 'reflector', state: 'established', routesReceived: 3, routesSent: 1, interests: [], establishedAtMs: 1_700_000_000_000 }],
+    peerViews: [{ peerId: '12D3KooWrr', org: 'rr', role: 'reflector', state: 'established', routesReceived: 3, routesSent: 1, interests: [], establishedAtMs: 1_700_000_000_000, addresses: ['/ip4/127.0.0.1/tcp/4001'] }],
     health (): HealthView { return { ok: facade.ok, org: 'acme', peerId: '12D3KooWself', role: 'peer', interests: facade.interests } },
     peers: () => facade.peerViews,
     routes: (capability) => facade.routeViews.filter((v) =>

@@ -37,6 +37,9 @@ describe('atpd daemons over libp2p', () => {
   it('establishes the session on both sides', async () => {
     await waitEstablished(a, b)
     await waitEstablished(b, a)
+    const peers = await a.api<{ peers: { establishedAtMs?: number, addresses?: string[] }[] }>('GET', '/v1/peers')
+    expect(peers.body.peers[0]?.establishedAtMs).toBeLessThanOrEqual(Date.now())
+    expect(peers.body.peers[0]?.addresses?.[0]).toMatch(/^\/ip4\/127\.0\.0\.1\//)
     const health = await a.api<{ ok: boolean, org: string, peerId: string, role: string }>('GET', '/v1/health')
     expect(health.body).toMatchObject({ ok: true, org: 'acme', peerId: a.peerId, role: 'peer' })
   })

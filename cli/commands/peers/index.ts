@@ -19,6 +19,7 @@ export function peersCommand (io: CliIo): Command {
         { header: 'RECEIVED', value: (p) => p.routesReceived },
         { header: 'SENT', value: (p) => p.routesSent },
         { header: 'PEER ID', value: (p) => p.peerId },
+        { header: 'ADDRESS', value: (p) => p.addresses?.[0] ?? '' },
         ...(anyError ? [{ header: 'LAST ERROR', value: (p: PeerJson) => p.lastError ?? '' }] : [])
       ]))
     })

@@ -36,7 +36,7 @@ describe('API read endpoints', () => {
   it('GET /v1/peers lists sessions', async () => {
     const res = await app.inject({ method: 'GET', url: '/v1/peers' })
     expect(res.json()).toEqual({
-      peers: [{ peerId: '12D3KooWrr', org: 'rr', role: 'reflector', state: 'established', routesReceived: 3, routesSent: 1, interests: [], establishedAtMs: 1_700_000_000_000 }]
+      peers: [{ peerId: '12D3KooWrr', org: 'rr', role: 'reflector', state: 'established', routesReceived: 3, routesSent: 1, interests: [], establishedAtMs: 1_700_000_000_000, addresses: ['/ip4/127.0.0.1/tcp/4001'] }]
     })
   })
 
@@ -177,6 +177,7 @@ describe('API read endpoints', () => {
     expect(res.body).toContain('href="/openapi.json"')
     expect(res.body).toContain('<form id="resolve-form" method="get" action="/lg/resolve">')
     expect(res.body).toContain('<th>uptime</th>')
+    expect(res.body).toContain('<th>addresses</th>')
   })
 
   it('formatUptime shows a session\'s uptime in its two largest units, nothing while it is down', () => {

@@ -25,8 +25,8 @@ describe('atp commands against a real HTTP server', () => {
     const r = await atp('peers')
     expect(r.code).toBe(0)
     const lines = r.stdout.trimEnd().split('\n')
-    expect(lines[0]).toMatch(/^ORG\/SITE\s+ROLE\s+STATE\s+UPTIME\s+RECEIVED\s+SENT\s+PEER ID/)
-    expect(lines[1]).toMatch(/^rr\/-\s+reflector\s+established\s+\d+d\d+h\s+3\s+1\s+12D3KooWrr/)
+    expect(lines[0]).toMatch(/^ORG\/SITE\s+ROLE\s+STATE\s+UPTIME\s+RECEIVED\s+SENT\s+PEER ID\s+ADDRESS/)
+    expect(lines[1]).toMatch(/^rr\/-\s+reflector\s+established\s+\d+d\d+h\s+3\s+1\s+12D3KooWrr\s+\/ip4\/127.0.0.1\/tcp\/4001/)
   })
 
   it('budgets lists each budget with its spend', async () => {
