@@ -8,7 +8,7 @@ import type { Metrics } from '../metrics/metrics.ts'
 import { VERSION } from '../package-root.ts'
 import { HttpError } from './errors.ts'
 import type { DaemonFacade } from './facade.ts'
-import { budgetsResponseSchema, resolveQuerySchema, resolveResponseSchema, routesQuerySchema, routesResponseSchema } from './schemas.ts'
+import { budgetsResponseSchema, peersResponseSchema, resolveQuerySchema, resolveResponseSchema, routesQuerySchema, routesResponseSchema } from './schemas.ts'
 import { toBudgetJson, toCandidateJson, toPeerJson, toRouteJson, type WindowLookup } from './views.ts'
 
 export interface ReadRoutesOptions {
@@ -25,7 +25,7 @@ export async function readRoutes (app: FastifyInstance, opts: ReadRoutesOptions)
     return await reply.code(h.ok ? 200 : 503).send({ ok: h.ok, org: h.org, peerId: h.peerId, role: h.role, version: VERSION, interests: h.interests })
   })
 
-  app.get('/v1/peers', async () => ({ peers: facade.peers().map(toPeerJson) }))
+  app.get('/v1/peers', { schema: { response: { 200: peersResponseSchema } } }, async () => ({ peers: facade.peers().map(toPeerJson) }))
 
   app.get<{ Querystring: { capability?: string } }>('/v1/routes', { schema: { querystring: routesQuerySchema, response: { 200: routesResponseSchema } } }, async (request) => {
     return { routes: facade.routes(request.query.capability).map((r) => toRouteJson(r, windowOf)) }

@@ -118,6 +118,34 @@ export const resolveResponseSchema = {
   additionalProperties: false
 } as const
 
+export const peersResponseSchema = {
+  type: 'object',
+  required: ['peers'],
+  properties: {
+    peers: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['peerId', 'org', 'role', 'state', 'routesReceived', 'routesSent', 'interests'],
+        properties: {
+          peerId: { type: 'string' },
+          org: { type: 'string' },
+          site: { type: 'string' },
+          role: { type: 'string' },
+          state: { type: 'string' },
+          routesReceived: { type: 'integer' },
+          routesSent: { type: 'integer' },
+          interests: { type: 'array', items: { type: 'string' } },
+          lastError: { type: 'string' },
+          establishedAtMs: { type: 'number', description: 'When the session reached Established (epoch ms); absent while it is down.' },
+          addresses: { type: 'array', items: { type: 'string' }, description: 'Remote multiaddrs of the open libp2p connections to the peer.' }
+        },
+        additionalProperties: false
+      }
+    }
+  }
+} as const
+
 export const budgetsResponseSchema = {
   type: 'object',
   required: ['budgets'],

@@ -216,5 +216,9 @@ describe('API read endpoints', () => {
       ?.responses['200']?.content['application/json']?.schema.properties.routes.items
     expect(routeSchema?.required).toContain('measured')
     expect(routeSchema?.properties.measured?.type).toBe('boolean')
+    const peerSchema = (doc.paths['/v1/peers']?.get as { responses: Record<string, { content: Record<string, { schema: { properties: { peers: { items: { properties: Record<string, { type: string }> } } } } }> }> } | undefined)
+      ?.responses['200']?.content['application/json']?.schema.properties.peers.items
+    expect(peerSchema?.properties.establishedAtMs?.type).toBe('number')
+    expect(peerSchema?.properties.addresses?.type).toBe('array')
   })
 })
