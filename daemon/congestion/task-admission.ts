@@ -50,22 +50,42 @@ export class CongestionAdmission {
   constructor (private readonly control: CongestionControl, private readonly facts: PathFacts) {}
 
   admit (path: ChosenPath, _nowMs: number): true | PathRefusal {
+    const r = this.control.admitNow(path.capability, 0, this.offer(path))
+    if (!r.ok) return refusalOf(r, path)
+    return this.track(path, r.ticket, r.estimate)
+  }
+
+  private offer (path: ChosenPath): PathOffer {
     const f = this.facts(path)
-    const offer: PathOffer = { org: path.originOrg, agent: path.agentId, capability: path.capability, costUsd: path.costUsd, p95Ms: f?.p95Ms ?? Infinity, tags: f?.tags ?? [] }
-    const r = this.control.admitNow(path.capability, 0, offer)
-    if (!r.ok) {
-      const what = r.reason === 'over-budget' ? `over budget${r.budget !== undefined ? ` '${r.budget}'` : ''}` : `over window on ${path.originOrg}/${path.agentId}`
-      return { reason: r.reason, retryAfterMs: r.retryAfterMs, text: `${what}, retry after ${Math.ceil(r.retryAfterMs / 1000)} s` }
-    }
+    return { org: path.originOrg, agent: path.agentId, capability: path.capability, costUsd: path.costUsd, p95Ms: f?.p95Ms ?? Infinity, tags: f?.tags ?? [] }
+  }
+
+  /** Keeps an admitted task's ticket until its settlement (bounded per path). */
+  private track (path: ChosenPath, ticket: string, estimate: Usage): true | PathRefusal {
     const key = `${path.originOrg}/${path.agentId}`
     let q = this.open.get(key)
     if (q === undefined) this.open.set(key, q = [])
     if (q.length >= MAX_OPEN_PER_PATH) {
-      this.control.cancel(r.ticket)
+      this.control.cancel(ticket)
       return { reason: 'over-window', retryAfterMs: 1000, text: 'over window, too many tasks open on this path, retry after 1 s' }
     }
-    q.push({ ticket: r.ticket, estimate: r.estimate })
+    q.push({ ticket, estimate })
     return true
+  }
+
+  /**
+   * Every path was refused for lack of room: wait in the window's bounded queue (its
+   * deadline is `windows.queueTimeoutMs`) for the first of `paths` that frees up.
+   */
+  async waitForRoom (paths: readonly ChosenPath[], _nowMs: number): Promise<ChosenPath | PathRefusal> {
+    const first = paths[0]
+    if (first === undefined) return { reason: 'over-window', retryAfterMs: 1000, text: 'over window, no path, retry after 1 s' }
+    const r = await this.control.admit({ capability: first.capability, messageBytes: 0, paths: paths.map((p) => this.offer(p)) })
+    if (!r.ok) return refusalOf(r, first)
+    const path = paths.find((p) => p.originOrg === r.path.org && p.agentId === r.path.agent)
+    if (path === undefined) { this.control.cancel(r.ticket); return { reason: 'over-window', retryAfterMs: 1000, text: 'over window, retry after 1 s' } }
+    const tracked = this.track(path, r.ticket, r.estimate)
+    return tracked === true ? path : tracked
   }
 
   settle (path: ChosenPath, s: ForwardSettlement, _nowMs: number): void {
@@ -78,6 +98,12 @@ export class CongestionAdmission {
     if (outcome === undefined) this.control.cancel(t.ticket)
     else this.control.settle(t.ticket, outcome)
   }
+}
+
+function refusalOf (r: { readonly reason: string, readonly retryAfterMs: number, readonly budget?: string }, path: ChosenPath): PathRefusal {
+  const reason = r.reason === 'over-budget' ? 'over-budget' : 'over-window'
+  const what = reason === 'over-budget' ? `over budget${r.budget !== undefined ? ` '${r.budget}'` : ''}` : `over window on ${path.originOrg}/${path.agentId}`
+  return { reason, retryAfterMs: r.retryAfterMs, text: `${what}, retry after ${Math.ceil(r.retryAfterMs / 1000)} s` }
 }
 
 /** A settlement as the window sees it; undefined: the task never reached the agent (no signal). */

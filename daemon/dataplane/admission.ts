@@ -37,6 +37,12 @@ export interface TaskAdmission {
    */
   admit (path: PathChoice, nowMs: number): AdmitAnswer | Promise<AdmitAnswer>
   settle (path: PathChoice, settlement: TaskSettlement, nowMs: number): void
+  /**
+   * Every path refused for lack of room: wait in a bounded queue (with its own deadline)
+   * until one of `paths` (best first) has room. Resolves with the path admitted — to be
+   * settled like any other — or with why none was. Absent: no queue, refuse at once.
+   */
+  waitForRoom? (paths: readonly PathChoice[], nowMs: number): Promise<PathChoice | AdmissionRefusal>
 }
 
 export const ADMIT_ALL: TaskAdmission = Object.freeze({

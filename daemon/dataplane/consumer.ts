@@ -85,6 +85,19 @@ export class Consumer {
       if (nextAttempt(outcome, attempts, this.config.attempts, remainingMs) === 'done') break
       if (!result.ok) this.c.logger.info({ task: task.taskId, path, code: result.error.code, text: result.error.text }, 'path failed before its agent accepted the task; trying the next')
     }
+    if (last === undefined && refusal?.reason === 'over-window' && this.c.admission.waitForRoom !== undefined) {
+      // Every window was full: queue (bounded, with a deadline) for the first path that frees up.
+      const paths = resolved.candidates.map((c): PathChoice => {
+        const a = c.view.route.attrs
+        return { capability: a.capability, originOrg: a.originOrg, agentId: a.agentId, costUsd: a.costUsd }
+      })
+      const waited = await this.c.admission.waitForRoom(paths, this.c.nowMs())
+      if ('agentId' in waited) {
+        const remainingMs = this.config.timeoutMs - (this.c.nowMs() - startedMs)
+        return await this.attempt(task, waited, Math.max(1, remainingMs))
+      }
+      refusal = waited
+    }
     if (last !== undefined) return last
     if (refusal === undefined) return refused(`no path for '${resolved.capability}' was admitted`)
     const code = refusal.reason === 'over-budget' ? TaskErrorCode.OverBudget : TaskErrorCode.OverWindow

@@ -177,4 +177,31 @@ describe('CongestionAdmission (the data plane seam)', () => {
     await control.stop()
     await store.close()
   })
+
+  it('when every window is full, a task waits in the bounded queue for the first path that frees up, or until its deadline', async () => {
+    const { CongestionAdmission } = await import('../../../daemon/congestion/task-admission.ts')
+    const now = { v: 0 }
+    const { control, store } = await open(tempDir(), now)
+    const seam = new CongestionAdmission(control, () => ({ p95Ms: 1000, tags: [] }))
+    const busyPath = { capability: 'translate', originOrg: 'busy', agentId: 'rev', costUsd: 0.1 }
+    const sparePath = { capability: 'translate', originOrg: 'spare', agentId: 'rev', costUsd: 0.1 }
+    expect(seam.admit(busyPath, 0)).toBe(true)
+    expect(seam.admit(sparePath, 0)).toBe(true)
+    expect(seam.admit(sparePath, 0)).toMatchObject({ reason: 'over-window' })
+    // Both windows are full: the task queues and gets the first slot released (spare's).
+    const waiting = seam.waitForRoom([busyPath, sparePath], 0)
+    now.v = 10
+    seam.settle(sparePath, { outcome: 'success', accepted: true, latencyMs: 10, costUsd: 0.1 }, 10)
+    expect(await waiting).toEqual(sparePath)
+    expect(control.windowOf('spare', 'rev')).toMatchObject({ inFlight: 1 })
+    // Fill what the success opened (slow start grew spare's window), then nothing frees up:
+    // the queue's deadline (queueTimeoutMs, 60 ms in this config) refuses the task.
+    while (seam.admit(sparePath, 10) === true) { /* fill */ }
+    const pending = seam.waitForRoom([busyPath, sparePath], 10)
+    now.v = 1000
+    const refused = await pending
+    expect(refused).toMatchObject({ reason: 'over-window' })
+    await control.stop()
+    await store.close()
+  })
 })
