@@ -66,7 +66,14 @@ function parseYaml (text: string, sourceName: string): unknown {
       return { path: '', reason: `${where}: invalid YAML: ${e.message.split('\n')[0] ?? e.code}` }
     }), sourceName)
   }
-  const value: unknown = doc.toJS({ maxAliasCount: 100 })
+  let value: unknown
+  try {
+    value = doc.toJS({ maxAliasCount: 100 })
+  } catch (err) {
+    // Well-formed YAML can still fail to resolve: an alias to no anchor, or an alias bomb.
+    const reason = err instanceof Error ? err.message.split('\n')[0] ?? err.name : String(err)
+    throw new ConfigError([{ path: '', reason: `${sourceName}: invalid YAML: ${reason}` }], sourceName)
+  }
   if (value === null || value === undefined) {
     throw new ConfigError([{ path: '', reason: `${sourceName} is empty` }], sourceName)
   }

@@ -156,6 +156,8 @@ describe('site config', () => {
   it('reports YAML syntax errors with line and column, and empty files', () => {
     expect(errorOf('org: [a\n').message).toMatch(/^config error: \/etc\/atp\/site\.yaml:\d+:\d+: invalid YAML/)
     expect(errorOf('org: a\norg: b\n').message).toContain('invalid YAML')
+    // Parses, then fails to resolve: an alias to no anchor (found by the config fuzz property).
+    expect(errorOf('*\u0000').message).toMatch(/^config error: .*invalid YAML: Unresolved alias/)
     expect(errorOf('').message).toContain('is empty')
     expect(errorOf('- 1\n').message).toContain('config error:')
   })
