@@ -2,7 +2,12 @@ import '../daemon/runtime/polyfills.ts'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import fc from 'fast-check'
 import { afterAll } from 'vitest'
+
+// FC_SEED pins every property's seed (CI sets it, so a run is reproducible and a red run
+// names its counterexample again on the next); without it each run explores new inputs.
+if (process.env.FC_SEED !== undefined && process.env.FC_SEED !== '') fc.configureGlobal({ seed: Number(process.env.FC_SEED) })
 
 // Every temporary folder a test file makes (its own, its daemons', the CLI's) goes under
 // one folder per test file, removed when the file ends: os.tmpdir() reads TMPDIR, and
