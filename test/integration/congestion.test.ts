@@ -59,8 +59,16 @@ describe('congestion windows and budgets in forwarding', () => {
     await Promise.all([acme?.stop(), globex?.stop(), translator?.stop()])
   })
 
-  const acmeWindow = async (): Promise<number | undefined> =>
-    (await fed.routes('initech', CAP)).find((r) => r.org === 'acme')?.window?.tasks
+  // The client may hold its answer a moment before the consumer daemon settles the task
+  // (the agent's final event and the hop's end frame travel separately): read the window
+  // once nothing is in flight on it, so the read follows every settlement.
+  const acmeWindow = async (): Promise<number | undefined> => {
+    for (const untilMs = Date.now() + 5000; ;) {
+      const w = (await fed.routes('initech', CAP)).find((r) => r.org === 'acme')?.window
+      if (w === undefined || w.inFlight === 0 || Date.now() > untilMs) return w?.tasks
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+  }
 
   it('a slowed agent shrinks the consumer\'s window on it and the traffic moves to the next vendor', async () => {
     const api = fed.site('initech').apiUrl
