@@ -79,10 +79,13 @@ export function resolveView (st: SpeakerState, query: ResolveQuery, nowMs: numbe
       siteCost: siteCost(c.route, st.siteRanking),
       score: resolveScore(withMeasured(c.route.attrs, st.outcomes.measured(routePathKey(c.route))), st.outcomes.get(routePathKey(c.route), nowMs), nowMs, st.init.freshness),
       congested: query.congestedPaths?.has(routePathKey(c.route)) === true,
-      breakerOpen: st.outcomes.breaker(routePathKey(c.route), nowMs) === 'open'
+      breakerOpen: !st.outcomes.admits(routePathKey(c.route), nowMs)
     }))
     const ranked = rankResolve(scored)
     const limited = query.limit === undefined ? ranked : ranked.slice(0, Math.max(0, query.limit))
+    // This answer is the half-open paths' probe: the next callers see them open until
+    // the outcome arrives (LocalOutcomes.takeProbe).
+    for (const r of limited) if (r.candidate.breakerOpen !== true) st.outcomes.takeProbe(routePathKey(r.candidate.route), nowMs)
     const best = usable[0]
     const candidates: Candidate[] = limited.map((r) => ({
       view: viewOf(st, r.candidate.copy, r.candidate.copy === best, nowMs),

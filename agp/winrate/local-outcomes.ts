@@ -8,9 +8,13 @@
  *
  * Beside the evidence, each path has a circuit breaker that does not decay: after
  * `BREAKER_FAILURES` failures in a row it opens for `BREAKER_OPEN_MS` (resolve ranks the
- * path below every path whose breaker is closed), then half-opens — the path ranks as
- * healthy again so the next call probes it; a success closes the breaker, a failure
- * opens it for another interval. Evidence alone cannot do this: decayed wins from
+ * path below every path whose breaker is closed), then half-opens. A half-open breaker
+ * admits exactly one probe at a time: the caller that takes the probe (`takeProbe`) sees
+ * the path as healthy, every other caller keeps seeing it open until the probe's
+ * outcome arrives (a success closes the breaker, a failure opens it for another
+ * interval) or `BREAKER_PROBE_TIMEOUT_MS` passes without one. Letting every caller
+ * through at once would send a burst of calls to an agent that was failing a moment ago.
+ * The probe slot is not persisted: after a restart one probe may go again. Evidence alone cannot do this: decayed wins from
  * before the failures, or a better advertised score, can keep a failing agent on top.
  * And the latency and cost the consumer reports are kept as moving averages, which
  * resolve uses in place of what the origin advertises.
@@ -31,6 +35,8 @@ export const DEFAULT_LOCAL_OUTCOMES_MAX_ENTRIES = 10_000
 export const BREAKER_FAILURES = 5
 /** How long an open breaker stays open before its half-open probe. */
 export const BREAKER_OPEN_MS = 30_000
+/** A probe whose outcome never arrives frees the half-open slot after this long. */
+export const BREAKER_PROBE_TIMEOUT_MS = 30_000
 /** Weight of a new report in the latency and cost moving averages. */
 const MEASURED_WEIGHT = 0.2
 
@@ -62,6 +68,8 @@ interface Entry {
   readonly openedAtMs: number | undefined
   readonly latencyMs: number | undefined
   readonly costUsd: number | undefined
+  /** When the half-open probe was handed out (undefined: none in flight). */
+  readonly probeAtMs?: number
 }
 
 export class LocalOutcomes {
@@ -104,6 +112,29 @@ export class LocalOutcomes {
     const e = this.entries.get(key)
     if (e?.openedAtMs === undefined) return 'closed'
     return nowMs - e.openedAtMs < BREAKER_OPEN_MS ? 'open' : 'half-open'
+  }
+
+  /**
+   * Whether a call may use the path at nowMs: always when closed, never when open, and
+   * when half-open only while no probe is in flight.
+   */
+  admits (key: string, nowMs: number): boolean {
+    const state = this.breaker(key, nowMs)
+    if (state !== 'half-open') return state === 'closed'
+    const probeAtMs = this.entries.get(key)?.probeAtMs
+    return probeAtMs === undefined || nowMs - probeAtMs >= BREAKER_PROBE_TIMEOUT_MS
+  }
+
+  /**
+   * Hands the half-open path's one probe to the caller: true when the breaker is
+   * half-open and no probe is in flight (the slot is now taken), false otherwise.
+   */
+  takeProbe (key: string, nowMs: number): boolean {
+    const e = this.entries.get(key)
+    if (e === undefined || this.breaker(key, nowMs) !== 'half-open' || !this.admits(key, nowMs)) return false
+    // In place, not re-inserted: handing out a probe is not an update for the LRU order.
+    this.entries.set(key, { ...e, probeAtMs: nowMs })
+    return true
   }
 
   /** The consumer's moving averages of reported latency and cost, if any were reported. */

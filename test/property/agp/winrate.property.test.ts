@@ -2,6 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { combineEvidence, decayEvidence } from '../../../agp/winrate/evidence.ts'
 import { winRateLowerBound, winRateMean } from '../../../agp/winrate/estimator.ts'
+import { BREAKER_OPEN_MS, BREAKER_PROBE_TIMEOUT_MS, LocalOutcomes } from '../../../agp/winrate/local-outcomes.ts'
 
 const numRuns = Number(process.env.FUZZ_RUNS ?? 100)
 const evArb = fc.record({ trials: fc.double({ min: 0, max: 1e6, noNaN: true }), frac: fc.double({ min: 0, max: 1, noNaN: true }) })
@@ -41,6 +42,35 @@ describe('win-rate estimator properties', () => {
     fc.assert(fc.property(evArb, evArb, (x, y) => {
       expect(combineEvidence(x, y)).toEqual(combineEvidence(y, x))
       expect(combineEvidence(x, y).trials).toBeCloseTo(x.trials + y.trials, 6)
+    }), { numRuns })
+  })
+
+  it('breaker: at most one probe is in flight, and a closed breaker admits every call', () => {
+    // Calls take the probe (as resolve does), outcomes settle the one in flight, time moves.
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('call' as const) }),
+      fc.record({ kind: fc.constant('outcome' as const), success: fc.boolean() }),
+      fc.record({ kind: fc.constant('wait' as const), ms: fc.constantFrom(1, 1000, BREAKER_OPEN_MS, BREAKER_PROBE_TIMEOUT_MS) })
+    )
+    fc.assert(fc.property(fc.array(op, { maxLength: 80 }), (ops) => {
+      const t = new LocalOutcomes({ halfLifeMs: 60_000 })
+      let nowMs = 0
+      let inFlight: number | undefined // when the outstanding probe was handed out
+      for (const o of ops) {
+        if (o.kind === 'wait') { nowMs += o.ms; continue }
+        if (o.kind === 'outcome') { t.recordOutcome('k', o.success, nowMs); inFlight = undefined; continue }
+        const state = t.breaker('k', nowMs)
+        const admitted = t.admits('k', nowMs)
+        const probe = t.takeProbe('k', nowMs)
+        if (state === 'closed') expect([admitted, probe]).toEqual([true, false])
+        if (state === 'open') expect([admitted, probe]).toEqual([false, false])
+        if (state === 'half-open') {
+          const outstanding = inFlight !== undefined && nowMs - inFlight < BREAKER_PROBE_TIMEOUT_MS
+          expect(probe).toBe(!outstanding)
+          expect(admitted).toBe(probe)
+          if (probe) inFlight = nowMs
+        }
+      }
     }), { numRuns })
   })
 })

@@ -52,6 +52,22 @@ describe('speaker: consumer outcomes', () => {
     expect(h.node('pc').outcomes(h.nowMs).find((o) => o.agent === 'star')).toMatchObject({ consecutiveFailures: 0, breaker: 'closed' })
   })
 
+  it('a half-open breaker gives its probe to one resolve; the others rank the path as open until the outcome', () => {
+    const h = consumer()
+    for (let i = 0; i < BREAKER_FAILURES; i++) report(h, 'star', false)
+    h.runFor(BREAKER_OPEN_MS)
+    // The first caller is the probe: star ranks first again for it.
+    expect(ranking(h)[0]?.agent).toBe('star')
+    // Concurrent callers keep the open behaviour: star last, by the breaker step.
+    const second = ranking(h)
+    expect(second.map((c) => c.agent)).toEqual(['h1', 'h2', 'star'])
+    expect(second[2]?.reason).toBe('breaker-closed-first')
+    expect(ranking(h).at(-1)?.agent).toBe('star')
+    report(h, 'star', true)
+    expect(ranking(h)[0]?.agent).toBe('star')
+    expect(ranking(h)[0]?.agent).toBe('star')
+  })
+
   it('refuses outcomes for paths it does not know', () => {
     const h = consumer()
     expect(report(h, 'nobody', false)).toBe(false)
