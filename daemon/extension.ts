@@ -35,6 +35,8 @@ export interface AtpdExtensionContext {
   readonly metrics: Metrics
   /** A level namespace of the extension's own (e.g. 'memory'); one per name. */
   sublevel (name: string): BytesSublevel
+  /** atpd --repair: drop stored records that do not decode, and log what was dropped. */
+  readonly repair: boolean
   /** Read-only views of the routing engine (peers, routes) — never call handle(). */
   readonly speaker: Pick<Speaker, 'peers' | 'routes' | 'localAgents' | 'forwardTarget'>
   /** The daemon's facade (resolve, outcomes, agent writes through the event loop). */

@@ -227,6 +227,7 @@ class AtpdNode implements Atpd {
       this.extensions.push(await factory({
         config, identity, libp2p: node, signer, verifier, clock: this.clock, random: this.random, logger: log, metrics,
         sublevel: (name) => store.sublevel(name),
+        repair: this.options.repair === true,
         speaker,
         facade: this._facade,
         neighborPeerIds: config.neighbors.map((n) => n.peer),

@@ -19,7 +19,7 @@ export const memoryExtension: AtpdExtensionFactory = async (ctx) => {
   const knownPeers = new Map<string, string>(ctx.config.neighbors.map((n) => [n.peer, n.org]))
   knownPeers.set(ctx.identity.peerId, ctx.config.org)
   const service = new MemoryService(
-    { signer: ctx.signer, verifier: ctx.verifier, clock: ctx.clock, random: ctx.random, store: new MemoryStore(ctx.sublevel('memory')), log },
+    { signer: ctx.signer, verifier: ctx.verifier, clock: ctx.clock, random: ctx.random, store: new MemoryStore(ctx.sublevel('memory'), { repair: ctx.repair, log }), log },
     { org: ctx.config.org, role: ctx.config.role, namespaces: ctx.config.memory.namespaces, knownPeers, compactEveryMs: COMPACT_EVERY_MS }
   )
   const peers = new Map<string, SyncPeer>()

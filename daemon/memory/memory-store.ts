@@ -72,9 +72,18 @@ export interface LoadedNamespace {
   readonly corruptKeys: readonly string[]
 }
 
+export interface MemoryStoreOptions {
+  /**
+   * atpd --repair: records that do not decode are deleted (and logged, with their
+   * keys) instead of refusing the start or being skipped again at every start.
+   */
+  readonly repair?: boolean
+  readonly log?: { warn: (obj: object, msg: string) => void }
+}
+
 export class MemoryStore {
   private readonly writer: BatchWriter
-  constructor (private readonly db: BytesSublevel) {
+  constructor (private readonly db: BytesSublevel, private readonly options: MemoryStoreOptions = {}) {
     this.writer = new BatchWriter(db)
   }
 
@@ -90,23 +99,37 @@ export class MemoryStore {
 
   /**
    * A namespace's checkpoint and envelopes. An undecodable envelope is skipped and
-   * named (the sync protocol fetches it again from the members that hold it); an
-   * undecodable checkpoint is a StoreError naming its key: it may hold the only copy of
-   * compacted history, so it is never dropped silently.
+   * named (the sync protocol fetches it again from the members that hold it); with
+   * `repair` it is also deleted. An undecodable checkpoint is a StoreError naming its
+   * key: it may hold the only copy of compacted history, so it is never dropped
+   * silently — only `repair` deletes it, and says so (the members' sync sends their
+   * state again).
    */
   async load (ns: string): Promise<LoadedNamespace> {
+    const { repair = false, log } = this.options
     const raw = await this.db.get(`c/${ns}`)
     let checkpoint: Checkpoint | undefined
+    const dropped: string[] = []
     try {
       checkpoint = raw === undefined ? undefined : decodeCheckpoint(raw)
     } catch (err) {
-      throw new StoreError(`store memory: record c/${ns} (the checkpoint of namespace ${ns}) does not decode: ${(err as Error).message}`, { cause: err })
+      if (!repair) {
+        throw new StoreError(`store memory: record memory/c/${ns} (the checkpoint of namespace ${ns}) does not decode: ${(err as Error).message}. ` +
+          'Start atpd with --repair to drop it (the namespace is then rebuilt from what the members send)', { cause: err })
+      }
+      await this.db.del(`c/${ns}`, SYNC)
+      dropped.push(`memory/c/${ns}`)
     }
     const envelopes: Envelope[] = []
     const corruptKeys: string[] = []
     for await (const [key, value] of this.db.iterator({ gt: `e/${ns}/`, lt: `e/${ns}/~` })) {
       try { envelopes.push(decodeEnvelope(value)) } catch { corruptKeys.push(`memory/${key}`) }
     }
+    if (repair && corruptKeys.length > 0) {
+      await this.db.batch(corruptKeys.map((k) => ({ type: 'del' as const, key: k.slice('memory/'.length) })), SYNC)
+      dropped.push(...corruptKeys)
+    }
+    if (dropped.length > 0) log?.warn({ namespace: ns, dropped: dropped.slice(0, 100), count: dropped.length }, 'memory store repaired: records that did not decode were dropped (listed here)')
     envelopes.sort(compareCausal)
     return { checkpoint, envelopes, corrupt: corruptKeys.length, corruptKeys }
   }

@@ -23,6 +23,7 @@ import type { OutcomeRecord, Route } from '../../agp/index.ts'
 import { zodIssues } from '../config/load.ts'
 import { agentSchema } from '../config/schema-agent.ts'
 import { StoreError } from './errors.ts'
+import { checkTables } from './table-check.ts'
 import { checkWal, type WalDamage } from './wal-check.ts'
 
 export const DB_DIR = 'db'
@@ -190,7 +191,9 @@ export class NodeStore {
     } catch (err) {
       if (err instanceof StoreError) throw err
       if (this.report === undefined) {
-        throw new StoreError(`store ${this.location} is unreadable: ${(err as Error).message}. Start atpd with --repair to keep what can be read and drop the rest`, { cause: err })
+        const tables = checkTables(this.location)
+        throw new StoreError(`store ${this.location} is unreadable: ${(err as Error).message}${tables.map((d) => `; ${d.file} at byte ${d.offset}: ${d.reason}`).join('')}. ` +
+          'Start atpd with --repair to keep what can be read and drop the rest', { cause: err })
       }
       await this.db.close()
       await repairLevel(this.location)
@@ -238,6 +241,7 @@ export class NodeStore {
     const storedSeq = Number((await this.metaDb.get('origin-seq')) ?? '0')
     const seq = Number.isSafeInteger(storedSeq) && storedSeq >= 0 ? storedSeq : 0
     const { agents, skipped: skippedAgents } = await this.listAgents()
+    await this.scrub()
     return {
       snapshot: {
         localAgents: agents,
@@ -250,6 +254,23 @@ export class NodeStore {
       cleanShutdown,
       skipped,
       skippedAgents
+    }
+  }
+
+  /**
+   * Reads every record of the database, the other components' sublevels (memory)
+   * included. Level finds a damaged table only when it reads it: one that holds only
+   * memory records would pass the sections above and fail later, in the memory
+   * component's start, with no store named and out of reach of --repair. The error
+   * names the last key read, where the unreadable part begins (level does not say which
+   * table file).
+   */
+  private async scrub (): Promise<void> {
+    let last = ''
+    try {
+      for await (const [key] of this.db.iterator({ fillCache: false })) last = key
+    } catch (err) {
+      throw new Error(`${(err as Error).message} (the first unreadable record follows key ${JSON.stringify(last)})`, { cause: err })
     }
   }
 }

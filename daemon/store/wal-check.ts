@@ -79,6 +79,6 @@ export function crc32c (b: Uint8Array, from = 0, to = b.length): number {
 }
 
 /** LevelDB stores checksums masked (a CRC of data that holds CRCs is not a good CRC). */
-function mask (crc: number): number {
+export function mask (crc: number): number {
   return ((((crc >>> 15) | (crc << 17)) >>> 0) + 0xa282ead8) >>> 0
 }

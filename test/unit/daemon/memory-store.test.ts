@@ -112,7 +112,7 @@ describe('MemoryStore', () => {
     expect((await store.load('other-ns')).envelopes).toEqual([])
     // A checkpoint that does not decode is named, never dropped.
     await sub.put(`c/${NS.id}`, Uint8Array.from([1, 2, 3]))
-    await expect(store.load(NS.id)).rejects.toThrowError(new RegExp(`store memory: record c/${NS.id} \\(the checkpoint of namespace ${NS.id}\\) does not decode`))
+    await expect(store.load(NS.id)).rejects.toThrowError(new RegExp(`store memory: record memory/c/${NS.id} \\(the checkpoint of namespace ${NS.id}\\) does not decode`))
   })
 
   it('compaction stores the checkpoint and drops old bodies in one batch; provenance survives a restart', async () => {
