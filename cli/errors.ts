@@ -2,7 +2,7 @@
  * CLI errors carry their exit code. Codes: 0 ok, 1 the operation failed (HTTP error,
  * audit chain broken…), 2 usage (bad flags), 3 atpd unreachable.
  */
-import { AtpError } from '../kernel/index.ts'
+import { AtpError } from '../kernel/errors.ts'
 
 export const EXIT_OK = 0
 export const EXIT_FAILED = 1

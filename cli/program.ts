@@ -4,7 +4,7 @@
  * tests run the real program in-process.
  */
 import { Command, CommanderError } from 'commander'
-import { AtpError } from '../kernel/index.ts'
+import { AtpError } from '../kernel/errors.ts'
 import { TemplateError } from '../daemon/launcher/errors.ts'
 import { agentsCommand } from './commands/agents/index.ts'
 import { auditCommand } from './commands/audit/index.ts'

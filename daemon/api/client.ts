@@ -5,7 +5,7 @@
  * request has a deadline (a frozen daemon fails a call, never hangs it), and failures are
  * typed: unreachable, timed out, or an HTTP status with the daemon's message.
  */
-import { AtpError } from '../../kernel/index.ts'
+import { AtpError } from '../../kernel/errors.ts'
 import type { HealthView } from './facade.ts'
 import type { CandidateJson, PeerJson, RouteJson } from './views.ts'
 

@@ -8,7 +8,8 @@ import type { FastifyInstance } from 'fastify'
 import type { DaemonFacade } from './facade.ts'
 import { escapeHtml, lgPage, lgTable } from './lg-html.ts'
 import { lookingGlassPages, resolveFormHtml, routeLink } from './looking-glass-pages.ts'
-import { formatUptime, toPeerJson, toRouteJson } from './views.ts'
+import { formatUptime } from './uptime.ts'
+import { toPeerJson, toRouteJson } from './views.ts'
 
 export { escapeHtml }
 

@@ -2,7 +2,7 @@
  * Config validation errors. Every problem names the field path (`neighbors[0].peer`)
  * and the reason, so an operator can fix the file without reading the code.
  */
-import { AtpError } from '../../kernel/index.ts'
+import { AtpError } from '../../kernel/errors.ts'
 
 export interface ConfigIssue {
   /** Field path in the file: `neighbors[0].peer`; '' for the whole document. */

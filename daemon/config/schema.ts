@@ -17,6 +17,7 @@ import {
 } from './schema-common.ts'
 import { neighborRole, policySchema } from './schema-policy.ts'
 import { apiToken } from '../../kernel/index.ts'
+import { LOG_LEVELS } from './log-levels.ts'
 
 export const DEFAULT_API_LISTEN = '127.0.0.1:7101'
 export const DEFAULT_MAX_BACKOFF_S = DEFAULT_MAX_BACKOFF_MS / 1000
@@ -113,7 +114,7 @@ const siteAgentSchema = z.union([
   cardAgentSchema.extend({ limits: originLimitsSchema.optional() })
 ])
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+export { LOG_LEVELS }
 
 export const siteConfigSchema = z.strictObject({
   org: orgName,

@@ -1,6 +1,7 @@
 /** `atp peers`: GET /v1/peers. */
 import { Command } from 'commander'
-import { formatUptime, type PeerJson } from '../../../daemon/api/views.ts'
+import type { PeerJson } from '../../../daemon/api/views.ts'
+import { formatUptime } from '../../../daemon/api/uptime.ts'
 import { contextOf, type CliIo } from '../../context.ts'
 import { formatTable } from '../../table.ts'
 

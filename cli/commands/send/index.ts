@@ -5,9 +5,7 @@
  * events with --stream). Exit 1 when the task did not complete.
  */
 import type { Message, StreamResponse, Task } from '@a2a-js/sdk'
-import { ClientFactory, ClientFactoryOptions, DefaultAgentCardResolver, JsonRpcTransportFactory } from '@a2a-js/sdk/client'
 import { Command } from 'commander'
-import { answerText, userMessage } from '../../../daemon/a2a/a2a-text.ts'
 import { resolveApi, type CliIo, type GlobalOptions } from '../../context.ts'
 import { CliError, EXIT_FAILED } from '../../errors.ts'
 import { parseNonNegative } from '../../parse.ts'
@@ -28,6 +26,9 @@ export function sendCommand (io: CliIo): Command {
     .action(async (capability: string, text: string, opts: SendOptions, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>()
       const { url, token } = await resolveApi(globals, io.env)
+      // The A2A SDK (and jose behind it) is loaded only by this command, not by every `atp` start.
+      const [{ ClientFactory, ClientFactoryOptions, DefaultAgentCardResolver, JsonRpcTransportFactory }, { answerText, userMessage }] =
+        await Promise.all([import('@a2a-js/sdk/client'), import('../../../daemon/a2a/a2a-text.ts')])
       const fetchImpl: typeof fetch = async (input, init) => {
         const headers = new Headers(init?.headers)
         if (token !== undefined) headers.set('authorization', `Bearer ${token}`)

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { InvalidArgumentError } from '../../../kernel/errors.ts'
 import { registeredRoutes } from '../../../daemon/api/openapi.ts'
 import { createApiServer } from '../../../daemon/api/server.ts'
-import { formatUptime } from '../../../daemon/api/views.ts'
+import { formatUptime } from '../../../daemon/api/uptime.ts'
 import { createMetrics, type Metrics } from '../../../daemon/metrics/metrics.ts'
 import { createFakeFacade, type FakeFacade } from '../../helpers/fake-daemon-facade.ts'
 
