@@ -10,7 +10,7 @@
  */
 import type { DampingParams, PolicyConfig } from '../agp/index.ts'
 import { reexport, settle } from './speaker-export.ts'
-import { reimportAll } from './speaker-import.ts'
+import { reimportAll } from './speaker-admission.ts'
 import type { SpeakerState } from './speaker-state.ts'
 
 export function reconfigure (st: SpeakerState, policy: PolicyConfig, damping: DampingParams): void {

@@ -7,7 +7,8 @@ import type { Frame, NeighborRole, OpenFrame, Session, SessionEvent, SpeakerRole
 import { createSession, stepSession } from '../agp/index.ts'
 import { pushSend, sendFullTable, settle } from './speaker-export.ts'
 import { dropDeferredRefresh, onRouteRefreshFrame } from './speaker-refresh.ts'
-import { dropAll, flushStale, importUpdate, keepStale, maxRoutesFailure } from './speaker-import.ts'
+import { dropAll, flushStale, keepStale } from './speaker-graceful-restart.ts'
+import { importUpdate, maxRoutesFailure } from './speaker-import.ts'
 import { audit, clearTimer, timerIds, type NeighborState, type SpeakerState } from './speaker-state.ts'
 import type { NeighborConfig, SpeakerInit } from './types.ts'
 

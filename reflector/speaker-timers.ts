@@ -12,7 +12,9 @@
 import { freshnessState, nextFreshnessChangeMs } from '../agp/index.ts'
 import type { SessionTimer } from '../agp/index.ts'
 import { onMraiTimer } from './speaker-export.ts'
-import { expire, flushStale, onReuseTimer, refreshFlags, sweepDamping } from './speaker-import.ts'
+import { expire, refreshFlags } from './speaker-admission.ts'
+import { onReuseTimer, sweepDamping } from './speaker-damping.ts'
+import { flushStale } from './speaker-graceful-restart.ts'
 import { refreshAgents } from './speaker-origination.ts'
 import { onRouteRefreshTimer } from './speaker-refresh.ts'
 import { stepNeighbor } from './speaker-sessions.ts'
@@ -49,7 +51,12 @@ export function onTimer (st: SpeakerState, id: TimerId): void {
     }
     case 'reuse': {
       const j = rest.lastIndexOf(':')
-      if (j > 0) onReuseTimer(st, rest.slice(0, j), rest.slice(j + 1))
+      if (j <= 0) return
+      const peer = rest.slice(0, j)
+      const path = rest.slice(j + 1)
+      if (!onReuseTimer(st, peer, path)) return
+      const n = st.neighbors.get(peer)
+      if (n !== undefined) refreshFlags(st, n, path)
       return
     }
     case 'refresh':
