@@ -22,8 +22,6 @@ import { EventLoopOverloadError, EventLoopStoppedError } from './errors.ts'
 import { KeyedTimers } from './timers.ts'
 
 const NO_EFFECTS: readonly Effect[] = Object.freeze([])
-/** Placeholder input of a `run` call item (never handed to the Speaker). */
-const CALL_INPUT: SpeakerInput = Object.freeze({ type: 'start' })
 
 export interface EventLoopComponents {
   readonly speaker: Pick<Speaker, 'handle'>
@@ -56,16 +54,28 @@ function routesIn (input: SpeakerInput): number {
   return input.frame.announces.length + input.frame.withdraws.length
 }
 
-interface QueueItem {
+interface Settle {
+  readonly resolve: () => void
+  readonly reject: (err: unknown) => void
+}
+
+/** A Speaker input waiting for its turn. */
+interface InputItem {
   readonly input: SpeakerInput
   /** routesIn(input), counted while queued. */
   readonly routes?: number
-  /** A call in loop order instead of an input (API reads and writes that are not inputs). */
-  readonly call?: (nowMs: number) => void
   /** For timer fires: the arming this fire belongs to (a replaced timer's fire is dropped). */
   readonly timerToken?: number
-  readonly done?: { resolve: () => void, reject: (err: unknown) => void }
+  readonly done?: Settle
 }
+
+/** A call in loop order instead of an input (API reads and writes that are not inputs). */
+interface CallItem {
+  readonly call: (nowMs: number) => void
+  readonly done: Settle
+}
+
+type QueueItem = InputItem | CallItem
 
 export interface EventLoopStats {
   readonly queued: number
@@ -168,7 +178,6 @@ export class EventLoop {
     const { promise, resolve, reject } = Promise.withResolvers<T>()
     let result: T
     this.push({
-      input: CALL_INPUT,
       call: (nowMs) => { result = fn(nowMs) },
       done: { resolve: () => { resolve(result) }, reject }
     })
@@ -224,8 +233,11 @@ export class EventLoop {
         const item = this.queue[this.head]
         this.queue[this.head++] = undefined as unknown as QueueItem
         if (item !== undefined) {
-          if (item.routes !== undefined) this.queuedRoutes -= item.routes
-          this.handleItem(item)
+          if ('call' in item) this.runCall(item)
+          else {
+            if (item.routes !== undefined) this.queuedRoutes -= item.routes
+            this.handleInput(item)
+          }
         }
         if (this.turnClock() >= turnEnd) break
       }
@@ -243,17 +255,17 @@ export class EventLoop {
     if (this.size > 0) this.schedule()
   }
 
-  private handleItem (item: QueueItem): void {
-    const { input } = item
-    if (item.call !== undefined) {
-      try {
-        item.call(this.clock.nowMs())
-        item.done?.resolve()
-      } catch (err) {
-        item.done?.reject(err)
-      }
-      return
+  private runCall (item: CallItem): void {
+    try {
+      item.call(this.clock.nowMs())
+      item.done.resolve()
+    } catch (err) {
+      item.done.reject(err)
     }
+  }
+
+  private handleInput (item: InputItem): void {
+    const { input } = item
     if (input.type === 'timer' && item.timerToken !== undefined && !this.timers.consume(input.id, item.timerToken)) {
       item.done?.resolve()
       return // replaced or cleared after it fired
