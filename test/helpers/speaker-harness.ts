@@ -8,6 +8,7 @@ import { decodeFrame, encodeFrame } from '../../agp/codec/frame-codec.ts'
 import type { Frame } from '../../agp/codec/frame.ts'
 import { DEFAULT_DAMPING, DEFAULT_FRESHNESS } from '../../agp/params.ts'
 import { EMPTY_POLICY } from '../../agp/policy/types.ts'
+import { originSiteOf } from '../../agp/route/site.ts'
 import { seededRandom } from '../../kernel/ports.ts'
 import { createSpeaker, type AtpSpeaker } from '../../reflector/speaker.ts'
 import { DEFAULT_LIMITS, type Effect, type LocalAgent, type SpeakerInit, type SpeakerInput, type SpeakerSnapshot } from '../../reflector/types.ts'
@@ -35,6 +36,11 @@ export function speakerInit (spec: NodeSpec): SpeakerInit {
 
 export function agent (id: string, capability: string, over: Partial<LocalAgent> = {}): LocalAgent {
   return { id, ...agentFields({ capability, endpoint: `http://127.0.0.1:9000/${id}` }), ...over }
+}
+
+/** The paths a node holds, as sorted `org/site/agent` strings. */
+export function pathsAt (h: SpeakerHarness, node: string): string[] {
+  return h.node(node).routes(h.nowMs).map((v) => `${v.route.attrs.originOrg}/${originSiteOf(v.route.attrs)}/${v.route.attrs.agentId}`).sort()
 }
 
 interface Scheduled {

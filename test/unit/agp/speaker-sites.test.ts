@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { NeighborConfig } from '../../../reflector/types.ts'
 import type { PolicyConfig } from '../../../agp/policy/types.ts'
-import { originSiteOf } from '../../../agp/route/site.ts'
-import { agent, SpeakerHarness, type NodeSpec } from '../../helpers/speaker-harness.ts'
+import { agent, pathsAt, SpeakerHarness, type NodeSpec } from '../../helpers/speaker-harness.ts'
 
 const rr = (peerId = 'rr1'): NeighborConfig => ({ peerId, org: 'fed', role: 'reflector' })
 const client = (peerId: string, org: string): NeighborConfig => ({ peerId, org, role: 'client' })
@@ -36,10 +35,6 @@ function acmeOnThreeSites (extra: { eu?: Partial<NodeSpec>, us?: Partial<NodeSpe
   h.input('px', { type: 'agent-upsert', agent: agent('tr', 'translate') })
   h.runFor(1000)
   return h
-}
-
-function pathsAt (h: SpeakerHarness, node: string): string[] {
-  return h.node(node).routes(h.nowMs).map((v) => `${v.route.attrs.originOrg}/${originSiteOf(v.route.attrs)}/${v.route.attrs.agentId}`).sort()
 }
 
 describe('speaker: several sites of one org', () => {
