@@ -13,6 +13,7 @@ import { InterestIndex } from './interests.ts'
 import type { RouteSource } from './reflection.ts'
 import type { AuditEvent, Effect, LocalAgent, NeighborConfig, SpeakerComponents, SpeakerInit, SpeakerSnapshot, TimerId } from './types.ts'
 import { FreshnessQueue } from './speaker-freshness-queue.ts'
+import { ResolveRanking } from './resolve-ranking.ts'
 
 export interface NeighborState {
   readonly config: NeighborConfig
@@ -114,6 +115,8 @@ export interface SpeakerState {
   readonly damping: Map<string, DampingEntry>
   readonly agents: Map<string, LocalRoute>
   readonly outcomes: LocalOutcomes
+  /** The resolve ranking kept per capability (GET /v1/resolve). */
+  readonly resolveRanking: ResolveRanking
   readonly freshness: FreshnessQueue
   /** Armed timers of the speaker itself (not sessions'): id → deadline. */
   readonly timers: Map<TimerId, number>
@@ -165,16 +168,17 @@ export function createState (init: SpeakerInit, components: SpeakerComponents, s
       establishedAtMs: undefined
     })
   }
+  const siteRanking: SiteRanking = {
+    org: init.org,
+    site: init.site ?? init.org,
+    ...(init.sitePreference === undefined ? {} : { sitePreference: init.sitePreference })
+  }
   return {
     init,
     components,
     peerId: components.signer.peerId,
     site: init.site ?? init.org,
-    siteRanking: {
-      org: init.org,
-      site: init.site ?? init.org,
-      ...(init.sitePreference === undefined ? {} : { sitePreference: init.sitePreference })
-    },
+    siteRanking,
     loopSelf: { peerId: components.signer.peerId, ...(init.cluster === undefined ? {} : { cluster: init.cluster }) },
     localSource: { fromPeer: '', fromRole: 'local', fromOrg: init.org, usable: true },
     ownPathPrefix: `${init.org}/`,
@@ -184,6 +188,7 @@ export function createState (init: SpeakerInit, components: SpeakerComponents, s
     damping: new Map(),
     agents: new Map(),
     outcomes: restoredOutcomes(init, snapshot),
+    resolveRanking: new ResolveRanking(siteRanking),
     freshness: new FreshnessQueue(),
     timers: new Map(),
     counters: {

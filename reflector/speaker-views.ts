@@ -10,12 +10,12 @@
  */
 import { assertCapability } from '../kernel/index.ts'
 import {
-  decayedPenalty, pathKey, pathKeyOf, rankResolve, type ResolveCandidate, resolveScore, routePathKey, siteCost, splitPathKey
+  BEST_REASON, decayedPenalty, decideReason, evidenceHalfLifeMs, pathKey, pathKeyOf, RESOLVE_STEPS, routePathKey, splitPathKey
 } from '../agp/index.ts'
 import type { PathCandidate } from '../agp/index.ts'
+import type { RankedPath } from './resolve-ranking.ts'
 import { dampingKey, type SpeakerState } from './speaker-state.ts'
 import type { Candidate, Outcome, OutcomeView, PeerView, ResolveQuery, ResolveResult, RouteView, SpeakerSnapshot } from './types.ts'
-import type { OutcomeMeasures, RouteAttributes } from '../agp/index.ts'
 
 export function peersView (st: SpeakerState): PeerView[] {
   return [...st.neighbors.values()].map((n) => {
@@ -56,42 +56,42 @@ function viewOf (st: SpeakerState, c: PathCandidate, best: boolean, nowMs: numbe
   }
 }
 
-interface Scored extends ResolveCandidate {
-  readonly copy: PathCandidate
-}
-
 /**
  * Longest match: the query's capability, else its nearest ancestor that holds a
  * usable path. Constraints (cost, p95 latency, region) filter that capability's
  * candidates; they do not send the lookup further up. Undefined when no ancestor
  * holds a usable path. Throws InvalidCapabilityError for a malformed query.
+ *
+ * The ranking is the capability's kept one (resolve-ranking.ts); constraints and the
+ * limit then take a prefix of it, so only the candidates answered are rendered.
  */
 export function resolveView (st: SpeakerState, query: ResolveQuery, nowMs: number): ResolveResult | undefined {
   assertCapability(query.capability)
   const segments = query.capability.split('/')
   for (let depth = segments.length; depth > 0; depth--) {
-    const capability = segments.slice(0, depth).join('/')
-    const usable = st.locRib.rankedPaths(capability).filter((c) => c.usable)
-    if (usable.length === 0) continue
-    const scored: Scored[] = usable.filter((c) => fits(c, query)).map((c) => ({
-      ...c,
-      copy: c,
-      siteCost: siteCost(c.route, st.siteRanking),
-      score: resolveScore(withMeasured(c.route.attrs, st.outcomes.measured(routePathKey(c.route))), st.outcomes.get(routePathKey(c.route), nowMs), nowMs, st.init.freshness),
-      congested: query.congestedPaths?.has(routePathKey(c.route)) === true,
-      breakerOpen: !st.outcomes.admits(routePathKey(c.route), nowMs)
-    }))
-    const ranked = rankResolve(scored)
-    const limited = query.limit === undefined ? ranked : ranked.slice(0, Math.max(0, query.limit))
-    // This answer is the half-open paths' probe: the next callers see them open until
-    // the outcome arrives (LocalOutcomes.takeProbe).
-    for (const r of limited) if (r.candidate.breakerOpen !== true) st.outcomes.takeProbe(routePathKey(r.candidate.route), nowMs)
-    const best = usable[0]
-    const candidates: Candidate[] = limited.map((r) => ({
-      view: viewOf(st, r.candidate.copy, r.candidate.copy === best, nowMs),
-      score: r.candidate.score,
-      reason: r.reason
-    }))
+    const capability = depth === segments.length ? query.capability : segments.slice(0, depth).join('/')
+    const order = st.locRib.rankedPaths(capability)
+    const best = order[0]
+    if (best === undefined || !best.usable) continue
+    const ranked = st.resolveRanking.rank(order, {
+      outcomes: st.outcomes, congestedPaths: query.congestedPaths, freshness: st.init.freshness, halfLifeMs: evidenceHalfLifeMs(st.init.freshness)
+    }, nowMs)
+    const limit = query.limit === undefined ? Infinity : Math.max(0, query.limit)
+    const candidates: Candidate[] = []
+    let above: RankedPath | undefined
+    for (let i = 0; i < ranked.length && candidates.length < limit; i++) {
+      const r = ranked[i] as RankedPath
+      if (!fits(r.copy, query)) continue
+      candidates.push({
+        view: viewOf(st, r.copy, r.copy === best, nowMs),
+        score: r.score,
+        reason: above === undefined ? BEST_REASON : decideReason(RESOLVE_STEPS, above, r)
+      })
+      above = r
+      // This answer is the half-open paths' probe: the next callers see them open until
+      // the outcome arrives (LocalOutcomes.takeProbe).
+      if (!r.breakerOpen && st.outcomes.size > 0) st.outcomes.takeProbe(r.key, nowMs)
+    }
     return { capability, candidates }
   }
   return undefined
@@ -103,19 +103,6 @@ function fits (c: PathCandidate, q: ResolveQuery): boolean {
   if (q.maxLatencyMs !== undefined && !(a.latencyMs.p95 <= q.maxLatencyMs)) return false
   if (q.region !== undefined && a.region !== q.region) return false
   return true
-}
-
-/**
- * The consumer's own latency and cost, where it reported any, in place of what the
- * origin advertises: its experience of the path, not the origin's claim.
- */
-function withMeasured (attrs: RouteAttributes, m: OutcomeMeasures | undefined): RouteAttributes {
-  if (m === undefined) return attrs
-  return {
-    ...attrs,
-    costUsd: m.costUsd ?? attrs.costUsd,
-    latencyMs: m.latencyMs === undefined ? attrs.latencyMs : { p50: Math.min(attrs.latencyMs.p50, m.latencyMs), p95: m.latencyMs }
-  }
 }
 
 /**

@@ -10,8 +10,8 @@
 import { evidenceHalfLifeMs } from '../freshness/freshness.ts'
 import type { FreshnessParams } from '../params.ts'
 import type { RouteAttributes } from '../route/route.ts'
-import { combineEvidence, decayEvidence, type Evidence } from '../winrate/evidence.ts'
-import { DEFAULT_SCORE_WEIGHTS, utility, type ScoreWeights } from './score.ts'
+import { combineEvidence, decayEvidence, decayWeight, sanitizeEvidence, type Evidence } from '../winrate/evidence.ts'
+import { DEFAULT_SCORE_WEIGHTS, utilityOfCounts, type ScoreWeights } from './score.ts'
 
 /**
  * Most trials an origin's advertised evidence counts for in resolve. Advertised counts
@@ -45,5 +45,47 @@ export function resolveScore (
   freshness: FreshnessParams,
   weights: ScoreWeights = DEFAULT_SCORE_WEIGHTS
 ): number {
-  return utility(resolveEvidence(attrs, localEvidence, nowMs, freshness), attrs.costUsd, attrs.latencyMs.p95, weights)
+  return resolveScoreAt(resolveScoreTerms(attrs), localEvidence, nowMs, evidenceHalfLifeMs(freshness), weights)
+}
+
+/**
+ * What resolveScore needs from a route's attributes, computed once per route: a
+ * resolve that scores every path of a capability then only decays and adds.
+ */
+export interface ResolveScoreTerms {
+  /** Advertised evidence, capped and sanitized (not yet decayed). */
+  readonly wins: number
+  readonly trials: number
+  readonly measuredAtMs: number
+  readonly costUsd: number
+  readonly p95Ms: number
+}
+
+export function resolveScoreTerms (attrs: RouteAttributes): ResolveScoreTerms {
+  const ev = sanitizeEvidence(capAdvertised(attrs.winRate))
+  return { wins: ev.wins, trials: ev.trials, measuredAtMs: attrs.winRate.measuredAtMs, costUsd: attrs.costUsd, p95Ms: attrs.latencyMs.p95 }
+}
+
+/**
+ * resolveScore from precomputed terms: the same operations in the same order as
+ * advertisedEvidenceAt, resolveEvidence and utility, so the same bits, without
+ * allocating.
+ */
+export function resolveScoreAt (
+  terms: ResolveScoreTerms,
+  localEvidence: Evidence | undefined,
+  nowMs: number,
+  halfLifeMs: number,
+  weights: ScoreWeights = DEFAULT_SCORE_WEIGHTS
+): number {
+  const w = decayWeight(nowMs - terms.measuredAtMs, halfLifeMs)
+  // x · 1 is x exactly, so this is decayEvidence's result for every weight.
+  let wins = terms.wins * w
+  let trials = terms.trials * w
+  if (localEvidence !== undefined) {
+    const local = sanitizeEvidence(localEvidence)
+    wins += local.wins
+    trials += local.trials
+  }
+  return utilityOfCounts(wins, trials, terms.costUsd, terms.p95Ms, weights)
 }

@@ -11,7 +11,7 @@
  * undecayed advertised evidence; age enters only the local resolve score.
  */
 import type { RouteAttributes } from '../route/route.ts'
-import { winRateLowerBound } from '../winrate/estimator.ts'
+import { lowerBoundOfCounts } from '../winrate/estimator.ts'
 import type { Evidence } from '../winrate/evidence.ts'
 
 export interface ScoreWeights {
@@ -34,8 +34,13 @@ export const WORST_SCORE = -Infinity
  * never NaN or +∞ (either would break the total order).
  */
 export function utility (ev: Evidence, costUsd: number, p95Ms: number, weights: ScoreWeights = DEFAULT_SCORE_WEIGHTS): number {
+  return utilityOfCounts(ev.wins, ev.trials, costUsd, p95Ms, weights)
+}
+
+/** utility() of raw counts (cleaned as sanitizeEvidence does), without building an Evidence. */
+export function utilityOfCounts (wins: number, trials: number, costUsd: number, p95Ms: number, weights: ScoreWeights = DEFAULT_SCORE_WEIGHTS): number {
   if (!(costUsd >= 0) || !(p95Ms >= 0)) return WORST_SCORE
-  const s = winRateLowerBound(ev, weights.z) - weights.costWeight * costUsd - weights.latencyWeight * (p95Ms / 1000)
+  const s = lowerBoundOfCounts(wins, trials, weights.z) - weights.costWeight * costUsd - weights.latencyWeight * (p95Ms / 1000)
   return Number.isFinite(s) ? s : WORST_SCORE
 }
 

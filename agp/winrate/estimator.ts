@@ -35,10 +35,20 @@ export function winRateMean (ev: Evidence): number {
  * upper bound by accident.
  */
 export function winRateLowerBound (ev: Evidence, z: number = DEFAULT_WINRATE_Z): number {
+  return lowerBoundOfCounts(ev.wins, ev.trials, z)
+}
+
+/**
+ * winRateLowerBound of raw counts, without building an Evidence: for loops that score
+ * many paths per call (resolve). The counts are cleaned as sanitizeEvidence cleans them,
+ * so both entry points give the same bits for the same counts.
+ */
+export function lowerBoundOfCounts (rawWins: number, rawTrials: number, z: number = DEFAULT_WINRATE_Z): number {
   const zz = z > 0 && Number.isFinite(z) ? z : DEFAULT_WINRATE_Z
-  const { trials } = sanitizeEvidence(ev)
+  const trials = Number.isFinite(rawTrials) && rawTrials > 0 ? rawTrials : 0
+  const wins = Number.isFinite(rawWins) && rawWins > 0 ? Math.min(rawWins, trials) : 0
   const n = trials + WINRATE_PRIOR.alpha + WINRATE_PRIOR.beta
-  const p = winRateMean(ev)
+  const p = (wins + WINRATE_PRIOR.alpha) / n
   const z2 = zz * zz
   const centre = p + z2 / (2 * n)
   const margin = zz * Math.sqrt(p * (1 - p) / n + z2 / (4 * n * n))

@@ -8,7 +8,8 @@ import type { Metrics } from '../metrics/metrics.ts'
 import { VERSION } from '../package-root.ts'
 import { HttpError } from './errors.ts'
 import type { DaemonFacade } from './facade.ts'
-import { budgetsResponseSchema, peersResponseSchema, resolveQuerySchema, resolveResponseSchema, routesQuerySchema, routesResponseSchema } from './schemas.ts'
+import { resolveResponseSchema, routesResponseSchema } from './route-schemas.ts'
+import { budgetsResponseSchema, peersResponseSchema, resolveQuerySchema, routesQuerySchema } from './schemas.ts'
 import { toBudgetJson, toCandidateJson, toPeerJson, toRouteJson, type WindowLookup } from './views.ts'
 
 export interface ReadRoutesOptions {

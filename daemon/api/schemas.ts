@@ -70,54 +70,6 @@ export const outcomeBodySchema = {
 
 const LIMIT_JSON = { type: ['number', 'null'], minimum: 0 } as const
 
-/** A path's congestion window in route JSON (docs/congestion.md). */
-export const windowJsonSchema = {
-  type: 'object',
-  required: ['tasks', 'inFlight', 'tokensPerMinute', 'usdPerMinute', 'congested'],
-  properties: {
-    tasks: { type: 'integer', minimum: 1 },
-    inFlight: { type: 'integer', minimum: 0 },
-    tokensPerMinute: LIMIT_JSON,
-    usdPerMinute: LIMIT_JSON,
-    congested: { type: 'boolean' }
-  },
-  additionalProperties: false
-} as const
-
-// Route objects declare the fields this schema vouches for and pass the others through
-// (additionalProperties), so a field added to the route JSON is never dropped by the
-// serializer.
-const routeJsonSchema = {
-  type: 'object',
-  required: ['capability', 'org', 'agent', 'measured'],
-  properties: {
-    capability: { type: 'string' },
-    org: { type: 'string' },
-    agent: { type: 'string' },
-    /** The origin advertises measured latency and win-rate (origin tag metrics:measured), not declared ones. */
-    measured: { type: 'boolean' },
-    window: windowJsonSchema
-  },
-  additionalProperties: true
-} as const
-
-export const routesResponseSchema = {
-  type: 'object',
-  required: ['routes'],
-  properties: { routes: { type: 'array', items: routeJsonSchema } },
-  additionalProperties: false
-} as const
-
-export const resolveResponseSchema = {
-  type: 'object',
-  required: ['capability', 'candidates'],
-  properties: {
-    capability: { type: 'string' },
-    candidates: { type: 'array', items: { ...routeJsonSchema, required: [...routeJsonSchema.required, 'score', 'reason'], properties: { ...routeJsonSchema.properties, score: { type: 'number' }, reason: { type: 'string' } } } }
-  },
-  additionalProperties: false
-} as const
-
 export const peersResponseSchema = {
   type: 'object',
   required: ['peers'],
