@@ -3,10 +3,14 @@
  * createEd25519Signer / createEd25519Verifier over node:crypto): sign, verify (key
  * cache warm, the steady state of a session), verify with a cold key cache (a new
  * origin: peer id parsed and a KeyObject built), verifyRoute (agp/route/originate.ts)
- * and originateRoute (canonical encoding + sign).
+ * and originateRoute (canonical encoding + sign); then batch signatures with
+ * node:crypto's SHA-256 (createNodeHasher): a route of a 64-route batch checked at a
+ * hop (audit path + a 1/64 share of the root's ed25519 check) and signed at the origin.
  */
-import { originateRoute, verifyRoute } from '../agp/index.ts'
-import { createEd25519Verifier } from '../daemon/identity/keys.ts'
+import {
+  checkOriginSignature, ORIGIN_BATCH_ROUTES, originateRoute, prepareOrigination, signOriginationBatch, verifyRoute, VerifiedRootCache
+} from '../agp/index.ts'
+import { createEd25519Verifier, createNodeHasher } from '../daemon/identity/keys.ts'
 import { measure, sig } from './lib/measure.ts'
 import { benchAgent, ed25519Identity, originateMany } from './lib/routes.ts'
 
@@ -36,6 +40,17 @@ export default async function (): Promise<Record<string, unknown>> {
   const tiny = createEd25519Verifier({ maxCachedKeys: 1 })
   const cold = measure((i) => verifyRoute(coldRoutes[i % ORIGINS]!, tiny), { batch: 16 })
 
+  const hasher = createNodeHasher()
+  const prepared = agents.map((a, i) => prepareOrigination(a, { org: 'acme', originPeerId: id.signer.peerId, originSeq: i + 1, nowMs: 1_000_000 }))
+  const batched = signOriginationBatch('acme', prepared, id.signer, hasher)
+  // A fresh root cache every ROUTES routes: each batch's root is checked once, as at a hop.
+  let check = { verifier, hasher, roots: new VerifiedRootCache() }
+  const vBatched = measure((i) => {
+    if (i % ROUTES === 0) check = { verifier, hasher, roots: new VerifiedRootCache() }
+    if (checkOriginSignature(batched[i % ROUTES]!, check) !== undefined) throw new Error('signature bench: a batched route does not verify')
+  }, { batch: 16 })
+  const signBatch = measure(() => signOriginationBatch('acme', prepared.slice(0, ORIGIN_BATCH_ROUTES), id.signer, hasher), { batch: 1 })
+
   return {
     attrsBytes: routes[0]!.attrsBytes.length,
     signsPerS: sig(sign.perS),
@@ -44,6 +59,10 @@ export default async function (): Promise<Record<string, unknown>> {
     verifyUs: sig(1e6 / verify.perS),
     verifyRoutePerS: sig(vRoute.perS),
     verifyRouteColdKeyPerS: sig(cold.perS),
-    originateRoutePerS: sig(originate.perS)
+    originateRoutePerS: sig(originate.perS),
+    batchRoutes: ORIGIN_BATCH_ROUTES,
+    verifyBatchedRoutePerS: sig(vBatched.perS),
+    verifyBatchedRouteUs: sig(1e6 / vBatched.perS),
+    signBatchedRoutePerS: sig(signBatch.perS * ORIGIN_BATCH_ROUTES)
   }
 }

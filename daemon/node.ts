@@ -12,8 +12,8 @@ import type { Libp2p } from 'libp2p'
 import type { Logger } from 'pino'
 import type { FastifyInstance } from 'fastify'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
-import type { Clock, Random, Signer, Verifier } from '../kernel/index.ts'
-import type { LocalAgent, Speaker, SpeakerSnapshot } from '../reflector/index.ts'
+import type { Clock, Random, Signer } from '../kernel/index.ts'
+import type { AtpSpeaker, LocalAgent, Speaker, SpeakerCounters, SpeakerSnapshot } from '../reflector/index.ts'
 import { createApiServer, listenApi } from './api/server.ts'
 import { auditRoutes } from './api/routes-audit.ts'
 import { AuditTail } from './audit/audit-tail.ts'
@@ -33,7 +33,7 @@ import { createDhtDiscovery, type DhtDiscovery } from './discovery/dht-discovery
 import { federationKey } from './discovery/federation-key.ts'
 import { createEffectExecutor } from './effects.ts'
 import type { AtpdExtension, AtpdExtensionFactory } from './extension.ts'
-import { createEd25519Signer, createEd25519Verifier } from './identity/keys.ts'
+import { createEd25519Signer, createEd25519Verifier, createNodeHasher } from './identity/keys.ts'
 import { loadOrCreateIdentity, type NodeIdentity } from './identity/identity.ts'
 import { createMetrics, type Metrics } from './metrics/metrics.ts'
 import { AgpTransport } from './p2p/agp-transport.ts'
@@ -160,15 +160,20 @@ class AtpdNode implements Atpd {
     this.audit = await openAudit(config, store, signer, log, this.auditTail)
     const snapshot = withConfigAgents(loaded.snapshot, staticAgents(config.agents))
     const createSpeaker = this.options.createSpeaker ?? defaultSpeakerFactory
-    // Route signatures are counted apart from memory envelopes (same key type, other verifier user).
-    const routeVerifier = countingVerifier(verifier, () => { this.metrics?.routeSignatureVerified() })
-    const speaker = this.speaker = createSpeaker(toSpeakerInit(config), { signer, verifier: routeVerifier, random: this.random }, snapshot)
+    const speaker = this.speaker = createSpeaker(toSpeakerInit(config), { signer, verifier, hasher: createNodeHasher(), random: this.random }, snapshot)
+    const counters = countersOf(speaker)
 
     const metrics = this.metrics = createMetrics({
       processMetrics: true,
       collect: () => {
         metrics.setSessionStates(speaker.peers().map((p) => p.state))
         metrics.setRouteStates(speaker.routes(this.clock.nowMs()).map((r) => r.state))
+        // Per route, not per signature: a batch's routes share one ed25519 check, and
+        // each of them had its audit path checked against the verified root.
+        if (counters !== undefined) {
+          const c = counters()
+          metrics.setRouteSignaturesVerified(c.signatureVerified - c.signatureInvalid)
+        }
       }
     })
     const congestion = this.congestion = await openCongestion({ config, store, clock: this.clock, registry: metrics.registry, log: log.child({ component: 'congestion' }) })
@@ -348,14 +353,10 @@ function withConfigAgents (snapshot: SpeakerSnapshot, agents: readonly (LocalAge
   return { ...snapshot, localAgents: [...byId.values()] }
 }
 
-function countingVerifier (inner: Verifier, onVerified: () => void): Verifier {
-  return {
-    verify (peerId, data, signature) {
-      const ok = inner.verify(peerId, data, signature)
-      if (ok) onVerified()
-      return ok
-    }
-  }
+/** The counters of a Speaker that keeps them (reflector/speaker.ts does; test stand-ins may not). */
+function countersOf (speaker: Speaker): (() => Readonly<SpeakerCounters>) | undefined {
+  const s = speaker as Partial<Pick<AtpSpeaker, 'counters'>>
+  return typeof s.counters === 'function' ? () => (speaker as AtpSpeaker).counters() : undefined
 }
 
 function neighborAddrs (config: SiteConfig): Map<string, Multiaddr[]> {

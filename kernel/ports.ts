@@ -1,5 +1,5 @@
 /**
- * Ports: the only ways the pure core reaches time, randomness and keys. Drivers
+ * Ports: the only ways the pure core reaches time, randomness, keys and hashing. Drivers
  * (daemon/, simulations/, tests) provide adapters. Transport and storage are not
  * ports the core calls: the core returns them as effect values (see reflector/speaker.ts).
  */
@@ -23,6 +23,14 @@ export interface Signer {
 /** Verifies a signature by the key that a peer id names (ed25519 peer ids embed the key). */
 export interface Verifier {
   verify(peerId: string, data: Uint8Array, signature: Uint8Array): boolean
+}
+
+/**
+ * SHA-256 (FIPS 180-4), for the Merkle trees of batch signatures. The daemon passes
+ * node:crypto's; the core falls back to a pure-JS one, so results never depend on which.
+ */
+export interface Hasher {
+  sha256(data: Uint8Array): Uint8Array
 }
 
 /** Deterministic Random from a 32-bit seed (mulberry32): for the simulator and tests. */

@@ -13,7 +13,8 @@
  * import policy decides acceptance and local preference (./speaker-admission.ts).
  */
 import {
-  CeaseSubcode, NotificationCode, pathKey, type PathCandidate, type Route, sameBytes, type UpdateFrame, verifyRoute, type WithdrawnPath
+  CeaseSubcode, checkOriginSignature, NotificationCode, pathKey, type PathCandidate, type Route, type RouteSignatureError, sameBytes,
+  type UpdateFrame, type WithdrawnPath
 } from '../agp/index.ts'
 import { LimitExceededError } from '../kernel/index.ts'
 import { admit, importLoop, memoOf, removeReceived, type RouteMemo } from './speaker-admission.ts'
@@ -66,10 +67,11 @@ function announceRoute (st: SpeakerState, n: NeighborState, route: Route): boole
     audit(st, { kind: 'route-rejected', peer, capability: route.attrs.capability, org: route.attrs.originOrg, agent: route.attrs.agentId, detail: loop })
     return true
   }
-  if (!signatureValid(st, n, prev, route, memo)) {
+  const badSignature = signatureFailure(st, n, prev, route, memo)
+  if (badSignature !== undefined) {
     st.counters.signatureInvalid++
     if (prev !== undefined) removeReceived(st, n, prev)
-    audit(st, { kind: 'signature-invalid', peer, capability: route.attrs.capability, org: route.attrs.originOrg, agent: route.attrs.agentId })
+    audit(st, { kind: 'signature-invalid', peer, capability: route.attrs.capability, org: route.attrs.originOrg, agent: route.attrs.agentId, detail: badSignature.reason })
     return true
   }
   try {
@@ -90,10 +92,12 @@ function announceRoute (st: SpeakerState, n: NeighborState, route: Route): boole
   }
   return true
 }
-function signatureValid (st: SpeakerState, n: NeighborState, prev: Route | undefined, route: Route, memo: RouteMemo): boolean {
+
+/** Undefined when the route's attrs are what their origin signed. */
+function signatureFailure (st: SpeakerState, n: NeighborState, prev: Route | undefined, route: Route, memo: RouteMemo): RouteSignatureError | undefined {
   if (prev !== undefined && sameSigned(prev, route)) {
     st.counters.signatureCacheHits++
-    return true
+    return undefined
   }
   // This very advertisement object already passed this verifier (at another speaker
   // sharing it, as in a simulation): a Route is immutable, so the answer is the same.
@@ -101,18 +105,24 @@ function signatureValid (st: SpeakerState, n: NeighborState, prev: Route | undef
   if (memo.verifiedBy === verifier ||
     st.locRib.findCopy(route.attrs.capability, memo.path, n.config.peerId, copySignedAs, route, undefined) !== undefined) {
     st.counters.signatureCacheHits++
-    return true
+    return undefined
   }
   st.counters.signatureVerified++
-  const ok = verifyRoute(route, verifier)
-  if (ok) memo.verifiedBy = verifier
-  return ok
+  const roots = st.originCheck.roots
+  const rootsBefore = roots.added
+  const failure = checkOriginSignature(route, st.originCheck)
+  st.counters.batchRootsVerified += roots.added - rootsBefore
+  if (failure !== undefined) return failure
+  memo.verifiedBy = verifier
+  return undefined
 }
 
 function copySignedAs (c: PathCandidate, route: Route): boolean {
   return sameSigned(c.route, route)
 }
 
+// Equal attrs bytes under an equal signature were checked when the first copy came: a
+// different audit path cannot make them less signed.
 function sameSigned (a: Route, b: Route): boolean {
   return sameBytes(a.signature, b.signature) && sameBytes(a.attrsBytes, b.attrsBytes)
 }

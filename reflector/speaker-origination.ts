@@ -6,8 +6,16 @@
  * Origins re-advertise every freshness.refreshS: a refresh with unchanged metrics
  * still carries a new originatedAtMs, and receivers classify it as a 'refresh'
  * (no damping penalty).
+ *
+ * A start and a refresh originate many routes at once: they are signed in batches
+ * (one signature over a Merkle root per ORIGIN_BATCH_ROUTES routes, each route with
+ * its audit path), so receivers check one signature per batch. A single agent's
+ * change stays one route under one signature over its own attrs.
  */
-import { DEFAULT_LOCAL_PREF, originateRoute, pathKey, pathKeyOf, type Route } from '../agp/index.ts'
+import {
+  DEFAULT_LOCAL_PREF, originateRoute, pathKey, pathKeyOf, prepareOrigination, type PreparedOrigination, type Route, signOriginationBatch
+} from '../agp/index.ts'
+import { AtpError } from '../kernel/index.ts'
 import { audit, setTimer, timerIds, type SpeakerState } from './speaker-state.ts'
 import type { LocalAgent } from './types.ts'
 
@@ -32,13 +40,43 @@ export function removeAgent (st: SpeakerState, id: string): void {
   audit(st, { kind: 'agent-removed', capability: prev.agent.capability, org: st.init.org, agent: id })
 }
 
-/** Re-advertises every local agent (the `refresh` timer) and re-arms the timer. */
+/** Re-advertises every local agent (the `refresh` timer) under batch signatures, and re-arms the timer. */
 export function refreshAgents (st: SpeakerState): void {
-  for (const local of st.agents.values()) {
-    local.route = originate(st, local.agent)
+  const locals = [...st.agents.values()]
+  const routes = originateBatch(st, locals.map((l) => l.agent))
+  locals.forEach((local, i) => {
+    local.route = routes[i] as Route
     installLocal(st, local.route)
-  }
+  })
   armRefresh(st)
+}
+
+/**
+ * Originates agents that are not ours yet (a start from the store) under batch
+ * signatures. An agent the wire would refuse is left out and reported through
+ * `refused`; the others are originated as upsertAgent would, one by one.
+ */
+export function originateAgents (st: SpeakerState, agents: readonly LocalAgent[], refused: (agent: LocalAgent, error: AtpError) => void): void {
+  const first = nextOriginSeq(st)
+  const ok: LocalAgent[] = []
+  const prepared: PreparedOrigination[] = []
+  for (const agent of agents) {
+    try {
+      prepared.push(prepareOrigination(agent, { org: st.init.org, site: st.site, originPeerId: st.peerId, originSeq: first + ok.length, nowMs: st.nowMs }))
+      ok.push(agent)
+    } catch (e) {
+      if (!(e instanceof AtpError)) throw e
+      refused(agent, e)
+    }
+  }
+  if (ok.length > 0) st.originSeq = first + ok.length - 1
+  const routes = signOriginationBatch(st.init.org, prepared, st.components.signer, st.originCheck.hasher)
+  ok.forEach((agent, i) => {
+    const route = routes[i] as Route
+    st.agents.set(agent.id, { agent, route })
+    installLocal(st, route)
+    audit(st, { kind: 'agent-originated', capability: agent.capability, org: st.init.org, agent: agent.id })
+  })
 }
 
 export function armRefresh (st: SpeakerState): void {
@@ -46,10 +84,24 @@ export function armRefresh (st: SpeakerState): void {
 }
 
 function originate (st: SpeakerState, agent: LocalAgent): Route {
-  const originSeq = Math.max(st.originSeq + 1, Math.floor(st.nowMs))
+  const originSeq = nextOriginSeq(st)
   const route = originateRoute(agent, { org: st.init.org, site: st.site, signer: st.components.signer, originSeq, nowMs: st.nowMs })
   st.originSeq = originSeq
   return route
+}
+
+function nextOriginSeq (st: SpeakerState): number {
+  return Math.max(st.originSeq + 1, Math.floor(st.nowMs))
+}
+
+/** One signature per ORIGIN_BATCH_ROUTES routes; sequence numbers as one-by-one origination would give them. */
+function originateBatch (st: SpeakerState, agents: readonly LocalAgent[]): Route[] {
+  const first = nextOriginSeq(st)
+  const prepared = agents.map((agent, i) => prepareOrigination(agent, {
+    org: st.init.org, site: st.site, originPeerId: st.peerId, originSeq: first + i, nowMs: st.nowMs
+  }))
+  if (agents.length > 0) st.originSeq = first + agents.length - 1
+  return signOriginationBatch(st.init.org, prepared, st.components.signer, st.originCheck.hasher)
 }
 
 function installLocal (st: SpeakerState, route: Route): void {

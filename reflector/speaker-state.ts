@@ -7,7 +7,9 @@
  * same effects, byte for byte.
  */
 import type { DampingState, PathKey, RibPath, Route, Session, SiteRanking } from '../agp/index.ts'
-import { AdjRibIn, AdjRibOut, evidenceHalfLifeMs, LocalOutcomes, LocRib, type PathCandidate } from '../agp/index.ts'
+import {
+  AdjRibIn, AdjRibOut, defaultHasher, evidenceHalfLifeMs, LocalOutcomes, LocRib, type OriginCheck, type PathCandidate, VerifiedRootCache
+} from '../agp/index.ts'
 import type { ExportSource } from './export.ts'
 import { InterestIndex } from './interests.ts'
 import type { RouteSource } from './reflection.ts'
@@ -80,8 +82,12 @@ export interface LocalRoute {
 
 export interface SpeakerCounters {
   signatureInvalid: number
+  /** Received routes whose origin signature (or batch root and audit path) was checked here. */
   signatureVerified: number
+  /** Received routes known good without a check: the same signed bytes as a copy held. */
   signatureCacheHits: number
+  /** ed25519 checks of batch roots: at most one per batch while its root stays cached. */
+  batchRootsVerified: number
   loopsDropped: number
   staleSeqIgnored: number
   policyRejected: number
@@ -96,6 +102,8 @@ export interface SpeakerState {
   /** Replaced (policy, damping) by a 'reconfigure' input; the rest never changes. */
   init: SpeakerInit
   readonly components: SpeakerComponents
+  /** Checks received routes' origin signatures; its cache holds the batch roots verified. */
+  readonly originCheck: OriginCheck
   readonly peerId: string
   /** Our site in our org (the org id unless configured). */
   readonly site: string
@@ -176,6 +184,7 @@ export function createState (init: SpeakerInit, components: SpeakerComponents, s
   return {
     init,
     components,
+    originCheck: { verifier: components.verifier, hasher: components.hasher ?? defaultHasher, roots: new VerifiedRootCache() },
     peerId: components.signer.peerId,
     site: init.site ?? init.org,
     siteRanking,
@@ -192,7 +201,7 @@ export function createState (init: SpeakerInit, components: SpeakerComponents, s
     freshness: new FreshnessQueue(),
     timers: new Map(),
     counters: {
-      signatureInvalid: 0, signatureVerified: 0, signatureCacheHits: 0, loopsDropped: 0, staleSeqIgnored: 0,
+      signatureInvalid: 0, signatureVerified: 0, signatureCacheHits: 0, batchRootsVerified: 0, loopsDropped: 0, staleSeqIgnored: 0,
       policyRejected: 0, maxRoutesExceeded: 0, updatesIn: 0, updatesOut: 0, routesExpired: 0, routeRefreshCoalesced: 0
     },
     toFlush: new Set(),

@@ -12,12 +12,12 @@
  * Timer semantics expected from drivers: set-timer with an id that is already armed
  * replaces its deadline; clear-timer cancels it.
  */
-import { AtpError, InvalidArgumentError } from '../kernel/index.ts'
+import { InvalidArgumentError } from '../kernel/index.ts'
 import { decodeDampingState } from '../agp/index.ts'
 import type { DampingState, PathCandidate } from '../agp/index.ts'
 import { flushDue, onTransportDrained, settle } from './speaker-export.ts'
 import { restoreRoutes } from './speaker-graceful-restart.ts'
-import { armRefresh, removeAgent, upsertAgent } from './speaker-origination.ts'
+import { armRefresh, originateAgents, removeAgent, upsertAgent } from './speaker-origination.ts'
 import { reconfigure } from './speaker-reconfigure.ts'
 import { newSession, stepNeighbor } from './speaker-sessions.ts'
 import { audit, createState, dampingKey, type SpeakerCounters, type SpeakerState } from './speaker-state.ts'
@@ -104,7 +104,14 @@ function start (st: SpeakerState): void {
       const state = decodeDampingStateOrUndefined(d.state)
       if (state !== undefined) st.damping.set(dampingKey(d.peer, d.pathKey), { capability: d.capability, state })
     }
-    for (const agent of snap.localAgents) if (!st.agents.has(agent.id)) restoreAgent(st, agent)
+    // The first record of an id wins, as when each was upserted in turn.
+    const fresh = new Map<string, LocalAgent>()
+    for (const a of snap.localAgents) if (!st.agents.has(a.id) && !fresh.has(a.id)) fresh.set(a.id, a)
+    originateAgents(st, [...fresh.values()], (agent, e) => {
+      // One stored agent the wire would refuse is left out (and audited), never a reason
+      // to stop: drivers check before they store, but a snapshot may predate a stricter rule.
+      audit(st, { kind: 'agent-refused', org: st.init.org, agent: agent.id, detail: e.message })
+    })
     for (const { peer, routes } of snap.adjRibIn) {
       const n = st.neighbors.get(peer)
       if (n !== undefined) restoreRoutes(st, n, routes)
@@ -112,19 +119,6 @@ function start (st: SpeakerState): void {
   }
   for (const n of st.neighbors.values()) stepNeighbor(st, n, { type: 'start' })
   armRefresh(st)
-}
-
-/**
- * One stored agent the wire would refuse is left out (and audited), never a reason to
- * stop: drivers check before they store, but a snapshot may predate a stricter rule.
- */
-function restoreAgent (st: SpeakerState, agent: LocalAgent): void {
-  try {
-    upsertAgent(st, agent)
-  } catch (e) {
-    if (!(e instanceof AtpError)) throw e
-    audit(st, { kind: 'agent-refused', org: st.init.org, agent: agent.id, detail: e.message })
-  }
 }
 
 function validateInit (init: SpeakerInit): void {

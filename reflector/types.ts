@@ -13,7 +13,7 @@ import type {
   BadFrameError, BreakerState, DampingParams, Frame, FreshnessParams, LocalAgent, NeighborRole, OutcomeRecord, PolicyConfig, Route, SessionState,
   SpeakerRole
 } from '../agp/index.ts'
-import type { Random, Signer, Verifier } from '../kernel/index.ts'
+import type { Hasher, Random, Signer, Verifier } from '../kernel/index.ts'
 
 export type { LocalAgent, SessionState }
 import type { ForwardQuery, NextHop } from '../agp/index.ts'
@@ -231,6 +231,8 @@ export interface SpeakerComponents {
   readonly signer: Signer
   readonly verifier: Verifier
   readonly random: Random
+  /** SHA-256 for batch signatures' Merkle trees; absent = a pure-JS one (same results, slower). */
+  readonly hasher?: Hasher
 }
 
 /**

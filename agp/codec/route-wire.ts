@@ -3,7 +3,9 @@
  * verbatim; only the unsigned path attributes are (re)written hop by hop.
  */
 import type { agp } from '../proto/gen/agp.js'
-import type { Route } from '../route/route.ts'
+import { MAX_BATCH_SIZE } from '../route/batch-signature.ts'
+import { auditPathLength, HASH_BYTES } from '../route/batch-tree.ts'
+import type { BatchProof, Route } from '../route/route.ts'
 import { decodeRouteAttributes, encodeRouteAttributes } from './attrs-codec.ts'
 import { updateError, UpdateSubcode } from './errors.ts'
 import {
@@ -27,7 +29,8 @@ export function toWireRoute (route: Route): agp.WireRoute.$Properties {
     originatorId: route.originatorId,
     clusterList: [...route.clusterList],
     pathTags: [...route.pathTags],
-    sitePath: [...route.sitePath]
+    sitePath: [...route.sitePath],
+    ...(route.batch !== undefined ? { batch: { index: route.batch.index, size: route.batch.size, path: route.batch.path } } : {})
   }
 }
 
@@ -40,10 +43,12 @@ export function fromWireRoute (msg: agp.WireRoute.$Properties, err: ErrorFactory
   if (signature.length !== SIGNATURE_BYTES) fail(err, `signature is ${signature.length} bytes, expected ${SIGNATURE_BYTES}`)
   const orgPath = checkStringList(msg.orgPath ?? [], 'orgPath', ORG_ID_PATTERN, MAX_ORG_ID_LENGTH, MAX_PATH_ENTRIES, err)
   if (orgPath.length === 0) fail(err, 'orgPath is empty (it ends with the origin org)')
+  const batch = msg.batch === undefined || msg.batch === null ? undefined : fromWireBatch(msg.batch, err)
   return {
     attrs: decoded.value,
     attrsBytes,
     signature,
+    ...(batch !== undefined ? { batch } : {}),
     orgPath,
     sitePath: checkStringList(msg.sitePath ?? [], 'sitePath', ORG_ID_PATTERN, MAX_ORG_ID_LENGTH, MAX_PATH_ENTRIES, err),
     originatorId: checkString(msg.originatorId ?? '', 'originatorId', ORIGINATOR_PATTERN, MAX_PEER_ID_LENGTH, err),
@@ -52,3 +57,21 @@ export function fromWireRoute (msg: agp.WireRoute.$Properties, err: ErrorFactory
   }
 }
 
+
+/**
+ * A batch proof's shape is checked here, with the wire's rule, so a malformed one is a
+ * decode error (UpdateMessageError 3/11) like a signature of the wrong length: size
+ * 2…MAX_BATCH_SIZE (one form: a batch of one has no proof), index below size, and
+ * exactly the audit path length that position has. Whether it leads to a signed root
+ * is the speaker's check.
+ */
+function fromWireBatch (msg: agp.BatchProof.$Properties, err: ErrorFactory): BatchProof {
+  const index = msg.index ?? 0
+  const size = msg.size ?? 0
+  if (!(size >= 2 && size <= MAX_BATCH_SIZE)) fail(err, `batch size ${size} is outside 2…${MAX_BATCH_SIZE}`)
+  if (!(index < size)) fail(err, `batch index ${index} is not below its size ${size}`)
+  const expected = auditPathLength(index, size) * HASH_BYTES
+  const path = ownBytes(msg.path ?? new Uint8Array(), 'batch path', expected, err)
+  if (path.length !== expected) fail(err, `batch path is ${path.length} bytes, leaf ${index} of ${size} needs ${expected}`)
+  return { index, size, path }
+}

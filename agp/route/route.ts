@@ -47,11 +47,23 @@ export interface RouteAttributes {
   readonly originatedAtMs: number
 }
 
+/** A route's place in its origin's signed batch (agp/route/batch-tree.ts): RFC 6962's audit path. */
+export interface BatchProof {
+  readonly index: number
+  /** Routes in the batch, 2…MAX_BATCH_SIZE. */
+  readonly size: number
+  /** Sibling hashes from the leaf up to the root, 32 bytes each, concatenated. */
+  readonly path: Uint8Array
+}
+
 export interface Route {
   readonly attrs: RouteAttributes
-  /** The canonical encoding of `attrs` that `signature` covers. */
+  /** The canonical encoding of `attrs` that `signature` covers (directly, or as a leaf of `batch`). */
   readonly attrsBytes: Uint8Array
+  /** The origin's ed25519 signature: over attrsBytes, or over the batch root when `batch` is set. */
   readonly signature: Uint8Array
+  /** Where attrsBytes sit in the origin's signed batch; absent for a batch of one. Relayed unchanged. */
+  readonly batch?: BatchProof
   /** Orgs the route crossed, nearest first, origin org last; an org counts once however many of its sites it crossed. */
   readonly orgPath: readonly string[]
   /**

@@ -5,10 +5,10 @@
  * An ed25519 peer id embeds its public key (identity multihash), so verifying needs
  * no key exchange: parse the peer id, build a KeyObject, cache it (bounded LRU).
  */
-import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto'
+import { createPrivateKey, createPublicKey, hash, sign, verify, type KeyObject } from 'node:crypto'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { Ed25519PrivateKey } from '@libp2p/interface'
-import type { Signer, Verifier } from '../../kernel/index.ts'
+import type { Hasher, Signer, Verifier } from '../../kernel/index.ts'
 
 // DER prefixes of PKCS#8 / SPKI ed25519 keys (RFC 8410); the raw key follows.
 const PKCS8_PREFIX = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20])
@@ -76,5 +76,15 @@ function parseKey (peerId: string): KeyObject | null {
     return createPublicKey({ key: Buffer.concat([SPKI_PREFIX, id.publicKey.raw]), format: 'der', type: 'spki' })
   } catch {
     return null
+  }
+}
+
+/** node:crypto's SHA-256 (OpenSSL), for the core's Merkle trees: same digests as the core's pure-JS default, several times faster. */
+export function createNodeHasher (): Hasher {
+  return {
+    sha256 (data) {
+      const digest = hash('sha256', data, 'buffer')
+      return new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength)
+    }
   }
 }

@@ -32,8 +32,11 @@ export interface Metrics {
   updates (direction: UpdateDirection, frames?: number, routes?: number): void
   decodeError (): void
   signatureFailure (): void
-  /** Route origin signatures that verified (the Speaker's verifier said yes). */
-  routeSignatureVerified (): void
+  /**
+   * Received routes whose origin signature checked out so far (the Speaker's running
+   * total): a batch's routes count one each, though they share one ed25519 check.
+   */
+  setRouteSignaturesVerified (total: number): void
   maxRoutesTrip (): void
   dampingSuppression (): void
   observeResolve (seconds: number): void
@@ -60,7 +63,8 @@ export function createMetrics (init: MetricsInit = {}): Metrics {
   const updateRoutes = new Counter({ name: 'atpd_update_routes_total', help: 'Announces and withdraws carried in UPDATE frames, by direction', labelNames: ['direction'] as const, registers: [registry] })
   const decodeErrors = new Counter({ name: 'atpd_decode_errors_total', help: 'Frames that failed to decode', registers: [registry] })
   const signatureFailures = new Counter({ name: 'atpd_signature_failures_total', help: 'Routes with an invalid origin signature (treated as withdraw)', registers: [registry] })
-  const verifiedRoutes = new Counter({ name: 'atpd_route_signatures_verified_total', help: 'Route origin signatures verified', registers: [registry] })
+  const verifiedRoutes = new Counter({ name: 'atpd_route_signatures_verified_total', help: 'Received routes whose origin signature verified (per route; a batch shares one ed25519 check)', registers: [registry] })
+  let verifiedRoutesSeen = 0
   const maxRoutes = new Counter({ name: 'atpd_max_routes_trips_total', help: 'Sessions closed because a neighbor exceeded its max routes', registers: [registry] })
   const suppressions = new Counter({ name: 'atpd_damping_suppressions_total', help: 'Paths suppressed by flap damping', registers: [registry] })
   const resolveSeconds = new Histogram({
@@ -94,7 +98,10 @@ export function createMetrics (init: MetricsInit = {}): Metrics {
     },
     decodeError () { decodeErrors.inc() },
     signatureFailure () { signatureFailures.inc() },
-    routeSignatureVerified () { verifiedRoutes.inc() },
+    setRouteSignaturesVerified (total) {
+      const seen = verifiedRoutesSeen
+      if (total > seen) { verifiedRoutes.inc(total - seen); verifiedRoutesSeen = total }
+    },
     maxRoutesTrip () { maxRoutes.inc() },
     dampingSuppression () { suppressions.inc() },
     observeResolve (seconds) { resolveSeconds.observe(seconds) },

@@ -6,7 +6,9 @@
 import fc from 'fast-check'
 import { encodeRouteAttributes } from '../../agp/codec/frame-codec.ts'
 import type { Frame, NotificationCode } from '../../agp/codec/frame.ts'
-import type { Route, RouteAttributes } from '../../agp/route/route.ts'
+import type { BatchProof, Route, RouteAttributes } from '../../agp/route/route.ts'
+import { MAX_BATCH_SIZE } from '../../agp/route/batch-signature.ts'
+import { auditPathLength, HASH_BYTES } from '../../agp/route/batch-tree.ts'
 
 export const segment = fc.stringMatching(/^[a-z0-9-]{1,8}$/)
 export const capability = fc.array(segment, { minLength: 1, maxLength: 4 }).map((s) => s.join('/'))
@@ -36,6 +38,14 @@ export const attrs: fc.Arbitrary<RouteAttributes> = fc.record({
   winRate: { wins: Math.min(win[0], win[1]), trials: Math.max(win[0], win[1]), measuredAtMs: win[2] }
 }))
 
+/** A batch proof of a valid shape: size 2…MAX_BATCH_SIZE, index below it, the audit path length of that position. */
+export const batchProof: fc.Arbitrary<BatchProof> = fc.integer({ min: 2, max: MAX_BATCH_SIZE })
+  .chain((size) => fc.integer({ min: 0, max: size - 1 }).map((index) => ({ index, size })))
+  .chain(({ index, size }) => {
+    const length = auditPathLength(index, size) * HASH_BYTES
+    return fc.uint8Array({ minLength: length, maxLength: length }).map((path) => ({ index, size, path }))
+  })
+
 export const route: fc.Arbitrary<Route> = fc.record({
   attrs,
   signature: fc.uint8Array({ minLength: 64, maxLength: 64 }),
@@ -43,8 +53,9 @@ export const route: fc.Arbitrary<Route> = fc.record({
   sitePath: fc.array(org, { maxLength: 3 }),
   originatorId: fc.oneof(fc.constant(''), peerId),
   clusterList: fc.array(org, { maxLength: 3 }),
-  pathTags: fc.array(tag, { maxLength: 3 })
-}).map((r) => ({ ...r, attrsBytes: encodeRouteAttributes(r.attrs) }))
+  pathTags: fc.array(tag, { maxLength: 3 }),
+  batch: fc.option(batchProof, { nil: undefined })
+}).map(({ batch, ...r }) => ({ ...r, attrsBytes: encodeRouteAttributes(r.attrs), ...(batch !== undefined ? { batch } : {}) }))
 
 export const frame: fc.Arbitrary<Frame> = fc.oneof(
   fc.record({

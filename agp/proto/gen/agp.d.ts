@@ -466,6 +466,9 @@ export namespace agp {
         /** WireRoute sitePath. */
         sitePath: string[];
 
+        /** WireRoute batch. */
+        batch?: (agp.BatchProof.$Properties|null);
+
         /**
          * Creates a new WireRoute instance using the specified properties.
          * @param [properties] Properties to set
@@ -519,12 +522,92 @@ export namespace agp {
             /** WireRoute sitePath */
             sitePath?: (string[]|null);
 
+            /** WireRoute batch */
+            batch?: (agp.BatchProof.$Properties|null);
+
             /** Unknown fields preserved while decoding when enabled */
             $unknowns?: Uint8Array[];
         }
 
         /** Shape of a WireRoute. */
         type $Shape = agp.WireRoute.$Properties;
+    }
+
+    /**
+     * Properties of a BatchProof.
+     * @deprecated Use agp.BatchProof.$Properties instead.
+     */
+    interface IBatchProof extends agp.BatchProof.$Properties {
+    }
+
+    /** Represents a BatchProof. */
+    class BatchProof {
+
+        /**
+         * Constructs a new BatchProof.
+         * @param [properties] Properties to set
+         */
+        constructor(properties?: agp.BatchProof.$Properties);
+
+        /** Unknown fields preserved while decoding when enabled */
+        $unknowns?: Uint8Array[];
+
+        /** BatchProof index. */
+        index: number;
+
+        /** BatchProof size. */
+        size: number;
+
+        /** BatchProof path. */
+        path: Uint8Array;
+
+        /**
+         * Creates a new BatchProof instance using the specified properties.
+         * @param [properties] Properties to set
+         * @returns BatchProof instance
+         */
+        static create(properties: agp.BatchProof.$Shape): agp.BatchProof & agp.BatchProof.$Shape;
+        static create(properties?: agp.BatchProof.$Properties): agp.BatchProof;
+
+        /**
+         * Encodes the specified BatchProof message. Does not implicitly {@link agp.BatchProof.verify|verify} messages.
+         * @param message BatchProof message or plain object to encode
+         * @param [writer] Writer to encode to
+         * @returns Writer
+         */
+        static encode(message: agp.BatchProof.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+        /**
+         * Decodes a BatchProof message from the specified reader or buffer.
+         * @param reader Reader or buffer to decode from
+         * @param [length] Message length if known beforehand
+         * @returns {agp.BatchProof & agp.BatchProof.$Shape} BatchProof
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): agp.BatchProof & agp.BatchProof.$Shape;
+    }
+
+    namespace BatchProof {
+
+        /** Properties of a BatchProof. */
+        interface $Properties {
+
+            /** BatchProof index */
+            index?: (number|null);
+
+            /** BatchProof size */
+            size?: (number|null);
+
+            /** BatchProof path */
+            path?: (Uint8Array|null);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+        }
+
+        /** Shape of a BatchProof. */
+        type $Shape = agp.BatchProof.$Properties;
     }
 
     /**

@@ -1038,6 +1038,7 @@ export const agp = $root.agp = (() => {
          * @property {Array.<string>|null} [clusterList] WireRoute clusterList
          * @property {Array.<string>|null} [pathTags] WireRoute pathTags
          * @property {Array.<string>|null} [sitePath] WireRoute sitePath
+         * @property {agp.BatchProof.$Properties|null} [batch] WireRoute batch
          * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
          */
 
@@ -1130,6 +1131,14 @@ export const agp = $root.agp = (() => {
         WireRoute.prototype.sitePath = $util.emptyArray;
 
         /**
+         * WireRoute batch.
+         * @member {agp.BatchProof.$Properties|null|undefined} batch
+         * @memberof agp.WireRoute
+         * @instance
+         */
+        WireRoute.prototype.batch = null;
+
+        /**
          * Creates a new WireRoute instance using the specified properties.
          * @function create
          * @memberof agp.WireRoute
@@ -1179,6 +1188,8 @@ export const agp = $root.agp = (() => {
             if (message.sitePath != null && message.sitePath.length)
                 for (let i = 0; i < message.sitePath.length; ++i)
                     writer.uint32(/* id 7, wireType 2 =*/58).string(message.sitePath[i]);
+            if (message.batch != null && $Object.hasOwnProperty.call(message, "batch"))
+                $root.agp.BatchProof.encode(message.batch, writer.uint32(/* id 8, wireType 2 =*/66).fork(), _depth + 1).ldelim();
             if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                 for (let i = 0; i < message.$unknowns.length; ++i)
                     writer.raw(message.$unknowns[i]);
@@ -1282,6 +1293,12 @@ export const agp = $root.agp = (() => {
                         message.sitePath.push(reader.stringVerify());
                         continue;
                     }
+                case 8: {
+                        if (wireType !== 2)
+                            break;
+                        message.batch = $root.agp.BatchProof.decode(reader, reader.size(), $undefined, _depth + 1, message.batch);
+                        continue;
+                    }
                 }
                 reader.skipType(wireType, _depth, tag);
                 if (!reader.discardUnknown) {
@@ -1300,6 +1317,198 @@ export const agp = $root.agp = (() => {
         };
 
         return WireRoute;
+    })();
+
+    agp.BatchProof = (function() {
+
+        /**
+         * Properties of a BatchProof.
+         * @typedef {Object} agp.BatchProof.$Properties
+         * @property {number|null} [index] BatchProof index
+         * @property {number|null} [size] BatchProof size
+         * @property {Uint8Array|null} [path] BatchProof path
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a BatchProof.
+         * @memberof agp
+         * @interface IBatchProof
+         * @augments agp.BatchProof.$Properties
+         * @deprecated Use agp.BatchProof.$Properties instead.
+         */
+
+        /**
+         * Shape of a BatchProof.
+         * @typedef {agp.BatchProof.$Properties} agp.BatchProof.$Shape
+         */
+
+        /**
+         * Constructs a new BatchProof.
+         * @memberof agp
+         * @classdesc Represents a BatchProof.
+         * @constructor
+         * @param {agp.BatchProof.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const BatchProof = function (properties) {
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * BatchProof index.
+         * @member {number} index
+         * @memberof agp.BatchProof
+         * @instance
+         */
+        BatchProof.prototype.index = 0;
+
+        /**
+         * BatchProof size.
+         * @member {number} size
+         * @memberof agp.BatchProof
+         * @instance
+         */
+        BatchProof.prototype.size = 0;
+
+        /**
+         * BatchProof path.
+         * @member {Uint8Array} path
+         * @memberof agp.BatchProof
+         * @instance
+         */
+        BatchProof.prototype.path = $util.newBuffer([]);
+
+        /**
+         * Creates a new BatchProof instance using the specified properties.
+         * @function create
+         * @memberof agp.BatchProof
+         * @static
+         * @param {agp.BatchProof.$Properties=} [properties] Properties to set
+         * @returns {agp.BatchProof} BatchProof instance
+         * @type {{
+         *   (properties: agp.BatchProof.$Shape): agp.BatchProof & agp.BatchProof.$Shape;
+         *   (properties?: agp.BatchProof.$Properties): agp.BatchProof;
+         * }}
+         */
+        BatchProof.create = function(properties) {
+            return new BatchProof(properties);
+        };
+
+        /**
+         * Encodes the specified BatchProof message. Does not implicitly {@link agp.BatchProof.verify|verify} messages.
+         * @function encode
+         * @memberof agp.BatchProof
+         * @static
+         * @param {agp.BatchProof.$Properties} message BatchProof message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        BatchProof.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.index != null && $Object.hasOwnProperty.call(message, "index") && message.index !== 0)
+                writer.uint32(/* id 1, wireType 0 =*/8).uint32(message.index);
+            if (message.size != null && $Object.hasOwnProperty.call(message, "size") && message.size !== 0)
+                writer.uint32(/* id 2, wireType 0 =*/16).uint32(message.size);
+            if (message.path != null && $Object.hasOwnProperty.call(message, "path") && message.path.length)
+                writer.uint32(/* id 3, wireType 2 =*/26).bytes(message.path);
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a BatchProof message from the specified reader or buffer.
+         * @function decode
+         * @memberof agp.BatchProof
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {agp.BatchProof & agp.BatchProof.$Shape} BatchProof
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        BatchProof.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message, value;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.agp.BatchProof();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 0)
+                            break;
+                        if (value = reader.uint32())
+                            message.index = value;
+                        else
+                            delete message.index;
+                        continue;
+                    }
+                case 2: {
+                        if (wireType !== 0)
+                            break;
+                        if (value = reader.uint32())
+                            message.size = value;
+                        else
+                            delete message.size;
+                        continue;
+                    }
+                case 3: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.bytes()).length)
+                            message.path = value;
+                        else
+                            delete message.path;
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        return BatchProof;
     })();
 
     agp.Withdraw = (function() {

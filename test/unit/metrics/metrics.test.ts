@@ -11,6 +11,16 @@ describe('daemon metrics', () => {
     ]) expect(text).toContain(line)
   })
 
+  it('route signatures verified follow the Speaker\'s running total (one per route), never going back', async () => {
+    let total = 0
+    const m = createMetrics({ collect: () => { m.setRouteSignaturesVerified(total) } })
+    expect(await m.render()).toContain('atpd_route_signatures_verified_total 0')
+    total = 130
+    expect(await m.render()).toContain('atpd_route_signatures_verified_total 130')
+    total = 200
+    expect(await m.render()).toContain('atpd_route_signatures_verified_total 200')
+  })
+
   it('counts events and replaces state gauges at each scrape through collect', async () => {
     let routeStates: ('active' | 'stale' | 'suppressed')[] = ['active', 'active', 'stale']
     const m = createMetrics({ collect: () => { m.setSessionStates(['established', 'connect']); m.setRouteStates(routeStates) } })

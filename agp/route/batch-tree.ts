@@ -1,0 +1,109 @@
+/**
+ * The Merkle tree of a signed origination batch: RFC 6962 §2.1 (Certificate
+ * Transparency), verified as RFC 9162 §2.1.3.2 does.
+ *
+ * - leaf hash = SHA-256(0x00 ‖ attrs), interior node = SHA-256(0x01 ‖ left ‖ right):
+ *   the prefixes keep a leaf from ever passing for a node (second preimages);
+ * - a tree over n leaves splits at the largest power of two below n, so nothing is
+ *   duplicated to pad an odd level (the ambiguity behind CVE-2012-2459): one list of
+ *   leaves has one root, and an audit path fixes both the leaf's index and n;
+ * - the audit path of leaf i lists the sibling hashes from the leaf up to the root,
+ *   32 bytes each, concatenated into one byte string.
+ */
+import type { Hasher } from '../../kernel/index.ts'
+
+export const HASH_BYTES = 32
+const LEAF_PREFIX = 0x00
+const NODE_PREFIX = 0x01
+
+export function leafHash (hasher: Hasher, attrsBytes: Uint8Array): Uint8Array {
+  const input = new Uint8Array(1 + attrsBytes.length)
+  input[0] = LEAF_PREFIX
+  input.set(attrsBytes, 1)
+  return hasher.sha256(input)
+}
+
+function nodeHash (hasher: Hasher, buf: Uint8Array, left: Uint8Array, right: Uint8Array): Uint8Array {
+  buf[0] = NODE_PREFIX
+  buf.set(left, 1)
+  buf.set(right, 1 + HASH_BYTES)
+  return hasher.sha256(buf)
+}
+
+export interface MerkleTree {
+  readonly root: Uint8Array
+  /** Audit path of each leaf, leaf to root, 32-byte hashes concatenated. */
+  readonly paths: readonly Uint8Array[]
+}
+
+/** The root and every leaf's audit path; needs at least one leaf. O(n log n) hashes and copies. */
+export function merkleTree (hasher: Hasher, leaves: readonly Uint8Array[]): MerkleTree {
+  const n = leaves.length
+  if (n === 0) throw new RangeError('a Merkle tree needs at least one leaf')
+  const siblings: Uint8Array[][] = leaves.map(() => [])
+  const buf = new Uint8Array(1 + 2 * HASH_BYTES)
+  const build = (lo: number, hi: number): Uint8Array => {
+    if (hi - lo === 1) return leaves[lo] as Uint8Array
+    const mid = lo + largestPowerOfTwoBelow(hi - lo)
+    const left = build(lo, mid)
+    const right = build(mid, hi)
+    for (let i = lo; i < mid; i++) siblings[i]!.push(right)
+    for (let i = mid; i < hi; i++) siblings[i]!.push(left)
+    return nodeHash(hasher, buf, left, right)
+  }
+  const root = build(0, n)
+  const paths = siblings.map((list) => {
+    const path = new Uint8Array(list.length * HASH_BYTES)
+    list.forEach((h, i) => path.set(h, i * HASH_BYTES))
+    return path
+  })
+  return { root, paths }
+}
+
+/**
+ * The root that leaf `index` of a tree of `size` leaves leads to through `path`, or
+ * undefined when the path cannot belong to that position (too short, too long, or
+ * not a multiple of 32 bytes). RFC 9162 §2.1.3.2's loop.
+ */
+export function rootFromPath (hasher: Hasher, leaf: Uint8Array, index: number, size: number, path: Uint8Array): Uint8Array | undefined {
+  if (!(index >= 0 && index < size) || path.length % HASH_BYTES !== 0) return undefined
+  let fn = index
+  let sn = size - 1
+  let r = leaf
+  const buf = new Uint8Array(1 + 2 * HASH_BYTES)
+  for (let at = 0; at < path.length; at += HASH_BYTES) {
+    if (sn === 0) return undefined
+    const p = path.subarray(at, at + HASH_BYTES)
+    if ((fn & 1) === 1 || fn === sn) {
+      r = nodeHash(hasher, buf, p, r)
+      while ((fn & 1) === 0 && fn !== 0) { fn >>>= 1; sn >>>= 1 }
+    } else {
+      r = nodeHash(hasher, buf, r, p)
+    }
+    fn >>>= 1
+    sn >>>= 1
+  }
+  return sn === 0 ? r : undefined
+}
+
+/** How many hashes the audit path of leaf `index` in a tree of `size` leaves holds. */
+export function auditPathLength (index: number, size: number): number {
+  let fn = index
+  let sn = size - 1
+  let length = 0
+  while (sn !== 0) {
+    if ((fn & 1) === 0 && fn === sn) {
+      while ((fn & 1) === 0 && fn !== 0) { fn >>>= 1; sn >>>= 1 }
+    }
+    fn >>>= 1
+    sn >>>= 1
+    length++
+  }
+  return length
+}
+
+function largestPowerOfTwoBelow (n: number): number {
+  let k = 1
+  while (k * 2 < n) k *= 2
+  return k
+}

@@ -1,0 +1,71 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { checkOriginSignature, defaultHasher, VerifiedRootCache } from '../../../agp/route/batch-signature.ts'
+import { prepareOrigination, signOriginationBatch } from '../../../agp/route/originate.ts'
+import { decodeRoute, encodeRoute } from '../../../agp/route/route-codec.ts'
+import type { Route } from '../../../agp/route/route.ts'
+import { fakeSigner, fakeVerifier } from '../../helpers/fixtures.ts'
+import { agent } from '../../helpers/speaker-harness.ts'
+
+const numRuns = Number(process.env.FUZZ_RUNS ?? 100)
+
+/** A signed batch of `size` routes and one of them. */
+const batchRoute = fc.integer({ min: 1, max: 40 }).chain((size) => fc.record({
+  routes: fc.constant(size).map((n) => signOriginationBatch('acme', Array.from({ length: n }, (_, i) =>
+    prepareOrigination(agent(`a${i}`, `cap-${i % 3}`), { org: 'acme', originPeerId: 'peer-acme', originSeq: 1 + i, nowMs: 5 })), fakeSigner('peer-acme'), defaultHasher, n)),
+  pick: fc.nat({ max: size - 1 })
+}))
+
+const check = (r: Route, roots = new VerifiedRootCache()): boolean =>
+  checkOriginSignature(r, { verifier: fakeVerifier, hasher: defaultHasher, roots }) === undefined
+
+function flipBit (bytes: Uint8Array, bit: number): Uint8Array {
+  const out = Uint8Array.from(bytes)
+  out[Math.floor(bit / 8) % out.length]! ^= 1 << (bit % 8)
+  return out
+}
+
+describe('batch signature properties', () => {
+  it('every route of any batch verifies, and survives the route codec with its proof', () => {
+    fc.assert(fc.property(batchRoute, ({ routes, pick }) => {
+      const r = routes[pick]!
+      expect(check(r)).toBe(true)
+      const back = decodeRoute(encodeRoute(r))
+      expect(back.ok ? back.value.batch : 'refused').toEqual(r.batch)
+      expect(back.ok && check(back.value)).toBe(true)
+    }), { numRuns })
+  })
+
+  it('any single-bit change of the signed part (attrs, signature, index, size, path) is refused, cached root or not', () => {
+    const part = fc.constantFrom('attrs', 'signature', 'index', 'size', 'path')
+    fc.assert(fc.property(batchRoute, part, fc.nat({ max: 1 << 16 }), ({ routes, pick }, which, bit) => {
+      const r = routes[pick]!
+      const roots = new VerifiedRootCache()
+      expect(check(r, roots)).toBe(true)
+      const b = r.batch
+      let changed: Route
+      switch (which) {
+        case 'attrs': changed = { ...r, attrsBytes: flipBit(r.attrsBytes, bit) }; break
+        case 'signature': changed = { ...r, signature: flipBit(r.signature, bit) }; break
+        case 'index': if (b === undefined) return; changed = { ...r, batch: { ...b, index: b.index ^ (1 << (bit % 13)) } }; break
+        case 'size': if (b === undefined) return; changed = { ...r, batch: { ...b, size: b.size ^ (1 << (bit % 13)) } }; break
+        case 'path': if (b === undefined || b.path.length === 0) return; changed = { ...r, batch: { ...b, path: flipBit(b.path, bit) } }
+      }
+      expect(check(changed, roots)).toBe(false)
+      expect(check(changed)).toBe(false)
+    }), { numRuns })
+  })
+
+  it('any single-bit change of an encoded route never yields other signed bytes that verify', () => {
+    fc.assert(fc.property(batchRoute, fc.nat(), ({ routes, pick }, bit) => {
+      const r = routes[pick]!
+      const wire = encodeRoute(r)
+      const back = decodeRoute(flipBit(wire, bit % (wire.length * 8)))
+      if (!back.ok || !check(back.value)) return
+      // Accepted: then the bit was in an unsigned path attribute.
+      expect(back.value.attrsBytes).toEqual(r.attrsBytes)
+      expect(back.value.signature).toEqual(r.signature)
+      expect(back.value.batch).toEqual(r.batch)
+    }), { numRuns: numRuns * 2 })
+  })
+})
