@@ -245,6 +245,12 @@ export const timerIds = {
   freshness: 'freshness'
 } as const
 
+/** A timer id split into its kind (`hold`, `keepalive`, `mrai`, …) and the rest (a peer, or `<peer>:<pathKey>`). */
+export function parseTimerId (id: TimerId): { readonly kind: string, readonly rest: string } {
+  const colon = id.indexOf(':')
+  return colon < 0 ? { kind: id, rest: '' } : { kind: id.slice(0, colon), rest: id.slice(colon + 1) }
+}
+
 /** Where a Loc-RIB copy came from, for the reflection rules and export policy. */
 export function sourceOf (st: SpeakerState, c: PathCandidate): { fromPeer: string, fromRole: RouteSource, fromOrg: string, usable: boolean } {
   if (c.fromPeer === '') return { fromPeer: '', fromRole: 'local', fromOrg: st.init.org, usable: c.usable }

@@ -18,15 +18,13 @@ import { flushStale } from './speaker-graceful-restart.ts'
 import { refreshAgents } from './speaker-origination.ts'
 import { onRouteRefreshTimer } from './speaker-refresh.ts'
 import { stepNeighbor } from './speaker-sessions.ts'
-import { clearTimer, setTimer, timerIds, type SpeakerState } from './speaker-state.ts'
+import { clearTimer, parseTimerId, setTimer, timerIds, type SpeakerState } from './speaker-state.ts'
 import type { TimerId } from './types.ts'
 
 const SESSION_TIMERS: ReadonlySet<string> = new Set<SessionTimer>(['hold', 'keepalive', 'connect-retry'])
 
 export function onTimer (st: SpeakerState, id: TimerId): void {
-  const colon = id.indexOf(':')
-  const kind = colon < 0 ? id : id.slice(0, colon)
-  const rest = colon < 0 ? '' : id.slice(colon + 1)
+  const { kind, rest } = parseTimerId(id)
   if (SESSION_TIMERS.has(kind)) {
     const n = st.neighbors.get(rest)
     if (n !== undefined) stepNeighbor(st, n, { type: 'timer', timer: kind as SessionTimer })

@@ -14,9 +14,19 @@
  * Fair to I/O: a turn ends after `batchSize` inputs or `turnBudgetMs`, whichever comes
  * first, so one UPDATE's signature checks never hold keepalives, pings and the API for
  * more than about one input's time.
+ *
+ * Liveness never waits behind bulk work (BGP implementations give KEEPALIVE the same
+ * precedence). A keepalive timer fire takes the priority lane: sending a KEEPALIVE
+ * changes no routing state, and a neighbor whose hold timer we feed must not time us out
+ * because 60k routes of UPDATEs were queued here first. A hold timer fire stays in arrival
+ * order — frames of that peer already queued are proof of life and re-arm it before the
+ * fire is reached — and while reads are paused (pressure high) it is not judged at all:
+ * it is re-armed `holdDeferMs` later, because the peer's KEEPALIVEs are waiting unread in
+ * a socket we chose not to read. Pressure falls as the queue drains, so the deferral ends.
  */
 import { performance } from 'node:perf_hooks'
 import type { Clock } from '../../kernel/index.ts'
+import { parseTimerId } from '../../reflector/index.ts'
 import type { Effect, Speaker, SpeakerInput, TimerId } from '../../reflector/index.ts'
 import { EventLoopOverloadError, EventLoopStoppedError } from './errors.ts'
 import { KeyedTimers } from './timers.ts'
@@ -46,6 +56,8 @@ export interface EventLoopInit {
   readonly turnBudgetMs?: number
   /** Monotonic ms for the turn budget (default performance.now; tests pass their own). */
   readonly turnClock?: () => number
+  /** While reads are paused a hold timer fire is re-armed this much later instead of judged. Default 250 ms. */
+  readonly holdDeferMs?: number
 }
 
 /** Routes an input carries, for the route-weighted bound (1 for anything but an UPDATE). */
@@ -103,6 +115,9 @@ export class EventLoop {
   private readonly timers: KeyedTimers
   private queue: QueueItem[] = []
   private head = 0
+  /** Keepalive timer fires, handled before anything in `queue`; at most one per neighbor. */
+  private priority: InputItem[] = []
+  private readonly holdDeferMs: number
   private scheduled = false
   private running = false
   private stopped = false
@@ -125,10 +140,11 @@ export class EventLoop {
     this.routesLowWater = Math.floor(this.maxQueuedRoutes * 0.25)
     this.turnBudgetMs = init.turnBudgetMs ?? 5
     this.turnClock = init.turnClock ?? (() => performance.now())
+    this.holdDeferMs = init.holdDeferMs ?? 250
     this.timers = new KeyedTimers(components.clock, (id, token) => { this.onTimerFire(id, token) })
   }
 
-  get size (): number { return this.queue.length - this.head }
+  get size (): number { return this.queue.length - this.head + this.priority.length }
 
   stats (): EventLoopStats {
     return { queued: this.size, handled: this.handled, refused: this.refused, errors: this.errors, timers: this.timers.size }
@@ -190,7 +206,9 @@ export class EventLoop {
     this.stopped = true
     this.timers.clearAll()
     for (let i = this.head; i < this.queue.length; i++) this.queue[i]?.done?.reject(new EventLoopStoppedError())
+    for (const item of this.priority) item.done?.reject(new EventLoopStoppedError())
     this.queue = []
+    this.priority = []
     this.head = 0
     this.queuedRoutes = 0
   }
@@ -203,7 +221,16 @@ export class EventLoop {
       this.timers.set(id, this.clock.nowMs() + 10)
       return
     }
-    this.push({ input: { type: 'timer', id }, timerToken: token })
+    const { kind } = parseTimerId(id)
+    if (kind === 'hold' && this.high) {
+      this.timers.set(id, this.clock.nowMs() + this.holdDeferMs)
+      return
+    }
+    const item: InputItem = { input: { type: 'timer', id }, timerToken: token }
+    if (kind === 'keepalive') {
+      this.priority.push(item)
+      this.schedule()
+    } else this.push(item)
   }
 
   private push (item: QueueItem): void {
@@ -229,9 +256,8 @@ export class EventLoop {
     this.running = true
     const turnEnd = this.turnClock() + this.turnBudgetMs
     try {
-      for (let n = 0; n < this.batchSize && this.head < this.queue.length && !this.stopped; n++) {
-        const item = this.queue[this.head]
-        this.queue[this.head++] = undefined as unknown as QueueItem
+      for (let n = 0; n < this.batchSize && this.size > 0 && !this.stopped; n++) {
+        const item = this.next()
         if (item !== undefined) {
           if ('call' in item) this.runCall(item)
           else {
@@ -253,6 +279,13 @@ export class EventLoop {
       this.running = false
     }
     if (this.size > 0) this.schedule()
+  }
+
+  private next (): QueueItem | undefined {
+    if (this.priority.length > 0) return this.priority.shift()
+    const item = this.queue[this.head]
+    this.queue[this.head++] = undefined as unknown as QueueItem
+    return item
   }
 
   private runCall (item: CallItem): void {

@@ -152,3 +152,46 @@ describe('EventLoop', () => {
     expect(loop.offer(keepalive('p'))).toBe(false)
   })
 })
+
+describe('EventLoop liveness under bulk work', () => {
+  // Timers are fake, setImmediate is real: each `turn()` lets the loop run exactly the
+  // turns already scheduled, so a timer can be made to fire between two turns.
+  beforeEach(() => { vi.useFakeTimers({ now: 2_000_000, toFake: ['setTimeout', 'clearTimeout', 'Date'] }) })
+  afterEach(() => { vi.useRealTimers() })
+  const turn = async (): Promise<void> => { await new Promise<void>((resolve) => { setImmediate(resolve) }) }
+  const kinds = (seen: { input: SpeakerInput }[]): string[] =>
+    seen.map((s) => s.input.type === 'timer' ? s.input.id : s.input.type)
+
+  it('handles a keepalive timer fire before UPDATEs that were queued ahead of it', async () => {
+    const speaker = fakeSpeaker((input, now) => input.type === 'start' ? [{ type: 'set-timer', id: 'keepalive:p', atMs: now + 10 }] : [])
+    const loop = new EventLoop({ speaker, clock }, { onEffects: () => {}, batchSize: 10, turnBudgetMs: 1e9 })
+    loop.post({ type: 'start' })
+    await turn()
+    for (let i = 0; i < 100; i++) loop.offer(keepalive('q'))
+    await turn() // ten frames
+    vi.advanceTimersByTime(10) // the keepalive timer fires with 90 frames still queued
+    for (let i = 0; i < 20; i++) await turn()
+    expect(loop.stats().queued).toBe(0)
+    expect(kinds(speaker.seen).indexOf('keepalive:p')).toBe(11)
+  })
+
+  it('does not judge a hold timer while reads are paused: it is re-armed until the queue drains', async () => {
+    const speaker = fakeSpeaker((input, now) => input.type === 'start' ? [{ type: 'set-timer', id: 'hold:p', atMs: now + 10 }] : [])
+    const pressure: boolean[] = []
+    const loop = new EventLoop({ speaker, clock }, {
+      onEffects: () => {}, maxQueue: 8, holdDeferMs: 250, onPressure: (h) => { pressure.push(h) }
+    })
+    loop.post({ type: 'start' })
+    await turn()
+    for (let i = 0; i < 7; i++) loop.offer(keepalive('q'))
+    expect(pressure).toEqual([true])
+    vi.advanceTimersByTime(10) // hold fires while reads are paused
+    await turn()
+    expect(pressure).toEqual([true, false])
+    expect(kinds(speaker.seen)).not.toContain('hold:p')
+    vi.advanceTimersByTime(250)
+    await turn()
+    expect(kinds(speaker.seen).filter((k) => k === 'hold:p')).toHaveLength(1)
+    expect(speaker.seen.at(-1)?.nowMs).toBe(2_000_260)
+  })
+})
