@@ -4,12 +4,11 @@
  */
 import type { agp } from '../proto/gen/agp.js'
 import { MAX_BATCH_SIZE } from '../route/batch-signature.ts'
-import { auditPathLength, HASH_BYTES } from '../route/batch-tree.ts'
 import type { BatchProof, Route } from '../route/route.ts'
 import { decodeRouteAttributes, encodeRouteAttributes } from './attrs-codec.ts'
 import { updateError, UpdateSubcode } from './errors.ts'
 import {
-  MAX_ORG_ID_LENGTH, MAX_PEER_ID_LENGTH, MAX_TAG_LENGTH, MAX_TAGS, ORG_ID_PATTERN, TAG_PATTERN
+  auditPathLength, HASH_BYTES, MAX_ORG_ID_LENGTH, MAX_PEER_ID_LENGTH, MAX_TAG_LENGTH, MAX_TAGS, ORG_ID_PATTERN, TAG_PATTERN
 } from '../../kernel/index.ts'
 import { MAX_ATTRS_BYTES, MAX_PATH_ENTRIES, SIGNATURE_BYTES } from './limits.ts'
 import { checkString, checkStringList, fail, ownBytes, type ErrorFactory } from './validate.ts'

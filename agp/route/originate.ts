@@ -5,9 +5,8 @@
  * every other node relays those bytes verbatim and verifies, never re-signs.
  */
 import { encodeRouteAttributes } from '../codec/attrs-codec.ts'
-import type { Hasher, Signer, Verifier } from '../../kernel/index.ts'
+import { leafHash, merkleTree, type Hasher, type Signer, type Verifier } from '../../kernel/index.ts'
 import { batchSignedBytes, checkOriginSignature, defaultHasher, VerifiedRootCache } from './batch-signature.ts'
-import { leafHash, merkleTree } from './batch-tree.ts'
 import type { LocalAgent } from './local-agent.ts'
 import type { BatchProof, Route, RouteAttributes } from './route.ts'
 
@@ -50,7 +49,7 @@ export const ORIGIN_BATCH_ROUTES = 64
 
 /**
  * Signs prepared routes with one signature per batch of up to `batchRoutes` (a Merkle
- * root, agp/route/batch-tree.ts), in the given order. A batch of one is signed over its
+ * root, kernel/merkle-tree.ts), in the given order. A batch of one is signed over its
  * attrs and carries no proof, exactly as originateRoute signs it.
  */
 export function signOriginationBatch (org: string, prepared: readonly PreparedOrigination[], signer: Signer,

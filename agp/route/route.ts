@@ -47,7 +47,7 @@ export interface RouteAttributes {
   readonly originatedAtMs: number
 }
 
-/** A route's place in its origin's signed batch (agp/route/batch-tree.ts): RFC 6962's audit path. */
+/** A route's place in its origin's signed batch (kernel/merkle-tree.ts): RFC 6962's audit path. */
 export interface BatchProof {
   readonly index: number
   /** Routes in the batch, 2…MAX_BATCH_SIZE. */

@@ -8,7 +8,7 @@ import { encodeRouteAttributes } from '../../agp/codec/frame-codec.ts'
 import type { Frame, NotificationCode } from '../../agp/codec/frame.ts'
 import type { BatchProof, Route, RouteAttributes } from '../../agp/route/route.ts'
 import { MAX_BATCH_SIZE } from '../../agp/route/batch-signature.ts'
-import { auditPathLength, HASH_BYTES } from '../../agp/route/batch-tree.ts'
+import { auditPathLength, HASH_BYTES } from '../../kernel/merkle-tree.ts'
 
 export const segment = fc.stringMatching(/^[a-z0-9-]{1,8}$/)
 export const capability = fc.array(segment, { minLength: 1, maxLength: 4 }).map((s) => s.join('/'))

@@ -4,7 +4,7 @@ import { decodeRouteAttributes } from '../../../agp/codec/attrs-codec.ts'
 import {
   batchSignedBytes, checkOriginSignature, defaultHasher, RouteSignatureError, VerifiedRootCache
 } from '../../../agp/route/batch-signature.ts'
-import { auditPathLength, leafHash, merkleTree, rootFromPath } from '../../../agp/route/batch-tree.ts'
+import { auditPathLength, leafHash, merkleTree, rootFromPath } from '../../../kernel/merkle-tree.ts'
 import {
   ORIGIN_BATCH_ROUTES, originateRoute, prepareOrigination, signOriginationBatch, verifyRoute, type PreparedOrigination
 } from '../../../agp/route/originate.ts'

@@ -1,25 +1,28 @@
 /**
- * The Merkle tree of a signed origination batch: RFC 6962 §2.1 (Certificate
- * Transparency), verified as RFC 9162 §2.1.3.2 does.
+ * The Merkle tree of a batch signature (a route origination batch, a batch of memory
+ * envelopes): RFC 6962 §2.1 (Certificate Transparency), verified as RFC 9162 §2.1.3.2
+ * does.
  *
- * - leaf hash = SHA-256(0x00 ‖ attrs), interior node = SHA-256(0x01 ‖ left ‖ right):
+ * - leaf hash = SHA-256(0x00 ‖ leaf bytes), interior node = SHA-256(0x01 ‖ left ‖ right):
  *   the prefixes keep a leaf from ever passing for a node (second preimages);
  * - a tree over n leaves splits at the largest power of two below n, so nothing is
  *   duplicated to pad an odd level (the ambiguity behind CVE-2012-2459): one list of
- *   leaves has one root, and an audit path fixes both the leaf's index and n;
+ *   leaves has one root, and within a tree of n leaves an audit path fits one index
+ *   only; it does not fix n itself (leaf 0 of 13 and of 14 rebuild the same root), so
+ *   whoever signs a root signs n with it;
  * - the audit path of leaf i lists the sibling hashes from the leaf up to the root,
  *   32 bytes each, concatenated into one byte string.
  */
-import type { Hasher } from '../../kernel/index.ts'
+import type { Hasher } from './ports.ts'
 
 export const HASH_BYTES = 32
 const LEAF_PREFIX = 0x00
 const NODE_PREFIX = 0x01
 
-export function leafHash (hasher: Hasher, attrsBytes: Uint8Array): Uint8Array {
-  const input = new Uint8Array(1 + attrsBytes.length)
+export function leafHash (hasher: Hasher, leafBytes: Uint8Array): Uint8Array {
+  const input = new Uint8Array(1 + leafBytes.length)
   input[0] = LEAF_PREFIX
-  input.set(attrsBytes, 1)
+  input.set(leafBytes, 1)
   return hasher.sha256(input)
 }
 
