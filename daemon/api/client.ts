@@ -1,20 +1,18 @@
 /**
  * The typed client of atpd's HTTP API, for every caller: the CLI, the emulator, the
- * launcher's federations, the tests and the soak. The JSON types are the server's own
- * (views.ts), so a field the server renames breaks its clients at compile time. Every
+ * launcher's federations, the tests and the soak. The JSON types are the server's own,
+ * derived from the zod schemas its serializers are compiled from (route-schemas.ts), so
+ * a field the server renames breaks its clients at compile time. Every
  * request has a deadline (a frozen daemon fails a call, never hangs it), and failures are
  * typed: unreachable, timed out, or an HTTP status with the daemon's message.
  */
 import { AtpError } from '../../kernel/errors.ts'
 import type { HealthView } from './facade.ts'
-import type { CandidateJson, PeerJson, RouteJson } from './views.ts'
+import type { PeerJson, ResolveJson, RouteJson } from './views.ts'
 
 export const DEFAULT_API_TIMEOUT_MS = 10_000
 
-export interface ResolveJson {
-  readonly capability: string
-  readonly candidates: CandidateJson[]
-}
+export type { ResolveJson }
 
 export type ApiQuery = Record<string, string | number | undefined>
 

@@ -39,7 +39,7 @@ export function renderResolve (facade: DaemonFacade, form: ResolveForm): string 
     } else {
       const rows = result.candidates.map((c, i) => {
         const j = toCandidateJson(c)
-        return [i + 1, routeLink(j.capability, j.org, j.agent, `${j.org}/${j.agent}`), j.costUsd, `${j.latencyMs.p50}/${j.latencyMs.p95}`, `${j.winRate.wins}/${j.winRate.trials}`, j.region, j.state, j.score.toFixed(3), j.reason, j.endpoint]
+        return [i + 1, routeLink(j.capability, j.org, j.agent, `${j.org}/${j.agent}`), j.costUsd, `${j.latencyMs.p50}/${j.latencyMs.p95}`, `${j.winRate.wins}/${j.winRate.trials}`, j.region, j.state, c.score.toFixed(3), j.reason, j.endpoint]
       })
       body = `<p>longest match: <code id="resolve-capability">${escapeHtml(result.capability)}</code></p>\n` +
         lgTable(['rank', 'path', 'cost USD', 'p50/p95 ms', 'wins/trials', 'region', 'state', 'score', 'decided by', 'endpoint'], rows, rows.length, { id: 'resolve-result', raw: [1] })

@@ -1,97 +1,102 @@
 /**
- * Response schemas of GET /v1/routes and GET /v1/resolve. Fastify compiles them into
- * a serializer (fast-json-stringify): the answer is written field by field from the
- * schema, with no JSON.stringify walk of each object. Such a serializer writes only
- * the fields the schema names, so every field of RouteJson and CandidateJson is named
- * here; `satisfies` makes a field added to those types without a schema entry a type
- * error, and test/unit/api/route-schemas.test.ts checks the API returns each one.
+ * The API's response bodies, in zod: their TypeScript types (views.ts re-exports them for
+ * the server's views and the typed client) and the JSON Schemas fastify compiles into
+ * serializers (fast-json-stringify) and @fastify/swagger documents. A compiled serializer
+ * writes only the fields its schema names, so a field exists in the answer exactly when
+ * it exists here; test/unit/api/route-schemas.test.ts checks the API returns each one.
  */
-import type { CandidateJson, RouteJson, WindowJson } from './views.ts'
+import { z } from 'zod'
+import type { SessionState } from '../../agp/index.ts'
+import type { RouteState } from '../../reflector/index.ts'
+import { NEIGHBOR_ROLES } from '../config/schema-policy.ts'
+import { apiJsonSchema, type JsonSchema } from './json-schema.ts'
 
-const STRING = { type: 'string' } as const
-const NUMBER = { type: 'number' } as const
-const BOOLEAN = { type: 'boolean' } as const
-const STRINGS = { type: 'array', items: STRING } as const
-const LIMIT_JSON = { type: ['number', 'null'], minimum: 0 } as const
+const strings = z.array(z.string())
+/** Limits are null while unbounded. */
+const limit = z.number().min(0).nullable()
 /** ISO-8601 time, null when the route carries no valid time. */
-const TIME_OR_NULL = { type: ['string', 'null'] } as const
+const timeOrNull = z.string().nullable()
+
+const ROUTE_STATES = ['active', 'stale', 'suppressed'] as const satisfies readonly RouteState[]
+const SESSION_STATES = ['idle', 'connect', 'open-sent', 'open-confirm', 'established'] as const satisfies readonly SessionState[]
 
 /** A path's congestion window in route JSON (docs/congestion.md). */
-export const windowJsonSchema = {
-  type: 'object',
-  required: ['tasks', 'inFlight', 'tokensPerMinute', 'usdPerMinute', 'congested'],
-  properties: {
-    tasks: { type: 'integer', minimum: 1 },
-    inFlight: { type: 'integer', minimum: 0 },
-    tokensPerMinute: LIMIT_JSON,
-    usdPerMinute: LIMIT_JSON,
-    congested: BOOLEAN
-  } satisfies Record<keyof WindowJson, object>,
-  additionalProperties: false
-} as const
+export const windowJson = z.object({
+  tasks: z.number().int().min(1),
+  inFlight: z.number().int().min(0),
+  tokensPerMinute: limit,
+  usdPerMinute: limit,
+  congested: z.boolean()
+})
 
-const routeProperties = {
-  capability: STRING,
-  org: STRING,
-  site: { type: 'string', description: 'The origin site within org (the org id for a single-site org).' },
-  agent: STRING,
-  path: { ...STRINGS, description: 'Orgs the route crossed, nearest first; the origin org last.' },
-  sitePath: { ...STRINGS, description: "Sites of path[0]'s org the route crossed, nearest first." },
-  originatorId: STRING,
-  clusterList: STRINGS,
-  costUsd: NUMBER,
-  latencyMs: { type: 'object', required: ['p50', 'p95'], properties: { p50: NUMBER, p95: NUMBER }, additionalProperties: false },
-  winRate: { type: 'object', required: ['wins', 'trials'], properties: { wins: NUMBER, trials: NUMBER }, additionalProperties: false },
-  region: STRING,
-  tags: STRINGS,
-  measured: { type: 'boolean', description: 'The origin advertises measured latency and win-rate (origin tag metrics:measured), not declared ones.' },
-  measuredAt: TIME_OR_NULL,
-  state: { type: 'string', enum: ['active', 'stale', 'suppressed'] },
-  penalty: NUMBER,
-  best: BOOLEAN,
-  endpoint: STRING,
-  fromPeer: STRING,
-  localPref: NUMBER,
-  usable: BOOLEAN,
-  originSeq: NUMBER,
-  originPeerId: STRING,
-  originatedAt: TIME_OR_NULL,
-  window: { ...windowJsonSchema, description: "This org's congestion window on the path, once it has forwarded tasks there." }
-} as const satisfies Record<keyof RouteJson, object>
+export const routeJson = z.object({
+  capability: z.string(),
+  org: z.string(),
+  site: z.string().describe('The origin site within org (the org id for a single-site org).'),
+  agent: z.string(),
+  path: strings.describe('Orgs the route crossed, nearest first; the origin org last.'),
+  sitePath: strings.describe("Sites of path[0]'s org the route crossed, nearest first."),
+  originatorId: z.string(),
+  clusterList: strings,
+  costUsd: z.number(),
+  latencyMs: z.object({ p50: z.number(), p95: z.number() }),
+  winRate: z.object({ wins: z.number(), trials: z.number() }),
+  region: z.string(),
+  tags: strings,
+  measured: z.boolean().describe('The origin advertises measured latency and win-rate (origin tag metrics:measured), not declared ones.'),
+  measuredAt: timeOrNull,
+  state: z.enum(ROUTE_STATES),
+  penalty: z.number(),
+  best: z.boolean(),
+  endpoint: z.string(),
+  fromPeer: z.string(),
+  localPref: z.number(),
+  usable: z.boolean(),
+  originSeq: z.number(),
+  originPeerId: z.string(),
+  originatedAt: timeOrNull,
+  window: windowJson.describe("This org's congestion window on the path, once it has forwarded tasks there.").optional()
+})
 
-const ROUTE_REQUIRED = Object.keys(routeProperties).filter((k) => k !== 'window')
+export const candidateJson = routeJson.extend({
+  // JSON has no −∞: a score nothing sensible can be said about is written as null.
+  score: z.number().nullable().describe('Local resolve score; null when nothing sensible can be said about the path (−∞).'),
+  reason: z.string().describe('The decision step that placed the candidate below the one above it; best for the first.')
+})
 
-export const routeJsonSchema = {
-  type: 'object',
-  required: ROUTE_REQUIRED,
-  properties: routeProperties,
-  additionalProperties: false
-} as const
+export const peerJson = z.object({
+  peerId: z.string(),
+  org: z.string(),
+  site: z.string().optional(),
+  role: z.enum(NEIGHBOR_ROLES),
+  state: z.enum(SESSION_STATES),
+  routesReceived: z.number().int(),
+  routesSent: z.number().int(),
+  interests: strings,
+  lastError: z.string().optional(),
+  establishedAtMs: z.number().describe('When the session reached Established (epoch ms); absent while it is down.').optional(),
+  addresses: strings.describe('Remote multiaddrs of the open libp2p connections to the peer.').optional()
+})
 
-export const candidateJsonSchema = {
-  type: 'object',
-  required: [...ROUTE_REQUIRED, 'score', 'reason'],
-  properties: {
-    ...routeProperties,
-    score: { type: ['number', 'null'], description: 'Local resolve score; null when nothing sensible can be said about the path (−∞).' },
-    reason: { type: 'string', description: 'The decision step that placed the candidate below the one above it; best for the first.' }
-  } as const satisfies Record<keyof CandidateJson, object>,
-  additionalProperties: false
-} as const
+export const budgetJson = z.object({
+  id: z.string(),
+  usdPerDay: limit,
+  usdPerMinute: limit,
+  spentTodayUsd: z.number(),
+  spentLastMinuteUsd: z.number(),
+  spentTotalUsd: z.number(),
+  reservedUsd: z.number()
+})
 
-export const routesResponseSchema = {
-  type: 'object',
-  required: ['routes'],
-  properties: { routes: { type: 'array', items: routeJsonSchema } },
-  additionalProperties: false
-} as const
+export const routesResponse = z.object({ routes: z.array(routeJson) })
+export const resolveResponse = z.object({ capability: z.string(), candidates: z.array(candidateJson) })
+export const peersResponse = z.object({ peers: z.array(peerJson) })
+export const budgetsResponse = z.object({ budgets: z.array(budgetJson) })
 
-export const resolveResponseSchema = {
-  type: 'object',
-  required: ['capability', 'candidates'],
-  properties: {
-    capability: STRING,
-    candidates: { type: 'array', items: candidateJsonSchema }
-  },
-  additionalProperties: false
-} as const
+export const windowJsonSchema = apiJsonSchema(windowJson, 'output')
+export const routeJsonSchema = apiJsonSchema(routeJson, 'output') as JsonSchema & { properties: Record<string, unknown> }
+export const candidateJsonSchema = apiJsonSchema(candidateJson, 'output') as JsonSchema & { properties: Record<string, unknown> }
+export const routesResponseSchema = apiJsonSchema(routesResponse, 'output')
+export const resolveResponseSchema = apiJsonSchema(resolveResponse, 'output')
+export const peersResponseSchema = apiJsonSchema(peersResponse, 'output')
+export const budgetsResponseSchema = apiJsonSchema(budgetsResponse, 'output')

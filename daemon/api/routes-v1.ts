@@ -8,8 +8,8 @@ import type { Metrics } from '../metrics/metrics.ts'
 import { VERSION } from '../package-root.ts'
 import { HttpError } from './errors.ts'
 import type { DaemonFacade } from './facade.ts'
-import { resolveResponseSchema, routesResponseSchema } from './route-schemas.ts'
-import { budgetsResponseSchema, peersResponseSchema, resolveQuerySchema, routesQuerySchema } from './schemas.ts'
+import { budgetsResponseSchema, peersResponseSchema, resolveResponseSchema, routesResponseSchema } from './route-schemas.ts'
+import { resolveQuerySchema, routesQuerySchema } from './schemas.ts'
 import { toBudgetJson, toCandidateJson, toPeerJson, toRouteJson, type WindowLookup } from './views.ts'
 
 export interface ReadRoutesOptions {

@@ -1,88 +1,26 @@
 /**
- * Speaker views → the public JSON of the API (docs/api.md). Field names here are the
- * contract; add fields, never rename.
+ * Speaker views → the public JSON of the API (docs/api.md). The JSON's types are those
+ * of the zod schemas in route-schemas.ts, which fastify also serializes and documents
+ * from. Field names are the contract; add fields, never rename.
  */
+import type { z } from 'zod'
 import { type BudgetView, effectiveTags, MEASURED_TAG, originSiteOf, type PathWindowView } from '../../agp/index.ts'
-import type { Candidate, LocalAgent, PeerView, RouteView } from '../../reflector/index.ts'
+import type { Candidate, LocalAgent, RouteView } from '../../reflector/index.ts'
 import type { DaemonPeerView } from './facade.ts'
+import type { budgetJson, candidateJson, peerJson, resolveResponse, routeJson, windowJson } from './route-schemas.ts'
 
-export interface RouteJson {
-  capability: string
-  org: string
-  /** The origin site within `org` (the org id for a single-site org). */
-  site: string
-  agent: string
-  path: string[]
-  /** Sites of path[0]'s org the route crossed, nearest first (agp/route/site.ts). */
-  sitePath: string[]
-  originatorId: string
-  clusterList: string[]
-  costUsd: number
-  latencyMs: { p50: number, p95: number }
-  winRate: { wins: number, trials: number }
-  region: string
-  tags: string[]
-  /** The origin advertises measured latency and win-rate (origin tag metrics:measured), not declared ones. */
-  measured: boolean
-  measuredAt: string | null
-  state: RouteView['state']
-  penalty: number
-  best: boolean
-  endpoint: string
-  fromPeer: string
-  localPref: number
-  usable: boolean
-  originSeq: number
-  originPeerId: string
-  originatedAt: string | null
-  /** This org's congestion window on the path, once it has forwarded tasks there. */
-  window?: WindowJson
-}
-
-/** Limits are null while unbounded. */
-export interface WindowJson {
-  tasks: number
-  inFlight: number
-  tokensPerMinute: number | null
-  usdPerMinute: number | null
-  congested: boolean
-}
-
-export interface BudgetJson {
-  id: string
-  usdPerDay: number | null
-  usdPerMinute: number | null
-  /** Spend of the current UTC day, of the last minute, and since the budget was created. */
-  spentTodayUsd: number
-  spentLastMinuteUsd: number
-  spentTotalUsd: number
-  reservedUsd: number
-}
+export type RouteJson = z.output<typeof routeJson>
+/** This org's window on a path; limits are null while unbounded. */
+export type WindowJson = z.output<typeof windowJson>
+/** Spend of the current UTC day, of the last minute, and since the budget was created. */
+export type BudgetJson = z.output<typeof budgetJson>
+export type CandidateJson = z.output<typeof candidateJson>
+/** `site` once a session came up; `addresses` when the daemon knows the open connections. */
+export type PeerJson = z.output<typeof peerJson>
+export type ResolveJson = z.output<typeof resolveResponse>
 
 /** Finds this org's window on a path (the facade's `window`). */
 export type WindowLookup = (org: string, agent: string) => PathWindowView | undefined
-
-export interface CandidateJson extends RouteJson {
-  score: number
-  reason: string
-}
-
-export interface PeerJson {
-  peerId: string
-  org: string
-  /** The neighbor's site, from its OPEN (absent until a session came up). */
-  site?: string
-  role: PeerView['role']
-  state: PeerView['state']
-  routesReceived: number
-  routesSent: number
-  interests: string[]
-  lastError?: string
-  /** When the session reached Established (epoch ms); absent while it is down. */
-  establishedAtMs?: number
-  /** Remote multiaddrs of the open connections to this peer; absent when the daemon does not know them. */
-  addresses?: string[]
-}
 
 /** Epoch ms → ISO-8601; null when the time is not a valid date. */
 export function isoTime (ms: number): string | null {
