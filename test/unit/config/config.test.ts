@@ -85,6 +85,16 @@ describe('site config', () => {
     expect(c.success).toBe(true)
   })
 
+  it('reads a JSON config (what the launcher writes) as the same config as its YAML', async () => {
+    const { parse } = await import('yaml')
+    const asJson = JSON.stringify(parse(SITE))
+    expect(parseConfig(asJson, 'site.json', { baseDir: '/x' })).toEqual(parseConfig(SITE, 'site.yaml', { baseDir: '/x' }))
+    // YAML flow style is not JSON: still read, by the YAML parser.
+    expect(parseConfig('{ org: acme, role: peer, dataDir: ./d }', 'flow.yaml', { baseDir: '/x' }).org).toBe('acme')
+    // Broken JSON gets the YAML parser's located error, not JSON.parse's.
+    expect(() => parseConfig('{ "org": "acme",\n  "dataDir": ', 'bad.json')).toThrow(/bad\.json:\d+:\d+: invalid YAML/)
+  })
+
   it('partial nested objects keep the other defaults', () => {
     const c = parseConfig('org: a\nrole: peer\ndataDir: d\ndamping: { halfLifeS: 60, hysteresis: { costRel: 0.2 } }\n', 'site.yaml')
     expect(c.damping.halfLifeS).toBe(60)
