@@ -1,8 +1,10 @@
 /**
  * `atp federation up`: a local federation on 127.0.0.1 from the site templates in
  * examples/federation/ (two reflectors, three vendor orgs). Keys are generated on
- * first run; rendered configs and logs go to the state dir (default ./.atp). Ctrl-C
- * stops every daemon.
+ * first run; rendered configs and logs go to the state dir (default ./.atp). A real
+ * A2A agent (an echo reviewer) answers on each loopback endpoint the templates name,
+ * so tasks sent through the federation get answers (--no-agents: run your own).
+ * Ctrl-C stops every daemon and agent.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
@@ -11,11 +13,12 @@ import type { CliIo } from '../../context.ts'
 import { CliError } from '../../errors.ts'
 import { formatTable } from '../../table.ts'
 import { packagePath } from '../../../daemon/package-root.ts'
+import type { DemoAgent } from '../../../daemon/launcher/demo-agents.ts'
 import type { RunningSite } from '../../../daemon/launcher/launcher.ts'
 
 export const DEFAULT_TEMPLATES = packagePath('examples/federation/')
 
-interface UpOptions { templates: string, state: string, startTimeoutS: string }
+interface UpOptions { templates: string, state: string, startTimeoutS: string, agents: boolean }
 
 export function federationCommand (io: CliIo): Command {
   const federation = new Command('federation').description('run a local federation for trying atpd out')
@@ -24,17 +27,23 @@ export function federationCommand (io: CliIo): Command {
     .option('--templates <dir>', 'site config templates ({{site}} = that site\'s peer id)', DEFAULT_TEMPLATES)
     .option('--state <dir>', 'where rendered configs and logs go', './.atp')
     .option('--start-timeout-s <s>', 'how long to wait for every API', '60')
+    .option('--no-agents', 'do not start demo A2A agents on the templates\' loopback endpoints')
     .action(async (opts: UpOptions) => { await federationUp(opts, io) })
   return federation
 }
 
 async function federationUp (opts: UpOptions, io: CliIo): Promise<void> {
-  const [{ startSite, stopAll, waitHealthy, waitSessions }, { readTemplates, renderSites }] =
-    await Promise.all([import('../../../daemon/launcher/launcher.ts'), import('../../../daemon/launcher/templates.ts')])
+  const [{ startSite, stopAll, waitHealthy, waitSessions }, { readTemplates, renderSites }, { startDemoAgents }] = await Promise.all([
+    import('../../../daemon/launcher/launcher.ts'), import('../../../daemon/launcher/templates.ts'), import('../../../daemon/launcher/demo-agents.ts')
+  ])
   const stateDir = resolve(opts.state)
   mkdirSync(stateDir, { recursive: true })
   const sites = await renderSites(readTemplates(opts.templates))
   const running: RunningSite[] = []
+  // The agents first: a daemon probes its agents' cards as soon as it starts.
+  const agents = opts.agents ? await startDemoAgents(sites) : undefined
+  for (const a of agents?.started ?? []) io.err(`demo agent ${a.org}/${a.agentId} (${a.capability}) at ${a.url}\n`)
+  for (const s of agents?.skipped ?? []) io.err(`no demo agent at ${s.endpoint}: ${s.reason}\n`)
   const stopped = new Promise<string>((resolveStop) => {
     process.once('SIGINT', () => { resolveStop('interrupted') })
     process.once('SIGTERM', () => { resolveStop('terminated') })
@@ -60,6 +69,7 @@ async function federationUp (opts: UpOptions, io: CliIo): Promise<void> {
     const consumer = running.find((s) => s.site.config.role === 'peer' && s.site.config.agents.length === 0) ?? running[0]
     io.out(`\nlogs and rendered configs: ${stateDir}\ntry, in another terminal:\n` +
       `  npx atp --api ${consumer?.apiUrl ?? ''} resolve code-review/python --max-cost 1\n` +
+      sendExample(running, consumer, agents?.started ?? []) +
       `  npx atp --api ${consumer?.apiUrl ?? ''} routes\n` +
       memoryExample(running, consumer) +
       `  open ${consumer?.apiUrl ?? ''}/ for the looking glass\nCtrl-C stops the federation.\n`)
@@ -71,7 +81,16 @@ async function federationUp (opts: UpOptions, io: CliIo): Promise<void> {
     if (why.includes('exited')) throw new CliError(why)
   } finally {
     await stopAll(running)
+    await agents?.stop()
   }
+}
+
+/** A task through the federation to a capability a demo agent serves (code review first). */
+function sendExample (running: readonly RunningSite[], consumer: RunningSite | undefined, agents: readonly DemoAgent[]): string {
+  const served = new Set(agents.map((a) => a.capability))
+  const capability = served.has('code-review/python') ? 'code-review/python' : [...served][0]
+  if (consumer === undefined || capability === undefined || running.length === 0) return ''
+  return `  npx atp --api ${consumer.apiUrl} send ${capability} "def add(a, b): return a + b"     (answered by an agent of ${[...new Set(agents.filter((a) => a.capability === capability).map((a) => a.org))].join(' or ')})\n`
 }
 
 /** A write at one member site and a read at another, when the sites share a memory namespace. */
