@@ -10,7 +10,6 @@ import { MemoryService } from './memory-service.ts'
 import { MemoryStore } from './memory-store.ts'
 import { memoryRoutes } from './memory-routes.ts'
 import { MemoryTransport } from './memory-transport.ts'
-import { SyncPeer } from './sync-peer.ts'
 
 const COMPACT_EVERY_MS = 10 * 60 * 1000
 
@@ -22,13 +21,9 @@ export const memoryExtension: AtpdExtensionFactory = async (ctx) => {
     { signer: ctx.signer, verifier: ctx.verifier, clock: ctx.clock, random: ctx.random, store: new MemoryStore(ctx.sublevel('memory'), { repair: ctx.repair, log }), log },
     { org: ctx.config.org, role: ctx.config.role, namespaces: ctx.config.memory.namespaces, knownPeers, compactEveryMs: COMPACT_EVERY_MS }
   )
-  const peers = new Map<string, SyncPeer>()
-  const wait = async (ms: number): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, ms)) }
-  for (const n of ctx.config.neighbors) {
-    peers.set(n.peer, new SyncPeer({ peerId: n.peer, org: n.org, role: n.role }, service, ctx.config.role, () => ctx.clock.nowMs(), wait))
-  }
-  service.onEnvelopes((ns, envelopes, from) => { for (const p of peers.values()) p.push(ns, envelopes, from) })
-  const transport = new MemoryTransport(ctx.libp2p, log, { peers })
+  const neighbors = ctx.config.neighbors.map((n) => ({ peerId: n.peer, org: n.org, role: n.role }))
+  const transport = new MemoryTransport(ctx.libp2p, service, ctx.clock, log, { neighbors, selfRole: ctx.config.role })
+  service.onEnvelopes((ns, envelopes, from) => { transport.push(ns, envelopes, from) })
 
   const registry = ctx.metrics.registry
   new Counter({
@@ -47,7 +42,7 @@ export const memoryExtension: AtpdExtensionFactory = async (ctx) => {
     name: 'atpd_memory_sync_dropped_total', help: 'Sync messages dropped undecoded (a bound exceeded: oversize; bad bytes: malformed)', labelNames: ['reason'], registers: [registry],
     collect () {
       this.reset()
-      for (const p of peers.values()) for (const [reason, n] of Object.entries(p.dropped)) this.inc({ reason }, n)
+      for (const m of transport.machines.values()) for (const [reason, n] of Object.entries(m.dropped)) this.inc({ reason }, n)
     }
   })
   new Gauge({

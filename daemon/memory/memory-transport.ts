@@ -1,39 +1,62 @@
 /**
- * libp2p side of `/atp/memory/1.0.0`: one outbound stream per configured neighbor
- * (dialed, redialed with capped backoff while we run) carries our messages; inbound
- * streams carry theirs. Streams are FrameChannels (length-prefixed, joined writes,
- * bounded queue, every error → one onClose). Unconfigured peers are refused.
+ * The daemon's driver of `/atp/memory/1.0.0`: one SyncMachine (crdt/sync) per
+ * configured neighbor, run over libp2p. It executes the machines' effects — dials,
+ * writes on our outbound stream, the redial timer, drain waits, envelopes into the
+ * MemoryService — and feeds back what happened. Inputs of all machines go through one
+ * queue, so a machine never runs inside its own effects (a delivered envelope pushes
+ * to every other neighbor through the service's listener).
+ *
+ * Streams are FrameChannels (length-prefixed, joined writes, bounded queue, every error
+ * → one onClose): one outbound stream per neighbor carries our messages, inbound streams
+ * carry theirs. Unconfigured peers are refused.
  */
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { Connection, Stream } from '@libp2p/interface'
 import type { Libp2p } from 'libp2p'
-import { SYNC_PROTOCOL } from '../../crdt/index.ts'
+import type { Clock } from '../../kernel/index.ts'
+import {
+  decodeSyncMessage, dropReasonOf, encodeSyncMessage, MAX_QUEUED_BEFORE_PAUSE_BYTES, SYNC_PROTOCOL, SyncMachine
+} from '../../crdt/index.ts'
+import type { Envelope, SyncEffect, SyncInput, SyncNeighbor } from '../../crdt/index.ts'
 import { FrameChannel } from '../p2p/frame-channel.ts'
-import type { MemoryLog } from './memory-service.ts'
-import type { SyncPeer } from './sync-peer.ts'
+import type { MemoryLog, MemoryService } from './memory-service.ts'
+
+const DIAL_TIMEOUT_MS = 10_000
 
 export interface MemoryTransportInit {
-  readonly peers: ReadonlyMap<string, SyncPeer>
+  readonly neighbors: readonly SyncNeighbor[]
+  readonly selfRole: 'peer' | 'reflector'
   readonly maxBackoffMs?: number
   readonly maxQueuedBytes?: number
 }
 
 export class MemoryTransport {
+  /** One machine per configured neighbor, by peer id. */
+  readonly machines = new Map<string, SyncMachine>()
   private started = false
   private readonly outbound = new Map<string, FrameChannel>()
   private readonly inbound = new Set<FrameChannel>()
-  private readonly backoffMs = new Map<string, number>()
   private readonly timers = new Map<string, NodeJS.Timeout>()
+  private readonly inputs: Array<{ readonly peer: string, readonly input: SyncInput }> = []
+  private running = false
 
-  constructor (private readonly libp2p: Libp2p, private readonly log: MemoryLog, private readonly init: MemoryTransportInit) {}
+  constructor (private readonly libp2p: Libp2p, private readonly service: MemoryService, private readonly clock: Clock,
+    private readonly log: MemoryLog, private readonly init: MemoryTransportInit) {
+    for (const neighbor of init.neighbors) {
+      this.machines.set(neighbor.peerId, new SyncMachine({
+        neighbor, selfRole: init.selfRole, replicas: service.replicas, ...(init.maxBackoffMs !== undefined ? { maxBackoffMs: init.maxBackoffMs } : {})
+      }))
+    }
+  }
 
   async start (): Promise<void> {
     this.started = true
     await this.libp2p.handle(SYNC_PROTOCOL, (stream, connection) => { this.onInbound(stream, connection) }, { maxInboundStreams: 4, maxOutboundStreams: 4 })
-    for (const peer of this.init.peers.keys()) this.schedule(peer, 0)
+    for (const peer of this.machines.keys()) this.input(peer, { type: 'start' })
   }
 
   async stop (): Promise<void> {
+    for (const peer of this.machines.keys()) this.input(peer, { type: 'stop' })
     this.started = false
     for (const t of this.timers.values()) clearTimeout(t)
     this.timers.clear()
@@ -41,62 +64,109 @@ export class MemoryTransport {
     await Promise.all([...this.outbound.values(), ...this.inbound].map(async (ch) => { await ch.close(1000) }))
   }
 
-  private schedule (peer: string, delayMs: number): void {
-    if (!this.started || this.timers.has(peer)) return
-    this.timers.set(peer, setTimeout(() => { this.timers.delete(peer); void this.dial(peer) }, delayMs))
+  /** New envelopes at this node (written here, or applied from `from`): to every neighbor that may receive them. */
+  push (namespace: string, envelopes: readonly Envelope[], from: string | undefined): void {
+    for (const peer of this.machines.keys()) this.input(peer, { type: 'push', namespace, envelopes, from })
+  }
+
+  /** Queues an input; runs the queue unless it is already running (an effect's consequence waits its turn). */
+  private input (peer: string, input: SyncInput): void {
+    this.inputs.push({ peer, input })
+    if (this.running) return
+    this.running = true
+    try {
+      for (let next = this.inputs.shift(); next !== undefined; next = this.inputs.shift()) {
+        const machine = this.machines.get(next.peer)
+        if (machine === undefined) continue
+        for (const effect of machine.handle(next.input, this.clock.nowMs())) this.execute(next.peer, effect)
+      }
+    } finally {
+      this.running = false
+    }
+  }
+
+  private execute (peer: string, effect: SyncEffect): void {
+    switch (effect.type) {
+      case 'dial':
+        void this.dial(peer)
+        return
+      case 'send':
+        this.outbound.get(peer)?.enqueue(effect.messages.map(encodeSyncMessage))
+        return
+      case 'set-timer': {
+        clearTimeout(this.timers.get(peer))
+        if (!this.started) return
+        this.timers.set(peer, setTimeout(() => { this.timers.delete(peer); this.input(peer, { type: 'timer' }) }, Math.max(0, effect.atMs - this.clock.nowMs())))
+        return
+      }
+      case 'clear-timer':
+        clearTimeout(this.timers.get(peer))
+        this.timers.delete(peer)
+        return
+      case 'await-drain': {
+        const ch = this.outbound.get(peer)
+        ch?.whenDrained(MAX_QUEUED_BEFORE_PAUSE_BYTES, () => {
+          if (this.outbound.get(peer) === ch) this.input(peer, { type: 'drained', queuedBytes: ch.queuedBytes })
+        })
+        return
+      }
+      case 'deliver': {
+        const results = this.service.receive(effect.namespace, effect.envelopes, peer)
+        if (results.some((r) => r.status === 'parked')) this.input(peer, { type: 'parked', namespace: effect.namespace })
+        return
+      }
+      case 'output-lost':
+        this.log.info({ peer, retryMs: effect.retryMs, reason: effect.reason }, 'memory sync stream down')
+    }
   }
 
   private async dial (peer: string): Promise<void> {
-    const sync = this.init.peers.get(peer)
-    if (sync === undefined || !this.started || this.outbound.get(peer)?.isOpen === true) return
     let stream: Stream
     try {
-      stream = await this.libp2p.dialProtocol(peerIdFromString(peer), SYNC_PROTOCOL, { signal: AbortSignal.timeout(10_000) })
+      stream = await this.libp2p.dialProtocol(peerIdFromString(peer), SYNC_PROTOCOL, { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) })
     } catch (err) {
-      this.retry(peer, err)
+      this.input(peer, { type: 'output-down', reason: (err as Error).message })
       return
     }
-    const output = {
-      send: (messages: readonly Uint8Array[]) => ch.enqueue(messages),
-      get queuedBytes () { return ch.queuedBytes }
-    }
+    if (!this.started) { try { stream.abort(new Error('memory sync stopping')) } catch { /* gone */ } return }
     const ch: FrameChannel = new FrameChannel(stream, {
       onPayload: () => { /* the neighbor writes on its own stream */ },
       onClose: (reason) => {
-        sync.detachOutput(output)
-        if (this.outbound.get(peer) === ch) this.outbound.delete(peer)
-        this.retry(peer, new Error(reason))
+        if (this.outbound.get(peer) !== ch) return
+        this.outbound.delete(peer)
+        this.input(peer, { type: 'output-down', reason })
       },
       maxQueuedBytes: this.init.maxQueuedBytes ?? 8 * 1024 * 1024
     })
-    if (!ch.isOpen) return
     this.outbound.set(peer, ch)
-    this.backoffMs.delete(peer)
-    sync.attachOutput(output)
-  }
-
-  private retry (peer: string, err: unknown): void {
-    if (!this.started) return
-    const next = Math.min(this.init.maxBackoffMs ?? 30_000, Math.max(500, (this.backoffMs.get(peer) ?? 250) * 2))
-    this.backoffMs.set(peer, next)
-    this.log.info({ peer, retryMs: next, reason: (err as Error).message }, 'memory sync stream down')
-    this.schedule(peer, next)
+    this.input(peer, { type: 'output-up' })
+    // Stopped while the dial was out: the machine did not take the stream.
+    if (this.machines.get(peer)?.link !== 'up' && this.outbound.get(peer) === ch) { this.outbound.delete(peer); void ch.close(1000) }
   }
 
   private onInbound (stream: Stream, connection: Connection): void {
     const peer = connection.remotePeer.toString()
-    const sync = this.init.peers.get(peer)
-    if (sync === undefined || !this.started) {
+    const machine = this.machines.get(peer)
+    if (machine === undefined || !this.started) {
       this.log.warn({ peer }, 'memory sync from an unconfigured peer: rejected')
       try { stream.abort(new Error('not a configured neighbor')) } catch { /* gone */ }
       return
     }
+    const limits = this.service.replicas.values().next().value?.limits
     const ch: FrameChannel = new FrameChannel(stream, {
-      onPayload: (bytes) => { if (!sync.onPayload(bytes)) this.log.warn({ peer }, 'memory sync: undecodable message dropped') },
+      onPayload: (bytes) => {
+        let input: SyncInput
+        try {
+          input = { type: 'message', message: decodeSyncMessage(bytes, limits) }
+        } catch (err) {
+          this.log.warn({ peer }, 'memory sync: undecodable message dropped')
+          input = { type: 'bad-message', reason: dropReasonOf(err) }
+        }
+        this.input(peer, input)
+      },
       onClose: () => { this.inbound.delete(ch) }
     })
     if (ch.isOpen) this.inbound.add(ch)
-    // Their stream came up: ours is probably down too (they restarted); redial now.
-    if (this.outbound.get(peer)?.isOpen !== true) { clearTimeout(this.timers.get(peer)); this.timers.delete(peer); this.schedule(peer, 0) }
+    this.input(peer, { type: 'input-up' })
   }
 }

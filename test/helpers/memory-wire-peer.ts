@@ -2,8 +2,8 @@
  * A hand-driven `/atp/memory/1.0.0` peer for hostile-input tests: a real libp2p node
  * (the daemon's own TCP + Noise + Yamux build, daemon/p2p/libp2p-node.ts) with an
  * identity the test holds, speaking the sync protocol over the daemon's FrameChannel
- * framing exactly as daemon/memory/sync-peer.ts does, but sending whatever the test
- * wants — including bytes no honest peer would.
+ * framing exactly as daemon/memory/memory-transport.ts does, but sending whatever the
+ * test wants — including bytes no honest peer would.
  *
  *   const wire = await startWirePeer(dir)          // before the daemon: it dials us
  *   await wire.open(site.peerId, site.addr)        // our outbound stream to the daemon
