@@ -6,7 +6,10 @@
 import type { VectorClock } from './vector-clock.ts'
 import { streamKey } from './vector-clock.ts'
 
+/** An envelope signed alone. */
 export const ENVELOPE_VERSION = 1
+/** An envelope signed as a member of a batch (envelope-batch.ts): it carries a proof. */
+export const BATCHED_ENVELOPE_VERSION = 2
 
 export interface UnsignedEnvelope {
   readonly namespace: string
@@ -26,9 +29,22 @@ export interface UnsignedEnvelope {
   readonly update: Uint8Array
 }
 
+/** An envelope's place in its writer's signed batch: RFC 6962's audit path (kernel/merkle-tree.ts). */
+export interface EnvelopeBatchProof {
+  readonly index: number
+  /** Envelopes in the batch, 2…MAX_ENVELOPE_BATCH (a batch of one has no proof). */
+  readonly size: number
+  /** Sibling hashes from the leaf up, 32 bytes each. */
+  readonly path: Uint8Array
+}
+
 export interface Envelope extends UnsignedEnvelope {
-  /** Writer's signature over encodeEnvelopeBody(envelope). */
+  /**
+   * Writer's signature: over envelopeSigningBytes(envelope) when `batch` is absent,
+   * else over the batch's root (envelope-batch.ts).
+   */
   readonly signature: Uint8Array
+  readonly batch?: EnvelopeBatchProof
 }
 
 export function envelopeStream (e: Pick<UnsignedEnvelope, 'peerId' | 'epoch'>): string {

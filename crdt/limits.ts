@@ -32,6 +32,8 @@ export interface MemoryLimits {
   readonly maxTextInsert: number
   /** Envelopes older than this (by atMs) lose their update bytes at compaction. */
   readonly compactAfterMs: number
+  /** Batch roots whose signature verified, kept so a batch costs one check (oldest out). */
+  readonly maxVerifiedRoots: number
 }
 
 export const DEFAULT_MEMORY_LIMITS: MemoryLimits = Object.freeze({
@@ -49,5 +51,6 @@ export const DEFAULT_MEMORY_LIMITS: MemoryLimits = Object.freeze({
   maxValueBytes: 64 * 1024,
   maxValueDepth: 64,
   maxTextInsert: 64 * 1024,
-  compactAfterMs: 24 * 3600 * 1000
+  compactAfterMs: 24 * 3600 * 1000,
+  maxVerifiedRoots: 1024
 })

@@ -9,17 +9,21 @@
  * Pure: time arrives as nowMs, keys through Signer/Verifier.
  */
 import * as Y from 'yjs'
-import type { Signer, Verifier } from '../kernel/index.ts'
-import { AtpError } from '../kernel/index.ts'
+import type { Hasher, Verifier } from '../kernel/index.ts'
+import { defaultHasher, VerifiedRootCache } from '../kernel/index.ts'
 import { canWrite } from './acl.ts'
 import type { NamespaceConfig } from './acl.ts'
-import { envelopeId, signEnvelope, verifyEnvelope } from './codec/envelope-codec.ts'
+import { checkEnvelopeSignature } from './codec/envelope-batch.ts'
+import type { EnvelopeSignatureCheck } from './codec/envelope-batch.ts'
+import { envelopeId } from './codec/envelope-codec.ts'
 import type { Envelope } from './envelope.ts'
 import { envelopeStream } from './envelope.ts'
 import { MemoryDecodeError, MemoryForbiddenError } from './errors.ts'
 import type { Checkpoint } from './codec/checkpoint-codec.ts'
 import { DEFAULT_MEMORY_LIMITS } from './limits.ts'
 import type { MemoryLimits } from './limits.ts'
+import { LocalSeals } from './local-seal.ts'
+import type { LocalWriter } from './local-seal.ts'
 import { ParkingLot } from './parking-lot.ts'
 import { PendingBatch } from './pending-batch.ts'
 import { compareCausal } from './provenance-index.ts'
@@ -38,19 +42,11 @@ import { entriesOf, stateHash, textKeys } from './state-hash.ts'
 import type { VectorClock } from './vector-clock.ts'
 import { dominates, missingEntries, streamKey } from './vector-clock.ts'
 
-/** This node as a writer of the namespace (absent at a relay or a read-only member). */
-export interface LocalWriter {
-  readonly org: string
-  readonly signer: Signer
-  /** Process lifetime number (persisted, incremented at every start). */
-  readonly epoch: number
-  /** Fresh Yjs clientID for this lifetime, from the driver's Random: reusing a clientID after a crash that lost updates diverges peers silently. */
-  readonly clientId: number
-}
-
 export interface ReplicaInit {
   readonly namespace: NamespaceConfig
   readonly verifier: Verifier
+  /** SHA-256 for envelope ids and batch proofs (the daemon passes node:crypto's; default pure JS). */
+  readonly hasher?: Hasher
   readonly writer?: LocalWriter
   readonly limits?: Partial<MemoryLimits>
   /** peerId → org known from configuration: binds those peers before any envelope. */
@@ -80,20 +76,23 @@ export class Replica {
   readonly counters: ReplicaCounters
   /** @internal shared with the query and checkpoint helpers */
   readonly state: ReplicaState
-  private readonly verifier: Verifier
+  private readonly hasher: Hasher
+  private readonly signatures: EnvelopeSignatureCheck
   private readonly writer: LocalWriter | undefined
+  private readonly seals: LocalSeals | undefined
   private readonly parking: ParkingLot
   private readonly batch: PendingBatch
   private readonly outbox: Envelope[] = []
-  private sealedTo = 0
   /** Time of the local transaction in progress (the Yjs 'update' callback has none). */
   private nowMs = 0
 
   constructor (init: ReplicaInit) {
     this.namespace = init.namespace
     this.limits = { ...DEFAULT_MEMORY_LIMITS, ...init.limits }
-    this.verifier = init.verifier
+    this.hasher = init.hasher ?? defaultHasher
+    this.signatures = { verifier: init.verifier, hasher: this.hasher, roots: new VerifiedRootCache(this.limits.maxVerifiedRoots) }
     this.writer = init.writer
+    this.seals = init.writer === undefined ? undefined : new LocalSeals(init.writer, init.namespace.id, this.limits, this.hasher)
     this.state = new ReplicaState(this.limits.maxHistoryPerKey)
     this.parking = new ParkingLot(this.limits.maxParkedPerPeer, this.limits.maxParkedBytesPerPeer)
     this.batch = new PendingBatch(this.limits.batchWindowMs, this.limits.maxBatchUpdates, this.limits.maxUpdateBytes - 4096)
@@ -131,7 +130,7 @@ export class Replica {
 
   receive (e: Envelope, nowMs: number): ReceiveResult {
     void nowMs // reserved: parking expiry; ordering never depends on time
-    const id = envelopeId(e)
+    const id = envelopeId(e, this.hasher)
     const pre = this.precheck(e, id)
     if (pre !== undefined) return this.count(pre)
     const stream = envelopeStream(e)
@@ -156,7 +155,7 @@ export class Replica {
     const seqCheck = this.sequenceCheck(e, id)
     if (seqCheck !== undefined) return seqCheck
     if (this.parking.has(e.peerId, id)) return { status: 'duplicate', id }
-    if (!verifyEnvelope(e, this.verifier)) return refused(id, 'bad-signature', `signature of ${e.peerId} does not verify`)
+    if (!checkEnvelopeSignature(e, this.signatures)) return refused(id, 'bad-signature', e.batch === undefined ? `signature of ${e.peerId} does not verify` : `leaf ${e.batch.index} of ${e.batch.size} leads to a root ${e.peerId} did not sign`)
     const stream = envelopeStream(e)
     if ((e.deps.get(stream) ?? 0) !== e.seq - 1) return refused(id, 'bad-deps', `deps[${stream}] must be seq − 1 = ${e.seq - 1}`)
     return this.bindingCheck(e, id)
@@ -230,7 +229,7 @@ export class Replica {
     const w = this.requireWriter()
     this.nowMs = nowMs
     this.doc.transact(fn, LOCAL)
-    return (this.state.applied.get(streamKey(w.signer.peerId, w.epoch)) ?? 0) + (this.batch.isEmpty ? 0 : 1)
+    return (this.state.applied.get(streamKey(w.signer.peerId, w.epoch)) ?? 0) + (this.seals?.count ?? 0) + (this.batch.isEmpty ? 0 : 1)
   }
 
   private onLocalUpdate (update: Uint8Array): void {
@@ -241,28 +240,24 @@ export class Replica {
   /** When the pending batch is due (driver schedules flush then), or undefined. */
   dueAtMs (): number | undefined { return this.batch.dueAtMs() }
 
-  /** Seals the batch if due (or `force`) and returns every sealed, not yet taken envelope. */
+  /**
+   * Seals the batch if due (or `force`), signs every envelope sealed since the last
+   * flush (one signature per batch of them) and returns them with any not yet taken.
+   */
   flush (nowMs: number, force = false): Envelope[] {
     if (force ? !this.batch.isEmpty : this.batch.isDue(nowMs)) this.seal(nowMs)
+    for (const { envelope: e, inspection: { from, to, writes } } of this.seals?.sign() ?? []) {
+      this.state.record({ id: envelopeId(e, this.hasher), org: e.org, peerId: e.peerId, epoch: e.epoch, clientId: e.clientId, seq: e.seq, deps: e.deps, atMs: e.atMs, signature: e.signature, signatureValid: true, from, to }, e, writes)
+      this.outbox.push(e)
+    }
     return this.outbox.splice(0)
   }
 
   private seal (nowMs: number): void {
-    const w = this.requireWriter()
+    const seals = this.seals
     const update = this.batch.take()
-    if (update === undefined) return
-    const inspected = inspectUpdate(this.doc, update, w.clientId, this.limits, this.sealedTo)
-    if (!inspected.ok) throw new AtpError('ERR_MEMORY_INTERNAL', `local batch failed inspection: ${inspected.reason} ${inspected.detail}`)
-    const stream = streamKey(w.signer.peerId, w.epoch)
-    const seq = (this.state.applied.get(stream) ?? 0) + 1
-    // deps are taken at seal time: a superset of what each change of the batch saw,
-    // so receivers hold every item the batch refers to before they apply it.
-    const e = signEnvelope({ namespace: this.namespace.id, org: w.org, peerId: w.signer.peerId, epoch: w.epoch, clientId: w.clientId, seq, deps: new Map(this.state.applied), atMs: nowMs, update }, w.signer)
-    const { from, to, writes } = inspected.inspection
-    const id = envelopeId(e)
-    this.state.record({ id, org: w.org, peerId: w.signer.peerId, epoch: w.epoch, clientId: w.clientId, seq, deps: e.deps, atMs: nowMs, signature: e.signature, signatureValid: true, from, to }, e, writes)
-    this.sealedTo = to
-    this.outbox.push(e)
+    if (seals === undefined || update === undefined) return
+    seals.seal(this.doc, update, this.state.applied, nowMs)
   }
 
   /** Sets an entry; returns the seq of the envelope that will carry it. */
@@ -346,7 +341,7 @@ export class Replica {
 
   /** Gives back the body of an envelope known from a checkpoint (kept in the store). */
   attachBody (e: Envelope): boolean {
-    const id = envelopeId(e)
+    const id = envelopeId(e, this.hasher)
     if (this.state.index.meta(id) === undefined) return false
     this.state.bodies.set(id, e)
     return true

@@ -8,17 +8,23 @@
  *   u8 version | str namespace | str org | str peerId | uint epoch | uint clientId
  *   | uint seq | uint nDeps, nDeps × (str peerId, uint epoch, uint seq) | uint atMs
  *   | bytes update | bytes signature
+ *   [version 2, a batch member: | uint index | uint size | bytes path]
  *
- * The signature covers SIGNING_DOMAIN ‖ everything before it: the domain keeps a
- * memory signature from ever passing as a route signature by the same key.
+ * A single envelope's signature covers SIGNING_DOMAIN ‖ everything before it: the
+ * domain keeps a memory signature from ever passing as a route signature by the same
+ * key. A batch member's signature covers its batch's root (envelope-batch.ts).
+ *
+ * Because decode∘encode is the identity, a decoded envelope keeps the bytes it came
+ * from: encoding it again, hashing it for its id and rebuilding its signed bytes reuse
+ * them instead of re-encoding (ingest does all three for every envelope).
  */
 import type * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
-import { sha256 } from '@noble/hashes/sha2.js'
 import { bytesToHex } from '@noble/hashes/utils.js'
-import type { Signer, Verifier } from '../../kernel/index.ts'
-import { ENVELOPE_VERSION } from '../envelope.ts'
-import type { Envelope, UnsignedEnvelope } from '../envelope.ts'
+import { auditPathLength, defaultHasher, HASH_BYTES } from '../../kernel/index.ts'
+import type { Hasher, Signer, Verifier } from '../../kernel/index.ts'
+import { BATCHED_ENVELOPE_VERSION, ENVELOPE_VERSION } from '../envelope.ts'
+import type { Envelope, EnvelopeBatchProof, UnsignedEnvelope } from '../envelope.ts'
 import { MemoryDecodeError } from '../errors.ts'
 import { DEFAULT_MEMORY_LIMITS } from '../limits.ts'
 import type { MemoryLimits } from '../limits.ts'
@@ -28,9 +34,16 @@ import { NAMESPACE_RE, ORG_RE, PEER_ID_RE, decodeGuarded, readBytes, readString,
 const SIGNING_DOMAIN = new TextEncoder().encode('atp-memory-envelope/1\n')
 const MAX_SIGNATURE_BYTES = 128
 const MAX_CLIENT_ID = 0xFFFFFFFF
+/** The largest batch a member accepts. */
+export const MAX_ENVELOPE_BATCH = 4096
 
-function writeBody (enc: encoding.Encoder, e: UnsignedEnvelope): void {
-  encoding.writeUint8(enc, ENVELOPE_VERSION)
+/** An envelope's canonical encoding and where its body ends (the signature follows). */
+interface Wire { readonly bytes: Uint8Array, readonly bodyEnd: number }
+const wires = new WeakMap<Envelope, Wire>()
+const ids = new WeakMap<Envelope, string>()
+
+function writeBody (enc: encoding.Encoder, e: UnsignedEnvelope, version: number): void {
+  encoding.writeUint8(enc, version)
   encoding.writeVarString(enc, e.namespace)
   encoding.writeVarString(enc, e.org)
   encoding.writeVarString(enc, e.peerId)
@@ -42,24 +55,49 @@ function writeBody (enc: encoding.Encoder, e: UnsignedEnvelope): void {
   encoding.writeVarUint8Array(enc, e.update)
 }
 
-/** The bytes a writer signs: domain tag plus the canonical body. */
-export function envelopeSigningBytes (e: UnsignedEnvelope): Uint8Array {
+/**
+ * The bytes a writer signs (alone) or hashes into a batch leaf (`version` 2): domain
+ * tag plus the canonical body.
+ */
+export function envelopeSigningBytes (e: UnsignedEnvelope, version = ENVELOPE_VERSION): Uint8Array {
   const enc = encoding.createEncoder()
   encoding.writeUint8Array(enc, SIGNING_DOMAIN)
-  writeBody(enc, e)
+  writeBody(enc, e, version)
   return encoding.toUint8Array(enc)
+}
+
+/** envelopeSigningBytes of an envelope as it travels (its own version), from its bytes when known. */
+export function signedBytesOf (e: Envelope): Uint8Array {
+  const wire = wires.get(e) ?? wireOf(e)
+  const out = new Uint8Array(SIGNING_DOMAIN.length + wire.bodyEnd)
+  out.set(SIGNING_DOMAIN, 0)
+  out.set(wire.bytes.subarray(0, wire.bodyEnd), SIGNING_DOMAIN.length)
+  return out
+}
+
+function wireOf (e: Envelope): Wire {
+  const enc = encoding.createEncoder()
+  writeBody(enc, e, e.batch === undefined ? ENVELOPE_VERSION : BATCHED_ENVELOPE_VERSION)
+  const bodyEnd = encoding.length(enc)
+  encoding.writeVarUint8Array(enc, e.signature)
+  if (e.batch !== undefined) {
+    encoding.writeVarUint(enc, e.batch.index)
+    encoding.writeVarUint(enc, e.batch.size)
+    encoding.writeVarUint8Array(enc, e.batch.path)
+  }
+  const wire = { bytes: encoding.toUint8Array(enc), bodyEnd }
+  wires.set(e, wire)
+  return wire
 }
 
 export function encodeEnvelope (e: Envelope): Uint8Array {
-  const enc = encoding.createEncoder()
-  writeBody(enc, e)
-  encoding.writeVarUint8Array(enc, e.signature)
-  return encoding.toUint8Array(enc)
+  return (wires.get(e) ?? wireOf(e)).bytes
 }
 
 export function readEnvelope (d: decoding.Decoder, limits: MemoryLimits): Envelope {
+  const start = d.pos
   const version = readUint(d, 'version', 255)
-  if (version !== ENVELOPE_VERSION) throw new MemoryDecodeError(`envelope version ${version} unsupported (want ${ENVELOPE_VERSION})`)
+  if (version !== ENVELOPE_VERSION && version !== BATCHED_ENVELOPE_VERSION) throw new MemoryDecodeError(`envelope version ${version} unsupported (want ${ENVELOPE_VERSION} or ${BATCHED_ENVELOPE_VERSION})`)
   const namespace = readString(d, 'namespace', 64, NAMESPACE_RE)
   const org = readString(d, 'org', 32, ORG_RE)
   const peerId = readString(d, 'peerId', 128, PEER_ID_RE)
@@ -70,8 +108,25 @@ export function readEnvelope (d: decoding.Decoder, limits: MemoryLimits): Envelo
   const deps = readVectorClock(d, 'deps', limits.maxDeps)
   const atMs = readUint(d, 'atMs')
   const update = readBytes(d, 'update', limits.maxUpdateBytes)
+  const bodyEnd = d.pos - start
   const signature = readBytes(d, 'signature', MAX_SIGNATURE_BYTES)
-  return { namespace, org, peerId, epoch, clientId, seq, deps, atMs, update, signature }
+  const fields = { namespace, org, peerId, epoch, clientId, seq, deps, atMs, update, signature }
+  const e: Envelope = version === BATCHED_ENVELOPE_VERSION ? { ...fields, batch: readBatchProof(d) } : fields
+  // A copy: the caller's buffer may be reused once decoding returns.
+  wires.set(e, { bytes: d.arr.slice(start, d.pos), bodyEnd })
+  return e
+}
+
+/** One form only: a size of 2…MAX_ENVELOPE_BATCH, an index below it, a path of exactly that position's length. */
+function readBatchProof (d: decoding.Decoder): EnvelopeBatchProof {
+  const index = readUint(d, 'batch index')
+  const size = readUint(d, 'batch size')
+  if (size < 2 || size > MAX_ENVELOPE_BATCH) throw new MemoryDecodeError(`batch size ${size} outside 2…${MAX_ENVELOPE_BATCH}`)
+  if (index >= size) throw new MemoryDecodeError(`batch index ${index} not below size ${size}`)
+  const expected = auditPathLength(index, size) * HASH_BYTES
+  const path = readBytes(d, 'batch path', expected)
+  if (path.length !== expected) throw new MemoryDecodeError(`batch path of ${path.length} bytes, leaf ${index} of ${size} needs ${expected}`)
+  return { index, size, path }
 }
 
 /** Decodes one envelope; throws MemoryDecodeError (and nothing else) on bad bytes. */
@@ -83,15 +138,22 @@ export function signEnvelope (e: UnsignedEnvelope, signer: Signer): Envelope {
   return { ...e, signature: signer.sign(envelopeSigningBytes(e)) }
 }
 
+/** Checks a single (unbatched) envelope's signature; a batch member needs envelope-batch.ts. */
 export function verifyEnvelope (e: Envelope, verifier: Verifier): boolean {
+  if (e.batch !== undefined) return false
   try {
-    return verifier.verify(e.peerId, envelopeSigningBytes(e), e.signature)
+    return verifier.verify(e.peerId, signedBytesOf(e), e.signature)
   } catch {
     return false
   }
 }
 
-/** Content address of an envelope: sha256 (hex) of its canonical encoding, signature included. */
-export function envelopeId (e: Envelope): string {
-  return bytesToHex(sha256(encodeEnvelope(e)))
+/** Content address of an envelope: sha256 (hex) of its canonical encoding, signature and proof included. */
+export function envelopeId (e: Envelope, hasher: Hasher = defaultHasher): string {
+  let id = ids.get(e)
+  if (id === undefined) {
+    id = bytesToHex(hasher.sha256(encodeEnvelope(e)))
+    ids.set(e, id)
+  }
+  return id
 }

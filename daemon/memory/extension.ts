@@ -6,6 +6,7 @@
 import { Counter, Gauge } from 'prom-client'
 import type { AtpdExtensionFactory } from '../extension.ts'
 import { REFUSE_REASONS } from '../../crdt/index.ts'
+import { createNodeHasher } from '../identity/index.ts'
 import { MemoryService } from './memory-service.ts'
 import { MemoryStore } from './memory-store.ts'
 import { memoryRoutes } from './memory-routes.ts'
@@ -18,7 +19,7 @@ export const memoryExtension: AtpdExtensionFactory = async (ctx) => {
   const knownPeers = new Map<string, string>(ctx.config.neighbors.map((n) => [n.peer, n.org]))
   knownPeers.set(ctx.identity.peerId, ctx.config.org)
   const service = new MemoryService(
-    { signer: ctx.signer, verifier: ctx.verifier, clock: ctx.clock, random: ctx.random, store: new MemoryStore(ctx.sublevel('memory'), { repair: ctx.repair, log }), log },
+    { signer: ctx.signer, verifier: ctx.verifier, hasher: createNodeHasher(), clock: ctx.clock, random: ctx.random, store: new MemoryStore(ctx.sublevel('memory'), { repair: ctx.repair, log }), log },
     { org: ctx.config.org, role: ctx.config.role, namespaces: ctx.config.memory.namespaces, knownPeers, compactEveryMs: COMPACT_EVERY_MS }
   )
   const neighbors = ctx.config.neighbors.map((n) => ({ peerId: n.peer, org: n.org, role: n.role }))

@@ -4,7 +4,7 @@
  * sync protocol both go through here; all calls run on the daemon's single event loop.
  */
 import { AtpError } from '../../kernel/index.ts'
-import type { Clock, Random, Signer, Verifier } from '../../kernel/index.ts'
+import type { Clock, Hasher, Random, Signer, Verifier } from '../../kernel/index.ts'
 import { canRead, canWrite, MemoryForbiddenError, Replica, UnknownNamespaceError } from '../../crdt/index.ts'
 import type { Envelope, MemoryLimits, NamespaceConfig, ReceiveResult } from '../../crdt/index.ts'
 import type { LoadedNamespace, MemoryStore } from './memory-store.ts'
@@ -17,6 +17,8 @@ export interface MemoryLog {
 export interface MemoryServiceComponents {
   readonly signer: Signer
   readonly verifier: Verifier
+  /** SHA-256 for envelope ids and batch proofs (node:crypto's in the daemon). */
+  readonly hasher?: Hasher
   readonly clock: Clock
   readonly random: Random
   readonly store: MemoryStore
@@ -51,7 +53,7 @@ export class MemoryService {
   constructor (private readonly components: MemoryServiceComponents, readonly init: MemoryServiceInit) {}
 
   async start (): Promise<void> {
-    const { store, random, signer, verifier, clock, log } = this.components
+    const { store, random, signer, verifier, hasher, clock, log } = this.components
     this.epoch = await store.nextEpoch()
     for (const ns of this.init.namespaces) {
       // A reflector holds every configured namespace to relay it; a peer only those its org reads.
@@ -59,7 +61,7 @@ export class MemoryService {
       const loaded = await store.load(ns.id)
       const clientId = freshClientId(random, loaded) // fresh every start: a reused clientID after lost updates diverges peers
       const writer = canWrite(ns, this.init.org) ? { org: this.init.org, signer, epoch: this.epoch, clientId } : undefined
-      const replica = new Replica({ namespace: ns, verifier, ...(writer !== undefined ? { writer } : {}), ...(this.init.limits !== undefined ? { limits: this.init.limits } : {}), ...(this.init.knownPeers !== undefined ? { knownPeers: this.init.knownPeers } : {}) })
+      const replica = new Replica({ namespace: ns, verifier, ...(hasher !== undefined ? { hasher } : {}), ...(writer !== undefined ? { writer } : {}), ...(this.init.limits !== undefined ? { limits: this.init.limits } : {}), ...(this.init.knownPeers !== undefined ? { knownPeers: this.init.knownPeers } : {}) })
       if (loaded.checkpoint !== undefined) replica.restore(loaded.checkpoint)
       let refused = 0
       for (const e of loaded.envelopes) {

@@ -34,7 +34,9 @@ describe('envelope codec', () => {
     const bytes = encodeEnvelope(signEnvelope(base, fakeSigner('peer-acme')))
     for (let n = 0; n < bytes.length; n++) expect(() => decodeEnvelope(bytes.slice(0, n))).toThrow(MemoryDecodeError)
     expect(() => decodeEnvelope(new Uint8Array([...bytes, 0]))).toThrow(/trailing/)
-    expect(() => decodeEnvelope(new Uint8Array([2, ...bytes.slice(1)]))).toThrow(/version/)
+    expect(() => decodeEnvelope(new Uint8Array([3, ...bytes.slice(1)]))).toThrow(/version/)
+    // version 2 is a batch member: without its proof it is truncated
+    expect(() => decodeEnvelope(new Uint8Array([2, ...bytes.slice(1)]))).toThrow(/truncated before batch index/)
     expect(() => decodeEnvelope(new Uint8Array(300_000))).toThrow(/exceeds limit/)
     expect(() => decodeEnvelope('x' as unknown as Uint8Array)).toThrow(MemoryDecodeError)
   })

@@ -1,0 +1,79 @@
+/**
+ * Envelope signatures amortized over a batch (docs/memory.md, "Batch signatures"): a
+ * writer signs the Merkle root of the envelopes it seals before one flush, each
+ * envelope carries its audit path, and a member checks the root's signature once per
+ * batch (a bounded cache of verified roots) and a few hashes per envelope. Whatever
+ * the form, an envelope a member accepts holds exactly the bytes its writer signed.
+ * The tree, the signed bytes and the cache are the route batches' (kernel/).
+ */
+import { leafHash, merkleBatchSignedBytes, merkleTree, rootFromPath } from '../../kernel/index.ts'
+import type { Hasher, Signer, VerifiedRootCache, Verifier } from '../../kernel/index.ts'
+import { BATCHED_ENVELOPE_VERSION } from '../envelope.ts'
+import type { Envelope, UnsignedEnvelope } from '../envelope.ts'
+import { envelopeSigningBytes, signedBytesOf, signEnvelope } from './envelope-codec.ts'
+
+/**
+ * Most envelopes one signature covers. Each carries ⌈log2 n⌉ × 32 bytes of path and
+ * costs that many hashes at every member, while the signature check is shared by n: at
+ * 64 an envelope carries 192 B and a member spends 1/64 of an ed25519 verification on
+ * it, about what its hashes cost (the routes' choice, for the same reason).
+ */
+export const ENVELOPE_BATCH_SIZE = 64
+
+/**
+ * The domain of a batch root's signature. It differs from a single envelope's
+ * ("atp-memory-envelope/1\n") and from both route domains, so no signature of one kind
+ * passes for another.
+ */
+const MEMORY_BATCH_DOMAIN = new TextEncoder().encode('atp-memory-batch/1\n')
+
+export function envelopeBatchSignedBytes (peerId: string, size: number, root: Uint8Array): Uint8Array {
+  return merkleBatchSignedBytes(MEMORY_BATCH_DOMAIN, peerId, size, root)
+}
+
+/**
+ * Signs envelopes of one writer in order, one signature per batch of up to
+ * `batchSize`. A batch of one is signed alone (version 1, no proof), exactly as
+ * signEnvelope signs it.
+ */
+export function signEnvelopeBatch (envelopes: readonly UnsignedEnvelope[], signer: Signer, hasher: Hasher, batchSize = ENVELOPE_BATCH_SIZE): Envelope[] {
+  const out: Envelope[] = []
+  for (let lo = 0; lo < envelopes.length; lo += batchSize) {
+    const chunk = envelopes.slice(lo, lo + batchSize)
+    if (chunk.length === 1) { out.push(signEnvelope(chunk[0] as UnsignedEnvelope, signer)); continue }
+    const tree = merkleTree(hasher, chunk.map((e) => leafHash(hasher, envelopeSigningBytes(e, BATCHED_ENVELOPE_VERSION))))
+    const signature = signer.sign(envelopeBatchSignedBytes(signer.peerId, chunk.length, tree.root))
+    chunk.forEach((e, index) => { out.push({ ...e, signature, batch: { index, size: chunk.length, path: tree.paths[index] as Uint8Array } }) })
+  }
+  return out
+}
+
+export interface EnvelopeSignatureCheck {
+  readonly verifier: Verifier
+  readonly hasher: Hasher
+  readonly roots: VerifiedRootCache
+}
+
+/**
+ * True when e's bytes are what e.peerId signed, alone or as a member of a batch.
+ * Never throws: a verifier that throws counts as a failed signature.
+ */
+export function checkEnvelopeSignature (e: Envelope, check: EnvelopeSignatureCheck): boolean {
+  const signed = signedBytesOf(e)
+  const batch = e.batch
+  if (batch === undefined) return verifies(check.verifier, e.peerId, signed, e.signature)
+  const root = rootFromPath(check.hasher, leafHash(check.hasher, signed), batch.index, batch.size, batch.path)
+  if (root === undefined) return false
+  if (check.roots.has(e.peerId, batch.size, root, e.signature)) return true
+  if (!verifies(check.verifier, e.peerId, envelopeBatchSignedBytes(e.peerId, batch.size, root), e.signature)) return false
+  check.roots.add(e.peerId, batch.size, root, e.signature)
+  return true
+}
+
+function verifies (verifier: Verifier, peerId: string, data: Uint8Array, signature: Uint8Array): boolean {
+  try {
+    return verifier.verify(peerId, data, signature)
+  } catch {
+    return false
+  }
+}
