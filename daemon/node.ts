@@ -177,8 +177,15 @@ class AtpdNode implements Atpd {
       }
     })
     const congestion = this.congestion = await openCongestion({ config, store, clock: this.clock, registry: metrics.registry, log: log.child({ component: 'congestion' }) })
-    const datastore = config.discovery !== undefined ? new BoundedDhtStore({ providerKeys: [await federationKey(config.discovery.federation)] }) : undefined
-    const node = this.node = await createLibp2pNode({ privateKey: identity.privateKey, listen: config.listen, dht: config.discovery !== undefined, ...(datastore !== undefined ? { datastore } : {}), holdTimeS: config.holdTimeS })
+    const datastore = config.discovery !== undefined
+      ? new BoundedDhtStore({ providerKeys: [await federationKey(config.discovery.federation)], providerPeers: [identity.peerId, ...config.neighbors.map((n) => n.peer)] })
+      : undefined
+    const kadRequestLimit = {
+      onRefused: (peer: string, refused: number) => { if (isPowerOfTwo(refused)) log.warn({ peer, refused }, 'Kad-DHT requests over the per-peer rate refused') }
+    }
+    const node = this.node = await createLibp2pNode({
+      privateKey: identity.privateKey, listen: config.listen, dht: config.discovery !== undefined, ...(datastore !== undefined ? { datastore } : {}), holdTimeS: config.holdTimeS, kadRequestLimit
+    })
     if (config.discovery !== undefined) {
       this.discovery = createDhtDiscovery({ libp2p: node, logger: log }, {
         federation: config.discovery.federation, bootstrap: config.discovery.bootstrap, announce: config.role === 'reflector'
@@ -378,3 +385,8 @@ function must<T> (value: T | undefined, what: string): T {
   return value
 }
 
+
+/** Logs a repeated event at 1, 2, 4, 8, … occurrences: a flood costs a line per doubling. */
+function isPowerOfTwo (n: number): boolean {
+  return n > 0 && (n & (n - 1)) === 0
+}

@@ -3,8 +3,10 @@
  * peer sends (ADD_PROVIDER, PUT_VALUE) straight into libp2p's datastore, with no bound
  * of its own; this store refuses what the federation does not need before it is kept:
  * - provider records only for the federation's keys (a stranger's records for random
- *   keys never land), and a refused write makes Kad-DHT skip merging the sender's
- *   addresses into the peer store too;
+ *   keys never land) and only from allowlisted peers (a provider record names its
+ *   sender: Kad-DHT drops one that claims another peer), so a stranger cannot claim
+ *   to reflect for the federation; a refused write makes Kad-DHT skip merging the
+ *   sender's addresses into the peer store too;
  * - at most `maxProviderRecords` provider records and `maxValueRecords` value records
  *   in total, so even allowed keys cannot grow memory without end.
  */
@@ -24,6 +26,11 @@ export const DEFAULT_MAX_VALUE_RECORDS = 1024
 export interface BoundedDhtStoreInit {
   /** The only keys whose provider records are kept. */
   readonly providerKeys: readonly CID[]
+  /**
+   * The only peers (ids as strings) whose provider records are kept: the node itself and
+   * its configured neighbors. Absent: any peer's.
+   */
+  readonly providerPeers?: readonly string[]
   readonly maxProviderRecords?: number
   readonly maxValueRecords?: number
 }
@@ -39,6 +46,7 @@ export function providerKeySegment (cid: CID): string {
 
 export class BoundedDhtStore extends MemoryDatastore {
   private readonly allowed: ReadonlySet<string>
+  private readonly allowedPeers: ReadonlySet<string> | undefined
   private readonly maxProviderRecords: number
   private readonly maxValueRecords: number
   private providerRecords = 0
@@ -47,6 +55,7 @@ export class BoundedDhtStore extends MemoryDatastore {
   constructor (init: BoundedDhtStoreInit) {
     super()
     this.allowed = new Set(init.providerKeys.map(providerKeySegment))
+    this.allowedPeers = init.providerPeers !== undefined ? new Set(init.providerPeers) : undefined
     this.maxProviderRecords = init.maxProviderRecords ?? DEFAULT_MAX_PROVIDER_RECORDS
     this.maxValueRecords = init.maxValueRecords ?? DEFAULT_MAX_VALUE_RECORDS
   }
@@ -59,8 +68,9 @@ export class BoundedDhtStore extends MemoryDatastore {
   override async put (key: Key, val: Uint8Array, options?: AbortOptions): Promise<Key> {
     const name = key.toString()
     if (name.startsWith(PROVIDER_PREFIX)) {
-      const segment = name.slice(PROVIDER_PREFIX.length).split('/')[0] ?? ''
+      const [segment = '', provider = ''] = name.slice(PROVIDER_PREFIX.length).split('/')
       if (!this.allowed.has(segment)) throw new DhtRecordRefusedError('provider record for a key outside the federation')
+      if (this.allowedPeers !== undefined && !this.allowedPeers.has(provider)) throw new DhtRecordRefusedError('provider record from a peer outside the allowlist')
       if (!await super.has(key)) {
         if (this.providerRecords >= this.maxProviderRecords) throw new DhtRecordRefusedError('provider record store full')
         this.providerRecords++

@@ -2,7 +2,7 @@
  * The libp2p node of a daemon: TCP + Noise + Yamux + Identify + Ping, and Kad-DHT on
  * our own protocol only when discovery is configured (the defaults drop
  * private addresses and stay in client mode, and a custom protocol keeps the node out
- * of the public IPFS DHT).
+ * of the public IPFS DHT), with a per-peer rate on its inbound requests.
  */
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
@@ -12,6 +12,7 @@ import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import type { Datastore } from 'interface-datastore'
 import { createLibp2p, type Libp2p, type Libp2pOptions } from 'libp2p'
+import { limitKadRequests, type KadRequestLimitInit } from '../discovery/kad-request-limit.ts'
 
 type ConnectionMonitorInit = NonNullable<Libp2pOptions['connectionMonitor']>
 
@@ -29,6 +30,8 @@ export interface Libp2pNodeInit {
   readonly maxConnections?: number
   /** The AGP hold time: connection liveness is its call (connectionMonitorInit). */
   readonly holdTimeS: number
+  /** The per-peer rate on inbound Kad-DHT requests (with `dht`). */
+  readonly kadRequestLimit?: KadRequestLimitInit
 }
 
 /**
@@ -51,7 +54,7 @@ export async function createLibp2pNode (init: Libp2pNodeInit): Promise<Libp2p> {
     ping: ping(),
     ...(kad !== undefined ? { dht: kad.kadDHT({ protocol: KAD_PROTOCOL, clientMode: false, peerInfoMapper: kad.passthroughMapper, maxInboundStreams: KAD_MAX_INBOUND_STREAMS }) } : {})
   }
-  return await createLibp2p({
+  const node = await createLibp2p({
     privateKey: init.privateKey,
     ...(init.datastore !== undefined ? { datastore: init.datastore } : {}),
     addresses: { listen: [...init.listen] },
@@ -63,4 +66,6 @@ export async function createLibp2pNode (init: Libp2pNodeInit): Promise<Libp2p> {
     services,
     start: false
   })
+  if (kad !== undefined) limitKadRequests((node.services as { dht?: unknown }).dht, init.kadRequestLimit)
+  return node
 }

@@ -44,4 +44,14 @@ describe('BoundedDhtStore', () => {
     await store.put(new Key('/peers/anything'), time)
     expect(store.counts()).toEqual({ providerRecords: 2, valueRecords: 1 })
   })
+
+  it('keeps provider records only from allowlisted peers when given an allowlist', async () => {
+    const fed = await federationKey('demo')
+    const STRANGER = '12D3KooWQYhTNQdmr3ArTeUHRYzFg94BKyTkoWBDWez9kSCVe2Xo'
+    const store = new BoundedDhtStore({ providerKeys: [fed], providerPeers: [PEER] })
+    await store.put(providerKey(fed, PEER), time)
+    await expect(store.put(providerKey(fed, STRANGER), time)).rejects.toThrow(/allowlist/)
+    expect(await store.has(providerKey(fed, STRANGER))).toBe(false)
+    expect(store.counts().providerRecords).toBe(1)
+  })
 })
