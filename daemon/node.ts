@@ -4,22 +4,21 @@
  * hash-chained audit log, the HTTP API, metrics and extensions (memory).
  *
  * js-libp2p component shape: `createAtpd(config, options)` builds nothing that does
- * I/O; `start()` opens everything in dependency order, `stop()` closes it in reverse
- * (NOTIFICATION cease to neighbors, flush level and the audit log).
+ * I/O; `start()` builds each component (a `Startable` made from the components it uses
+ * and its init options) and starts them in dependency order through one Lifecycle;
+ * `stop()` stops them in reverse (NOTIFICATION cease to neighbors, flush level and the
+ * audit log).
  */
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { Libp2p } from 'libp2p'
 import type { Logger } from 'pino'
-import type { FastifyInstance } from 'fastify'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
-import type { Clock, Random, Signer } from '../kernel/index.ts'
+import type { Clock, Random } from '../kernel/index.ts'
 import type { AtpSpeaker, LocalAgent, Speaker, SpeakerCounters, SpeakerSnapshot } from '../reflector/index.ts'
 import { createApiServer, listenApi } from './api/server.ts'
 import { auditRoutes } from './api/routes-audit.ts'
 import { AuditTail } from './audit/audit-tail.ts'
 import type { DaemonFacade } from './api/facade.ts'
-import { AuditLog } from './audit/audit-log.ts'
-import { parseCheckpoint } from './audit/checkpoint.ts'
 import type { SiteConfig } from './config/schema.ts'
 import { MAX_AGENTS } from './config/schema.ts'
 import { planReload, type ReloadPlan } from './config/reload-plan.ts'
@@ -29,22 +28,21 @@ import type { CongestionControl } from './congestion/congestion-control.ts'
 import { openCongestion } from './congestion/open-congestion.ts'
 import { createDaemonFacade } from './daemon-facade.ts'
 import { BoundedDhtStore } from './discovery/bounded-dht-store.ts'
-import { createDhtDiscovery, type DhtDiscovery } from './discovery/dht-discovery.ts'
+import { createDhtDiscovery } from './discovery/dht-discovery.ts'
 import { federationKey } from './discovery/federation-key.ts'
-import { createEffectExecutor } from './effects.ts'
 import type { AtpdExtension, AtpdExtensionFactory } from './extension.ts'
 import { createEd25519Signer, createEd25519Verifier, createNodeHasher } from './identity/keys.ts'
 import { loadOrCreateIdentity, type NodeIdentity } from './identity/identity.ts'
 import { createMetrics, type Metrics } from './metrics/metrics.ts'
-import { AgpTransport } from './p2p/agp-transport.ts'
+import { AuditComponent, StoreComponent } from './node-components.ts'
 import { createLibp2pNode } from './p2p/libp2p-node.ts'
 import { systemClock } from './runtime/clock.ts'
-import { EventLoop } from './runtime/event-loop.ts'
 import { FdWatch } from './runtime/fd-watch.ts'
+import { Lifecycle } from './runtime/lifecycle.ts'
 import { systemRandom } from './runtime/random.ts'
-import { NodeStore } from './store/node-store.ts'
 import { SnapshotWriter } from './store/snapshot-writer.ts'
 import { defaultSpeakerFactory, type SpeakerFactory } from './speaker-factory.ts'
+import { SpeakerRuntime } from './speaker-runtime.ts'
 import { listenFailure, probeLibp2pListen } from './start-errors.ts'
 
 export interface AtpdOptions {
@@ -89,21 +87,10 @@ class AtpdNode implements Atpd {
   private readonly log: Logger
   private readonly clock: Clock
   private readonly random: Random
+  private readonly life: Lifecycle
   private identity?: NodeIdentity
-  private store?: NodeStore
-  private audit?: AuditLog
-  private readonly auditTail = new AuditTail()
-  private speaker?: Speaker
-  private loop?: EventLoop
-  private transport?: AgpTransport
   private node?: Libp2p
-  private discovery?: DhtDiscovery
-  private writer?: SnapshotWriter
-  private congestion?: CongestionControl
-  private metrics?: Metrics
-  private api?: FastifyInstance
-  private fdWatch?: FdWatch
-  private extensions: AtpdExtension[] = []
+  private runtime?: SpeakerRuntime
   private _facade?: DaemonFacade
   private _apiAddress = ''
   private ready = false
@@ -118,6 +105,7 @@ class AtpdNode implements Atpd {
     this.log = options.logger
     this.clock = options.clock ?? systemClock()
     this.random = options.random ?? systemRandom()
+    this.life = new Lifecycle({ onStopError: (step, err) => { this.log.warn({ step, err: String(err) }, 'stop step failed') } })
   }
 
   get peerId (): string { return must(this.identity, 'identity').peerId }
@@ -129,7 +117,7 @@ class AtpdNode implements Atpd {
   async start (): Promise<void> {
     const { config, log } = this
     try {
-      await this.startCore()
+      await this.startComponents()
     } catch (err) {
       log.error({ err: String(err) }, 'start failed; closing what was opened')
       await this.shutdown().catch(() => {})
@@ -139,44 +127,32 @@ class AtpdNode implements Atpd {
     log.info({ peerId: this.peerId, org: config.org, role: config.role, listen: this.libp2p.getMultiaddrs().map(String), api: this._apiAddress }, 'atpd started')
   }
 
-  private async startCore (): Promise<void> {
-    const { config, log } = this
+  /**
+   * Components start in the order added and stop in reverse (daemon/runtime/lifecycle.ts).
+   * Storage first: the snapshot it holds builds the Speaker, and it closes last.
+   */
+  private async startComponents (): Promise<void> {
+    const { config, log, life, clock } = this
     const identity = this.identity = await loadOrCreateIdentity(config.dataDir)
-    const store = this.store = await NodeStore.open(config.dataDir, { repair: this.options.repair === true })
-    const loaded = await store.load()
-    const report = store.report
-    if (report !== undefined) {
-      const damaged = report.wal.length > 0 || report.levelLog.length > 0 || report.dropped.length > 0 || report.tablesRebuilt
-      log.warn({ store: store.location, wal: report.wal, levelLog: report.levelLog, dropped: report.dropped, tablesRebuilt: report.tablesRebuilt }, damaged ? 'store repaired: what could not be read was dropped (listed here)' : 'store checked for --repair: nothing was damaged')
-    }
-    // After a repair the clean-shutdown flag may itself have been lost: say so rather
-    // than blame the previous stop.
-    if (!loaded.cleanShutdown) log.warn({ originSeq: loaded.snapshot.originSeq }, report !== undefined ? 'clean-shutdown flag not trusted after a repair; origin seq advanced' : 'previous run did not stop cleanly; origin seq advanced')
-    if (loaded.skipped > 0) log.warn({ skipped: loaded.skipped }, 'undecodable records in the store were skipped')
-    for (const a of loaded.skippedAgents) log.warn({ store: store.location, record: a.key, reason: a.reason }, 'stored agent no longer validates: skipped (DELETE /v1/agents/:id removes it)')
-    await store.setCleanShutdown(false)
+    const storage = life.add('store', new StoreComponent({ logger: log }, { dataDir: config.dataDir, repair: this.options.repair === true }))
+    await life.start()
+    const { store, loaded } = storage
     const signer = createEd25519Signer(identity.peerId, identity.privateKey)
     const verifier = createEd25519Verifier()
-    this.audit = await openAudit(config, store, signer, log, this.auditTail)
     const snapshot = withConfigAgents(loaded.snapshot, staticAgents(config.agents))
     const createSpeaker = this.options.createSpeaker ?? defaultSpeakerFactory
-    const speaker = this.speaker = createSpeaker(toSpeakerInit(config), { signer, verifier, hasher: createNodeHasher(), random: this.random }, snapshot)
-    const counters = countersOf(speaker)
-
-    const metrics = this.metrics = createMetrics({
-      processMetrics: true,
-      collect: () => {
-        metrics.setSessionStates(speaker.peers().map((p) => p.state))
-        metrics.setRouteStates(speaker.routes(this.clock.nowMs()).map((r) => r.state))
-        // Per route, not per signature: a batch's routes share one ed25519 check, and
-        // each of them had its audit path checked against the verified root.
-        if (counters !== undefined) {
-          const c = counters()
-          metrics.setRouteSignaturesVerified(c.signatureVerified - c.signatureInvalid)
-        }
-      }
+    const speaker = createSpeaker(toSpeakerInit(config), { signer, verifier, hasher: createNodeHasher(), random: this.random }, snapshot)
+    const metrics = createSpeakerMetrics(speaker, clock)
+    const auditTail = new AuditTail()
+    const audit = life.add('audit', new AuditComponent({ store, signer, logger: log, tail: auditTail }, config))
+    let congestion: CongestionControl | undefined
+    life.add('budget spend', {
+      start: async () => { congestion = await openCongestion({ config, store, clock, registry: metrics.registry, log: log.child({ component: 'congestion' }) }) },
+      stop: async () => { await congestion?.stop() }
     })
-    const congestion = this.congestion = await openCongestion({ config, store, clock: this.clock, registry: metrics.registry, log: log.child({ component: 'congestion' }) })
+    await life.start()
+    if (congestion === undefined) throw new Error('atpd: congestion control did not open')
+
     const datastore = config.discovery !== undefined
       ? new BoundedDhtStore({ providerKeys: [await federationKey(config.discovery.federation)], providerPeers: [identity.peerId, ...config.neighbors.map((n) => n.peer)] })
       : undefined
@@ -186,46 +162,19 @@ class AtpdNode implements Atpd {
     const node = this.node = await createLibp2pNode({
       privateKey: identity.privateKey, listen: config.listen, dht: config.discovery !== undefined, ...(datastore !== undefined ? { datastore } : {}), holdTimeS: config.holdTimeS, kadRequestLimit
     })
-    if (config.discovery !== undefined) {
-      this.discovery = createDhtDiscovery({ libp2p: node, logger: log }, {
-        federation: config.discovery.federation, bootstrap: config.discovery.bootstrap, announce: config.role === 'reflector'
-      })
-    }
-    const writer = this.writer = new SnapshotWriter(store, {
+    const discovery = config.discovery !== undefined
+      ? createDhtDiscovery({ libp2p: node, logger: log }, { federation: config.discovery.federation, bootstrap: config.discovery.bootstrap, announce: config.role === 'reflector' })
+      : undefined
+    const writer = new SnapshotWriter(store, {
       snapshot: () => speaker.snapshot(),
       onError: (err) => { log.error({ err: String(err) }, 'persisting restart state failed') }
     })
-    writer.prime(loaded.snapshot)
-
-    // The loop and the transport refer to each other (pressure ↔ sink).
-    const ref: { transport?: AgpTransport } = {}
-    const loop = this.loop = new EventLoop({ speaker, clock: this.clock }, {
-      onEffects: (effects, input) => { execute(effects, input) },
-      onError: (err, input) => { log.error({ err: String(err), stack: (err as Error).stack, input: input.type }, 'speaker failed to handle an input') },
-      onPressure: (high) => { ref.transport?.setPaused(high) }
+    const runtime = this.runtime = new SpeakerRuntime({ speaker, clock, libp2p: node, logger: log, metrics, audit: audit.log, ...(discovery !== undefined ? { discovery } : {}) }, {
+      neighbors: neighborAddrs(config),
+      stopTimeoutMs: this.options.stopTimeoutMs ?? 3000,
+      markDirty: () => { writer.markDirty() }
     })
-    const discovery = this.discovery
-    const transport = ref.transport = this.transport = new AgpTransport({
-      libp2p: node,
-      sink: loop,
-      logger: log,
-      ...(discovery !== undefined ? { findAddrs: async (peer: string, o: { signal: AbortSignal }) => await discovery.findAddrs(peer, o) } : {}),
-      observer: {
-        frameIn: (_peer, frame) => { if (frame.type === 'update') metrics.updates('in', 1, frame.announces.length + frame.withdraws.length) },
-        frameOut: (_peer, frame) => { if (frame.type === 'update') metrics.updates('out', 1, frame.announces.length + frame.withdraws.length) },
-        decodeError: (peer, error) => { metrics.decodeError(); log.warn({ peer, error }, 'bad frame') }
-      }
-    }, { neighbors: neighborAddrs(config) })
-    const execute = createEffectExecutor({
-      transport,
-      audit: this.audit,
-      metrics,
-      logger: log,
-      markDirty: () => { writer.markDirty() },
-      closeReason: (peer) => speaker.peers().find((p) => p.peerId === peer)?.lastError
-    })
-
-    this._facade = createDaemonFacade({ speaker, loop, store, clock: this.clock, metrics, congestion }, {
+    const facade = this._facade = createDaemonFacade({ speaker, loop: runtime.loop, store, clock, metrics, congestion }, {
       org: config.org,
       peerId: identity.peerId,
       role: config.role,
@@ -235,38 +184,44 @@ class AtpdNode implements Atpd {
       onAgentChange: () => { writer.markDirty() },
       addressesOf: (peer) => node.getConnections(peerIdFromString(peer)).map((conn) => conn.remoteAddr.toString())
     })
+    const extensions: AtpdExtension[] = []
     for (const factory of this.options.extensions ?? []) {
-      this.extensions.push(await factory({
-        config, identity, libp2p: node, signer, verifier, clock: this.clock, random: this.random, logger: log, metrics,
+      extensions.push(await factory({
+        config, identity, libp2p: node, signer, verifier, clock, random: this.random, logger: log, metrics,
         sublevel: (name) => store.sublevel(name),
         repair: this.options.repair === true,
         speaker,
-        facade: this._facade,
+        facade,
         neighborPeerIds: config.neighbors.map((n) => n.peer),
         congestion
       }))
     }
-    const api = this.api = await createApiServer({
-      facade: this._facade,
+    const api = await createApiServer({
+      facade,
       logger: log.child({ component: 'api' }),
       token: config.api.token,
       metrics,
-      plugins: [auditRoutes(this.auditTail), ...this.extensions.flatMap((e) => e.routes ?? [])]
+      plugins: [auditRoutes(auditTail), ...extensions.flatMap((e) => e.routes ?? [])]
     })
 
-    await probeLibp2pListen(config.listen)
-    await node.start()
-    await transport.start()
-    await this.discovery?.start()
-    for (const ext of this.extensions) await ext.start?.()
-    loop.post({ type: 'start' })
-    try {
-      this._apiAddress = addressOf(await listenApi(api, config.api.listen))
-    } catch (err) {
-      throw listenFailure(err, 'api.listen', config.api.listen)
-    }
-    this.fdWatch = new FdWatch({ logger: log })
-    this.fdWatch.start()
+    life.add('snapshot flush', { start: () => { writer.prime(loaded.snapshot) }, stop: async () => { await writer.flush() } })
+    life.add('libp2p', { start: async () => { await probeLibp2pListen(config.listen); await node.start() }, stop: async () => { await node.stop() } })
+    life.add('speaker', runtime)
+    if (discovery !== undefined) life.add('discovery', discovery)
+    life.add('api', {
+      start: () => {},
+      afterStart: async () => {
+        try {
+          this._apiAddress = addressOf(await listenApi(api, config.api.listen))
+        } catch (err) {
+          throw listenFailure(err, 'api.listen', config.api.listen)
+        }
+      },
+      stop: async () => { await api.close() }
+    })
+    life.add('fd watch', new FdWatch({ logger: log }))
+    for (const ext of extensions) life.add(`extension ${ext.name}`, { start: async () => { await ext.start?.() }, stop: async () => { await ext.stop?.() } })
+    await life.start()
   }
 
   async reload (next: SiteConfig): Promise<ReloadPlan> {
@@ -274,7 +229,7 @@ class AtpdNode implements Atpd {
     const facade = this.facade
     for (const agent of plan.upsertAgents) await facade.putAgent(agent)
     for (const id of plan.removeAgents) await facade.removeAgent(id)
-    if (plan.reconfigure) await must(this.loop, 'event loop').submit({ type: 'reconfigure', policy: next.policy, damping: next.damping })
+    if (plan.reconfigure) await must(this.runtime, 'event loop').loop.submit({ type: 'reconfigure', policy: next.policy, damping: next.damping })
     this.applied = { ...this.applied, agents: next.agents, policy: next.policy, damping: next.damping }
     this.log.info({
       agentsUpdated: plan.upsertAgents.map((a) => a.id),
@@ -292,63 +247,30 @@ class AtpdNode implements Atpd {
     await this.stopping
   }
 
-  /** Reverse order of start; every step runs even when an earlier one failed. */
   private async shutdown (): Promise<void> {
-    const log = this.log
     this.ready = false
-    const step = async (name: string, fn: () => Promise<unknown> | unknown): Promise<void> => {
-      try { await fn() } catch (err) { log.warn({ step: name, err: String(err) }, 'stop step failed') }
-    }
-    const timeoutMs = this.options.stopTimeoutMs ?? 3000
-    const loop = this.loop
-    if (loop !== undefined) await step('speaker stop', async () => await withTimeout(loop.submit({ type: 'stop' }), timeoutMs))
-    await step('transport', async () => await this.transport?.stop())
-    loop?.stop()
-    for (const ext of [...this.extensions].reverse()) await step(`extension ${ext.name}`, async () => await ext.stop?.())
-    this.fdWatch?.stop()
-    await step('api', async () => await this.api?.close())
-    await step('discovery', async () => await this.discovery?.stop())
-    await step('libp2p', async () => await this.node?.stop())
-    await step('snapshot flush', async () => await this.writer?.flush())
-    await step('budget spend flush', async () => await this.congestion?.stop())
-    const store = this.store
-    // Before the store closes: the last checkpoint is signed at close and kept there too.
-    await step('audit close', async () => {
-      this.audit?.close()
-      const last = this.audit?.latestCheckpoint
-      if (last !== undefined) await store?.putAuditCheckpoint(JSON.stringify(last))
-    })
-    if (store !== undefined) {
-      await step('clean flag', async () => { await store.setCleanShutdown(true) })
-      await step('store close', async () => { await store.close() })
-    }
-    log.info('atpd stopped')
+    await this.life.stop()
+    this.log.info('atpd stopped')
   }
 }
 
-/**
- * The audit log, signing checkpoints with the node key (a copy goes to the store). A
- * log behind the stored checkpoint was cut or replaced while the daemon was down: that
- * is logged as an error at every start, and `atp audit verify` fails on it.
- */
-async function openAudit (config: SiteConfig, store: NodeStore, signer: Signer, log: Logger, tail: AuditTail): Promise<AuditLog> {
-  const a = config.audit
-  tail.prime(config.dataDir)
-  const audit = AuditLog.open(config.dataDir, {
-    onRecord: (record) => { tail.push(record) },
-    onRepair: (n) => { log.warn({ bytesCut: n }, 'audit log: cut a torn last record') },
-    signer,
-    checkpointEveryMs: a.checkpointEveryS * 1000,
-    rotateBytes: a.rotateBytes,
-    retention: { keepFiles: a.keepFiles, keepDays: a.keepDays },
-    onRetention: (removed) => { log.info({ removed }, 'audit log: segments removed by retention') },
-    onCheckpoint: (c) => { store.putAuditCheckpoint(JSON.stringify(c)).catch((err: unknown) => { log.warn({ err: String(err) }, 'audit checkpoint: store copy failed') }) }
+/** Metrics whose gauges read the Speaker's sessions, routes and signature counters at each scrape. */
+function createSpeakerMetrics (speaker: Speaker, clock: Clock): Metrics {
+  const counters = countersOf(speaker)
+  const metrics: Metrics = createMetrics({
+    processMetrics: true,
+    collect: () => {
+      metrics.setSessionStates(speaker.peers().map((p) => p.state))
+      metrics.setRouteStates(speaker.routes(clock.nowMs()).map((r) => r.state))
+      // Per route, not per signature: a batch's routes share one ed25519 check, and
+      // each of them had its audit path checked against the verified root.
+      if (counters !== undefined) {
+        const c = counters()
+        metrics.setRouteSignaturesVerified(c.signatureVerified - c.signatureInvalid)
+      }
+    }
   })
-  const stored = parseCheckpoint((await store.getAuditCheckpoint()) ?? '')
-  if (stored !== undefined && stored.seq > audit.lastSeq) {
-    log.error({ checkpointSeq: stored.seq, logSeq: audit.lastSeq, path: audit.path }, 'audit log ends before its last signed checkpoint: records were removed while atpd was down (run atp audit verify)')
-  }
-  return audit
+  return metrics
 }
 
 /** Config agents are applied at every start; they override stored agents with the same id. */
@@ -374,17 +296,10 @@ function addressOf (url: string): string {
   try { return new URL(url).host } catch { return url }
 }
 
-async function withTimeout<T> (p: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<undefined>((resolve) => { timer = setTimeout(() => { resolve(undefined) }, ms) })
-  try { return await Promise.race([p, timeout]) } finally { clearTimeout(timer) }
-}
-
 function must<T> (value: T | undefined, what: string): T {
   if (value === undefined) throw new Error(`atpd: ${what} is not available before start()`)
   return value
 }
-
 
 /** Logs a repeated event at 1, 2, 4, 8, … occurrences: a flood costs a line per doubling. */
 function isPowerOfTwo (n: number): boolean {
