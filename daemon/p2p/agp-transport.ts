@@ -280,7 +280,7 @@ export class AgpTransport {
   private attach (peer: string, slot: Slot, stream: Stream): void {
     const ch: FrameChannel = new FrameChannel(stream, {
       ...(this.init.maxQueuedBytes !== undefined ? { maxQueuedBytes: this.init.maxQueuedBytes } : {}),
-      onPayload: (bytes) => { this.onPayload(peer, slot, ch, bytes) },
+      onPayload: (bytes) => this.onPayload(peer, slot, ch, bytes),
       onClose: (reason) => {
         if (slot.channel !== ch) return // detached already (close effect, collision, stop)
         slot.channel = undefined
@@ -298,24 +298,24 @@ export class AgpTransport {
     this.post({ type: 'transport-up', peer, outbound: ch.outbound })
   }
 
-  private onPayload (peer: string, slot: Slot, ch: FrameChannel, bytes: Uint8Array): void {
-    if (slot.channel !== ch) return
+  /** False when the event loop is full: the channel holds the frame and stops reading until resumed. */
+  private onPayload (peer: string, slot: Slot, ch: FrameChannel, bytes: Uint8Array): boolean {
+    if (slot.channel !== ch) return true
     const decoded = decodeFrame(bytes)
     let input: SpeakerInput
     if (decoded.ok) {
-      this.components.observer?.frameIn?.(peer, decoded.value)
       input = { type: 'frame', peer, frame: decoded.value }
     } else {
-      this.components.observer?.decodeError?.(peer, decoded.error.message)
       // The typed error, not its text: its code/subcode are the NOTIFICATION the session sends.
       const { notificationCode, subcode, message } = decoded.error
       input = { type: 'bad-frame', peer, error: { notificationCode, subcode, message } }
     }
-    if (!this.sink.offer(input)) {
-      // The loop is saturated even though streams were paused: shed this session, not the process.
-      this.log.warn({ peer }, 'event loop full: resetting session')
-      ch.reset(new Error('receiver overloaded'))
-    }
+    // A frame the muxer delivered after pause() can still meet a full loop: hold it (and
+    // the stream) rather than reset a neighbor that only sent within its flow-control window.
+    if (!this.sink.offer(input)) return false
+    if (decoded.ok) this.components.observer?.frameIn?.(peer, decoded.value)
+    else this.components.observer?.decodeError?.(peer, decoded.error.message)
+    return true
   }
 
   private post (input: SpeakerInput): void {

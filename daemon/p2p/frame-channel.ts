@@ -17,8 +17,12 @@ import { MAX_FRAME_BYTES } from '../../agp/index.ts'
 import { encodeUint8Array, encodingLength } from 'uint8-varint'
 
 export interface FrameChannelInit {
-  /** One decoded payload (a frame's bytes, prefix removed). */
-  readonly onPayload: (bytes: Uint8Array) => void
+  /**
+   * One decoded payload (a frame's bytes, prefix removed). Returning false refuses it
+   * for now (the receiver is full): the channel holds it and everything after it, stops
+   * reading, and offers it again at the next resume().
+   */
+  readonly onPayload: (bytes: Uint8Array) => boolean | undefined
   /** The stream is gone; `reason` is for logs and the Speaker's transport-down. */
   readonly onClose: (reason: string) => void
   /** Outbound bytes allowed to wait in this channel before the session is reset. */
@@ -27,6 +31,11 @@ export interface FrameChannelInit {
   readonly writeChunkBytes?: number
   /** Largest payload accepted (default: an /agp/1.0.0 frame's MAX_FRAME_BYTES). */
   readonly maxFrameBytes?: number
+  /**
+   * Inbound bytes held unread while the receiver refuses (what the muxer still delivers
+   * after pause(): at most its receive window) before the session is reset. Default 64 MiB.
+   */
+  readonly maxHeldBytes?: number
 }
 
 export class ChannelOverflowError extends Error {
@@ -40,6 +49,7 @@ let nextChannelId = 1
 
 /** Largest piece of an inbound 'message' handed to the decoder at once. */
 const READ_SLICE_BYTES = 64 * 1024
+const NO_BYTES = new Uint8Array(0)
 
 export class FrameChannel {
   readonly id = nextChannelId++
@@ -56,6 +66,12 @@ export class FrameChannel {
   private closed = false
   private idle = Promise.withResolvers<void>()
   private drained?: { readonly bytes: number, readonly notify: () => void }
+  private readonly maxHeldBytes: number
+  /** A payload the receiver refused: offered first when reading resumes. */
+  private refused: Uint8Array | undefined
+  /** Inbound bytes not yet given to the decoder, in arrival order, while a payload is refused. */
+  private held: (Uint8Array | Uint8ArrayList)[] = []
+  private heldBytes = 0
   bytesIn = 0
   bytesOut = 0
 
@@ -65,6 +81,7 @@ export class FrameChannel {
     this.init = init
     this.maxQueuedBytes = init.maxQueuedBytes ?? 8 * 1024 * 1024
     this.chunkBytes = init.writeChunkBytes ?? 64 * 1024
+    this.maxHeldBytes = init.maxHeldBytes ?? 64 * 1024 * 1024
     const maxFrameBytes = init.maxFrameBytes ?? MAX_FRAME_BYTES
     this.decoder = new LengthPrefixedDecoder({ maxDataLength: maxFrameBytes, maxBufferSize: 2 * maxFrameBytes + 64 * 1024 })
     this.idle.resolve()
@@ -92,6 +109,8 @@ export class FrameChannel {
 
   get isOpen (): boolean { return !this.closed && !this.closing }
   get queuedBytes (): number { return this.pendingBytes }
+  /** Inbound bytes held because the receiver refused a payload (0 while reading flows). */
+  get heldInBytes (): number { return this.heldBytes + (this.refused?.byteLength ?? 0) }
 
   /** Queues frames (each already encoded); false when the queue overflowed and the channel was reset. */
   enqueue (frames: readonly Uint8Array[]): boolean {
@@ -129,7 +148,15 @@ export class FrameChannel {
     try { if (this.stream.readStatus === 'readable') this.stream.pause() } catch { /* closing: nothing to pause */ }
   }
 
+  /** Reads again: what was held is offered first, in order; a new refusal holds again. */
   resume (): void {
+    if (this.closed) return
+    try {
+      if (!this.deliverHeld()) return
+    } catch (err) {
+      this.reset(new Error(`bad framing: ${(err as Error).message}`))
+      return
+    }
     try { if (this.stream.readStatus === 'paused') this.stream.resume() } catch { /* closing */ }
   }
 
@@ -164,21 +191,75 @@ export class FrameChannel {
     if (this.closed) return
     this.bytesIn += data.byteLength
     try {
-      // Yamux may deliver one 'message' of many MB once its window has grown (seen:
-      // 16 MiB). Feed the decoder at most READ_SLICE_BYTES at a time and drain the frames
-      // of each slice, so its buffer never holds more than one partial frame plus a
-      // slice: the buffer bound then means "a frame too big", never "the peer was fast".
-      for (let start = 0; start < data.byteLength; start += READ_SLICE_BYTES) {
-        const end = Math.min(start + READ_SLICE_BYTES, data.byteLength)
-        const slice = data instanceof Uint8Array ? data.subarray(start, end) : data.sublist(start, end)
-        for (const payload of this.decoder.decode(slice)) {
-          this.init.onPayload(payload.subarray())
-          if (this.closed) return
-        }
-      }
+      if (this.refused !== undefined || this.held.length > 0) this.hold(data)
+      else this.feed(data)
     } catch (err) {
       // A length beyond MAX_FRAME_BYTES or a runaway buffer: the framing is lost for good.
       this.reset(new Error(`bad framing: ${(err as Error).message}`))
+    }
+  }
+
+  /**
+   * Yamux may deliver one 'message' of many MB once its window has grown (seen: 16 MiB).
+   * Feed the decoder at most READ_SLICE_BYTES at a time and drain the frames of each
+   * slice, so its buffer never holds more than one partial frame plus a slice: the buffer
+   * bound then means "a frame too big", never "the peer was fast". False when a payload
+   * was refused: the rest of `data` is held, before anything held already.
+   */
+  private feed (data: Uint8Array | Uint8ArrayList): boolean {
+    for (let start = 0; start < data.byteLength; start += READ_SLICE_BYTES) {
+      const end = Math.min(start + READ_SLICE_BYTES, data.byteLength)
+      const slice = data instanceof Uint8Array ? data.subarray(start, end) : data.sublist(start, end)
+      if (!this.decodeSlice(slice)) {
+        if (end < data.byteLength) {
+          const rest = data instanceof Uint8Array ? data.subarray(end) : data.sublist(end)
+          this.held.unshift(rest)
+          this.heldBytes += rest.byteLength
+        }
+        return false
+      }
+    }
+    return true
+  }
+
+  /** Hands every complete payload to the receiver; false at the first it refuses (kept in `refused`). */
+  private decodeSlice (slice: Uint8Array | Uint8ArrayList): boolean {
+    // Frames after a refused one stay in the decoder's buffer (it consumes lazily):
+    // decodeSlice(NO_BYTES) yields them later.
+    for (const payload of this.decoder.decode(slice)) {
+      const bytes = payload.subarray()
+      if (this.init.onPayload(bytes) === false) {
+        this.refused = bytes
+        this.pause()
+        return false
+      }
+      if (this.closed) return false
+    }
+    return !this.closed
+  }
+
+  /** Offers the refused payload, the decoder's remainder, then the held bytes; false when refused again. */
+  private deliverHeld (): boolean {
+    if (this.refused !== undefined) {
+      if (this.init.onPayload(this.refused) === false) return false
+      this.refused = undefined
+      if (!this.decodeSlice(NO_BYTES)) return false
+    }
+    while (this.held.length > 0) {
+      const next = this.held.shift() as Uint8Array | Uint8ArrayList
+      this.heldBytes -= next.byteLength
+      if (!this.feed(next)) return false
+    }
+    return true
+  }
+
+  private hold (data: Uint8Array | Uint8ArrayList): void {
+    this.held.push(data)
+    this.heldBytes += data.byteLength
+    if (this.heldBytes > this.maxHeldBytes) {
+      // Paused for long and still sent to: more than any muxer window, so not a peer
+      // waiting for us but one ignoring flow control.
+      this.reset(new Error(`inbound backlog overflow (${this.heldBytes} bytes held while the receiver is full)`))
     }
   }
 
@@ -235,6 +316,9 @@ export class FrameChannel {
     this.pending = []
     this.pendingBytes = 0
     this.drained = undefined
+    this.refused = undefined
+    this.held = []
+    this.heldBytes = 0
     try {
       this.init.onClose(reason)
     } catch {

@@ -38,7 +38,7 @@ describe('FrameChannel reads', () => {
     const got: Uint8Array[] = []
     const closes: string[] = []
     const stream = fakeStream()
-    void new FrameChannel(stream, { onPayload: (p) => got.push(p), onClose: (r) => closes.push(r) })
+    void new FrameChannel(stream, { onPayload: (p) => { got.push(p) }, onClose: (r) => closes.push(r) })
     stream.dispatchEvent(messageEvent(bytes))
     expect(closes).toEqual([])
     expect(got.length).toBe(frames.length)
@@ -55,5 +55,46 @@ describe('FrameChannel reads', () => {
     stream.dispatchEvent(messageEvent(header))
     expect(closes.length).toBe(1)
     expect(closes[0]).toMatch(/bad framing/)
+  })
+
+  it('holds what a full receiver refused and delivers it, in order and once, when resumed', () => {
+    const frames = Array.from({ length: 600 }, (_, i) => new Uint8Array(5000).fill(i % 251))
+    const bytes = prefixed(frames)
+    const got: number[] = []
+    const closes: string[] = []
+    let room = 100
+    const stream = fakeStream()
+    let paused = 0
+    Object.assign(stream, { pause: () => { paused++; Object.assign(stream, { readStatus: 'paused' }) }, resume: () => { Object.assign(stream, { readStatus: 'readable' }) } })
+    const ch = new FrameChannel(stream, {
+      onPayload: (p) => { if (room === 0) return false; room--; got.push(p[0] ?? -1); return true },
+      onClose: (r) => closes.push(r)
+    })
+    // One big read, then two more arriving after the stream was asked to pause.
+    stream.dispatchEvent(messageEvent(bytes.subarray(0, 2_000_000)))
+    stream.dispatchEvent(messageEvent(bytes.subarray(2_000_000, 2_500_000)))
+    stream.dispatchEvent(messageEvent(bytes.subarray(2_500_000)))
+    expect(got.length).toBe(100)
+    expect(paused).toBe(1)
+    expect(ch.heldInBytes).toBeGreaterThan(0)
+    room = 250
+    ch.resume()
+    expect(got.length).toBe(350)
+    room = Infinity
+    ch.resume()
+    expect(closes).toEqual([])
+    expect(ch.heldInBytes).toBe(0)
+    expect(got).toEqual(frames.map((_, i) => i % 251))
+  })
+
+  it('resets a peer that keeps sending far past what it may while reads are held', () => {
+    const closes: string[] = []
+    const stream = fakeStream()
+    Object.assign(stream, { abort: () => {}, pause: () => {} })
+    void new FrameChannel(stream, { onPayload: () => false, onClose: (r) => closes.push(r), maxHeldBytes: 1_000_000 })
+    const chunk = prefixed(Array.from({ length: 100 }, () => new Uint8Array(5000)))
+    for (let i = 0; i < 3 && closes.length === 0; i++) stream.dispatchEvent(messageEvent(chunk))
+    expect(closes).toHaveLength(1)
+    expect(closes[0]).toMatch(/inbound backlog overflow/)
   })
 })
