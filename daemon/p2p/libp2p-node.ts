@@ -46,6 +46,18 @@ export function connectionMonitorInit (holdTimeS: number): ConnectionMonitorInit
   return { enabled: true, pingInterval: Math.max(1000, Math.round(holdTimeS * 1000 / 3)), abortConnectionOnPingFailure: false }
 }
 
+/**
+ * Yamux flow control and libp2p's read buffer must agree. A paused stream (the event
+ * loop is full) stops granting window, but the peer may still send what its window
+ * allows; those bytes wait in the stream's read buffer, and past maxReadBufferLength the
+ * stream is aborted. Yamux's defaults (window up to 16 MiB, buffer 4 MiB) reset bulk
+ * sessions exactly when backpressure works ("Read buffer length of 6835502 exceeded
+ * limit of 4194304, read status is paused", seen at 100,000 routes). The buffer holds
+ * twice the largest window; a 4 MiB window still fills loopback and LAN links.
+ */
+export const YAMUX_MAX_STREAM_WINDOW_BYTES = 4 * 1024 * 1024
+export const STREAM_MAX_READ_BUFFER_BYTES = 2 * YAMUX_MAX_STREAM_WINDOW_BYTES
+
 export async function createLibp2pNode (init: Libp2pNodeInit): Promise<Libp2p> {
   // Loaded only when used: it is a tenth of the daemon's start time.
   const kad = init.dht ? await import('@libp2p/kad-dht') : undefined
@@ -60,7 +72,7 @@ export async function createLibp2pNode (init: Libp2pNodeInit): Promise<Libp2p> {
     addresses: { listen: [...init.listen] },
     transports: [tcp()],
     connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
+    streamMuxers: [yamux({ streamOptions: { maxStreamWindowSize: YAMUX_MAX_STREAM_WINDOW_BYTES, maxReadBufferLength: STREAM_MAX_READ_BUFFER_BYTES } })],
     connectionManager: { maxConnections: init.maxConnections ?? 300 },
     connectionMonitor: connectionMonitorInit(init.holdTimeS),
     services,
