@@ -73,7 +73,10 @@ export class TaskRouter {
    */
   dispatch (request: TaskRequestFrame, requester: string, sink: ReplySink): TaskLeg {
     const refuse = (code: TaskErrorCode, text: string): TaskLeg => {
-      sink({ type: 'error', code, text, org: this.org })
+      const reply: TaskReply = { type: 'error', code, text, org: this.org }
+      // A neighbor's task refused here ended here (this daemon's own consumer counts its own).
+      if (requester !== '') this.c.metrics?.task('transit', taskOutcome(reply), 0)
+      sink(reply)
       return NOOP_LEG
     }
     if (this.inFlight >= this.config.maxInFlight) return refuse(TaskErrorCode.Overloaded, `${this.inFlight} tasks in flight at ${this.org}`)
