@@ -6,7 +6,7 @@
  * the form, an envelope a member accepts holds exactly the bytes its writer signed.
  * The tree, the signed bytes and the cache are the route batches' (kernel/).
  */
-import { leafHash, merkleBatchSignedBytes, merkleTree, rootFromPath } from '../../kernel/index.ts'
+import { HASH_BYTES, leafHash, merkleBatchSignedBytes, merkleTree, rootFromPath } from '../../kernel/index.ts'
 import type { Hasher, Signer, VerifiedRootCache, Verifier } from '../../kernel/index.ts'
 import { BATCHED_ENVELOPE_VERSION } from '../envelope.ts'
 import type { Envelope, UnsignedEnvelope } from '../envelope.ts'
@@ -67,6 +67,66 @@ export function checkEnvelopeSignature (e: Envelope, check: EnvelopeSignatureChe
   if (check.roots.has(e.peerId, batch.size, root, e.signature)) return true
   if (!verifies(check.verifier, e.peerId, envelopeBatchSignedBytes(e.peerId, batch.size, root), e.signature)) return false
   check.roots.add(e.peerId, batch.size, root, e.signature)
+  return true
+}
+
+/**
+ * The members of `envelopes` whose signature holds because their whole batch is among
+ * them: every index of the batch exactly once, one signature, one signer. Such a batch
+ * costs one leaf hash per member plus the tree's n − 1 node hashes, instead of a full
+ * audit path per member; each member's path must still equal the one the tree gives
+ * (its bytes are part of what is stored and relayed). Members of batches that are not
+ * complete here, or that fail, are left to checkEnvelopeSignature one by one.
+ */
+export function verifyCompleteBatches (envelopes: readonly Envelope[], check: EnvelopeSignatureCheck): Set<Envelope> {
+  const verified = new Set<Envelope>()
+  const groups = new Map<string, Envelope[]>()
+  for (const e of envelopes) {
+    if (e.batch === undefined || e.signature.length < 8) continue
+    const sig = new DataView(e.signature.buffer, e.signature.byteOffset, 8)
+    const key = `${e.peerId} ${e.batch.size} ${sig.getUint32(0)} ${sig.getUint32(4)}`
+    let group = groups.get(key)
+    if (group === undefined) { group = []; groups.set(key, group) }
+    group.push(e)
+  }
+  for (const group of groups.values()) {
+    const members = completeBatch(group)
+    if (members !== undefined && verifyWhole(members, check)) for (const e of members) verified.add(e)
+  }
+  return verified
+}
+
+/** The group by index when it is one batch, complete, with one signature; else undefined. */
+function completeBatch (group: readonly Envelope[]): Envelope[] | undefined {
+  const first = group[0] as Envelope
+  const size = first.batch?.size ?? 0
+  if (group.length !== size) return undefined
+  const byIndex: Array<Envelope | undefined> = new Array<Envelope | undefined>(size).fill(undefined)
+  for (const e of group) {
+    const i = e.batch?.index ?? -1
+    if (byIndex[i] !== undefined || !sameBytes(e.signature, first.signature)) return undefined
+    byIndex[i] = e
+  }
+  return byIndex as Envelope[]
+}
+
+function verifyWhole (members: readonly Envelope[], check: EnvelopeSignatureCheck): boolean {
+  const first = members[0] as Envelope
+  const tree = merkleTree(check.hasher, members.map((e) => leafHash(check.hasher, signedBytesOf(e))))
+  for (let i = 0; i < members.length; i++) {
+    const path = (members[i] as Envelope).batch?.path
+    if (path === undefined || path.length % HASH_BYTES !== 0 || !sameBytes(path, tree.paths[i] as Uint8Array)) return false
+  }
+  const size = members.length
+  if (check.roots.has(first.peerId, size, tree.root, first.signature)) return true
+  if (!verifies(check.verifier, first.peerId, envelopeBatchSignedBytes(first.peerId, size, tree.root), first.signature)) return false
+  check.roots.add(first.peerId, size, tree.root, first.signature)
+  return true
+}
+
+function sameBytes (a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
   return true
 }
 

@@ -36,6 +36,9 @@ export interface MemoryServiceInit {
   readonly compactEveryMs?: number
 }
 
+/** Stored envelopes re-verified and applied per call at start. */
+const LOAD_CHUNK_ENVELOPES = 4096
+
 /** New envelopes to push to the sync peers (`from`: the peer they came from, not sent back). */
 export type EnvelopeListener = (namespace: string, envelopes: readonly Envelope[], from: string | undefined) => void
 
@@ -63,10 +66,11 @@ export class MemoryService {
       const writer = canWrite(ns, this.init.org) ? { org: this.init.org, signer, epoch: this.epoch, clientId } : undefined
       const replica = new Replica({ namespace: ns, verifier, ...(hasher !== undefined ? { hasher } : {}), ...(writer !== undefined ? { writer } : {}), ...(this.init.limits !== undefined ? { limits: this.init.limits } : {}), ...(this.init.knownPeers !== undefined ? { knownPeers: this.init.knownPeers } : {}) })
       if (loaded.checkpoint !== undefined) replica.restore(loaded.checkpoint)
+      const rest = loaded.envelopes.filter((e) => !replica.attachBody(e))
       let refused = 0
-      for (const e of loaded.envelopes) {
-        if (replica.attachBody(e)) continue
-        if (replica.receive(e, clock.nowMs()).status === 'refused') refused++
+      // In chunks: a batch whose members sit in one chunk is verified as a whole.
+      for (let i = 0; i < rest.length; i += LOAD_CHUNK_ENVELOPES) {
+        for (const res of replica.receiveMany(rest.slice(i, i + LOAD_CHUNK_ENVELOPES), clock.nowMs())) if (res.status === 'refused') refused++
       }
       if (loaded.corruptKeys.length > 0) log.warn({ namespace: ns.id, records: loaded.corruptKeys.slice(0, 100), count: loaded.corruptKeys.length }, 'memory: stored envelopes that do not decode were skipped (sync fetches them again from the members)')
       log.info({ namespace: ns.id, envelopes: loaded.envelopes.length, refused, corrupt: loaded.corrupt, stateHash: replica.stateHash() }, 'memory namespace loaded')
@@ -115,14 +119,13 @@ export class MemoryService {
   receive (ns: string, envelopes: readonly Envelope[], from: string): ReceiveResult[] {
     const r = this.replicas.get(ns)
     if (r === undefined) { this.ignoredEnvelopes += envelopes.length; return [] }
-    const results: ReceiveResult[] = []
+    const results = r.receiveMany(envelopes, this.components.clock.nowMs())
     const applied: Envelope[] = []
-    for (const e of envelopes) {
-      const res = r.receive(e, this.components.clock.nowMs())
-      results.push(res)
+    results.forEach((res, i) => {
+      const e = envelopes[i] as Envelope
       if (res.status === 'applied') applied.push(...res.applied)
       else if (res.status === 'refused') this.components.log.warn({ namespace: ns, from, signer: e.peerId, seq: e.seq, reason: res.reason, detail: res.detail }, 'memory envelope refused')
-    }
+    })
     if (applied.length > 0) {
       this.components.store.putEnvelopes(ns, applied).catch((err: unknown) => { this.components.log.warn({ err, namespace: ns }, 'memory persist failed') })
       this.emit(ns, applied, from)

@@ -62,4 +62,63 @@ describe('envelope batch signatures (properties)', () => {
       expect(new Set(envelopes.map((e) => envelopeId(e))).size).toBe(n)
     }), { numRuns: Math.ceil(numRuns / 4) })
   })
+
+  it('receiveMany answers exactly as receive one by one, whatever the order, duplicates and damaged members', () => {
+    const damage = fc.record({ at: fc.nat(), kind: fc.constantFrom('signature', 'update', 'path', 'proof-of-other', 'none') })
+    fc.assert(fc.property(fc.integer({ min: 2, max: 140 }), fc.array(damage, { maxLength: 4 }), fc.array(fc.nat(), { maxLength: 30 }), fc.nat(), (n, damages, dupPicks, rot) => {
+      const { envelopes } = burst(n, 4)
+      const other = burst(n, 5).envelopes
+      const list: Envelope[] = envelopes.map((e) => decodeEnvelope(encodeEnvelope(e)))
+      for (const d of damages) {
+        const i = d.at % list.length
+        const e = list[i]!
+        if (d.kind === 'signature') { const sig = new Uint8Array(e.signature); sig[0]! ^= 1; list[i] = { ...e, signature: sig } }
+        if (d.kind === 'update') list[i] = { ...e, update: other[i]!.update }
+        if (d.kind === 'path' && e.batch !== undefined && e.batch.path.length > 0) list[i] = { ...e, batch: { ...e.batch, path: new Uint8Array(e.batch.path.length) } }
+        if (d.kind === 'proof-of-other' && e.batch !== undefined) list[i] = { ...e, signature: other[i]!.signature, batch: other[i]!.batch! }
+      }
+      for (const p of dupPicks) list.push(list[p % list.length]!)
+      const k = rot % list.length
+      const order = [...list.slice(k), ...list.slice(0, k)]
+      const one = readerReplica()
+      const many = readerReplica()
+      const a = order.map((e) => one.receive(e, 0))
+      const b = many.receiveMany(order, 0)
+      expect(b).toEqual(a)
+      expect(many.stateHash()).toBe(one.stateHash())
+      expect(many.counters).toEqual(one.counters)
+    }), { numRuns: Math.ceil(numRuns / 2) })
+  })
+
+  it('deletes and text edits applied in one receiveMany transaction end where one by one does', () => {
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('put' as const), key: fc.constantFrom('a', 'b'), value: fc.integer() }),
+      fc.record({ kind: fc.constant('del' as const), key: fc.constantFrom('a', 'b') }),
+      fc.record({ kind: fc.constant('text' as const), at: fc.nat(10), insert: fc.string({ maxLength: 3 }), del: fc.nat(2) }),
+      fc.constant({ kind: 'flush' as const })
+    )
+    fc.assert(fc.property(fc.array(op, { minLength: 1, maxLength: 80 }), (ops) => {
+      const w = new Replica({ namespace: NS, verifier: fakeVerifier, writer: { org: 'acme', signer: fakeSigner('peer-acme'), epoch: 1, clientId: 900 }, limits: { maxBatchUpdates: 1 } })
+      const sent: Envelope[] = []
+      ops.forEach((o, t) => {
+        if (o.kind === 'put') w.put(o.key, o.value, t)
+        else if (o.kind === 'del') w.delete(o.key, t)
+        else if (o.kind === 'text') {
+          const len = w.text('doc').text.length
+          const at = Math.min(o.at, len)
+          const del = Math.min(o.del, len - at)
+          if (del > 0 || o.insert.length > 0) w.editText('doc', [{ index: at, delete: del, ...(o.insert.length > 0 ? { insert: o.insert } : {}) }], t)
+        } else sent.push(...w.flush(t, true))
+      })
+      sent.push(...w.flush(ops.length, true))
+      const one = readerReplica()
+      for (const e of sent) one.receive(e, 0)
+      const many = readerReplica()
+      many.receiveMany(sent, 0)
+      expect(many.stateHash()).toBe(w.stateHash())
+      expect(one.stateHash()).toBe(w.stateHash())
+      expect(many.text('doc')).toEqual(one.text('doc'))
+      expect(many.history('a')).toEqual(one.history('a'))
+    }), { numRuns })
+  })
 })

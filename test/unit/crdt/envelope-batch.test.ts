@@ -170,4 +170,34 @@ describe('envelope batch signatures', () => {
     expect(r.counters.applied).toBe(40)
     expect(verifier.calls).toBe(40) // two batches alternating through a cache of one root
   })
+
+  it('receiveMany verifies a complete batch by rebuilding its tree: one signature check, no audit path walk', () => {
+    const { writer, envelopes } = burst(64)
+    const verifier = countingVerifier()
+    let hashes = 0
+    const hasher = { sha256: (d: Uint8Array) => { hashes++; return defaultHasher.sha256(d) } }
+    const r = new Replica({ namespace: NS, verifier, hasher })
+    const shuffled = [...envelopes.slice(32), ...envelopes.slice(0, 32)].map((e) => decodeEnvelope(encodeEnvelope(e)))
+    const results = r.receiveMany(shuffled, 0)
+    expect(results.filter((x) => x.status === 'applied')).toHaveLength(32)
+    expect(r.counters.applied).toBe(64)
+    expect(verifier.calls).toBe(1)
+    expect(hashes).toBeLessThanOrEqual(3 * 64) // leaf + tree node + id per envelope; an audit path walk alone is 7
+    expect(r.stateHash()).toBe(writer.stateHash())
+  })
+
+  it('receiveMany with a forged or mis-pathed member refuses that member and applies the rest', () => {
+    const { envelopes } = burst(8)
+    const other = burst(8, { from: 40 }).envelopes
+    const forged = [...envelopes]
+    forged[3] = { ...envelopes[3]!, update: other[3]!.update }
+    forged[5] = { ...envelopes[5]!, batch: { ...envelopes[5]!.batch!, path: new Uint8Array(envelopes[5]!.batch!.path.length) } }
+    const verifier = countingVerifier()
+    const r = new Replica({ namespace: NS, verifier })
+    const results = r.receiveMany(forged, 0)
+    expect(results.map((x) => x.status)).toEqual(['applied', 'applied', 'applied', 'refused', 'parked', 'refused', 'parked', 'parked'])
+    expect(r.counters.refused['bad-signature']).toBe(2)
+    expect(r.receiveMany([envelopes[3]!, envelopes[5]!], 0).map((x) => x.status)).toEqual(['applied', 'applied'])
+    expect(r.counters.applied).toBe(8)
+  })
 })
