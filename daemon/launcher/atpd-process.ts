@@ -5,13 +5,12 @@
  *   connect(a, b, 'partner', 'partner')
  *   await Promise.all([a.start(), b.start()])   // spawns `node bin/atpd.js`, waits for GET /v1/health
  *   await a.api('PUT', '/v1/agents/x', body)
- *   await a.stop()                              // SIGTERM, waits for the exit
+ *   await a.stop()                              // SIGTERM to its process group, waits for the exit
  *
  * Each site gets a temp data dir with its identity created up front (so peer ids are
  * known before any config is written) and free ports on 127.0.0.1 for libp2p and the
  * API. Output is kept (bounded) for failure messages.
  */
-import type { ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -19,7 +18,8 @@ import { AtpApiClient } from '../api/client.ts'
 import { freeLoopbackPorts } from './free-ports.ts'
 import type { PeerJson, RouteJson } from '../api/views.ts'
 import { loadOrCreateIdentity } from '../identity/identity.ts'
-import { spawnAtpd } from './spawn.ts'
+import { waitReady } from './readiness.ts'
+import { signalAtpd, spawnAtpd, spawnAtpdGroup, stopAtpd, type SpawnedAtpd } from './spawn.ts'
 import { waitFor } from './wait-for.ts'
 
 const MAX_OUTPUT_CHARS = 200_000
@@ -47,7 +47,7 @@ export class AtpdProcess {
   readonly configPath: string
   /** The site config, as written at start(); tests may edit it before (re)starting. */
   config: Record<string, unknown>
-  private child?: ChildProcess
+  private spawned?: SpawnedAtpd
   private exit?: Promise<number | null>
   private output = ''
   exitCode: number | null | undefined
@@ -64,54 +64,46 @@ export class AtpdProcess {
 
   get addr (): string { return `/ip4/127.0.0.1/tcp/${this.p2pPort}` }
   get apiUrl (): string { return `http://127.0.0.1:${this.apiPort}` }
-  get running (): boolean { return this.child !== undefined && this.exitCode === undefined }
-  get pid (): number | undefined { return this.child?.pid }
+  get running (): boolean { return this.spawned !== undefined && this.exitCode === undefined }
+  get pid (): number | undefined { return this.spawned?.child.pid }
   /** stdout + stderr so far (bounded). */
   get logs (): string { return this.output }
 
-  /** Spawns the daemon and resolves once GET /v1/health answers ok. */
+  /** Spawns the daemon (in its own process group) and resolves once GET /v1/health answers ok. */
   async start (options: { timeoutMs?: number, nodeArgs?: readonly string[] } = {}): Promise<void> {
     // YAML is a superset of JSON: the config file is plain JSON.
     writeFileSync(this.configPath, JSON.stringify(this.config, null, 2))
-    const { child, exit } = spawnAtpd(['--config', this.configPath], { output: (s) => { this.append(s) }, ...(options.nodeArgs !== undefined ? { nodeArgs: options.nodeArgs } : {}) })
-    this.child = child
+    const spawned = spawnAtpdGroup(['--config', this.configPath], { output: (s) => { this.append(s) }, ...(options.nodeArgs !== undefined ? { nodeArgs: options.nodeArgs } : {}) })
+    this.spawned = spawned
     this.exitCode = undefined
-    this.exit = exit.then((code) => { this.exitCode = code; return code })
+    this.exit = spawned.exit.then((code) => { this.exitCode = code; return code })
     try {
-      await waitFor(async () => {
-        if (this.exitCode !== undefined) throw new ExitedError(this.exitCode)
-        const r = await this.api<{ ok: boolean }>('GET', '/v1/health')
-        return r.status === 200 && r.body.ok
-      }, { timeoutMs: options.timeoutMs ?? 30_000, intervalMs: 100, what: `${this.org} health` })
+      await waitReady(this.apiUrl, { timeoutMs: options.timeoutMs ?? 30_000, exited: () => this.exitCode, what: `${this.org} health` })
     } catch (err) {
       await this.kill()
       throw new Error(`atpd ${this.org} did not start: ${String(err)}\n--- output ---\n${this.output.slice(-4000)}`)
     }
   }
 
-  /** SIGTERM, then SIGKILL after timeoutMs; resolves with the exit code. */
+  /** SIGTERM to the process group, then SIGKILL after timeoutMs; resolves with the exit code. */
   async stop (options: { timeoutMs?: number } = {}): Promise<number | null> {
-    const child = this.child
-    if (child === undefined || this.exit === undefined) return null
-    if (this.exitCode === undefined) child.kill('SIGTERM')
-    const timer = setTimeout(() => { child.kill('SIGKILL') }, options.timeoutMs ?? 10_000)
-    try {
-      return await this.exit
-    } finally {
-      clearTimeout(timer)
-    }
+    const spawned = this.spawned
+    if (spawned === undefined || this.exit === undefined) return null
+    if (this.exitCode !== undefined) return await this.exit
+    return await stopAtpd(spawned, options.timeoutMs ?? 10_000)
   }
 
   async kill (): Promise<void> {
-    if (this.child !== undefined && this.exitCode === undefined) {
-      this.child.kill('SIGCONT')
-      this.child.kill('SIGKILL')
+    const spawned = this.spawned
+    if (spawned !== undefined && this.exitCode === undefined) {
+      signalAtpd(spawned.child, 'SIGCONT')
+      signalAtpd(spawned.child, 'SIGKILL')
       await this.exit
     }
   }
 
-  freeze (): void { this.child?.kill('SIGSTOP') }
-  thaw (): void { this.child?.kill('SIGCONT') }
+  freeze (): void { if (this.spawned !== undefined) signalAtpd(this.spawned.child, 'SIGSTOP') }
+  thaw (): void { if (this.spawned !== undefined) signalAtpd(this.spawned.child, 'SIGCONT') }
 
   async api<T = unknown> (method: string, path: string, body?: unknown): Promise<ApiResponse<T>> {
     const client = new AtpApiClient({ baseUrl: this.apiUrl, timeoutMs: 5000 })
@@ -123,10 +115,6 @@ export class AtpdProcess {
     this.output += s
     if (this.output.length > MAX_OUTPUT_CHARS) this.output = this.output.slice(-MAX_OUTPUT_CHARS / 2)
   }
-}
-
-class ExitedError extends Error {
-  constructor (code: number | null) { super(`process exited with code ${String(code)}`) }
 }
 
 /** Runs atpd to completion (for configs that must fail); resolves with code and output. */

@@ -5,18 +5,20 @@
  */
 import type { ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { AtpApiClient } from '../api/client.ts'
 import { apiUrlFromListen } from '../config/api-url.ts'
 import { LaunchError } from './errors.ts'
-import { signalAtpd, spawnAtpdGroup } from './spawn.ts'
+import { AtpdExitedError, waitReady } from './readiness.ts'
+import { spawnAtpdGroup, stopAtpd, type SpawnedAtpd } from './spawn.ts'
 import type { RenderedSite } from './templates.ts'
+import { waitFor } from './wait-for.ts'
 
 export interface RunningSite {
   readonly site: RenderedSite
   readonly apiUrl: string
   readonly log: string
   readonly child: ChildProcess
+  readonly spawned: SpawnedAtpd
   exited: boolean
 }
 
@@ -24,45 +26,20 @@ export function startSite (site: RenderedSite, configPath: string, stateDir: str
   const log = join(stateDir, `${site.site}.log`)
   // Own process group: a terminal's Ctrl-C reaches only this CLI, which then stops each
   // daemon with exactly one SIGTERM (a second signal would force an unclean exit).
-  const { child } = spawnAtpdGroup(['--config', configPath], { output: { logFile: log } })
-  const running: RunningSite = { site, apiUrl: apiUrlFromListen(site.config.api.listen) ?? '', log, child, exited: false }
-  // If this CLI dies without stopping them, do not leave daemons behind.
-  const reap = (): void => { if (!running.exited) signalAtpd(child, 'SIGTERM') }
-  process.once('exit', reap)
-  child.once('exit', () => {
-    running.exited = true
-    process.removeListener('exit', reap)
-  })
+  const spawned = spawnAtpdGroup(['--config', configPath], { output: { logFile: log } })
+  const running: RunningSite = { site, apiUrl: apiUrlFromListen(site.config.api.listen) ?? '', log, child: spawned.child, spawned, exited: false }
+  spawned.child.once('exit', () => { running.exited = true })
   return running
-}
-
-/** Polls `probe` every intervalMs until it is true or the deadline passes. */
-export async function waitFor (probe: () => Promise<boolean>, deadlineMs: number, intervalMs = 250): Promise<boolean> {
-  const end = Date.now() + deadlineMs
-  while (Date.now() < end) {
-    if (await probe()) return true
-    await sleep(intervalMs)
-  }
-  return await probe()
-}
-
-/** The 2xx JSON body of GET apiUrl+path, or undefined (down, refused, an error status). */
-async function getJson (apiUrl: string, path: string, token: string | null): Promise<unknown> {
-  try {
-    const r = await new AtpApiClient({ baseUrl: apiUrl, timeoutMs: 2000, ...(token !== null ? { token } : {}) }).send('GET', path)
-    return r.status >= 200 && r.status < 300 ? r.body : undefined
-  } catch {
-    return undefined
-  }
 }
 
 export async function waitHealthy (sites: readonly RunningSite[], deadlineMs: number): Promise<void> {
   for (const s of sites) {
-    const ok = await waitFor(async () => {
-      if (s.exited) throw new LaunchError(`${s.site.site}: atpd exited during start (exit code ${s.child.exitCode ?? '?'}); see ${s.log}`)
-      return (await getJson(s.apiUrl, '/v1/health', s.site.config.api.token)) !== undefined
-    }, deadlineMs)
-    if (!ok) throw new LaunchError(`${s.site.site}: API ${s.apiUrl} did not answer within ${deadlineMs / 1000} s; see ${s.log}`)
+    try {
+      await waitReady(s.apiUrl, { timeoutMs: deadlineMs, intervalMs: 250, token: s.site.config.api.token, exited: () => s.exited ? s.child.exitCode : undefined })
+    } catch (err) {
+      if (err instanceof AtpdExitedError) throw new LaunchError(`${s.site.site}: atpd exited during start (exit code ${err.exitCode ?? '?'}); see ${s.log}`)
+      throw new LaunchError(`${s.site.site}: API ${s.apiUrl} did not answer within ${deadlineMs / 1000} s; see ${s.log}`)
+    }
   }
 }
 
@@ -71,17 +48,18 @@ export async function waitSessions (sites: readonly RunningSite[], deadlineMs: n
   const states = new Map<string, string[]>()
   await waitFor(async () => {
     for (const s of sites) {
-      const body = await getJson(s.apiUrl, '/v1/peers', s.site.config.api.token) as { peers?: { state: string }[] } | undefined
-      states.set(s.site.site, body?.peers?.map((p) => p.state) ?? [])
+      const token = s.site.config.api.token
+      const client = new AtpApiClient({ baseUrl: s.apiUrl, timeoutMs: 2000, ...(token !== null ? { token } : {}) })
+      const peers = await client.peers().catch(() => undefined)
+      states.set(s.site.site, peers?.map((p) => p.state) ?? [])
     }
     return [...states.values()].every((list) => list.every((st) => st === 'established'))
-  }, deadlineMs, 500)
+  }, { timeoutMs: deadlineMs, intervalMs: 500, what: 'sessions' }).catch(() => {})
   return states
 }
 
 /** SIGTERM every daemon's process group (a clean stop: NOTIFICATION cease, flush), SIGKILL stragglers. */
 export async function stopAll (sites: readonly RunningSite[], graceMs = 10_000): Promise<void> {
-  for (const s of sites) if (!s.exited) signalAtpd(s.child, 'SIGTERM')
-  const done = await waitFor(async () => sites.every((s) => s.exited), graceMs, 100)
-  if (!done) for (const s of sites) if (!s.exited) signalAtpd(s.child, 'SIGKILL')
+  await Promise.all(sites.map(async (s) => { if (!s.exited) await stopAtpd(s.spawned, graceMs) }))
 }
+

@@ -66,11 +66,38 @@ export function signalAtpd (child: ChildProcess, signal: NodeJS.Signals): void {
   child.kill(signal)
 }
 
-const groupLeaders = new WeakSet<ChildProcess>()
+const groupLeaders = new Set<ChildProcess>()
 
-/** spawnAtpd with `detached: true`, remembered so signalAtpd signals the whole group. */
+/**
+ * spawnAtpd with `detached: true`, remembered so signalAtpd signals the whole group. A
+ * daemon in its own group does not get the terminal's signals: if this process exits
+ * without stopping it, one SIGTERM goes to every group still running.
+ */
 export function spawnAtpdGroup (args: readonly string[], opts: Omit<SpawnOptions, 'detached'>): SpawnedAtpd {
   const spawned = spawnAtpd(args, { ...opts, detached: true })
+  if (groupLeaders.size === 0) process.once('exit', reapGroups)
   groupLeaders.add(spawned.child)
+  spawned.child.once('exit', () => {
+    groupLeaders.delete(spawned.child)
+    if (groupLeaders.size === 0) process.removeListener('exit', reapGroups)
+  })
   return spawned
+}
+
+function reapGroups (): void {
+  for (const child of groupLeaders) signalAtpd(child, 'SIGTERM')
+}
+
+/**
+ * The one clean stop: SIGTERM (NOTIFICATION cease to neighbors, flush), SIGKILL after
+ * graceMs if the daemon is still there; resolves with its exit code.
+ */
+export async function stopAtpd (spawned: SpawnedAtpd, graceMs: number): Promise<number | null> {
+  signalAtpd(spawned.child, 'SIGTERM')
+  const timer = setTimeout(() => { signalAtpd(spawned.child, 'SIGKILL') }, graceMs)
+  try {
+    return await spawned.exit
+  } finally {
+    clearTimeout(timer)
+  }
 }

@@ -13,6 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { AtpError } from '../../kernel/index.ts'
 import type { LocalAgent } from '../../reflector/index.ts'
 import { startSite, stopAll, waitHealthy, type RunningSite } from '../../daemon/launcher/launcher.ts'
+import { signalAtpd } from '../../daemon/launcher/spawn.ts'
 import type { FinalTable } from '../report/report.ts'
 import type { SimTopology } from '../topology/model.ts'
 import type { ScenarioEvent } from '../topology/schema.ts'
@@ -187,7 +188,7 @@ async function applyEvent (nodes: ReadonlyMap<string, NodeState>, e: ScenarioEve
     if (n === undefined) return
     if (e.type === 'crash' && !n.down) {
       n.down = true
-      n.running.child.kill('SIGKILL')
+      signalAtpd(n.running.child, 'SIGKILL')
       await poll(() => `atpd of ${e.node} did not die on SIGKILL`, 10_000, options.signal ?? new AbortController().signal, new Map(), async () => n.running.exited ? true : undefined)
     } else if (e.type === 'restart' && n.down) {
       n.running = startSite(n.site.rendered, n.site.configPath, options.stateDir)
