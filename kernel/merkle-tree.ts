@@ -39,27 +39,31 @@ export interface MerkleTree {
   readonly paths: readonly Uint8Array[]
 }
 
-/** The root and every leaf's audit path; needs at least one leaf. O(n log n) hashes and copies. */
+/**
+ * The root and every leaf's audit path; needs at least one leaf. O(n log n) hashes and
+ * copies; the paths are views into one buffer, filled as the recursion climbs.
+ */
 export function merkleTree (hasher: Hasher, leaves: readonly Uint8Array[]): MerkleTree {
   const n = leaves.length
   if (n === 0) throw new RangeError('a Merkle tree needs at least one leaf')
-  const siblings: Uint8Array[][] = leaves.map(() => [])
+  const starts = new Int32Array(n + 1)
+  for (let i = 0; i < n; i++) starts[i + 1] = (starts[i] as number) + auditPathLength(i, n) * HASH_BYTES
+  const all = new Uint8Array(starts[n] as number)
+  // Where the next sibling hash of each leaf goes: siblings arrive from the leaf up.
+  const at = starts.slice(0, n)
   const buf = new Uint8Array(1 + 2 * HASH_BYTES)
   const build = (lo: number, hi: number): Uint8Array => {
     if (hi - lo === 1) return leaves[lo] as Uint8Array
     const mid = lo + largestPowerOfTwoBelow(hi - lo)
     const left = build(lo, mid)
     const right = build(mid, hi)
-    for (let i = lo; i < mid; i++) siblings[i]!.push(right)
-    for (let i = mid; i < hi; i++) siblings[i]!.push(left)
+    for (let i = lo; i < mid; i++) { all.set(right, at[i] as number); at[i] = (at[i] as number) + HASH_BYTES }
+    for (let i = mid; i < hi; i++) { all.set(left, at[i] as number); at[i] = (at[i] as number) + HASH_BYTES }
     return nodeHash(hasher, buf, left, right)
   }
   const root = build(0, n)
-  const paths = siblings.map((list) => {
-    const path = new Uint8Array(list.length * HASH_BYTES)
-    list.forEach((h, i) => path.set(h, i * HASH_BYTES))
-    return path
-  })
+  const paths: Uint8Array[] = []
+  for (let i = 0; i < n; i++) paths.push(all.subarray(starts[i], starts[i + 1]))
   return { root, paths }
 }
 

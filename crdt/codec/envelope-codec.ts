@@ -29,7 +29,7 @@ import { MemoryDecodeError } from '../errors.ts'
 import { DEFAULT_MEMORY_LIMITS } from '../limits.ts'
 import type { MemoryLimits } from '../limits.ts'
 import { writeVectorClock, readVectorClock } from './vector-clock-codec.ts'
-import { NAMESPACE_RE, ORG_RE, PEER_ID_RE, decodeGuarded, readBytes, readString, readUint } from './safe-decoding.ts'
+import { NAMESPACE_RE, ORG_RE, PEER_ID_RE, StringMemo, decodeGuarded, readBytes, readBytesView, readUint } from './safe-decoding.ts'
 
 const SIGNING_DOMAIN = new TextEncoder().encode('atp-memory-envelope/1\n')
 const MAX_SIGNATURE_BYTES = 128
@@ -40,6 +40,9 @@ export const MAX_ENVELOPE_BATCH = 4096
 /** An envelope's canonical encoding and where its body ends (the signature follows). */
 interface Wire { readonly bytes: Uint8Array, readonly bodyEnd: number }
 const wires = new WeakMap<Envelope, Wire>()
+const namespaces = new StringMemo(NAMESPACE_RE)
+const orgs = new StringMemo(ORG_RE)
+const peerIds = new StringMemo(PEER_ID_RE)
 const ids = new WeakMap<Envelope, string>()
 
 function writeBody (enc: encoding.Encoder, e: UnsignedEnvelope, version: number): void {
@@ -94,37 +97,44 @@ export function encodeEnvelope (e: Envelope): Uint8Array {
   return (wires.get(e) ?? wireOf(e)).bytes
 }
 
-export function readEnvelope (d: decoding.Decoder, limits: MemoryLimits): Envelope {
+/**
+ * Reads one envelope. `owned`: the decoder's buffer belongs to this envelope alone and
+ * nobody writes to it again (a sync message's copy of it), so the byte fields and the
+ * kept encoding are views into it instead of copies.
+ */
+export function readEnvelope (d: decoding.Decoder, limits: MemoryLimits, owned = false): Envelope {
   const start = d.pos
+  const bytes = owned ? readBytesView : readBytes
   const version = readUint(d, 'version', 255)
   if (version !== ENVELOPE_VERSION && version !== BATCHED_ENVELOPE_VERSION) throw new MemoryDecodeError(`envelope version ${version} unsupported (want ${ENVELOPE_VERSION} or ${BATCHED_ENVELOPE_VERSION})`)
-  const namespace = readString(d, 'namespace', 64, NAMESPACE_RE)
-  const org = readString(d, 'org', 32, ORG_RE)
-  const peerId = readString(d, 'peerId', 128, PEER_ID_RE)
+  const namespace = namespaces.read(d, 'namespace', 64)
+  const org = orgs.read(d, 'org', 32)
+  const peerId = peerIds.read(d, 'peerId', 128)
   const epoch = readUint(d, 'epoch')
   const clientId = readUint(d, 'clientId', MAX_CLIENT_ID)
   const seq = readUint(d, 'seq')
   if (seq < 1) throw new MemoryDecodeError('seq must be ≥ 1')
   const deps = readVectorClock(d, 'deps', limits.maxDeps)
   const atMs = readUint(d, 'atMs')
-  const update = readBytes(d, 'update', limits.maxUpdateBytes)
+  const update = bytes(d, 'update', limits.maxUpdateBytes)
   const bodyEnd = d.pos - start
-  const signature = readBytes(d, 'signature', MAX_SIGNATURE_BYTES)
-  const fields = { namespace, org, peerId, epoch, clientId, seq, deps, atMs, update, signature }
-  const e: Envelope = version === BATCHED_ENVELOPE_VERSION ? { ...fields, batch: readBatchProof(d) } : fields
-  // A copy: the caller's buffer may be reused once decoding returns.
-  wires.set(e, { bytes: d.arr.slice(start, d.pos), bodyEnd })
+  const signature = bytes(d, 'signature', MAX_SIGNATURE_BYTES)
+  const e: Envelope = version === BATCHED_ENVELOPE_VERSION
+    ? { namespace, org, peerId, epoch, clientId, seq, deps, atMs, update, signature, batch: readBatchProof(d, bytes) }
+    : { namespace, org, peerId, epoch, clientId, seq, deps, atMs, update, signature }
+  // Unless owned, a copy: the caller's buffer may be reused once decoding returns.
+  wires.set(e, { bytes: owned ? d.arr.subarray(start, d.pos) : d.arr.slice(start, d.pos), bodyEnd })
   return e
 }
 
 /** One form only: a size of 2…MAX_ENVELOPE_BATCH, an index below it, a path of exactly that position's length. */
-function readBatchProof (d: decoding.Decoder): EnvelopeBatchProof {
+function readBatchProof (d: decoding.Decoder, bytes: typeof readBytes): EnvelopeBatchProof {
   const index = readUint(d, 'batch index')
   const size = readUint(d, 'batch size')
   if (size < 2 || size > MAX_ENVELOPE_BATCH) throw new MemoryDecodeError(`batch size ${size} outside 2…${MAX_ENVELOPE_BATCH}`)
   if (index >= size) throw new MemoryDecodeError(`batch index ${index} not below size ${size}`)
   const expected = auditPathLength(index, size) * HASH_BYTES
-  const path = readBytes(d, 'batch path', expected)
+  const path = bytes(d, 'batch path', expected)
   if (path.length !== expected) throw new MemoryDecodeError(`batch path of ${path.length} bytes, leaf ${index} of ${size} needs ${expected}`)
   return { index, size, path }
 }

@@ -32,12 +32,59 @@ export function readBytes (d: decoding.Decoder, what: string, maxLen: number): U
   return out
 }
 
+/** readBytes without the copy: a view into the decoder's buffer, for a buffer the caller owns for good. */
+export function readBytesView (d: decoding.Decoder, what: string, maxLen: number): Uint8Array {
+  const len = readBound(d, `${what} length`, maxLen)
+  if (d.pos + len > d.arr.length) throw new MemoryDecodeError(`truncated ${what}: ${len} bytes announced, ${d.arr.length - d.pos} left`)
+  const out = d.arr.subarray(d.pos, d.pos + len)
+  d.pos += len
+  return out
+}
+
 export function readString (d: decoding.Decoder, what: string, maxBytes: number, pattern?: RegExp): string {
   const bytes = readBytes(d, what, maxBytes)
   let s: string
   try { s = utf8.decode(bytes) } catch (err) { throw new MemoryDecodeError(`${what} is not UTF-8`, { cause: err }) }
   if (pattern !== undefined && !pattern.test(s)) throw new MemoryDecodeError(`${what} "${s.slice(0, 64)}" does not match ${String(pattern)}`)
   return s
+}
+
+/**
+ * The last few strings a reader decoded, by their bytes. Envelopes of one message
+ * repeat the same namespace, org and peer ids over and over: a hit skips the copy, the
+ * UTF-8 decoding and the pattern test (every string in the memo passed its pattern).
+ * Bounded and deterministic: it changes the cost of a read, never its result.
+ */
+export class StringMemo {
+  private readonly bytes: Array<Uint8Array | undefined>
+  private readonly strings: string[]
+  private next = 0
+  constructor (private readonly pattern: RegExp, size = 8) {
+    this.bytes = new Array<Uint8Array | undefined>(size).fill(undefined)
+    this.strings = new Array<string>(size).fill('')
+  }
+
+  read (d: decoding.Decoder, what: string, maxBytes: number): string {
+    const start = d.pos
+    const len = readBound(d, `${what} length`, maxBytes)
+    if (d.pos + len > d.arr.length) throw new MemoryDecodeError(`truncated ${what}: ${len} bytes announced, ${d.arr.length - d.pos} left`)
+    const at = d.pos
+    for (let i = 0; i < this.bytes.length; i++) {
+      const b = this.bytes[i]
+      if (b !== undefined && b.length === len && sameAt(d.arr, at, b)) { d.pos = at + len; return this.strings[i] as string }
+    }
+    d.pos = start
+    const s = readString(d, what, maxBytes, this.pattern)
+    this.bytes[this.next] = d.arr.slice(at, at + len)
+    this.strings[this.next] = s
+    this.next = (this.next + 1) % this.bytes.length
+    return s
+  }
+}
+
+function sameAt (arr: Uint8Array, at: number, b: Uint8Array): boolean {
+  for (let i = 0; i < b.length; i++) if (arr[at + i] !== b[i]) return false
+  return true
 }
 
 export function expectEnd (d: decoding.Decoder, what: string): void {

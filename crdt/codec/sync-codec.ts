@@ -72,7 +72,8 @@ export function decodeSyncMessage (bytes: Uint8Array, limits: MemoryLimits = DEF
         const envelopes: Envelope[] = []
         for (let i = 0; i < n; i++) {
           const inner = readBytes(d, 'envelope', limits.maxEnvelopeBytes)
-          envelopes.push(decodeGuarded('envelope', inner, limits.maxEnvelopeBytes, (ed) => readEnvelope(ed, limits)))
+          // `inner` is readBytes' own copy: the envelope may keep views into it.
+          envelopes.push(decodeGuarded('envelope', inner, limits.maxEnvelopeBytes, (ed) => readEnvelope(ed, limits, true)))
         }
         return { type: 'envelopes', envelopes }
       }

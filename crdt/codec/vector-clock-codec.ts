@@ -8,7 +8,9 @@ import type * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import { MemoryDecodeError } from '../errors.ts'
 import { parseStreamKey, sortedEntries, streamKey, type VectorClock } from '../vector-clock.ts'
-import { PEER_ID_RE, readBound, readString, readUint } from './safe-decoding.ts'
+import { PEER_ID_RE, StringMemo, readBound, readUint } from './safe-decoding.ts'
+
+const peerIds = new StringMemo(PEER_ID_RE)
 
 export function writeVectorClock (enc: encoding.Encoder, clock: VectorClock): void {
   const entries = sortedEntries(clock)
@@ -26,7 +28,7 @@ export function readVectorClock (d: decoding.Decoder, what: string, maxEntries: 
   const clock = new Map<string, number>()
   let prev = ''
   for (let i = 0; i < n; i++) {
-    const key = streamKey(readString(d, `${what} peerId`, 128, PEER_ID_RE), readUint(d, `${what} epoch`))
+    const key = streamKey(peerIds.read(d, `${what} peerId`, 128), readUint(d, `${what} epoch`))
     const seq = readUint(d, `${what} seq`)
     if (seq < 1) throw new MemoryDecodeError(`${what}: seq must be ≥ 1 (zero entries are omitted)`)
     if (i > 0 && key <= prev) throw new MemoryDecodeError(`${what}: entries not in canonical order`)

@@ -68,4 +68,18 @@ describe('sync codec', () => {
     for (let n = 0; n < bytes.length; n += 3) expect(() => decodeSyncMessage(bytes.slice(0, n))).toThrow(MemoryDecodeError)
     expect(() => decodeSyncMessage(new Uint8Array([1, 9]))).toThrow(/unknown sync message type/)
   })
+
+  it('repeated identifiers decode from the memo with the same result and the same refusals', () => {
+    const signer = fakeSigner('peer-acme')
+    const a = encodeEnvelope(signEnvelope({ ...base, org: 'acme' }, signer))
+    const b = encodeEnvelope(signEnvelope({ ...base, org: 'acmf' }, signer))
+    const bad = encodeEnvelope(signEnvelope({ ...base, org: 'ACME' }, signer)) // same length, not an org id
+    for (let i = 0; i < 20; i++) {
+      expect(decodeEnvelope(a).org).toBe('acme')
+      expect(decodeEnvelope(b).org).toBe('acmf')
+      expect(() => decodeEnvelope(bad)).toThrow(/org "ACME" does not match/)
+    }
+    const m = decodeSyncMessage(encodeSyncMessage({ type: 'envelopes', envelopes: [decodeEnvelope(a), decodeEnvelope(b)] }))
+    expect(m.type === 'envelopes' && m.envelopes.map((e) => [e.org, e.deps])).toEqual([['acme', decodeEnvelope(a).deps], ['acmf', decodeEnvelope(b).deps]])
+  })
 })
