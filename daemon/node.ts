@@ -166,7 +166,7 @@ class AtpdNode implements Atpd {
       ? createDhtDiscovery({ libp2p: node, logger: log }, { federation: config.discovery.federation, bootstrap: config.discovery.bootstrap, announce: config.role === 'reflector' })
       : undefined
     const writer = new SnapshotWriter(store, {
-      snapshot: () => speaker.snapshot(),
+      speaker,
       onError: (err) => { log.error({ err: String(err) }, 'persisting restart state failed') }
     })
     const runtime = this.runtime = new SpeakerRuntime({ speaker, clock, libp2p: node, logger: log, metrics, audit: audit.log, ...(discovery !== undefined ? { discovery } : {}) }, {

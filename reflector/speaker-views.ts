@@ -15,7 +15,7 @@ import {
 import type { PathCandidate } from '../agp/index.ts'
 import type { RankedPath } from './resolve-ranking.ts'
 import { dampingKey, type SpeakerState } from './speaker-state.ts'
-import type { Candidate, Outcome, OutcomeView, PeerView, ResolveQuery, ResolveResult, RouteView, SpeakerSnapshot } from './types.ts'
+import type { AdjRibInDelta, Candidate, Outcome, OutcomeView, PeerView, ResolveQuery, ResolveResult, RestartState, RouteView, SpeakerSnapshot } from './types.ts'
 
 export function peersView (st: SpeakerState): PeerView[] {
   return [...st.neighbors.values()].map((n) => {
@@ -136,6 +136,12 @@ export function snapshotView (st: SpeakerState): SpeakerSnapshot {
   return {
     localAgents: [...st.agents.values()].map((l) => l.agent),
     adjRibIn: [...st.neighbors.values()].filter((n) => n.adjIn.size > 0).map((n) => ({ peer: n.config.peerId, routes: [...n.adjIn.values()] })),
+    ...restartStateView(st)
+  }
+}
+
+export function restartStateView (st: SpeakerState): RestartState {
+  return {
     damping: [...st.damping.entries()].map(([key, e]) => {
       const bar = key.lastIndexOf('|')
       return { peer: key.slice(0, bar), pathKey: key.slice(bar + 1), capability: e.capability, state: e.state }
@@ -143,4 +149,14 @@ export function snapshotView (st: SpeakerState): SpeakerSnapshot {
     originSeq: st.originSeq,
     outcomes: st.outcomes.records()
   }
+}
+
+export function adjRibInDelta (st: SpeakerState): AdjRibInDelta {
+  const changes: AdjRibInDelta['changes'][number][] = []
+  for (const n of st.neighbors.values()) {
+    const c = n.adjIn.takeChanges()
+    if (c === undefined) changes.push({ peer: n.config.peerId, full: true, upserts: [...n.adjIn.values()], deletes: [] })
+    else if (c.upserts.length > 0 || c.deletes.length > 0) changes.push({ peer: n.config.peerId, full: false, ...c })
+  }
+  return { neighbors: [...st.neighbors.keys()], changes }
 }

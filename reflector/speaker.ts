@@ -23,7 +23,7 @@ import { newSession, stepNeighbor } from './speaker-sessions.ts'
 import { audit, createState, dampingKey, type SpeakerCounters, type SpeakerState } from './speaker-state.ts'
 import { armFreshness, onTimer } from './speaker-timers.ts'
 import { forwardTargetView } from './speaker-forwarding.ts'
-import { outcomesView, peersView, recordOutcomeView, resolveView, routesView, snapshotView } from './speaker-views.ts'
+import { adjRibInDelta, outcomesView, peersView, recordOutcomeView, resolveView, restartStateView, routesView, snapshotView } from './speaker-views.ts'
 import type { Effect, LocalAgent, Speaker, SpeakerComponents, SpeakerInit, SpeakerInput, SpeakerSnapshot } from './types.ts'
 
 export type { SpeakerCounters } from './speaker-state.ts'
@@ -38,6 +38,7 @@ export interface AtpSpeaker extends Speaker {
    */
   rankedPaths (capability: string): readonly PathCandidate[]
 }
+
 
 export function createSpeaker (init: SpeakerInit, components: SpeakerComponents, snapshot?: SpeakerSnapshot): AtpSpeaker {
   validateInit(init)
@@ -55,6 +56,8 @@ export function createSpeaker (init: SpeakerInit, components: SpeakerComponents,
     outcomes: (nowMs) => outcomesView(st, nowMs),
     localAgents: () => [...st.agents.values()].map((l) => l.agent),
     snapshot: () => snapshotView(st),
+    takeAdjRibInChanges: () => adjRibInDelta(st),
+    restartState: () => restartStateView(st),
     counters: () => ({ ...st.counters }),
     rankedPaths: (capability) => st.locRib.rankedPaths(capability)
   }

@@ -10,7 +10,7 @@
  * a seed replays exactly.
  */
 import type {
-  BadFrameError, BreakerState, DampingParams, Frame, FreshnessParams, LocalAgent, NeighborRole, OutcomeRecord, PolicyConfig, Route, SessionState,
+  AdjRibInChanges, BadFrameError, BreakerState, DampingParams, Frame, FreshnessParams, LocalAgent, NeighborRole, OutcomeRecord, PolicyConfig, Route, SessionState,
   SpeakerRole
 } from '../agp/index.ts'
 import type { Hasher, Random, Signer, Verifier } from '../kernel/index.ts'
@@ -250,6 +250,14 @@ export interface SpeakerSnapshot {
   readonly outcomes?: readonly OutcomeRecord[]
 }
 
+/** Adj-RIB-In changes since the previous take, per neighbor (AtpSpeaker.takeAdjRibInChanges). */
+export interface AdjRibInDelta {
+  readonly neighbors: readonly string[]
+  readonly changes: readonly { readonly peer: string, readonly full: boolean, readonly upserts: readonly Route[], readonly deletes: AdjRibInChanges['deletes'] }[]
+}
+
+export type RestartState = Pick<SpeakerSnapshot, 'damping' | 'originSeq' | 'outcomes'>
+
 export interface Speaker {
   readonly org: string
   readonly peerId: string
@@ -266,4 +274,13 @@ export interface Speaker {
   outcomes (nowMs: number): OutcomeView[]
   localAgents (): LocalAgent[]
   snapshot (): SpeakerSnapshot
+  /**
+   * Adj-RIB-In changes of every neighbor since the previous call, for a driver that keeps
+   * a copy (the daemon's store): a write-behind without rescanning the whole table. A
+   * neighbor's first call gives its whole table (`full`); `neighbors` lists every neighbor,
+   * so a copy can drop the tables of neighbors that are gone.
+   */
+  takeAdjRibInChanges (): AdjRibInDelta
+  /** The snapshot's parts other than the tables (damping, origin seq, outcomes): small, read whole. */
+  restartState (): RestartState
 }

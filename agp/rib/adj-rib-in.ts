@@ -14,11 +14,25 @@ import { LimitExceededError } from '../../kernel/index.ts'
 import type { PathKey, Route } from '../route/route.ts'
 import { pathKeyOf } from './keys.ts'
 
+/** What changed in one Adj-RIB-In since the last takeChanges(): enough to bring a copy of it up to date. */
+export interface AdjRibInChanges {
+  /** The current advertisement of every path that changed and is held. */
+  readonly upserts: readonly Route[]
+  /** (capability, path) pairs a copy may hold that are no longer held under that capability. */
+  readonly deletes: readonly { readonly capability: string, readonly path: PathKey }[]
+}
+
 export class AdjRibIn {
   readonly peer: string
   readonly maxRoutes: number
   private readonly routes = new Map<PathKey, Route>()
   private readonly staleKeys = new Set<PathKey>()
+  /**
+   * Paths changed since the last takeChanges(), each with the capability it was held
+   * under before its first change (null: it was not held). Off (undefined) until the
+   * first takeChanges(): only a driver that persists the table pays for it.
+   */
+  private journal: Map<PathKey, string | null> | undefined
 
   constructor (peer: string, maxRoutes: number) {
     this.peer = peer
@@ -43,6 +57,7 @@ export class AdjRibIn {
     if (prev === undefined && this.routes.size >= this.maxRoutes) {
       throw new LimitExceededError(`neighbor ${this.peer} sent more than ${this.maxRoutes} routes`, this.maxRoutes)
     }
+    this.note(key, prev)
     this.routes.set(key, route)
     if (this.staleKeys.size > 0) this.staleKeys.delete(key)
     return prev
@@ -51,6 +66,7 @@ export class AdjRibIn {
   delete (key: PathKey): Route | undefined {
     const prev = this.routes.get(key)
     if (prev === undefined) return undefined
+    this.note(key, prev)
     this.routes.delete(key)
     this.staleKeys.delete(key)
     return prev
@@ -67,7 +83,7 @@ export class AdjRibIn {
     const flushed: Route[] = []
     for (const key of this.staleKeys) {
       const route = this.routes.get(key)
-      if (route !== undefined) flushed.push(route)
+      if (route !== undefined) { flushed.push(route); this.note(key, route) }
       this.routes.delete(key)
     }
     this.staleKeys.clear()
@@ -77,9 +93,32 @@ export class AdjRibIn {
   /** Removes everything and returns what was held. */
   clear (): Route[] {
     const all = [...this.routes.values()]
+    if (this.journal !== undefined) for (const [key, route] of this.routes) this.note(key, route)
     this.routes.clear()
     this.staleKeys.clear()
     return all
+  }
+
+  /**
+   * What changed since the previous call, and the journal restarts empty. The first call
+   * only turns the journal on and returns undefined: the caller copies the whole table.
+   */
+  takeChanges (): AdjRibInChanges | undefined {
+    const journal = this.journal
+    this.journal = new Map()
+    if (journal === undefined) return undefined
+    const upserts: Route[] = []
+    const deletes: { capability: string, path: PathKey }[] = []
+    for (const [path, before] of journal) {
+      const now = this.routes.get(path)
+      if (before !== null && before !== now?.attrs.capability) deletes.push({ capability: before, path })
+      if (now !== undefined) upserts.push(now)
+    }
+    return { upserts, deletes }
+  }
+
+  private note (key: PathKey, before: Route | undefined): void {
+    if (this.journal !== undefined && !this.journal.has(key)) this.journal.set(key, before?.attrs.capability ?? null)
   }
 
   values (): IterableIterator<Route> { return this.routes.values() }

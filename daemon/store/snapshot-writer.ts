@@ -2,22 +2,27 @@
  * Write-behind of the Speaker's restart state (Adj-RIB-In, damping, consumer outcomes,
  * origin seq).
  *
- * The Speaker emits no "persist" effects; its `snapshot()` is the truth. After inputs
- * that may change it the daemon calls `markDirty()`; at most every `intervalMs` the
- * writer takes a snapshot, diffs it against what it last wrote and commits the
- * difference in batches. Bounded by construction: it never queues operations, only a
- * dirty flag, and one flush runs at a time. `flush()` on shutdown writes the rest.
+ * The Speaker emits no "persist" effects. After inputs that may change its state the
+ * daemon calls `markDirty()`; at most every `intervalMs` the writer commits what changed
+ * in batches. Bounded by construction: it never queues operations, only a dirty flag,
+ * and one flush runs at a time. `flush()` on shutdown writes the rest.
  *
- * Diff: routes are immutable values, so the same object means unchanged; otherwise a
- * cheap fingerprint of what can change (seq, signature, path attributes) decides.
+ * The tables come as the Speaker's journal of changed paths (takeAdjRibInChanges), so a
+ * flush costs what changed, not the table: at 100,000 routes a rescan-and-diff of every
+ * route each second held the event loop for hundreds of ms and kept a key and a
+ * fingerprint per route (a few hundred bytes each). Damping entries and outcomes are
+ * few (flapping paths, consumed paths) and are still diffed whole.
+ *
+ * A failed write leaves the store behind the journal it consumed: the next flush
+ * rewrites the tables from a full snapshot.
  */
 import { serialize } from 'node:v8'
-import { encodeRoute, type Route, routePathKey } from '../../agp/index.ts'
-import type { SpeakerSnapshot } from '../../reflector/index.ts'
+import { encodeRoute, routePathKey, type Route } from '../../agp/index.ts'
+import type { Speaker, SpeakerSnapshot } from '../../reflector/index.ts'
 import { ribKey, type NodeStore } from './node-store.ts'
 
 export interface SnapshotWriterInit {
-  readonly snapshot: () => SpeakerSnapshot
+  readonly speaker: Pick<Speaker, 'takeAdjRibInChanges' | 'restartState' | 'snapshot'>
   readonly intervalMs?: number
   readonly batchOps?: number
   readonly onError?: (err: unknown) => void
@@ -30,7 +35,10 @@ export class SnapshotWriter {
   private readonly init: SnapshotWriterInit
   private readonly intervalMs: number
   private readonly batchOps: number
-  private readonly routes = new Map<string, { route: Route, fp: string }>()
+  /** Peers whose table the store holds records of. */
+  private readonly tablePeers = new Set<string>()
+  /** The store may disagree with the journal (a failed write): rewrite the tables whole. */
+  private resync = false
   private readonly damping = new Map<string, Buffer>()
   private readonly outcomes = new Map<string, string>()
   private originSeq = -1
@@ -46,11 +54,14 @@ export class SnapshotWriter {
     this.batchOps = init.batchOps ?? 5000
   }
 
-  /** Seeds the diff base with what the store already holds (the loaded snapshot). */
+  /**
+   * Seeds the diff base with what the store already holds (the loaded snapshot the
+   * Speaker was built from) and turns the Speaker's journal on. Call before the Speaker
+   * handles its first input.
+   */
   prime (loaded: SpeakerSnapshot): void {
-    for (const { peer, routes } of loaded.adjRibIn) {
-      for (const r of routes) this.routes.set(ribKey(peer, r.attrs.capability, routePathKey(r)), { route: r, fp: fingerprint(r) })
-    }
+    for (const { peer, routes } of loaded.adjRibIn) if (routes.length > 0) this.tablePeers.add(peer)
+    this.init.speaker.takeAdjRibInChanges()
     for (const d of loaded.damping) this.damping.set(ribKey(d.peer, d.capability, d.pathKey), serialize(d))
     for (const o of loaded.outcomes ?? []) this.outcomes.set(o.key, JSON.stringify(o))
   }
@@ -77,24 +88,13 @@ export class SnapshotWriter {
   }
 
   private async write (): Promise<void> {
-    const snap = this.init.snapshot()
-    const adjOps: BatchOp[] = []
-    const seen = new Set<string>()
-    for (const { peer, routes } of snap.adjRibIn) {
-      for (const route of routes) {
-        const key = ribKey(peer, route.attrs.capability, routePathKey(route))
-        seen.add(key)
-        const prev = this.routes.get(key)
-        if (prev?.route === route) continue
-        const fp = fingerprint(route)
-        if (prev?.fp === fp) { this.routes.set(key, { route, fp }); continue }
-        adjOps.push({ type: 'put', key, value: encodeRoute(route) })
-        this.routes.set(key, { route, fp })
-      }
+    try {
+      await this.writeTables()
+    } catch (err) {
+      this.resync = true
+      throw err
     }
-    for (const key of this.routes.keys()) {
-      if (!seen.has(key)) { adjOps.push({ type: 'del', key }); this.routes.delete(key) }
-    }
+    const snap = this.init.speaker.restartState()
     const dampOps: BatchOp[] = []
     const seenDamp = new Set<string>()
     for (const d of snap.damping) {
@@ -121,7 +121,6 @@ export class SnapshotWriter {
       if (!seenOutcomes.has(key)) { outcomeOps.push({ type: 'del', key }); this.outcomes.delete(key) }
     }
     for (let i = 0; i < outcomeOps.length; i += this.batchOps) await this.store.outcomesDb.batch(outcomeOps.slice(i, i + this.batchOps))
-    for (let i = 0; i < adjOps.length; i += this.batchOps) await this.store.adjDb.batch(adjOps.slice(i, i + this.batchOps))
     for (let i = 0; i < dampOps.length; i += this.batchOps) await this.store.dampingDb.batch(dampOps.slice(i, i + this.batchOps))
     if (snap.originSeq !== this.originSeq) {
       await this.store.metaDb.put('origin-seq', String(snap.originSeq))
@@ -129,9 +128,36 @@ export class SnapshotWriter {
     }
     this.flushes++
   }
-}
 
-function fingerprint (r: Route): string {
-  const sig = r.signature
-  return `${r.attrs.originSeq}|${r.attrs.originatedAtMs}|${sig.length}:${sig[0] ?? 0}.${sig[1] ?? 0}.${sig[31] ?? 0}.${sig[63] ?? 0}|${r.orgPath.join(',')}|${r.originatorId}|${r.clusterList.join(',')}|${r.pathTags.join(',')}`
+  private async writeTables (): Promise<void> {
+    const delta = this.init.speaker.takeAdjRibInChanges()
+    if (this.resync) {
+      await this.store.adjDb.clear()
+      this.tablePeers.clear()
+      this.resync = false
+      const full = this.init.speaker.snapshot().adjRibIn
+      for (const { peer, routes } of full) await this.putRoutes(peer, routes, [])
+      return
+    }
+    const neighbors = new Set(delta.neighbors)
+    for (const peer of [...this.tablePeers]) {
+      if (!neighbors.has(peer)) { await this.clearPeer(peer); this.tablePeers.delete(peer) }
+    }
+    for (const c of delta.changes) {
+      if (c.full) await this.clearPeer(c.peer)
+      await this.putRoutes(c.peer, c.upserts, c.deletes)
+    }
+  }
+
+  private async putRoutes (peer: string, upserts: readonly Route[], deletes: readonly { readonly capability: string, readonly path: string }[]): Promise<void> {
+    if (upserts.length > 0) this.tablePeers.add(peer)
+    const ops: BatchOp[] = deletes.map((d) => ({ type: 'del', key: ribKey(peer, d.capability, d.path) }))
+    for (const route of upserts) ops.push({ type: 'put', key: ribKey(peer, route.attrs.capability, routePathKey(route)), value: encodeRoute(route) })
+    for (let i = 0; i < ops.length; i += this.batchOps) await this.store.adjDb.batch(ops.slice(i, i + this.batchOps))
+  }
+
+  /** Every record of one peer's table (keys are `peer \0 capability \0 path`). */
+  private async clearPeer (peer: string): Promise<void> {
+    await this.store.adjDb.clear({ gte: `${peer}\0`, lt: `${peer}\u0001` })
+  }
 }

@@ -206,6 +206,8 @@ export function createStandInSpeaker (init: SpeakerInit, components: SpeakerComp
     recordOutcome: () => false,
     outcomes: () => [],
     localAgents: () => [...agents.values()],
+    takeAdjRibInChanges: () => ({ neighbors: init.neighbors.map((n) => n.peerId), changes: [] }),
+    restartState: () => ({ damping: [], originSeq: 0 }),
     snapshot: (): SpeakerSnapshot => ({
       localAgents: [...agents.values()],
       adjRibIn: [],

@@ -5,7 +5,9 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { originateRoute } from '../../../agp/route/originate.ts'
 import type { Route } from '../../../agp/route/route.ts'
 import type { LocalAgent, SpeakerSnapshot } from '../../../reflector/types.ts'
-import { NodeStore, ORIGIN_SEQ_CRASH_GAP, SnapshotWriter, StoreError } from '../../../daemon/store/index.ts'
+import { NodeStore, ORIGIN_SEQ_CRASH_GAP, SnapshotWriter, StoreError, type SnapshotWriterInit } from '../../../daemon/store/index.ts'
+import { AdjRibIn } from '../../../agp/rib/adj-rib-in.ts'
+import { pathKeyOf } from '../../../agp/rib/keys.ts'
 import { fakeSigner } from '../../helpers/fixtures.ts'
 
 const dirs: string[] = []
@@ -23,6 +25,42 @@ const agent = (id: string, costUsd = 0.4): LocalAgent => ({
 
 function route (org: string, id: string, seq: number): Route {
   return originateRoute(agent(id), { org, signer: fakeSigner(`peer-${org}`), originSeq: seq, nowMs: 1_700_000_000_000 })
+}
+
+/**
+ * A Speaker stand-in whose tables follow `current()`: each take brings real AdjRibIn
+ * tables (and so their journals) to the snapshot's content, then takes their changes.
+ */
+function tables (current: () => SpeakerSnapshot): SnapshotWriterInit['speaker'] {
+  const ribs = new Map<string, AdjRibIn>()
+  const sync = (): void => {
+    const snap = current()
+    const peers = new Set(snap.adjRibIn.map((e) => e.peer))
+    for (const peer of [...ribs.keys()]) if (!peers.has(peer)) ribs.delete(peer)
+    for (const { peer, routes } of snap.adjRibIn) {
+      const rib = ribs.get(peer) ?? ribs.set(peer, new AdjRibIn(peer, 1000)).get(peer) as AdjRibIn
+      const keep = new Set(routes.map((r) => pathKeyOf(r)))
+      for (const r of [...rib.values()]) if (!keep.has(pathKeyOf(r))) rib.delete(pathKeyOf(r))
+      for (const r of routes) if (rib.get(pathKeyOf(r)) !== r) rib.set(r)
+    }
+  }
+  return {
+    snapshot: current,
+    restartState: () => {
+      const { damping, originSeq, outcomes } = current()
+      return { damping, originSeq, ...(outcomes !== undefined ? { outcomes } : {}) }
+    },
+    takeAdjRibInChanges: () => {
+      sync()
+      return {
+        neighbors: [...ribs.keys()],
+        changes: [...ribs].map(([peer, rib]) => {
+          const c = rib.takeChanges()
+          return c === undefined ? { peer, full: true, upserts: [...rib.values()], deletes: [] } : { peer, full: false, ...c }
+        })
+      }
+    }
+  }
 }
 
 function snapshot (adj: { peer: string, routes: Route[] }[], originSeq: number, damping: SpeakerSnapshot['damping'] = []): SpeakerSnapshot {
@@ -57,7 +95,7 @@ describe('NodeStore', () => {
     const store = await NodeStore.open(dir)
     let current = snapshot([{ peer: 'p1', routes: [route('acme', 'r1', 1), route('acme', 'r2', 1)] }], 7,
       [{ peer: 'p1', pathKey: 'acme/r1', capability: 'code-review/python', state: { penalty: 1000, suppressed: false } }])
-    const writer = new SnapshotWriter(store, { snapshot: () => current, intervalMs: 60_000 })
+    const writer = new SnapshotWriter(store, { speaker: tables(() => current), intervalMs: 60_000 })
     writer.markDirty()
     await writer.flush()
     // Replace r1, drop r2, add a peer; damping entry removed.
@@ -73,6 +111,14 @@ describe('NodeStore', () => {
     expect(byPeer).toEqual({ p1: ['r1@2'], p2: ['x@3'] })
     const r1 = loaded.snapshot.adjRibIn[0]?.routes[0]
     expect(r1?.signature).toEqual(route('acme', 'r1', 2).signature)
+    // A neighbor gone takes its table with it; a path that changed capability is stored once, under the new one.
+    const moved = originateRoute({ ...agent('x'), capability: 'code-review/go' }, { org: 'beta', signer: fakeSigner('peer-beta'), originSeq: 4, nowMs: 1_700_000_000_000 })
+    current = snapshot([{ peer: 'p2', routes: [moved] }], 9)
+    writer.markDirty()
+    await writer.flush()
+    const after = await store.load()
+    expect(after.snapshot.adjRibIn.map((e) => [e.peer, e.routes.map((r) => `${r.attrs.capability}:${r.attrs.agentId}@${r.attrs.originSeq}`)]))
+      .toEqual([['p2', ['code-review/go:x@4']]])
     await store.close()
   })
 
@@ -81,7 +127,7 @@ describe('NodeStore', () => {
     let store = await NodeStore.open(dir)
     const star = { key: 'acme/star', wins: 0, trials: 5, atMs: 1000, consecutiveFailures: 5, openedAtMs: 1000, latencyMs: 1200 }
     let current: SpeakerSnapshot = { ...snapshot([], 1), outcomes: [star, { key: 'acme/h1', wins: 1, trials: 1, atMs: 900, consecutiveFailures: 0 }] }
-    const writer = new SnapshotWriter(store, { snapshot: () => current, intervalMs: 60_000 })
+    const writer = new SnapshotWriter(store, { speaker: tables(() => current), intervalMs: 60_000 })
     writer.markDirty()
     await writer.flush()
     current = { ...current, outcomes: [star] }
@@ -96,7 +142,7 @@ describe('NodeStore', () => {
   it('after an unclean stop, advances originSeq so a restart never reuses one', async () => {
     const dir = tempDir()
     let store = await NodeStore.open(dir)
-    const writer = new SnapshotWriter(store, { snapshot: () => snapshot([], 42), intervalMs: 60_000 })
+    const writer = new SnapshotWriter(store, { speaker: tables(() => snapshot([], 42)), intervalMs: 60_000 })
     writer.markDirty()
     await writer.flush()
     await store.setCleanShutdown(false) // running; then "crash"
@@ -112,7 +158,7 @@ describe('NodeStore', () => {
     const dir = tempDir()
     const store = await NodeStore.open(dir)
     const damping = [{ peer: 'p', pathKey: 'o/a', capability: 'c', state: { penalty: 1.5, at: 10, history: new Map([['k', 1]]) } }]
-    const writer = new SnapshotWriter(store, { snapshot: () => snapshot([], 1, damping), intervalMs: 60_000 })
+    const writer = new SnapshotWriter(store, { speaker: tables(() => snapshot([], 1, damping)), intervalMs: 60_000 })
     writer.markDirty()
     await writer.flush()
     expect((await store.load()).snapshot.damping).toEqual(damping)
