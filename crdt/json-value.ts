@@ -29,29 +29,38 @@ export function keyProblem (key: string): string | undefined {
   return undefined
 }
 
+/** A value still to check; its path is built only if it has a problem (most values have none). */
+interface Frame { readonly v: unknown, readonly parent: Frame | undefined, readonly step: string | number, readonly depth: number }
+
+function pathOf (f: Frame): string {
+  const steps: string[] = []
+  for (let at: Frame | undefined = f; at?.parent !== undefined; at = at.parent) steps.push(typeof at.step === 'number' ? `[${at.step}]` : `.${at.step.slice(0, 32)}`)
+  return steps.reverse().join('')
+}
+
 /** Why `value` cannot be stored (with the path of the offending part); undefined when it can. */
 export function valueProblem (value: unknown, bounds: ValueBounds): string | undefined {
-  const stack: Array<{ v: unknown, path: string, depth: number }> = [{ v: value, path: '', depth: 0 }]
+  const stack: Frame[] = [{ v: value, parent: undefined, step: '', depth: 0 }]
   let nodes = 0
+  const where = (f: Frame): string => { const path = pathOf(f); return path === '' ? '' : ` at ${path}` }
   for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
-    const { v, path, depth } = top
+    const { v, depth } = top
     if (++nodes > bounds.maxNodes) return `has more than ${bounds.maxNodes} values`
-    const where = path === '' ? '' : ` at ${path}`
     if (v === null || typeof v === 'boolean') continue
-    if (typeof v === 'number') { if (!Number.isFinite(v)) return `has a non-finite number${where}`; continue }
-    if (typeof v === 'string') { if (!v.isWellFormed()) return `has a string with a lone UTF-16 surrogate${where}`; continue }
-    if (typeof v !== 'object') return `has a ${typeof v}${where}, not JSON`
+    if (typeof v === 'number') { if (!Number.isFinite(v)) return `has a non-finite number${where(top)}`; continue }
+    if (typeof v === 'string') { if (!v.isWellFormed()) return `has a string with a lone UTF-16 surrogate${where(top)}`; continue }
+    if (typeof v !== 'object') return `has a ${typeof v}${where(top)}, not JSON`
     if (depth >= bounds.maxDepth) return `is nested deeper than ${bounds.maxDepth} levels`
     if (Array.isArray(v)) {
-      for (let i = v.length - 1; i >= 0; i--) stack.push({ v: v[i], path: `${path}[${i}]`, depth: depth + 1 })
+      for (let i = v.length - 1; i >= 0; i--) stack.push({ v: v[i], parent: top, step: i, depth: depth + 1 })
       continue
     }
     const proto = Object.getPrototypeOf(v) as unknown
-    if (proto !== Object.prototype && proto !== null) return `has a non-plain object${where}`
+    if (proto !== Object.prototype && proto !== null) return `has a non-plain object${where(top)}`
     for (const k of Object.keys(v)) {
       const bad = keyProblem(k)
-      if (bad !== undefined) return `has a key that ${bad}${where}`
-      stack.push({ v: (v as Record<string, unknown>)[k], path: `${path}.${k.slice(0, 32)}`, depth: depth + 1 })
+      if (bad !== undefined) return `has a key that ${bad}${where(top)}`
+      stack.push({ v: (v as Record<string, unknown>)[k], parent: top, step: k, depth: depth + 1 })
     }
   }
   return undefined
@@ -63,8 +72,23 @@ export function entryValueProblem (value: unknown, limits: MemoryLimits): string
   // safe to hand to the recursive JSON.stringify.
   const problem = valueProblem(value, { maxDepth: limits.maxValueDepth, maxNodes: limits.maxValueBytes })
   if (problem !== undefined) return problem
-  const bytes = new TextEncoder().encode(JSON.stringify(value)).length
+  const json = JSON.stringify(value)
+  // UTF-8 takes at most 3 bytes per UTF-16 unit: most values need no count at all.
+  if (json.length * 3 <= limits.maxValueBytes) return undefined
+  const bytes = utf8Length(json)
   return bytes > limits.maxValueBytes ? `exceeds ${limits.maxValueBytes} bytes (${bytes})` : undefined
+}
+
+/** Bytes of the UTF-8 encoding of a well-formed string (JSON.stringify escapes lone surrogates). */
+function utf8Length (s: string): number {
+  let n = 0
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c < 0x80) n += 1
+    else if (c < 0x800) n += 2
+    else if (c >= 0xD800 && c <= 0xDBFF && i + 1 < s.length) { n += 4; i++ } else n += 3
+  }
+  return n
 }
 
 /** Why `key` cannot name an entry or a text (type, length, content); undefined when it can. */

@@ -1,9 +1,12 @@
 // One write must not poison a namespace: values too deep, non-JSON or not byte-stable
 // across UTF-8 are refused at the API (put) and, the same rule, at envelope ingest.
 import { describe, expect, it } from 'vitest'
+import fc from 'fast-check'
 import * as Y from 'yjs'
 import { canonicalJson } from '../../../kernel/canonical-json.ts'
 import { InvalidArgumentError } from '../../../kernel/errors.ts'
+import { entryValueProblem } from '../../../crdt/json-value.ts'
+import { DEFAULT_MEMORY_LIMITS } from '../../../crdt/limits.ts'
 import { fakeSigner } from '../../helpers/fixtures.ts'
 import { NS, nested, putAndSeal, rawEnvelope, readerReplica, writerReplica } from '../../helpers/memory-fixtures.ts'
 
@@ -91,5 +94,22 @@ describe('canonicalJson', () => {
     expect(canonicalJson({ b: 1, a: { d: [1, undefined], c: 'x' }, e: undefined })).toBe('{"a":{"c":"x","d":[1,null]},"b":1}')
     expect(canonicalJson(new Uint8Array([1, 2]))).toBe('[1,2]')
     expect(canonicalJson(undefined)).toBe('null')
+  })
+})
+
+describe('memory values: the size bound counts UTF-8 bytes', () => {
+  it('refuses exactly the values whose JSON is longer than maxValueBytes in UTF-8', () => {
+    const utf8 = new TextEncoder()
+    fc.assert(fc.property(fc.string({ unit: 'grapheme', maxLength: 60 }), fc.integer({ min: 2, max: 200 }), (value, maxValueBytes) => {
+      const bytes = utf8.encode(JSON.stringify(value)).length
+      const problem = entryValueProblem(value, { ...DEFAULT_MEMORY_LIMITS, maxValueBytes })
+      expect(problem).toBe(bytes > maxValueBytes ? `exceeds ${maxValueBytes} bytes (${bytes})` : undefined)
+    }))
+  })
+
+  it('names the path of the offending part', () => {
+    expect(entryValueProblem({ a: [1, { b: Infinity }] }, DEFAULT_MEMORY_LIMITS)).toBe('has a non-finite number at .a[1].b')
+    expect(entryValueProblem(['\uD800'], DEFAULT_MEMORY_LIMITS)).toBe('has a string with a lone UTF-16 surrogate at [0]')
+    expect(entryValueProblem(Infinity, DEFAULT_MEMORY_LIMITS)).toBe('has a non-finite number')
   })
 })
