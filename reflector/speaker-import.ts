@@ -22,14 +22,41 @@ import { damp, dampAnnounce } from './speaker-damping.ts'
 import { dropRestartCopies } from './speaker-graceful-restart.ts'
 import { audit, type NeighborState, type SpeakerState } from './speaker-state.ts'
 
+/**
+ * New and withdrawn paths audited one record each per UPDATE, up to this many; the rest
+ * of the UPDATE's paths of that kind go into one summary record (`repeated`). A full
+ * table arrives as UPDATEs of hundreds of routes, and one hash-chained record per route
+ * was most of the audit log's cost (and of its size) while saying nothing an operator
+ * reads route by route.
+ */
+export const AUDIT_PATHS_PER_UPDATE = 4
+
+/** The audit records of one UPDATE: the first paths of each kind, then a count. */
+interface UpdateAudit {
+  accepted: number
+  withdrawn: number
+}
+
 /** Applies one UPDATE; returns false when the neighbor broke its route limit (the caller kills the session). */
 export function importUpdate (st: SpeakerState, n: NeighborState, frame: UpdateFrame): boolean {
   st.counters.updatesIn++
-  for (const w of frame.withdraws) withdrawPath(st, n, w)
-  for (const route of frame.announces) {
-    if (!announceRoute(st, n, route)) return false
+  const seen: UpdateAudit = { accepted: 0, withdrawn: 0 }
+  try {
+    for (const w of frame.withdraws) withdrawPath(st, n, w, seen)
+    for (const route of frame.announces) {
+      if (!announceRoute(st, n, route, seen)) return false
+    }
+    return true
+  } finally {
+    summarize(st, n, 'route-withdrawn', seen.withdrawn)
+    summarize(st, n, 'route-accepted', seen.accepted)
   }
-  return true
+}
+
+function summarize (st: SpeakerState, n: NeighborState, kind: 'route-accepted' | 'route-withdrawn', count: number): void {
+  const more = count - AUDIT_PATHS_PER_UPDATE
+  if (more <= 0) return
+  audit(st, { kind, peer: n.config.peerId, detail: `${count} paths in one UPDATE, the first ${AUDIT_PATHS_PER_UPDATE} listed`, repeated: more })
 }
 
 /** The max-routes reaction: NOTIFICATION Cease/MaxPrefixesReached (RFC 4486), close, back off. */
@@ -38,18 +65,18 @@ export function maxRoutesFailure (n: NeighborState): { code: NotificationCode, s
   return { code: NotificationCode.Cease, subcode: CeaseSubcode.MaxPrefixesReached, text: `more than ${n.adjIn.maxRoutes} routes` }
 }
 
-function withdrawPath (st: SpeakerState, n: NeighborState, w: WithdrawnPath): void {
+function withdrawPath (st: SpeakerState, n: NeighborState, w: WithdrawnPath, seen: UpdateAudit): void {
   const path = pathKey(w.originOrg, w.agentId)
   const prev = n.adjIn.get(path)
   // A withdraw for another capability than the one held is older news: the path moved.
   if (prev === undefined || prev.attrs.capability !== w.capability) return
   removeReceived(st, n, prev)
   if (prev.attrs.originPeerId === n.config.peerId) damp(st, n.config.peerId, path, w.capability, 'withdraw')
-  audit(st, { kind: 'route-withdrawn', peer: n.config.peerId, capability: w.capability, org: w.originOrg, agent: w.agentId })
+  if (seen.withdrawn++ < AUDIT_PATHS_PER_UPDATE) audit(st, { kind: 'route-withdrawn', peer: n.config.peerId, capability: w.capability, org: w.originOrg, agent: w.agentId })
   dropRestartCopies(st, n, w.capability, path)
 }
 
-function announceRoute (st: SpeakerState, n: NeighborState, route: Route): boolean {
+function announceRoute (st: SpeakerState, n: NeighborState, route: Route, seen: UpdateAudit): boolean {
   const peer = n.config.peerId
   const memo = memoOf(route)
   const path = memo.path
@@ -87,7 +114,7 @@ function announceRoute (st: SpeakerState, n: NeighborState, route: Route): boole
   }
   if (route.attrs.originPeerId === peer) dampAnnounce(st, peer, prev, route, path)
   admit(st, n, route, memo, prev === undefined || prev.attrs.originatedAtMs !== route.attrs.originatedAtMs)
-  if (prev === undefined) {
+  if (prev === undefined && seen.accepted++ < AUDIT_PATHS_PER_UPDATE) {
     audit(st, { kind: 'route-accepted', peer, capability: route.attrs.capability, org: route.attrs.originOrg, agent: route.attrs.agentId })
   }
   return true

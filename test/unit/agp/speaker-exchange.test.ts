@@ -72,3 +72,34 @@ describe('speaker: sessions and route exchange through a reflector', () => {
     expect(h.node('pb').routes(h.nowMs).map((v) => v.route.orgPath)).toEqual([['a']])
   })
 })
+
+describe('speaker: the audit of a bulk UPDATE', () => {
+  it('lists the first new paths of an UPDATE and counts the rest in one record, withdrawals alike', () => {
+    const h = new SpeakerHarness()
+    // With an MRAI, the routes of 40 agents leave in one or two UPDATEs per hop.
+    h.add({ peerId: 'pa', org: 'a', mraiMs: 50, neighbors: [{ peerId: 'rr1', org: 'rr', role: 'reflector' }] })
+    h.add({ peerId: 'pc', org: 'c', neighbors: [{ peerId: 'rr1', org: 'rr', role: 'reflector' }] })
+    h.add({
+      peerId: 'rr1', org: 'rr', role: 'reflector', cluster: 'c1', mraiMs: 50,
+      neighbors: [{ peerId: 'pa', org: 'a', role: 'client' }, { peerId: 'pc', org: 'c', role: 'client' }]
+    })
+    h.startAll()
+    h.runFor(1000)
+    for (let i = 0; i < 40; i++) h.input('pa', { type: 'agent-upsert', agent: agent(`rev-${i}`, `code-review/lang-${i}`) })
+    h.runFor(100)
+    expect(h.node('pc').routes(h.nowMs)).toHaveLength(40)
+    const audited = (kind: string): { agent?: string, repeated?: number }[] =>
+      h.effects('pc', 'audit').map((e) => e.event).filter((e) => e.kind === kind && e.peer === 'rr1')
+    const accepted = audited('route-accepted')
+    // The routes reached C in one or a few UPDATEs; each lists at most 4 paths, the rest counted.
+    const listed = accepted.filter((e) => e.agent !== undefined).length
+    const counted = accepted.reduce((n, e) => n + (e.repeated ?? 0), 0)
+    expect(listed + counted).toBe(40)
+    expect(accepted.length).toBeLessThanOrEqual(10)
+    for (let i = 0; i < 40; i++) h.input('pa', { type: 'agent-remove', id: `rev-${i}` })
+    h.runFor(100)
+    const withdrawn = audited('route-withdrawn')
+    expect(withdrawn.filter((e) => e.agent !== undefined).length + withdrawn.reduce((n, e) => n + (e.repeated ?? 0), 0)).toBe(40)
+    expect(withdrawn.length).toBeLessThanOrEqual(10)
+  })
+})
