@@ -26,9 +26,10 @@ options:
 signals:
   SIGTERM, SIGINT       stop cleanly (NOTIFICATION cease to neighbors, flush the store
                         and the audit log); a second signal forces the exit (code 130)
-  SIGHUP                reload the config file: agents declared in it are applied live;
-                        every other changed key is named in the log and takes effect at
-                        the next restart; an invalid file is logged and ignored
+  SIGHUP                reload the config file: agents, policy, damping and neighbors
+                        are applied live (only changed sessions are reset); every
+                        other changed key is named in the log and takes effect at the
+                        next restart; an invalid file is logged and ignored
 
 exit codes: 0 clean stop, 1 runtime or start failure, 2 usage or config error,
 130 forced by a second signal

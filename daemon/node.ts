@@ -19,11 +19,11 @@ import { createApiServer, listenApi } from './api/server.ts'
 import { auditRoutes } from './api/routes-audit.ts'
 import { AuditTail } from './audit/audit-tail.ts'
 import type { DaemonFacade } from './api/facade.ts'
-import type { SiteConfig } from './config/schema.ts'
+import type { NeighborEntry, SiteConfig } from './config/schema.ts'
 import { MAX_AGENTS } from './config/schema.ts'
-import { planReload, type ReloadPlan } from './config/reload-plan.ts'
+import { changesNeighbors, planReload, type NeighborChanges, type ReloadPlan } from './config/reload-plan.ts'
 import { staticAgents } from './config/schema-agent.ts'
-import { toSpeakerInit } from './config/speaker-init.ts'
+import { toNeighborConfig, toSpeakerInit } from './config/speaker-init.ts'
 import type { CongestionControl } from './congestion/congestion-control.ts'
 import { openCongestion } from './congestion/open-congestion.ts'
 import { createDaemonFacade } from './daemon-facade.ts'
@@ -70,9 +70,9 @@ export interface Atpd {
   start (): Promise<void>
   stop (): Promise<void>
   /**
-   * Applies a new config to the running daemon (SIGHUP): config agents, policy and
-   * damping live; every other changed key is returned in `needsRestart` and logged,
-   * and keeps its running value.
+   * Applies a new config to the running daemon (SIGHUP): config agents, policy,
+   * damping and neighbors live; every other changed key is returned in `needsRestart`
+   * and logged, and keeps its running value.
    */
   reload (next: SiteConfig): Promise<ReloadPlan>
 }
@@ -170,7 +170,7 @@ class AtpdNode implements Atpd {
       onError: (err) => { log.error({ err: String(err) }, 'persisting restart state failed') }
     })
     const runtime = this.runtime = new SpeakerRuntime({ speaker, clock, libp2p: node, logger: log, metrics, audit: audit.log, ...(discovery !== undefined ? { discovery } : {}) }, {
-      neighbors: neighborAddrs(config),
+      neighbors: neighborAddrs(config.neighbors),
       stopTimeoutMs: this.options.stopTimeoutMs ?? 3000,
       markDirty: () => { writer.markDirty() }
     })
@@ -230,16 +230,34 @@ class AtpdNode implements Atpd {
     for (const agent of plan.upsertAgents) await facade.putAgent(agent)
     for (const id of plan.removeAgents) await facade.removeAgent(id)
     if (plan.reconfigure) await must(this.runtime, 'event loop').loop.submit({ type: 'reconfigure', policy: next.policy, damping: next.damping })
-    this.applied = { ...this.applied, agents: next.agents, policy: next.policy, damping: next.damping }
+    const neighborsApplied = changesNeighbors(plan)
+    if (neighborsApplied) await this.applyNeighbors(next, plan.neighbors)
+    this.applied = { ...this.applied, agents: next.agents, policy: next.policy, damping: next.damping, ...(neighborsApplied ? { neighbors: next.neighbors } : {}) }
     this.log.info({
       agentsUpdated: plan.upsertAgents.map((a) => a.id),
       agentsRemoved: plan.removeAgents,
       policyOrDampingApplied: plan.reconfigure,
+      neighborsAdded: plan.neighbors.added.map((n) => n.peer),
+      neighborsRemoved: plan.neighbors.removed,
+      neighborsChanged: plan.neighbors.changed.map((n) => n.peer),
+      // Built from the start-time list: they follow the new one at the next start.
+      ...(neighborsApplied ? { neighborsAtNextStartFor: ['memory sync', 'discovery provider allowlist'] } : {}),
       needsRestart: plan.needsRestart
     }, plan.needsRestart.length === 0
       ? 'config reloaded'
       : `config reloaded; changed keys that take effect only after a restart: ${plan.needsRestart.join(', ')}`)
     return plan
+  }
+
+  /**
+   * The transport admits the new peers before the Speaker starts their sessions, and
+   * forgets the removed ones only after the Speaker sent them its NOTIFICATION.
+   */
+  private async applyNeighbors (next: SiteConfig, changes: NeighborChanges): Promise<void> {
+    const runtime = must(this.runtime, 'speaker runtime')
+    await runtime.transport.admit(neighborAddrs([...changes.added, ...changes.changed]))
+    await runtime.loop.submit({ type: 'neighbors', neighbors: next.neighbors.map(toNeighborConfig) })
+    runtime.transport.forget(changes.removed)
   }
 
   async stop (): Promise<void> {
@@ -288,8 +306,8 @@ function countersOf (speaker: Speaker): (() => Readonly<SpeakerCounters>) | unde
   return typeof s.counters === 'function' ? () => (speaker as AtpSpeaker).counters() : undefined
 }
 
-function neighborAddrs (config: SiteConfig): Map<string, Multiaddr[]> {
-  return new Map(config.neighbors.map((n) => [n.peer, n.addrs.map((a) => multiaddr(a))]))
+function neighborAddrs (neighbors: readonly NeighborEntry[]): Map<string, Multiaddr[]> {
+  return new Map(neighbors.map((n) => [n.peer, n.addrs.map((a) => multiaddr(a))]))
 }
 
 function addressOf (url: string): string {

@@ -1,7 +1,7 @@
 /**
  * A live config change (BIRD's `configure`): new import/export policy and damping
- * parameters, without dropping a session. Identity, role, cluster and the neighbor
- * list are fixed for the life of a Speaker.
+ * parameters, without dropping a session. Identity, role and cluster are fixed for the
+ * life of a Speaker; the neighbor list changes through speaker-neighbors.ts.
  *
  * Policy: every route held in an Adj-RIB-In passes the new import policy again (the
  * Loc-RIB gains or loses copies), then each established neighbor gets a soft reset

@@ -3,8 +3,8 @@
  * Internal: the public surface is reflector/types.ts and createSpeaker().
  *
  * Determinism: every Map and Set here is iterated in insertion order, and insertions
- * follow the order of inputs (neighbors: config order), so the same inputs give the
- * same effects, byte for byte.
+ * follow the order of inputs (neighbors: config order, a reload's additions after), so
+ * the same inputs give the same effects, byte for byte.
  */
 import type { DampingState, PathKey, RibPath, Route, Session, SiteRanking } from '../agp/index.ts'
 import {
@@ -99,7 +99,7 @@ export interface SpeakerCounters {
 }
 
 export interface SpeakerState {
-  /** Replaced (policy, damping) by a 'reconfigure' input; the rest never changes. */
+  /** Replaced by a 'reconfigure' input (policy, damping) or a 'neighbors' input (the neighbor list); the rest never changes. */
   init: SpeakerInit
   readonly components: SpeakerComponents
   /** Checks received routes' origin signatures; its cache holds the batch roots verified. */
@@ -153,29 +153,7 @@ export const MAX_DAMPING_ENTRIES = 200_000
 export function createState (init: SpeakerInit, components: SpeakerComponents, snapshot: SpeakerSnapshot | undefined,
   makeSession: (n: NeighborConfig) => Session): SpeakerState {
   const neighbors = new Map<string, NeighborState>()
-  for (const config of init.neighbors) {
-    neighbors.set(config.peerId, {
-      config,
-      session: makeSession(config),
-      adjIn: new AdjRibIn(config.peerId, config.maxRoutes ?? init.limits.maxRoutesPerNeighbor),
-      adjOut: new AdjRibOut(config.peerId),
-      interests: [],
-      pending: [],
-      pendingNoop: false,
-      pendingCap: MIN_PENDING_CAP,
-      source: { fromPeer: config.peerId, fromRole: config.role, fromOrg: config.org, usable: true },
-      lastFlushMs: -Infinity,
-      mraiArmed: false,
-      awaitingDrain: false,
-      endOfRibOwed: false,
-      dropOnDown: false,
-      lastRefreshServedMs: -Infinity,
-      deferredRefresh: undefined,
-      lastError: undefined,
-      site: undefined,
-      establishedAtMs: undefined
-    })
-  }
+  for (const config of init.neighbors) neighbors.set(config.peerId, newNeighborState(init, config, makeSession(config)))
   const siteRanking: SiteRanking = {
     org: init.org,
     site: init.site ?? init.org,
@@ -210,6 +188,31 @@ export function createState (init: SpeakerInit, components: SpeakerComponents, s
     restore: snapshot,
     nowMs: 0,
     effects: []
+  }
+}
+
+/** A configured neighbor's state before its first session: nothing received, nothing sent. */
+export function newNeighborState (init: SpeakerInit, config: NeighborConfig, session: Session): NeighborState {
+  return {
+    config,
+    session,
+    adjIn: new AdjRibIn(config.peerId, config.maxRoutes ?? init.limits.maxRoutesPerNeighbor),
+    adjOut: new AdjRibOut(config.peerId),
+    interests: [],
+    pending: [],
+    pendingNoop: false,
+    pendingCap: MIN_PENDING_CAP,
+    source: { fromPeer: config.peerId, fromRole: config.role, fromOrg: config.org, usable: true },
+    lastFlushMs: -Infinity,
+    mraiArmed: false,
+    awaitingDrain: false,
+    endOfRibOwed: false,
+    dropOnDown: false,
+    lastRefreshServedMs: -Infinity,
+    deferredRefresh: undefined,
+    lastError: undefined,
+    site: undefined,
+    establishedAtMs: undefined
   }
 }
 

@@ -23,6 +23,7 @@ import { newSession, stepNeighbor } from './speaker-sessions.ts'
 import { audit, createState, dampingKey, type SpeakerCounters, type SpeakerState } from './speaker-state.ts'
 import { armFreshness, onTimer } from './speaker-timers.ts'
 import { forwardTargetView } from './speaker-forwarding.ts'
+import { setNeighbors } from './speaker-neighbors.ts'
 import { adjRibInDelta, outcomesView, peersView, recordOutcomeView, resolveView, restartStateView, routesView, snapshotView } from './speaker-views.ts'
 import type { Effect, LocalAgent, Speaker, SpeakerComponents, SpeakerInit, SpeakerInput, SpeakerSnapshot } from './types.ts'
 
@@ -85,6 +86,7 @@ function dispatch (st: SpeakerState, input: SpeakerInput): void {
     case 'agent-remove': return removeAgent(st, input.id)
     case 'transport-drained': return onTransportDrained(st, input.peer)
     case 'reconfigure': return reconfigure(st, input.policy, input.damping)
+    case 'neighbors': return setNeighbors(st, input.neighbors)
     case 'stop':
       for (const n of st.neighbors.values()) stepNeighbor(st, n, { type: 'stop' })
   }

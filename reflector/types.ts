@@ -119,6 +119,14 @@ export type SpeakerInput =
    * damping parameters apply from the next penalty on.
    */
   | { readonly type: 'reconfigure', readonly policy: PolicyConfig, readonly damping: DampingParams }
+  /**
+   * The whole neighbor list again (a config reload): neighbors not in it are shut down
+   * (NOTIFICATION cease) and their routes withdrawn, new ones are started, one whose
+   * org, role or max routes changed is reset; the others are left untouched. The
+   * driver's transport must admit the new list's peers before this input and may drop
+   * the removed ones after it (reflector/speaker-neighbors.ts).
+   */
+  | { readonly type: 'neighbors', readonly neighbors: readonly NeighborConfig[] }
 
 export type Effect =
   | { readonly type: 'send', readonly peer: string, readonly frames: readonly Frame[] }

@@ -2,8 +2,8 @@
  * SiteConfig → the Speaker's init options (reflector/types.ts). The config speaks
  * seconds where people type them; the core takes ms where it schedules (maxBackoffMs).
  */
-import type { SpeakerInit } from '../../reflector/index.ts'
-import type { SiteConfig } from './schema.ts'
+import type { NeighborConfig, SpeakerInit } from '../../reflector/index.ts'
+import type { NeighborEntry, SiteConfig } from './schema.ts'
 
 export function toSpeakerInit (config: SiteConfig, overrides: Partial<SpeakerInit> = {}): SpeakerInit {
   return {
@@ -12,12 +12,7 @@ export function toSpeakerInit (config: SiteConfig, overrides: Partial<SpeakerIni
     ...(config.sitePreference !== undefined ? { sitePreference: config.sitePreference } : {}),
     role: config.role,
     ...(config.cluster !== undefined ? { cluster: config.cluster } : {}),
-    neighbors: config.neighbors.map((n) => ({
-      peerId: n.peer,
-      org: n.org,
-      role: n.role,
-      ...(n.maxRoutes !== undefined ? { maxRoutes: n.maxRoutes } : {})
-    })),
+    neighbors: config.neighbors.map(toNeighborConfig),
     interests: config.interests,
     damping: config.damping,
     freshness: config.freshness,
@@ -28,5 +23,15 @@ export function toSpeakerInit (config: SiteConfig, overrides: Partial<SpeakerIni
     policy: config.policy,
     limits: config.limits,
     ...overrides
+  }
+}
+
+/** One configured neighbor as the Speaker sees it (its addresses are the transport's). */
+export function toNeighborConfig (n: NeighborEntry): NeighborConfig {
+  return {
+    peerId: n.peer,
+    org: n.org,
+    role: n.role,
+    ...(n.maxRoutes !== undefined ? { maxRoutes: n.maxRoutes } : {})
   }
 }

@@ -91,6 +91,8 @@ export class AgpTransport {
   private readonly components: AgpTransportComponents
   private readonly init: AgpTransportInit
   private readonly slots = new Map<string, Slot>()
+  /** The allowlist with each neighbor's static addresses; a reload changes it (admit, forget). */
+  private readonly neighbors: Map<string, readonly Multiaddr[]>
   private readonly localPeerId: string
   private readonly lingering = new Set<Promise<void>>()
   private nextDial = 1
@@ -104,18 +106,41 @@ export class AgpTransport {
     this.log = components.logger.child({ component: 'agp-transport' })
     this.init = init
     this.localPeerId = this.libp2p.peerId.toString()
+    this.neighbors = new Map(init.neighbors)
     for (const peer of init.neighbors.keys()) this.slots.set(peer, {})
   }
 
   async start (): Promise<void> {
-    for (const [peer, addrs] of this.init.neighbors) {
-      if (addrs.length > 0) await this.libp2p.peerStore.merge(peerIdFromString(peer), { multiaddrs: [...addrs] })
-    }
+    for (const [peer, addrs] of this.neighbors) await this.learnAddrs(peer, addrs)
     await this.libp2p.handle(AGP_PROTOCOL, (stream, connection) => { this.onInbound(stream, connection) }, {
       maxInboundStreams: 4,
       maxOutboundStreams: 4
     })
     this.started = true
+  }
+
+  /**
+   * A reload's new or changed neighbors: they pass the allowlist from now on and are
+   * dialed at their new static addresses. Call before the Speaker learns of them.
+   */
+  async admit (neighbors: ReadonlyMap<string, readonly Multiaddr[]>): Promise<void> {
+    for (const [peer, addrs] of neighbors) {
+      this.neighbors.set(peer, addrs)
+      if (!this.slots.has(peer)) this.slots.set(peer, {})
+      await this.learnAddrs(peer, addrs)
+    }
+  }
+
+  /**
+   * A reload's removed neighbors, after the Speaker sent them its NOTIFICATION: their
+   * streams close once flushed and their inbound streams are refused from now on.
+   */
+  forget (peers: Iterable<string>): void {
+    for (const peer of peers) {
+      this.close(peer)
+      this.slots.delete(peer)
+      this.neighbors.delete(peer)
+    }
   }
 
   /** Closes every stream (after its queue drained, bounded by closeTimeoutMs). */
@@ -219,7 +244,7 @@ export class AgpTransport {
     try {
       const signal = AbortSignal.timeout(this.init.dialTimeoutMs ?? 10_000)
       const id = peerIdFromString(peer)
-      const known = this.init.neighbors.get(peer) ?? []
+      const known = this.neighbors.get(peer) ?? []
       if (known.length === 0 && this.components.findAddrs !== undefined) {
         const addrs = await this.components.findAddrs(peer, { signal })
         await this.libp2p.peerStore.merge(id, { multiaddrs: addrs })
@@ -316,6 +341,10 @@ export class AgpTransport {
     if (decoded.ok) this.components.observer?.frameIn?.(peer, decoded.value)
     else this.components.observer?.decodeError?.(peer, decoded.error.message)
     return true
+  }
+
+  private async learnAddrs (peer: string, addrs: readonly Multiaddr[]): Promise<void> {
+    if (addrs.length > 0) await this.libp2p.peerStore.merge(peerIdFromString(peer), { multiaddrs: [...addrs] })
   }
 
   private post (input: SpeakerInput): void {
