@@ -11,7 +11,7 @@ import type { Clock } from '../kernel/index.ts'
 import type {
   LocalAgent, Outcome, OutcomeView, ResolveQuery, ResolveResult, RouteView, Speaker
 } from '../reflector/index.ts'
-import type { DaemonFacade, DaemonPeerView, HealthView, PutAgentResult } from './api/facade.ts'
+import type { DaemonFacade, DaemonPeerView, HealthView, PutAgentResult, RecordOutcomeOptions } from './api/facade.ts'
 import type { CongestionControl } from './congestion/congestion-control.ts'
 import type { Metrics } from './metrics/metrics.ts'
 import type { EventLoop } from './runtime/event-loop.ts'
@@ -45,6 +45,7 @@ export function createDaemonFacade (c: FacadeComponents, init: FacadeInit): Daem
   const { speaker, loop, store, clock } = c
   // Agent writes are serialized: check-then-write must not interleave (created vs updated, the limit).
   let agentChain: Promise<unknown> = Promise.resolve()
+  const ownOutcomeListeners = new Set<(outcome: Outcome) => void>()
   function serialize<T> (fn: () => Promise<T>): Promise<T> {
     const next = agentChain.then(fn, fn)
     agentChain = next.catch(() => {})
@@ -106,12 +107,19 @@ export function createDaemonFacade (c: FacadeComponents, init: FacadeInit): Daem
         return true
       })
     },
-    async recordOutcome (outcome: Outcome): Promise<boolean> {
+    async recordOutcome (outcome: Outcome, options: RecordOutcomeOptions = {}): Promise<boolean> {
       let recorded = false
       await loop.run((nowMs) => { recorded = speaker.recordOutcome(outcome, nowMs) })
       // Outcomes are part of the persisted snapshot: a restart keeps them.
       if (recorded) init.onAgentChange?.()
+      if (recorded && options.shared !== true) {
+        for (const listener of ownOutcomeListeners) listener(outcome)
+      }
       return recorded
+    },
+    onOwnOutcome (listener: (outcome: Outcome) => void): () => void {
+      ownOutcomeListeners.add(listener)
+      return () => { ownOutcomeListeners.delete(listener) }
     },
     outcomes (): readonly OutcomeView[] {
       return speaker.outcomes(clock.nowMs())

@@ -27,6 +27,11 @@ export interface DaemonPeerView extends PeerView {
   readonly addresses?: readonly string[]
 }
 
+export interface RecordOutcomeOptions {
+  /** Another site of our org measured it (outcome sharing): not shared again from here. */
+  readonly shared?: boolean
+}
+
 export interface DaemonFacade {
   health (): HealthView
   peers (): readonly DaemonPeerView[]
@@ -46,7 +51,12 @@ export interface DaemonFacade {
    * A consumer's outcome: local win-rate evidence, breaker and measured latency/cost
    * for resolve. false (nothing recorded) when no known path matches it.
    */
-  recordOutcome (outcome: Outcome): boolean | Promise<boolean>
+  recordOutcome (outcome: Outcome, options?: RecordOutcomeOptions): boolean | Promise<boolean>
+  /**
+   * Calls `listener` after each outcome this site recorded itself (not one another site
+   * shared): what outcome sharing sends to the org's other sites. Returns the unsubscribe.
+   */
+  onOwnOutcome? (listener: (outcome: Outcome) => void): () => void
   /** What the consumers reported, per path (GET /v1/outcomes). */
   outcomes (): readonly OutcomeView[]
   /** This org's congestion window on a path, where it has forwarded tasks (docs/congestion.md). */

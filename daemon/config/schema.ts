@@ -114,6 +114,16 @@ const siteAgentSchema = z.union([
   cardAgentSchema.extend({ limits: originLimitsSchema.optional() })
 ])
 
+/**
+ * Outcomes shared with the org's other sites over internal sessions (daemon/outcomes/).
+ * Opt-in on each site: a site sends only when enabled and takes only when enabled.
+ */
+const outcomeSharingSchema = z.strictObject({
+  enabled: z.boolean().default(false),
+  /** Outcomes per second sent to, and taken from, each internal neighbor. */
+  maxPerS: positiveInt.max(1000).default(20)
+})
+
 export { LOG_LEVELS }
 
 export const siteConfigSchema = z.strictObject({
@@ -142,6 +152,7 @@ export const siteConfigSchema = z.strictObject({
   policy: policySchema.prefault({}),
   discovery: discoverySchema.optional(),
   memory: z.strictObject({ namespaces: z.array(namespaceSchema).max(1000).default([]) }).prefault({}),
+  outcomeSharing: outcomeSharingSchema.prefault({}),
   limits: limitsSchema.prefault({}),
   forwarding: forwardingSchema.prefault({}),
   log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),
