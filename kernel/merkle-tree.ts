@@ -19,10 +19,14 @@ export const HASH_BYTES = 32
 const LEAF_PREFIX = 0x00
 const NODE_PREFIX = 0x01
 
-export function leafHash (hasher: Hasher, leafBytes: Uint8Array): Uint8Array {
-  const input = new Uint8Array(1 + leafBytes.length)
+/** SHA-256(0x00 ‖ leaf bytes); the leaf bytes may come in parts (hashed as one string, copied once). */
+export function leafHash (hasher: Hasher, ...leafParts: Uint8Array[]): Uint8Array {
+  let length = 1
+  for (const part of leafParts) length += part.length
+  const input = new Uint8Array(length)
   input[0] = LEAF_PREFIX
-  input.set(leafBytes, 1)
+  let at = 1
+  for (const part of leafParts) { input.set(part, at); at += part.length }
   return hasher.sha256(input)
 }
 

@@ -10,7 +10,7 @@ import { HASH_BYTES, leafHash, merkleBatchSignedBytes, merkleTree, rootFromPath 
 import type { Hasher, Signer, VerifiedRootCache, Verifier } from '../../kernel/index.ts'
 import { BATCHED_ENVELOPE_VERSION } from '../envelope.ts'
 import type { Envelope, UnsignedEnvelope } from '../envelope.ts'
-import { envelopeSigningBytes, signedBytesOf, signEnvelope } from './envelope-codec.ts'
+import { envelopeSigningBytes, signedBytesOf, signedPartsOf, signEnvelope } from './envelope-codec.ts'
 
 /**
  * Most envelopes one signature covers. Each carries ⌈log2 n⌉ × 32 bytes of path and
@@ -59,10 +59,9 @@ export interface EnvelopeSignatureCheck {
  * Never throws: a verifier that throws counts as a failed signature.
  */
 export function checkEnvelopeSignature (e: Envelope, check: EnvelopeSignatureCheck): boolean {
-  const signed = signedBytesOf(e)
   const batch = e.batch
-  if (batch === undefined) return verifies(check.verifier, e.peerId, signed, e.signature)
-  const root = rootFromPath(check.hasher, leafHash(check.hasher, signed), batch.index, batch.size, batch.path)
+  if (batch === undefined) return verifies(check.verifier, e.peerId, signedBytesOf(e), e.signature)
+  const root = rootFromPath(check.hasher, leafHash(check.hasher, ...signedPartsOf(e)), batch.index, batch.size, batch.path)
   if (root === undefined) return false
   if (check.roots.has(e.peerId, batch.size, root, e.signature)) return true
   if (!verifies(check.verifier, e.peerId, envelopeBatchSignedBytes(e.peerId, batch.size, root), e.signature)) return false
@@ -82,9 +81,10 @@ export function verifyCompleteBatches (envelopes: readonly Envelope[], check: En
   const verified = new Set<Envelope>()
   const groups = new Map<string, Envelope[]>()
   for (const e of envelopes) {
-    if (e.batch === undefined || e.signature.length < 8) continue
-    const sig = new DataView(e.signature.buffer, e.signature.byteOffset, 8)
-    const key = `${e.peerId} ${e.batch.size} ${sig.getUint32(0)} ${sig.getUint32(4)}`
+    const sig = e.signature
+    if (e.batch === undefined || sig.length < 6) continue
+    // Six signature bytes tell batches apart; completeBatch compares them all.
+    const key = `${e.peerId} ${e.batch.size} ${sig[0]! | sig[1]! << 8 | sig[2]! << 16} ${sig[3]! | sig[4]! << 8 | sig[5]! << 16}`
     let group = groups.get(key)
     if (group === undefined) { group = []; groups.set(key, group) }
     group.push(e)
@@ -112,7 +112,7 @@ function completeBatch (group: readonly Envelope[]): Envelope[] | undefined {
 
 function verifyWhole (members: readonly Envelope[], check: EnvelopeSignatureCheck): boolean {
   const first = members[0] as Envelope
-  const tree = merkleTree(check.hasher, members.map((e) => leafHash(check.hasher, signedBytesOf(e))))
+  const tree = merkleTree(check.hasher, members.map((e) => leafHash(check.hasher, ...signedPartsOf(e))))
   for (let i = 0; i < members.length; i++) {
     const path = (members[i] as Envelope).batch?.path
     if (path === undefined || path.length % HASH_BYTES !== 0 || !sameBytes(path, tree.paths[i] as Uint8Array)) return false

@@ -71,11 +71,17 @@ export function envelopeSigningBytes (e: UnsignedEnvelope, version = ENVELOPE_VE
 
 /** envelopeSigningBytes of an envelope as it travels (its own version), from its bytes when known. */
 export function signedBytesOf (e: Envelope): Uint8Array {
-  const wire = wires.get(e) ?? wireOf(e)
-  const out = new Uint8Array(SIGNING_DOMAIN.length + wire.bodyEnd)
-  out.set(SIGNING_DOMAIN, 0)
-  out.set(wire.bytes.subarray(0, wire.bodyEnd), SIGNING_DOMAIN.length)
+  const [domain, body] = signedPartsOf(e)
+  const out = new Uint8Array(domain.length + body.length)
+  out.set(domain, 0)
+  out.set(body, domain.length)
   return out
+}
+
+/** signedBytesOf in two parts (domain, body view), for a hash that takes parts without joining them first. */
+export function signedPartsOf (e: Envelope): [Uint8Array, Uint8Array] {
+  const wire = wires.get(e) ?? wireOf(e)
+  return [SIGNING_DOMAIN, wire.bytes.subarray(0, wire.bodyEnd)]
 }
 
 function wireOf (e: Envelope): Wire {
