@@ -18,15 +18,23 @@
 import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { addNeighbor, prepareSites, type AtpdProcess, type PeerJson } from '../../daemon/launcher/atpd-process.ts'
+import { DB_DIR } from '../../daemon/store/node-store.ts'
 import { measureConvergence } from './measure-convergence.ts'
 import { procStats, sleep } from './proc-stats.ts'
-import { AGENTS_PER_CAPABILITY, capabilityOf, RECEIVERS, type ReflectFigures } from './shape.ts'
+import { AGENTS_PER_CAPABILITY, capabilityOf, convergeTimeoutMs, RECEIVERS, round3, type ReflectFigures } from './shape.ts'
 
 export interface AtpdReflectFigures extends ReflectFigures {
   /** Routes whose origin signature the reflector verified (its atpd_route_signatures_verified_total). */
   readonly reflectorVerifiedRoutes: number
   /** API polls (GET /v1/peers) unanswered for 5 s during the run: event-loop stalls. */
   readonly apiTimeouts: number
+  /**
+   * After convergence one receiver restarts with an empty store (same key: the same
+   * neighbor to the reflector): seconds from its start to holding every route again, the
+   * reflector sending its full table to a client that comes back. null when the run did not converge; -1 when the receiver did not get
+   * every route back within the time limit.
+   */
+  readonly reconnectSeconds: number | null
 }
 
 export async function runAtpdReflect (routes: number, progress: (s: string) => void): Promise<AtpdReflectFigures> {
@@ -69,12 +77,32 @@ export async function runAtpdReflect (routes: number, progress: (s: string) => v
       routes, receivers: receivers.length, establishedMs: established, reflectorPid: rrPid, before, progress, label: 'reflect atpd',
       counts: async () => await Promise.all(receivers.map(async (r) => (await peers(r)).find((x) => x.peerId === rr.peerId)?.routesReceived ?? 0))
     })
-    return { ...figures, reflectorVerifiedRoutes: await metric(rr, 'atpd_route_signatures_verified_total'), apiTimeouts }
+    const reflectorVerifiedRoutes = await metric(rr, 'atpd_route_signatures_verified_total')
+    const reconnectSeconds = figures.converged ? await reconnect(must(receivers[0]), rr, routes, startOptions, progress) : null
+    return { ...figures, reflectorVerifiedRoutes, apiTimeouts, reconnectSeconds }
   } finally {
     await Promise.all(sites.map(async (s) => { await s.stop({ timeoutMs: 20_000 }) }))
     const logDir = process.env.BENCH_LOG_DIR
     if (logDir !== undefined) for (const s of sites) writeFileSync(join(logDir, `${s.org}.log`), s.logs)
     rmSync(join(origin.dataDir, '..'), { recursive: true, force: true })
+  }
+}
+
+/** Restarts `receiver` and times until it holds every route from the reflector again. */
+async function reconnect (receiver: AtpdProcess, rr: AtpdProcess, routes: number,
+  startOptions: (site: AtpdProcess) => { timeoutMs: number, nodeArgs?: string[] }, progress: (s: string) => void): Promise<number> {
+  progress(`reflect atpd: restarting ${receiver.org} (a client that comes back to a full reflector)`)
+  await receiver.stop({ timeoutMs: 20_000 })
+  // Restored routes would count as held at once: the client comes back with nothing.
+  rmSync(join(receiver.dataDir, DB_DIR), { recursive: true, force: true })
+  const startedMs = Date.now()
+  await receiver.start(startOptions(receiver))
+  const deadline = startedMs + convergeTimeoutMs(routes)
+  for (;;) {
+    const held = (await peers(receiver)).find((p) => p.peerId === rr.peerId)?.routesReceived ?? 0
+    if (held >= routes) return round3((Date.now() - startedMs) / 1000)
+    if (Date.now() > deadline) return -1
+    await sleep(50)
   }
 }
 
