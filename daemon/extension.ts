@@ -18,7 +18,7 @@ import type { Clock, Random, Signer, Verifier } from '../kernel/index.ts'
 import type { Speaker } from '../reflector/index.ts'
 import type { DaemonFacade } from './api/facade.ts'
 import type { CongestionControl } from './congestion/congestion-control.ts'
-import type { SiteConfig } from './config/schema.ts'
+import type { NeighborEntry, SiteConfig } from './config/schema.ts'
 import type { NodeIdentity } from './identity/identity.ts'
 import type { Metrics } from './metrics/metrics.ts'
 import type { BytesSublevel } from './store/node-store.ts'
@@ -41,7 +41,7 @@ export interface AtpdExtensionContext {
   readonly speaker: Pick<Speaker, 'peers' | 'routes' | 'localAgents' | 'forwardTarget'>
   /** The daemon's facade (resolve, outcomes, agent writes through the event loop). */
   readonly facade: DaemonFacade
-  /** Configured neighbor peer ids (the allowlist). */
+  /** Configured neighbor peer ids at start (the allowlist); a reload calls neighborsChanged. */
   readonly neighborPeerIds: readonly string[]
   /** The daemon's congestion windows, budgets and origin limits (docs/congestion.md). */
   readonly congestion?: CongestionControl
@@ -55,6 +55,11 @@ export interface AtpdExtension {
   start? (): Promise<void>
   /** Called before the core stops; flush and close what it owns. */
   stop? (): Promise<void>
+  /**
+   * A reload changed the neighbor list (the whole new list), after the routing engine
+   * applied it: the extension follows it (new neighbors in, removed ones out).
+   */
+  neighborsChanged? (neighbors: readonly NeighborEntry[]): Promise<void> | void
 }
 
 export type AtpdExtensionFactory = (ctx: AtpdExtensionContext) => Promise<AtpdExtension>

@@ -91,6 +91,7 @@ class AtpdNode implements Atpd {
   private identity?: NodeIdentity
   private node?: Libp2p
   private runtime?: SpeakerRuntime
+  private extensions: readonly AtpdExtension[] = []
   private _facade?: DaemonFacade
   private _apiAddress = ''
   private ready = false
@@ -185,6 +186,7 @@ class AtpdNode implements Atpd {
       addressesOf: (peer) => node.getConnections(peerIdFromString(peer)).map((conn) => conn.remoteAddr.toString())
     })
     const extensions: AtpdExtension[] = []
+    this.extensions = extensions
     for (const factory of this.options.extensions ?? []) {
       extensions.push(await factory({
         config, identity, libp2p: node, signer, verifier, clock, random: this.random, logger: log, metrics,
@@ -240,8 +242,8 @@ class AtpdNode implements Atpd {
       neighborsAdded: plan.neighbors.added.map((n) => n.peer),
       neighborsRemoved: plan.neighbors.removed,
       neighborsChanged: plan.neighbors.changed.map((n) => n.peer),
-      // Built from the start-time list: they follow the new one at the next start.
-      ...(neighborsApplied ? { neighborsAtNextStartFor: ['memory sync', 'discovery provider allowlist'] } : {}),
+      // Built from the start-time list: it follows the new one at the next start.
+      ...(neighborsApplied && this.config.discovery !== undefined ? { neighborsAtNextStartFor: ['discovery provider allowlist'] } : {}),
       needsRestart: plan.needsRestart
     }, plan.needsRestart.length === 0
       ? 'config reloaded'
@@ -258,6 +260,7 @@ class AtpdNode implements Atpd {
     await runtime.transport.admit(neighborAddrs([...changes.added, ...changes.changed]))
     await runtime.loop.submit({ type: 'neighbors', neighbors: next.neighbors.map(toNeighborConfig) })
     runtime.transport.forget(changes.removed)
+    for (const ext of this.extensions) await ext.neighborsChanged?.(next.neighbors)
   }
 
   async stop (): Promise<void> {

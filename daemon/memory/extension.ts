@@ -54,6 +54,11 @@ export const memoryExtension: AtpdExtensionFactory = async (ctx) => {
   return {
     name: 'memory',
     routes: [memoryRoutes(service)],
+    neighborsChanged (next) {
+      // Peers are never dropped here: envelopes already applied from one stay attributable to its org.
+      for (const n of next) knownPeers.set(n.peer, n.org)
+      transport.setNeighbors(next.map((n) => ({ peerId: n.peer, org: n.org, role: n.role })))
+    },
     async start () { await service.start(); await transport.start() },
     async stop () { await transport.stop(); await service.stop() }
   }

@@ -42,11 +42,12 @@ export class MemoryTransport {
 
   constructor (private readonly libp2p: Libp2p, private readonly service: MemoryService, private readonly clock: Clock,
     private readonly log: MemoryLog, private readonly init: MemoryTransportInit) {
-    for (const neighbor of init.neighbors) {
-      this.machines.set(neighbor.peerId, new SyncMachine({
-        neighbor, selfRole: init.selfRole, replicas: service.replicas, ...(init.maxBackoffMs !== undefined ? { maxBackoffMs: init.maxBackoffMs } : {})
-      }))
-    }
+    for (const neighbor of init.neighbors) this.machines.set(neighbor.peerId, this.machineFor(neighbor))
+  }
+
+  private machineFor (neighbor: SyncNeighbor): SyncMachine {
+    const { selfRole, maxBackoffMs } = this.init
+    return new SyncMachine({ neighbor, selfRole, replicas: this.service.replicas, ...(maxBackoffMs !== undefined ? { maxBackoffMs } : {}) })
   }
 
   async start (): Promise<void> {
@@ -62,6 +63,31 @@ export class MemoryTransport {
     this.timers.clear()
     await this.libp2p.unhandle(SYNC_PROTOCOL).catch(() => {})
     await Promise.all([...this.outbound.values(), ...this.inbound].map(async (ch) => { await ch.close(1000) }))
+  }
+
+  /**
+   * A reload's neighbor list: a new neighbor gets a machine (started when the transport
+   * is), a removed one is stopped and forgotten with its stream and timer, one whose
+   * org or role changed is replaced; the others are left as they are.
+   */
+  setNeighbors (neighbors: readonly SyncNeighbor[]): void {
+    const wanted = new Map(neighbors.map((n) => [n.peerId, n]))
+    for (const [peer, machine] of [...this.machines]) {
+      const next = wanted.get(peer)
+      if (next !== undefined && next.org === machine.neighbor.org && next.role === machine.neighbor.role) continue
+      this.input(peer, { type: 'stop' })
+      this.machines.delete(peer)
+      clearTimeout(this.timers.get(peer))
+      this.timers.delete(peer)
+      const ch = this.outbound.get(peer)
+      this.outbound.delete(peer)
+      if (ch !== undefined) void ch.close(1000)
+    }
+    for (const neighbor of neighbors) {
+      if (this.machines.has(neighbor.peerId)) continue
+      this.machines.set(neighbor.peerId, this.machineFor(neighbor))
+      if (this.started) this.input(neighbor.peerId, { type: 'start' })
+    }
   }
 
   /** New envelopes at this node (written here, or applied from `from`): to every neighbor that may receive them. */

@@ -1,7 +1,8 @@
 /**
  * SIGHUP applies the neighbor list live on a real atpd: a neighbor added to the file
- * gets a session and its routes, a removed one is shut down and its routes go, and the
- * session that stayed in the file is never reset (same establishedAtMs throughout).
+ * gets a session, its routes and memory sync, a removed one is shut down and its routes
+ * go, and the session that stayed in the file is never reset (same establishedAtMs
+ * throughout).
  */
 import { writeFileSync } from 'node:fs'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -35,10 +36,11 @@ describe('SIGHUP: neighbors applied live', () => {
   const WAIT = { timeoutMs: 45_000 }
 
   it('adds and removes sessions without a restart; the session that stayed is untouched', { timeout: 180_000 }, async () => {
+    const memory = { namespaces: [{ id: 'shared', members: ['hub', 'added'], writers: ['added'] }] }
     const [hub, kept, added] = await prepareSites([
-      { org: 'hub', config: { mraiMs: 50 } },
+      { org: 'hub', config: { mraiMs: 50, memory } },
       { org: 'kept', config: { mraiMs: 50, agents: [{ id: 'k1', ...agentFields({ capability: 'summarize' }) }] } },
-      { org: 'added', config: { mraiMs: 50, agents: [{ id: 'a1', ...agentFields({ capability: 'translate' }) }] } }
+      { org: 'added', config: { mraiMs: 50, memory, agents: [{ id: 'a1', ...agentFields({ capability: 'translate' }) }] } }
     ])
     if (hub === undefined || kept === undefined || added === undefined) throw new Error('no sites')
     sites.push(hub, kept, added)
@@ -57,6 +59,9 @@ describe('SIGHUP: neighbors applied live', () => {
     expect(hub.logs).not.toMatch(/take effect only after a restart: [^"]*neighbors/)
     await waitEstablished(hub, added, WAIT.timeoutMs)
     await waitFor(async () => (await capabilitiesAt(hub)).includes('translate'), { ...WAIT, what: 'hub learns translate from the added neighbor' })
+    const put = await added.api('PUT', '/v1/memory/shared/entries/note', { value: { from: 'added' } })
+    expect(put.status).toBe(200)
+    await waitFor(async () => (await hub.api('GET', '/v1/memory/shared/entries/note')).status === 200, { ...WAIT, what: 'memory synced from the added neighbor' })
 
     hub.config.neighbors = (hub.config.neighbors as Array<{ peer: string }>).filter((n) => n.peer !== added.peerId)
     await reload(hub)
