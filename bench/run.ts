@@ -1,11 +1,12 @@
 /**
  * `npm run bench`: prints one JSON object on stdout, progress on stderr.
  *
- *   npm run bench -- --json [--quick] [--only reflect|resolve|memory|sim] [--routes N] [--with-bird]
+ *   npm run bench -- --json [--quick] [--only reflect|resolve|memory|sim|forward] [--routes N] [--with-bird]
  *
- * runs the parts (all four, or the one named) and prints `{ machine, date, command,
- * reflect: {…}, resolve: {…}, memory: {…}, sim: {…} }` with the keys of the parts
- * that ran. --quick shrinks the workloads (10,000 routes; a 2,000-daemon simulation).
+ * runs the parts (all five, or the one named) and prints `{ machine, date, command,
+ * reflect: {…}, resolve: {…}, memory: {…}, sim: {…}, forward: {…} }` with the keys of
+ * the parts that ran. --quick shrinks the workloads (10,000 routes; a 2,000-daemon
+ * simulation; fewer forwarded tasks).
  *
  *   npm run bench -- codec speaker
  *
@@ -18,12 +19,13 @@ import { cpus, totalmem } from 'node:os'
 import { basename, dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
+import { forwardPart } from './parts/forward.ts'
 import { memoryPart } from './parts/memory.ts'
 import { reflectPart } from './parts/reflect.ts'
 import { resolvePart } from './parts/resolve.ts'
 import { simPart } from './parts/sim.ts'
 
-const PARTS = ['reflect', 'resolve', 'memory', 'sim'] as const
+const PARTS = ['reflect', 'resolve', 'memory', 'sim', 'forward'] as const
 type Part = typeof PARTS[number]
 
 const { values, positionals } = parseArgs({
@@ -66,6 +68,7 @@ if (positionals.length > 0 || values.micro === true) {
       case 'resolve': out.resolve = await resolvePart(routes, progress); break
       case 'memory': out.memory = await memoryPart(); break
       case 'sim': out.sim = await simPart(quick); break
+      case 'forward': out.forward = await forwardPart(quick, progress); break
     }
   }
   process.stdout.write(JSON.stringify(out, null, 2) + '\n')

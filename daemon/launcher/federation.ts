@@ -75,6 +75,8 @@ export interface Federation {
   reconfigure (site: string, patch: Readonly<Record<string, unknown>>): Promise<void>
   /** The site's process output so far (for failure messages). */
   logs (site: string): string
+  /** The site's process id while it runs (benches read its CPU time). */
+  pid (site: string): number | undefined
   stop (): Promise<void>
 }
 
@@ -228,6 +230,9 @@ function makeFederation (
     },
     logs (name) {
       return proc(name).logs
+    },
+    pid (name) {
+      return proc(name).pid
     },
     stop: stopAll
   }
