@@ -7,10 +7,15 @@
  */
 import type { ServerResponse } from 'node:http'
 import { formatSSEEvent, SSE_HEADERS } from '@a2a-js/sdk'
-import { type JsonRpcTransportHandler, ServerCallContext } from '@a2a-js/sdk/server'
+import { ServerCallContext } from '@a2a-js/sdk/server'
+
+/** The SDK's JSON-RPC transport handlers (v1.0's JsonRpcTransportHandler, v0.3's LegacyJsonRpcTransportHandler). */
+export interface JsonRpcHandler {
+  handle (body: string | Record<string, unknown>, context: ServerCallContext): Promise<unknown>
+}
 
 export async function answerJsonRpc (
-  handler: JsonRpcTransportHandler, body: unknown, res: ServerResponse, context: ServerCallContext = new ServerCallContext()
+  handler: JsonRpcHandler, body: unknown, res: ServerResponse, context: ServerCallContext = new ServerCallContext()
 ): Promise<void> {
   const result = await handler.handle(body as Record<string, unknown>, context)
   if (!isAsyncGenerator(result)) {

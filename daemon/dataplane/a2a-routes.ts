@@ -9,13 +9,20 @@
  * Constraints for the resolve come from query parameters (maxCostUsd, maxLatencyMs,
  * region: the names of GET /v1/resolve) or from the request's A2A metadata. The same
  * bearer token as /v1 applies (the API's onRequest hook).
+ *
+ * A2A v0.3 clients are served through the SDK's compatibility layer: a request with a
+ * v0.3 method name (message/send, message/stream, tasks/get, tasks/cancel, ...) goes to
+ * its LegacyJsonRpcTransportHandler, which translates both ways around the same request
+ * handler; the card is a superset that also carries the v0.3 fields (url,
+ * preferredTransport, protocolVersion), which v1.0 clients ignore.
  */
 import type { AgentCard } from '@a2a-js/sdk'
-import { type JsonRpcTransportHandler, ServerCallContext } from '@a2a-js/sdk/server'
+import { isLegacyJsonRpcMethod } from '@a2a-js/sdk/compat/v0_3'
+import { ServerCallContext } from '@a2a-js/sdk/server'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { capabilityProblem } from '../../kernel/index.ts'
 import type { ResolveQuery } from '../../reflector/index.ts'
-import { answerJsonRpc } from '../a2a/a2a-json-rpc.ts'
+import { answerJsonRpc, type JsonRpcHandler } from '../a2a/a2a-json-rpc.ts'
 import { textAgentCard } from '../a2a/agent-card.ts'
 import { HttpError } from '../api/errors.ts'
 import { ATP_QUERY_STATE } from './a2a-executor.ts'
@@ -24,7 +31,9 @@ const CARD_SUFFIX = '/.well-known/agent-card.json'
 
 export interface A2aRoutesOptions {
   readonly org: string
-  readonly jsonRpc: JsonRpcTransportHandler
+  readonly jsonRpc: JsonRpcHandler
+  /** The same request handler behind the SDK's v0.3 translation. */
+  readonly legacyJsonRpc: JsonRpcHandler
 }
 
 export function a2aRoutes (opts: A2aRoutesOptions) {
@@ -33,7 +42,8 @@ export function a2aRoutes (opts: A2aRoutesOptions) {
       const rest = request.params['*']
       if (!rest.endsWith(CARD_SUFFIX)) throw new HttpError(404, 'ERR_NOT_FOUND', 'A2A endpoints answer POST; the card is at /a2a/<capability>/.well-known/agent-card.json')
       const capability = checkedCapability(rest.slice(0, -CARD_SUFFIX.length))
-      return capabilityCard(opts.org, capability, `${request.protocol}://${request.host}/a2a/${capability}`)
+      const url = `${request.protocol}://${request.host}/a2a/${capability}`
+      return { ...capabilityCard(opts.org, capability, url), ...legacyCardFields(url) }
     })
 
     app.post<{ Params: { '*': string }, Querystring: Record<string, string | undefined> }>('/a2a/*', async (request, reply) => {
@@ -42,7 +52,8 @@ export function a2aRoutes (opts: A2aRoutesOptions) {
       const context = new ServerCallContext({ state: new Map([[ATP_QUERY_STATE, query]]) })
       reply.hijack()
       try {
-        await answerJsonRpc(opts.jsonRpc, request.body, reply.raw, context)
+        const method = (request.body as { method?: unknown } | null)?.method
+        await answerJsonRpc(isLegacyJsonRpcMethod(method) ? opts.legacyJsonRpc : opts.jsonRpc, request.body, reply.raw, context)
       } catch (err) {
         request.log.error({ err: String(err) }, 'A2A request failed')
         if (!reply.raw.headersSent) reply.raw.writeHead(500, { 'content-type': 'application/json' })
@@ -89,3 +100,11 @@ export function capabilityCard (org: string, capability: string, url: string): A
     skills: [{ id: capability, description: capability, tags: [capability] }]
   })
 }
+
+/** What a v0.3 client reads from a card (v0.3 had one url and a card-level version). */
+function legacyCardFields (url: string): { url: string, preferredTransport: 'JSONRPC', protocolVersion: string } {
+  return { url, preferredTransport: 'JSONRPC', protocolVersion: A2A_V03_CARD_VERSION }
+}
+
+/** The v0.3 protocol version a superset card names (the compat layer accepts [0.3, 1.0)). */
+const A2A_V03_CARD_VERSION = '0.3.0'

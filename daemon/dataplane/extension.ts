@@ -3,6 +3,7 @@
  * the consumer and its A2A endpoint (/a2a/<capability>), local agents from A2A cards
  * and measured metrics. docs/data-plane.md.
  */
+import { LegacyJsonRpcTransportHandler } from '@a2a-js/sdk/compat/v0_3/server'
 import { DefaultRequestHandler, JsonRpcTransportHandler } from '@a2a-js/sdk/server'
 import type { AtpdExtensionFactory } from '../extension.ts'
 import { isMeasured, type CardAgent } from '../config/schema-agent.ts'
@@ -71,7 +72,7 @@ export function dataPlaneWith (given?: TaskAdmission): AtpdExtensionFactory {
     )
     return {
       name: 'dataplane',
-      routes: [a2aRoutes({ org: config.org, jsonRpc: new JsonRpcTransportHandler(handler) })],
+      routes: [a2aRoutes({ org: config.org, jsonRpc: new JsonRpcTransportHandler(handler), legacyJsonRpc: new LegacyJsonRpcTransportHandler(handler) })],
       async start () {
         await router.start()
         cards.start()

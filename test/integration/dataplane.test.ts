@@ -3,9 +3,11 @@
 // → rr2 → vendor), streamed; a failed agent's answer is not retried; failover when the
 // best vendor's agent dies; measured latency of a slowed agent reaches initech's
 // /v1/routes (its effect on a third org's ranking: dataplane-failures.test.ts).
-import { TaskState } from '@a2a-js/sdk'
+import { randomUUID } from 'node:crypto'
+import { type StreamResponse, TaskState } from '@a2a-js/sdk'
+import { isLegacyAgentCard, LegacyJsonRpcTransport } from '@a2a-js/sdk/compat/v0_3/client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { answerText } from '../../daemon/a2a/a2a-text.ts'
+import { answerText, userMessage } from '../../daemon/a2a/a2a-text.ts'
 import { startEchoAgent, type EchoAgent } from '../../daemon/a2a/echo-agent.ts'
 import { a2aSend, a2aStream, servedBy } from '../helpers/a2a-client.ts'
 import { runAtp } from '../helpers/cli-io.ts'
@@ -86,6 +88,32 @@ describe('data plane: A2A tasks through the federation', () => {
     const result = await a2aSend(fed.site('initech').apiUrl, CAP, 'cheap please', { maxCostUsd: 0.05 })
     expect('status' in result ? result.status?.state : undefined).toBe(TaskState.TASK_STATE_FAILED)
     expect(answerText(result)).toMatch(/NoRoute.*no usable route/)
+  })
+
+  it('serves A2A v0.3 clients through the SDK\'s compatibility layer', async () => {
+    const endpoint = `${fed.site('initech').apiUrl}/a2a/${CAP}`
+    // A superset card: the v0.3 fields beside v1.0's supportedInterfaces (which v1.0 clients read).
+    const card = await (await fetch(`${endpoint}/.well-known/agent-card.json`)).json() as Record<string, unknown>
+    expect(card).toMatchObject({ url: endpoint, preferredTransport: 'JSONRPC', protocolVersion: '0.3.0' })
+    expect(isLegacyAgentCard(card)).toBe(false)
+    // The v0.3 wire format, by hand: kind-tagged parts, string states.
+    const res = await fetch(endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'message/send', params: { message: { kind: 'message', messageId: randomUUID(), role: 'user', parts: [{ kind: 'text', text: 'old client' }] } } })
+    })
+    const body = await res.json() as { id: number, result: { kind: string, id: string, status: { state: string }, artifacts: { parts: unknown[] }[] } }
+    expect(body).toMatchObject({ id: 7, result: { kind: 'task', status: { state: 'completed' } } })
+    expect(body.result.artifacts[0]?.parts[0]).toMatchObject({ kind: 'text', text: 'reviewed: old client' })
+    // The SDK's own v0.3 transport: streaming (message/stream) and tasks/get.
+    const legacy = new LegacyJsonRpcTransport({ endpoint })
+    const events: StreamResponse[] = []
+    for await (const e of legacy.sendMessageStream({ tenant: '', message: userMessage('old stream'), configuration: undefined, metadata: undefined })) events.push(e)
+    const last = events.at(-1)?.payload
+    expect(last?.$case === 'statusUpdate' ? last.value.status?.state : undefined).toBe(TaskState.TASK_STATE_COMPLETED)
+    const got = await legacy.getTask({ tenant: '', id: body.result.id })
+    expect(got.status?.state).toBe(TaskState.TASK_STATE_COMPLETED)
+    expect(answerText(got)).toBe('reviewed: old client')
   })
 
   it('measured latency of a slowed agent reaches the consumer\'s routes', async () => {
