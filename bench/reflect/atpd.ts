@@ -30,8 +30,9 @@ export interface AtpdReflectFigures extends ReflectFigures {
   readonly apiTimeouts: number
   /**
    * After convergence one receiver restarts with an empty store (same key: the same
-   * neighbor to the reflector): seconds from its start to holding every route again, the
-   * reflector sending its full table to a client that comes back. null when the run did not converge; -1 when the receiver did not get
+   * neighbor to the reflector): seconds from its session reaching Established again to
+   * holding every route, the reflector sending its full table to a client that comes back
+   * (timed as `seconds` is; the daemon's own start is not in it). null when the run did not converge; -1 when the receiver did not get
    * every route back within the time limit.
    */
   readonly reconnectSeconds: number | null
@@ -95,12 +96,13 @@ async function reconnect (receiver: AtpdProcess, rr: AtpdProcess, routes: number
   await receiver.stop({ timeoutMs: 20_000 })
   // Restored routes would count as held at once: the client comes back with nothing.
   rmSync(join(receiver.dataDir, DB_DIR), { recursive: true, force: true })
-  const startedMs = Date.now()
+  const restartMs = Date.now()
   await receiver.start(startOptions(receiver))
-  const deadline = startedMs + convergeTimeoutMs(routes)
+  const upMs = await until(() => sessionUpMs(receiver.logs, rr.peerId, restartMs), 120_000, 20)
+  const deadline = upMs + convergeTimeoutMs(routes)
   for (;;) {
     const held = (await peers(receiver)).find((p) => p.peerId === rr.peerId)?.routesReceived ?? 0
-    if (held >= routes) return round3((Date.now() - startedMs) / 1000)
+    if (held >= routes) return round3((Date.now() - upMs) / 1000)
     if (Date.now() > deadline) return -1
     await sleep(50)
   }
@@ -133,13 +135,13 @@ async function peers (site: AtpdProcess): Promise<PeerJson[]> {
   }
 }
 
-/** The `time` of the first session-up log line naming `peer` (pino JSON lines). */
-function sessionUpMs (logs: string, peer: string): number | undefined {
+/** The `time` of the first session-up log line naming `peer` (pino JSON lines), at or after `sinceMs`. */
+function sessionUpMs (logs: string, peer: string, sinceMs = 0): number | undefined {
   for (const line of logs.split('\n')) {
     if (!line.includes('"session-up"') || !line.includes(peer)) continue
     try {
       const rec = JSON.parse(line) as { time?: number }
-      if (typeof rec.time === 'number') return rec.time
+      if (typeof rec.time === 'number' && rec.time >= sinceMs) return rec.time
     } catch { /* a partial line: the next poll sees it whole */ }
   }
   return undefined
