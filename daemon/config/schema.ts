@@ -16,7 +16,7 @@ import {
   capability, clusterId, listenAddress, multiaddrString, nonNegative, orgName, peerId, positive, positiveInt, siteId
 } from './schema-common.ts'
 import { neighborRole, policySchema } from './schema-policy.ts'
-import { apiToken } from '../../kernel/index.ts'
+import { apiToken, namespaceId } from '../../kernel/index.ts'
 import { LOG_LEVELS } from './log-levels.ts'
 
 export const DEFAULT_API_LISTEN = '127.0.0.1:7101'
@@ -66,7 +66,7 @@ const discoverySchema = z.strictObject({
 })
 
 const namespaceSchema = z.strictObject({
-  id: z.string().regex(/^[a-z0-9-]{1,64}$/, { error: 'not a namespace id ([a-z0-9-]{1,64})' }),
+  id: namespaceId.schema,
   members: z.array(orgName).min(1),
   writers: z.array(orgName).default([])
 })

@@ -34,6 +34,9 @@ export const ENDPOINT_PATTERN = /^[\x21-\x7e]*$/
  * space, so a token outside visible ASCII would be accepted and unusable forever.
  */
 export const API_TOKEN_PATTERN = /^[\x21-\x7e]*$/
+export const MAX_NAMESPACE_ID_LENGTH = 64
+/** A memory namespace: what the config declares is what the envelopes and sync messages carry. */
+export const NAMESPACE_ID_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/
 
 export const orgId = idRule(ORG_ID_PATTERN, MAX_ORG_ID_LENGTH, 'not an org name ([a-z0-9-]{1,32})')
 /** A site of an org: the org id grammar (the default site is the org id itself). */
@@ -46,6 +49,7 @@ export const region = idRule(REGION_PATTERN, MAX_REGION_LENGTH, 'not a region (l
 export const peerId = idRule(PEER_ID_PATTERN, MAX_PEER_ID_LENGTH, 'not a peer id ([A-Za-z0-9._-]{1,128})')
 export const endpoint = idRule(ENDPOINT_PATTERN, MAX_ENDPOINT_LENGTH, 'not printable ASCII without spaces (what the wire carries)')
 export const apiToken = idRule(API_TOKEN_PATTERN, MAX_API_TOKEN_LENGTH, 'must be visible ASCII (no spaces, control or non-ASCII characters): clients send it in an HTTP header')
+export const namespaceId = idRule(NAMESPACE_ID_PATTERN, MAX_NAMESPACE_ID_LENGTH, 'not a namespace id ([a-z0-9][a-z0-9._-]{0,63})')
 export const feature = idRule(FEATURE_PATTERN, MAX_FEATURE_LENGTH, 'not a feature name ([a-z0-9-]{1,64})')
 
 /** Organization ids: `[a-z0-9-]{1,32}`. */

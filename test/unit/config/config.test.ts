@@ -135,6 +135,8 @@ describe('site config', () => {
     ['org: a\nrole: peer\ndataDir: d\npolicy: { export: [{ action: drop }] }\n', "config error: policy.export[0].action: not an action ('accept' | 'reject')"],
     ['org: a\nrole: peer\ndataDir: d\nmemory: { namespaces: [{ id: n1, members: [a], writers: [b] }] }\n',
       "config error: memory.namespaces[0].writers[0]: 'b' is not a member of namespace 'n1'"],
+    // The envelopes and sync messages refuse a namespace that does not start with [a-z0-9].
+    ['org: a\nrole: peer\ndataDir: d\nmemory: { namespaces: [{ id: -notes, members: [a] }] }\n', 'config error: memory.namespaces[0].id: not a namespace id'],
     ['org: a\nrole: peer\ndataDir: d\ndiscovery: { federation: Big Fed }\n', 'config error: discovery.federation: not a federation name'],
     ['org: a\nrole: peer\ndataDir: d\npolicy: { export: [{ action: accept, localPref: 5 }] }\n', 'config error: policy.export[0].localPref: has no effect on export'],
     ['org: a\nrole: peer\ndataDir: d\nagents: [{ id: x, capability: a/b/c/d/e/f/g/h/i, endpoint: "http://h", costUsd: 1, latencyMs: { p50: 1, p95: 2 } }]\n',
@@ -144,6 +146,11 @@ describe('site config', () => {
     expect(err).toBeInstanceOf(AtpError)
     expect(err.code).toBe('ERR_CONFIG')
     expect(err.message).toContain(message)
+  })
+
+  it('takes every namespace id the memory wire carries (one rule: kernel namespaceId)', () => {
+    const c = parseConfig('org: a\nrole: peer\ndataDir: d\nmemory: { namespaces: [{ id: team.notes_v2, members: [a] }] }\n', 'site.yaml')
+    expect(c.memory.namespaces.map((n) => n.id)).toEqual(['team.notes_v2'])
   })
 
   it('names duplicate neighbor peer ids and agent ids', () => {
