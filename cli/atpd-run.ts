@@ -9,14 +9,13 @@ import { AtpError } from '../kernel/index.ts'
 import { ConfigError } from '../daemon/config/config-error.ts'
 import { readConfig } from '../daemon/config/load.ts'
 import type { Atpd } from '../daemon/node.ts'
+import { isStreamError } from '../daemon/p2p/stream-errors.ts'
 import { EXIT_CONFIG, EXIT_FAILURE, EXIT_FORCED, fail, type CliArgs } from './atpd-args.ts'
-
-// libp2p stream and socket errors that escape a handler are a session's problem, never the process's.
-const SESSION_ERROR = /Stream|Reset|Abort|Timeout|Connection|Muxer|EPIPE|ECONNRESET|ERR_STREAM/i
 
 function guardProcess (log: Logger, stop: () => void): void {
   process.on('uncaughtException', (err) => {
-    if (SESSION_ERROR.test(`${err.name} ${(err as NodeJS.ErrnoException).code ?? ''} ${err.message}`)) {
+    // A libp2p stream or socket error that escapes a handler is a session's problem, never the process's.
+    if (isStreamError(err)) {
       log.error({ err: { name: err.name, message: err.message, stack: err.stack } }, 'uncaught stream error (ignored)')
       return
     }
