@@ -8,6 +8,7 @@ import { DampingChecker, type DampingEpisode, type PenaltySample } from './check
 import type { Violation } from './checkers/loops.ts'
 import { RibTracker } from './checkers/rib-tracker.ts'
 import { Simulator } from './engine/simulator.ts'
+import { MemorySim } from './memory/memory-sim.ts'
 import type { FrameCodec, SimMode, SpeakerFactory } from './engine/types.ts'
 import { Metrics, type MessageCounts, type RouteStateSample } from './report/metrics.ts'
 import { buildReport, type SimReport } from './report/report.ts'
@@ -105,6 +106,9 @@ export function runSimulation (topology: SimTopology, options: RunOptions): SimR
   const verdict = tracker.verdict(info.endMs, info.stoppedEarly)
 
   const { final, originRoutes } = readFinal(sim, info.endMs)
+  // Memory streams are independent of the routing sessions: the memory layer runs on its own queue.
+  const memory = topology.memory !== undefined ? new MemorySim(topology, { seed, mode }) : undefined
+  memory?.run()
   const report = buildReport({
     seed,
     converged: verdict.converged,
@@ -115,7 +119,8 @@ export function runSimulation (topology: SimTopology, options: RunOptions): SimR
     bestPathChanges: verdict.bestPathChanges,
     episodes: damping.episodes,
     final,
-    ...(traffic !== undefined ? { tasks: traffic.stats.report(topology.tasks?.sloMs) } : {})
+    ...(traffic !== undefined ? { tasks: traffic.stats.report(topology.tasks?.sloMs) } : {}),
+    ...(memory !== undefined ? { memory: memory.report() } : {})
   })
   return {
     report,

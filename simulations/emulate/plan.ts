@@ -39,6 +39,9 @@ export function checkEmulatable (topology: SimTopology): void {
       problems.push(`events[${e.index}] (${e.type} at ${e.atS} s): a partition of one session cannot be applied to real daemons through their API; remove partition/heal events to emulate`)
     }
   }
+  if (topology.memory !== undefined) {
+    problems.push('it declares memory: memory is simulated only (its writers have no counterpart in the emulator); remove `memory:` to emulate the routing')
+  }
   if (problems.length > 0) throw new EmulationRefusedError(`cannot emulate this topology:\n  ${problems.join('\n  ')}`)
 }
 

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto'
 import type { DampingEpisode } from '../checkers/damping-checker.ts'
+import type { MemoryNamespaceReport } from '../memory/memory-sim.ts'
 import type { TasksReport } from '../tasks/task-stats.ts'
 
 export type FinalTable = Record<string, Record<string, string[]>>
@@ -32,6 +33,8 @@ export interface SimReport {
   readonly stateHash: string
   /** Only when the topology declares task traffic. */
   readonly tasks?: TasksReport
+  /** Only when the topology declares memory: per namespace, sorted. */
+  readonly memory?: Record<string, MemoryNamespaceReport>
 }
 
 export interface ReportInput {
@@ -46,6 +49,7 @@ export interface ReportInput {
   /** node → capability → ranked usable paths; sorted here. */
   readonly final: ReadonlyMap<string, ReadonlyMap<string, readonly string[]>>
   readonly tasks?: TasksReport
+  readonly memory?: Record<string, MemoryNamespaceReport>
 }
 
 export function buildReport (input: ReportInput): SimReport {
@@ -77,7 +81,8 @@ export function buildReport (input: ReportInput): SimReport {
     damping,
     final,
     stateHash: createHash('sha256').update(JSON.stringify(final)).digest('hex'),
-    ...(input.tasks !== undefined ? { tasks: input.tasks } : {})
+    ...(input.tasks !== undefined ? { tasks: input.tasks } : {}),
+    ...(input.memory !== undefined ? { memory: input.memory } : {})
   }
 }
 

@@ -15,6 +15,7 @@ import { generateFederation } from './generate.ts'
 import { linkKey, type SimLinkSpec, type SimNodeSpec, type SimParams, type SimService, type SimTasks, type SimTopology } from './model.ts'
 import { topologySchema, type AgentSpec, type DampingSpec, type OrgSpec, type TasksSpec, type TopologyFile } from './schema.ts'
 import { validateReferences } from './validate.ts'
+import { resolveMemory, validateMemory, type NodeDirectory, type NodeEntry } from './memory-spec.ts'
 
 export function loadTopologyFile (path: string): SimTopology {
   let text: string
@@ -46,6 +47,13 @@ export function resolveTopology (raw: unknown, source = '<topology>'): SimTopolo
   const orgs = [...file.orgs, ...generated.orgs]
   const problems = validateReferences({ reflectors, orgs, links: file.links, events: file.events })
   if (file.tasks !== undefined) problems.push(...validateTasks(file.tasks, orgs, file.durationS))
+  if (file.memory !== undefined) {
+    const directory: NodeDirectory = new Map([
+      ...reflectors.map((r): [string, NodeEntry] => [r.id, { kind: 'reflector', org: r.id }]),
+      ...orgs.map((o): [string, NodeEntry] => [o.id, { kind: 'org', org: o.org ?? o.id }])
+    ])
+    problems.push(...validateMemory(file.memory, directory, file.durationS))
+  }
   if (problems.length > 0) throw new TopologyError(source, problems)
 
   const params = resolveParams(file)
@@ -88,7 +96,8 @@ export function resolveTopology (raw: unknown, source = '<topology>'): SimTopolo
   ]
   const events = file.events.map((e, index) => ({ ...e, index })).sort((x, y) => x.atS - y.atS || x.index - y.index)
   const tasks = file.tasks !== undefined ? resolveTasks(file.tasks, orgs, file.durationS) : undefined
-  return { seed: file.seed, durationS: file.durationS, params, nodes, links, events, ...(tasks !== undefined ? { tasks } : {}) }
+  const memory = file.memory !== undefined ? resolveMemory(file.memory, file.durationS) : undefined
+  return { seed: file.seed, durationS: file.durationS, params, nodes, links, events, ...(tasks !== undefined ? { tasks } : {}), ...(memory !== undefined ? { memory } : {}) }
 }
 
 function validateTasks (spec: TasksSpec, orgs: readonly OrgSpec[], durationS: number): string[] {

@@ -4,6 +4,7 @@
  */
 import type { BudgetSpec, DampingParams, FreshnessParams, OriginLimits, WindowParams } from '../../agp/index.ts'
 import type { LocalAgent, NeighborConfig } from '../../reflector/index.ts'
+import type { SimMemory } from './memory-spec.ts'
 import type { ScenarioEvent } from './schema.ts'
 
 export type NodeKind = 'org' | 'reflector'
@@ -52,6 +53,8 @@ export interface SimTopology {
   readonly events: readonly (ScenarioEvent & { readonly index: number })[]
   /** Task traffic, when the topology declares it. */
   readonly tasks?: SimTasks
+  /** Shared memory, when the topology declares it. */
+  readonly memory?: SimMemory
 }
 
 export interface SimConsumer {

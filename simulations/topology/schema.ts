@@ -8,6 +8,7 @@
  */
 import { z } from 'zod'
 import { budgetsSchema, originLimitsSchema } from '../../daemon/config/schema-windows.ts'
+import { memorySchema } from './memory-spec.ts'
 import { agentId, capabilitySchema, clusterId, MAX_TAGS, ORG_ID_PATTERN, orgId, region, siteId, tag } from '../../kernel/index.ts'
 
 /** Node names (orgs and reflectors share one namespace) follow the org id grammar. */
@@ -180,7 +181,9 @@ export const topologySchema = z.strictObject({
   links: z.array(linkSchema).default([]),
   events: z.array(eventSchema).default([]),
   generate: generateSchema.optional(),
-  tasks: tasksSchema.optional()
+  tasks: tasksSchema.optional(),
+  /** Shared memory namespaces and their writers (simulations/topology/memory-spec.ts). */
+  memory: memorySchema.optional()
 })
 
 export type TopologyFile = z.infer<typeof topologySchema>

@@ -14,7 +14,7 @@ function run (name: string, seed: number, mode: SimMode = 'timed', wire = false)
 }
 
 describe('example topologies converge', () => {
-  for (const [name, seed] of [['partners', 7], ['flapping', 11], ['drift', 3], ['reflector-failover', 5], ['sites', 11]] as const) {
+  for (const [name, seed] of [['partners', 7], ['flapping', 11], ['drift', 3], ['reflector-failover', 5], ['sites', 11], ['memory', 11]] as const) {
     it(`${name} (seed ${seed})`, () => {
       const { result, cmd } = run(name, seed)
       expect(result.report.converged, cmd).toBe(true)

@@ -63,7 +63,8 @@ export async function runSim (file: string, opts: SimOptions, io: CliIo): Promis
   }
   if (json) io.out(reportJson)
   else io.out(summary(result, opts.out) + (emulation !== undefined ? emulationSummary(emulation) : ''))
-  const failed = result.violations.length > 0 || !report.converged || report.oscillating
+  const memoryDiverged = Object.values(report.memory ?? {}).some((m) => !m.converged)
+  const failed = result.violations.length > 0 || !report.converged || report.oscillating || memoryDiverged
   if (failed) {
     for (const v of result.violations.slice(0, 20)) io.err(`violation: ${v.atMs} ms ${v.checker} at ${v.node}: ${v.detail}\n`)
     io.err(`checker failed (${failedChecks(result).join(', ')}); reproduce with:\n  ${command}\n`)
@@ -74,6 +75,7 @@ function failedChecks (result: SimResult): string[] {
   const out: string[] = []
   if (!result.report.converged) out.push('not converged')
   if (result.report.oscillating) out.push('oscillating')
+  for (const [ns, m] of Object.entries(result.report.memory ?? {})) if (!m.converged) out.push(`memory ${ns} not converged`)
   const kinds = new Set(result.violations.map((v) => v.checker))
   for (const k of [...kinds].sort()) out.push(`${k} violation`)
   return out
@@ -90,7 +92,8 @@ function summary (result: SimResult, out: string | undefined): string {
     `${r.converged ? 'converged' : 'NOT converged'} at ${r.convergenceMs} ms (run ${r.endMs} ms, ${result.mode} mode, seed ${r.seed})${r.oscillating ? ', OSCILLATING' : ''}`,
     `nodes ${nodes}, events ${result.events}, messages ${r.messages.total} (route updates ${r.messages.updates}, withdrawals ${r.messages.withdrawals}), best-path changes ${r.bestPathChanges}`,
     `damping episodes ${r.damping.length}, checker violations ${result.violations.length}`,
-    `state hash ${r.stateHash}`
+    `state hash ${r.stateHash}`,
+    ...Object.entries(r.memory ?? {}).map(([ns, m]) => `memory ${ns}: ${m.converged ? `converged at ${m.convergenceMs} ms, state hash ${m.stateHash}` : `NOT converged (last change at ${m.convergenceMs} ms)`}`)
   ]
   if (out !== undefined) lines.push(`wrote ${join(out, 'report.json')} and ${join(out, 'report.html')}`)
   return lines.join('\n') + '\n'
