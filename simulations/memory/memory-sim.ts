@@ -8,7 +8,7 @@
  *   dial        → output-up at the dialer and input-up at the neighbor one link delay
  *                 later, or output-down after a round trip (neighbor down, partitioned)
  *   send        → message inputs at the neighbor after the link delay, in order
- *   deliver     → Replica.receive; applied envelopes are stored and pushed to every
+ *   deliver     → Replica.receiveMany; applied envelopes are stored and pushed to every
  *                 other machine of the node; a parked one answers `parked`
  *   set-timer / clear-timer / await-drain → the event queue
  * Memory streams are independent of the routing sessions (as in the daemon), so this
@@ -254,8 +254,8 @@ export class MemorySim {
     if (replica === undefined) return
     const applied: Envelope[] = []
     let parked = false
-    for (const e of envelopes) {
-      const r = replica.receive(e, this.nowMs)
+    // A sync message's envelopes together, as the daemon's MemoryService: a signed batch is verified once.
+    for (const r of replica.receiveMany(envelopes, this.nowMs)) {
       if (r.status === 'applied') applied.push(...r.applied)
       else if (r.status === 'parked') parked = true
     }
@@ -317,7 +317,7 @@ export class MemorySim {
       while (clientId === 0 || used.has(clientId)) clientId = 1 + Math.floor(random.next() * 0xFFFFFFFE)
       const writer = canWrite(ns, node.org) ? { org: node.org, signer: simSigner(id), epoch: node.epoch, clientId } : undefined
       const replica = new Replica({ namespace: ns, verifier: this.verifier, knownPeers, ...(writer !== undefined ? { writer } : {}) })
-      for (const e of stored) replica.receive(e, this.nowMs)
+      replica.receiveMany(stored, this.nowMs)
       node.replicas.set(ns.id, replica)
     }
     const selfRole = node.spec.kind === 'reflector' ? 'reflector' : 'peer'
