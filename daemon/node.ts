@@ -92,6 +92,7 @@ class AtpdNode implements Atpd {
   private node?: Libp2p
   private runtime?: SpeakerRuntime
   private extensions: readonly AtpdExtension[] = []
+  private dhtStore?: BoundedDhtStore
   private _facade?: DaemonFacade
   private _apiAddress = ''
   private ready = false
@@ -154,7 +155,7 @@ class AtpdNode implements Atpd {
     await life.start()
     if (congestion === undefined) throw new Error('atpd: congestion control did not open')
 
-    const datastore = config.discovery !== undefined
+    const datastore = this.dhtStore = config.discovery !== undefined
       ? new BoundedDhtStore({ providerKeys: [await federationKey(config.discovery.federation)], providerPeers: [identity.peerId, ...config.neighbors.map((n) => n.peer)] })
       : undefined
     const kadRequestLimit = {
@@ -242,8 +243,6 @@ class AtpdNode implements Atpd {
       neighborsAdded: plan.neighbors.added.map((n) => n.peer),
       neighborsRemoved: plan.neighbors.removed,
       neighborsChanged: plan.neighbors.changed.map((n) => n.peer),
-      // Built from the start-time list: it follows the new one at the next start.
-      ...(neighborsApplied && this.config.discovery !== undefined ? { neighborsAtNextStartFor: ['discovery provider allowlist'] } : {}),
       needsRestart: plan.needsRestart
     }, plan.needsRestart.length === 0
       ? 'config reloaded'
@@ -260,6 +259,7 @@ class AtpdNode implements Atpd {
     await runtime.transport.admit(neighborAddrs([...changes.added, ...changes.changed]))
     await runtime.loop.submit({ type: 'neighbors', neighbors: next.neighbors.map(toNeighborConfig) })
     runtime.transport.forget(changes.removed)
+    this.dhtStore?.setProviderPeers([this.peerId, ...next.neighbors.map((n) => n.peer)])
     for (const ext of this.extensions) await ext.neighborsChanged?.(next.neighbors)
   }
 

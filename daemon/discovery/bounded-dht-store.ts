@@ -46,7 +46,7 @@ export function providerKeySegment (cid: CID): string {
 
 export class BoundedDhtStore extends MemoryDatastore {
   private readonly allowed: ReadonlySet<string>
-  private readonly allowedPeers: ReadonlySet<string> | undefined
+  private allowedPeers: ReadonlySet<string> | undefined
   private readonly maxProviderRecords: number
   private readonly maxValueRecords: number
   private providerRecords = 0
@@ -63,6 +63,14 @@ export class BoundedDhtStore extends MemoryDatastore {
   /** Provider and value records currently held. */
   counts (): { providerRecords: number, valueRecords: number } {
     return { providerRecords: this.providerRecords, valueRecords: this.valueRecords }
+  }
+
+  /**
+   * A config reload's allowlist (the node and its neighbors): records kept so far stay
+   * until they expire; from now on only these peers' are taken.
+   */
+  setProviderPeers (peers: readonly string[]): void {
+    if (this.allowedPeers !== undefined) this.allowedPeers = new Set(peers)
   }
 
   override async put (key: Key, val: Uint8Array, options?: AbortOptions): Promise<Key> {

@@ -54,4 +54,14 @@ describe('BoundedDhtStore', () => {
     expect(await store.has(providerKey(fed, STRANGER))).toBe(false)
     expect(store.counts().providerRecords).toBe(1)
   })
+
+  it('takes a reload\'s allowlist: a peer added is kept from then on, one removed is refused', async () => {
+    const fed = await federationKey('demo')
+    const NEW = '12D3KooWQYhTNQdmr3ArTeUHRYzFg94BKyTkoWBDWez9kSCVe2Xo'
+    const store = new BoundedDhtStore({ providerKeys: [fed], providerPeers: [PEER] })
+    await expect(store.put(providerKey(fed, NEW), time)).rejects.toThrow(/allowlist/)
+    store.setProviderPeers([NEW])
+    await store.put(providerKey(fed, NEW), time)
+    await expect(store.put(providerKey(fed, PEER), time)).rejects.toThrow(/allowlist/)
+  })
 })
