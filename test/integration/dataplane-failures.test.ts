@@ -7,7 +7,7 @@
 //  - acme's agent is measured: slowed, its latency reaches globex (a third org, neither
 //    origin nor the consumer sending the tasks) and moves acme below globex there.
 //  - rr1 dies while acme's agent works on tasks: the A2A clients get a failed task that
-//    says HopDown within seconds (not the agent's latency), the task is not sent to
+//    says HopDown within 5 s (the agent takes 10 s), the task is not sent to
 //    globex's agent (it was accepted), and the next task is served by globex.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -29,7 +29,7 @@ const REVIEW = 'code-review/python'
 const SUMMARIZE = 'summarize/text'
 const TRANSLATE = 'translate/fr'
 /** The agents' latency while a hop goes down (the clients must not wait for it). */
-const SUMMARIZER_LATENCY_MS = 6000
+const SUMMARIZER_LATENCY_MS = 10_000
 const SLOW_MS = 8000
 
 describe('data plane failures: transit refused, measured drift, a hop down mid-task', () => {
@@ -78,7 +78,7 @@ describe('data plane failures: transit refused, measured drift, a hop down mid-t
           agents: [
             // Declared so that its score (0.484 by agp/decision/score.ts, its evidence
             // decaying slowly over the test) is below acme's after five fast tasks
-            // (5/5 wins, p95 ≤ 1.5 s: ≥ 0.508) and above it after a sixth that took 8 s
+            // (5/5 wins, p95 ≤ 2.5 s: ≥ 0.488) and above it after a sixth that took 8 s
             // (6/6 wins, p95 8 s: 0.419). One more win only raises acme's score: only
             // the latency can move it below.
             { id: 'reviewer', a2a: { card: agents.globexReview.url, probeS: 1 }, costUsd: 0.7, region: 'us', latencyMs: { p50: 500, p95: 1000 }, winRate: { wins: 600, trials: 1000 } },
@@ -153,14 +153,17 @@ describe('data plane failures: transit refused, measured drift, a hop down mid-t
     // Only acme's reviewer is in region eu: every task measures it.
     const eu = { region: 'eu' }
     for (let i = 0; i < 4; i++) expect(servedBy(await a2aSend(api, REVIEW, `fast ${i}`, eu))).toBe('acme/reviewer')
-    // A fifth task, a second later and visibly slower than the first four, leaves the
-    // hysteresis band whatever the first four measured: acme re-advertises 5/5.
+    // A fifth task, a second later and half again slower than the slowest acme has
+    // advertised (its first task also set up the SDK client), leaves the hysteresis
+    // band: acme re-advertises 5/5.
     await new Promise((resolve) => setTimeout(resolve, 1100))
-    agents.acmeReview.latencyMs = 600
+    const advertised = (await routesAt(acme, REVIEW)).find((r) => r.org === 'acme')?.latencyMs.p95 ?? 0
+    agents.acmeReview.latencyMs = Math.max(600, Math.ceil(1.5 * advertised))
     expect(servedBy(await a2aSend(api, REVIEW, 'fast 4', eu))).toBe('acme/reviewer')
     const fast = await acmeReviewAt(globex, (r) => r.winRate.trials === 5, 'acme measured 5/5 at globex')
     expect(fast).toMatchObject({ measured: true, winRate: { wins: 5, trials: 5 } })
-    expect(fast.latencyMs.p95).toBeLessThan(1500)
+    // Up to 2.5 s acme still scores above globex (0.488 against 0.484).
+    expect(fast.latencyMs.p95).toBeLessThan(2500)
     expect(await resolveOrgs(globex, REVIEW)).toEqual(['acme', 'globex'])
 
     agents.acmeReview.latencyMs = SLOW_MS
@@ -182,9 +185,9 @@ describe('data plane failures: transit refused, measured drift, a hop down mid-t
     await rr1.kill()
     const [b, s] = await Promise.all([blocking, streamed])
 
-    // The clients heard within seconds, long before the agent's 6 s.
-    expect(b.atMs - killedAtMs).toBeLessThan(3000)
-    expect(s.atMs - killedAtMs).toBeLessThan(3000)
+    // The clients heard within seconds, long before the agent's 10 s.
+    expect(b.atMs - killedAtMs).toBeLessThan(5000)
+    expect(s.atMs - killedAtMs).toBeLessThan(5000)
     const task = b.r as Task
     expect(task.status?.state).toBe(TaskState.TASK_STATE_FAILED)
     expect(answerText(task)).toMatch(/^atpd: HopDown at initech: stream to the next hop closed/)
