@@ -117,8 +117,12 @@ export class AtpdProcess {
   }
 }
 
-/** Runs atpd to completion (for configs that must fail); resolves with code and output. */
-export async function runAtpd (args: readonly string[], timeoutMs = 30_000): Promise<{ code: number | null, output: string }> {
+/**
+ * Runs atpd to completion (for configs that must fail); resolves with code and output.
+ * Killed after `timeoutMs`: generous, because a start that compiles TypeScript on a
+ * loaded 2-core machine took over 30 s (a busy-port run then ended killed, code 128).
+ */
+export async function runAtpd (args: readonly string[], timeoutMs = 90_000): Promise<{ code: number | null, output: string }> {
   let output = ''
   const { child, exit } = spawnAtpd(args, { output: (s) => { output += s } })
   const timer = setTimeout(() => { child.kill('SIGKILL') }, timeoutMs)

@@ -62,7 +62,7 @@ describe('atpd conventions', () => {
         srv.close()
       }
     }
-  })
+  }, 180_000) // two daemon starts, each over 30 s on a loaded machine
 
   it('SIGHUP applies config agents, policy and damping live and names the keys that need a restart', async () => {
     const reloaded = await site('reload', { agents: [{ id: 'a1', ...agentFields({ capability: 'summarize/en' }) }] })
