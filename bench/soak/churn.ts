@@ -16,6 +16,7 @@ const MAX_AGENTS = 10
 /** In-band steps stay well inside the 10 % relative band (docs/damping.md). */
 const IN_BAND_REL = 0.04
 const MAX_ERRORS_KEPT = 50
+const RETRY_ATTEMPTS = 10
 
 export type OpKind = 'agentAdd' | 'agentRemove' | 'agentUpdateInBand' | 'agentUpdateOutOfBand' | 'outcome' | 'resolve' | 'memoryWrite'
 
@@ -31,6 +32,8 @@ export class ErrorLog {
 export class Churn {
   readonly ops: Record<OpKind, number> = { agentAdd: 0, agentRemove: 0, agentUpdateInBand: 0, agentUpdateOutOfBand: 0, outcome: 0, resolve: 0, memoryWrite: 0 }
   readonly resolveStatuses: Record<string, number> = {}
+  /** Agent writes sent again because the daemon did not answer in time. */
+  retries = 0
 
   constructor (
     private readonly random: Random,
@@ -83,7 +86,7 @@ export class Churn {
     const agents = this.model.agentsOf(site.org)
     if (agents.length === 0) return
     const a = this.pick(agents)
-    if (await this.call(site, 'DELETE', `/v1/agents/${a.id}`, undefined, [200])) {
+    if (await this.agentWrite(site, 'DELETE', a.id, undefined, 200)) {
       this.model.remove(site.org, a.id)
       this.ops.agentRemove++
     }
@@ -112,6 +115,9 @@ export class Churn {
       } else {
         this.ops.agentUpdateInBand++
       }
+    } else if (outOfBand) {
+      // It may have landed: the penalty estimate must stay conservative.
+      this.model.penalize(a.org, a.id, CHANGE_PENALTY, nowMs)
     }
   }
 
@@ -148,7 +154,29 @@ export class Churn {
 
   private async putAgent (site: SoakSite, a: ModelAgent, status: 200 | 201): Promise<boolean> {
     const { org: _org, id, ...body } = a
-    return await this.call(site, 'PUT', `/v1/agents/${id}`, body, [status])
+    return await this.agentWrite(site, 'PUT', id, body, status)
+  }
+
+  /**
+   * A write the daemon did not answer may or may not have landed (it can still be queued
+   * there). Agent writes are idempotent, so it is sent again until answered: then the
+   * origin holds exactly what the model says. False when it failed or never answered
+   * (then the model may be wrong, and the error log says so).
+   */
+  private async agentWrite (site: SoakSite, method: 'PUT' | 'DELETE', id: string, body: unknown, ok: number): Promise<boolean> {
+    const path = `/v1/agents/${id}`
+    // Sent again, a PUT may find the agent there (200) and a DELETE find it gone (404).
+    const settled = method === 'PUT' ? [ok, 200] : [ok, 404]
+    let status = await this.status(site, method, path, body)
+    for (let attempt = 0; status === 0 && attempt < RETRY_ATTEMPTS; attempt++) {
+      this.retries++
+      await new Promise((resolve) => setTimeout(resolve, 1000))
+      status = await this.status(site, method, path, body)
+      if (settled.includes(status)) return true
+    }
+    if (status === ok) return true
+    this.errors.add(`${site.name} ${method} ${path} → ${status}`)
+    return false
   }
 
   private async call (site: SoakSite, method: string, path: string, body: unknown, ok: readonly number[]): Promise<boolean> {

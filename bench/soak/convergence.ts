@@ -3,9 +3,11 @@
  * the usable routes of GET /v1/routes are exactly the registered agents (at peers,
  * filtered by interests; own agents always), each path once, with the metrics last
  * PUT at the origin; and every replica of the memory namespace has the same stateHash.
+ * The hostile partner's routes are held at its partner site only: anywhere else they
+ * are extra routes (a leak into the federation).
  */
 import { httpJson, routeKey, type RouteJson } from '../../daemon/launcher/federation-api.ts'
-import { MEMORY_NS, type SoakSite } from './federation.ts'
+import { HOSTILE_ORG, HOSTILE_TARGET, MEMORY_NS, type SoakSite } from './federation.ts'
 import type { ChurnModel, ModelAgent } from './model.ts'
 
 export interface ConvergenceResult {
@@ -48,7 +50,7 @@ async function routeProblem (site: SoakSite, expected: ReadonlyMap<string, Model
   try {
     const res = await httpJson<{ routes: RouteJson[] }>(site.proc.apiUrl, '/v1/routes')
     if (res.status !== 200) return `GET /v1/routes → ${res.status}`
-    routes = res.body.routes
+    routes = site.name === HOSTILE_TARGET ? res.body.routes.filter((r) => r.org !== HOSTILE_ORG) : res.body.routes
   } catch (err) {
     return `GET /v1/routes failed: ${(err as Error).message}`
   }

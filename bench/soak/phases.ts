@@ -9,7 +9,7 @@ import type { Random } from '../../kernel/index.ts'
 import { httpJson, type PeerJson } from '../../daemon/launcher/federation-api.ts'
 import { CAPABILITIES, type Churn, type ErrorLog } from './churn.ts'
 import { checkResolve, waitConverged } from './convergence.ts'
-import { HOLD_TIME_S, REFLECTORS, restartSite, type SoakFederation, type SoakSite } from './federation.ts'
+import { HOLD_TIME_S, HOSTILE_ORG, REFLECTORS, restartSite, type SoakFederation, type SoakSite } from './federation.ts'
 import { WITHDRAW_PENALTY, type ChurnModel } from './model.ts'
 import type { Sampler } from './sampler.ts'
 
@@ -121,13 +121,13 @@ async function sessionState (site: SoakSite, peerId: string): Promise<string | u
   }
 }
 
-/** Waits until every site's sessions are established (start-up). */
+/** Waits until every site's sessions are established (start-up); the hostile partner starts later. */
 export async function waitAllEstablished (sites: readonly SoakSite[], deadlineMs: number): Promise<boolean> {
   const end = Date.now() + deadlineMs
   while (Date.now() < end) {
     const states = await Promise.all(sites.map(async (s) => {
       try {
-        const ps = (await httpJson<{ peers: PeerJson[] }>(s.proc.apiUrl, '/v1/peers')).body.peers
+        const ps = (await httpJson<{ peers: PeerJson[] }>(s.proc.apiUrl, '/v1/peers')).body.peers.filter((p) => p.org !== HOSTILE_ORG)
         return ps.length > 0 && ps.every((p) => p.state === 'established')
       } catch {
         return false

@@ -2,10 +2,13 @@
  * `npm run soak` (SOAK_MINUTES=5, SOAK_SEED, SOAK_RSS_FACTOR=2; or --minutes/--seed/
  * --rss-factor): a real federation (2 reflectors in clusters c1/c2 + 4 orgs, temp data
  * dirs, 127.0.0.1) under seeded churn through the API for SOAK_MINUTES, sampled every
- * 10 s. Then: churn stops, final convergence (deadline), every daemon alive, clean
- * SIGTERM stops, `atp audit verify` (verifyAuditLog) of every data dir, RSS and fd growth.
+ * 10 s, while a hostile partner and a DHT stranger attack it (hostile.ts). Then: churn
+ * and attacks stop, final convergence (deadline), every daemon alive, clean SIGTERM
+ * stops, `atp audit verify` (verifyAuditLog) of every data dir, RSS and fd growth, and
+ * what the hostile peers saw.
  * One JSON document on stdout, progress on stderr. Exit 1 when a daemon died, an audit
- * log does not verify, the final convergence failed or RSS grew past the factor; 2 on a
+ * log does not verify, the final convergence failed, RSS grew past the factor or a
+ * hostile peer got what it must not (hostileFailures); 2 on a
  * usage error; 130 on Ctrl-C (everything is killed and the temp dir removed).
  */
 import '../../daemon/runtime/polyfills.ts'
@@ -15,6 +18,7 @@ import { seededRandom } from '../../kernel/index.ts'
 import { Churn, ErrorLog } from './churn.ts'
 import { waitConverged } from './convergence.ts'
 import { HOLD_TIME_S, RESTART_TIME_S, startSoakFederation, type SoakFederation } from './federation.ts'
+import { hostileFailures, startHostility } from './hostile.ts'
 import { ChurnModel } from './model.ts'
 import { parseSoakOptions, SoakUsageError, type SoakOptions } from './options.ts'
 import { churnPhase, waitAllEstablished, SETTLE_DEADLINE_MS, type PhaseState } from './phases.ts'
@@ -30,7 +34,7 @@ async function main (opts: SoakOptions): Promise<number> {
   const startedAt = new Date()
   const load0 = loadavg()
   const log = (s: string): void => { process.stderr.write(`soak: ${s}\n`) }
-  log(`seed ${opts.seed}, ${opts.minutes} min; starting 2 reflectors + 4 orgs`)
+  log(`seed ${opts.seed}, ${opts.minutes} min; starting 2 reflectors + 4 orgs (and a hostile partner, a DHT stranger)`)
   fed = await startSoakFederation()
   const errors = new ErrorLog()
   if (!await waitAllEstablished(fed.sites, 60_000)) errors.add('not every session established 60 s after start')
@@ -47,9 +51,12 @@ async function main (opts: SoakOptions): Promise<number> {
   await sampler.tick()
   sampler.start()
   const state: PhaseState = { checks: [], disruptions: [], resolveChecks: { passed: 0, failed: 0 } }
+  // The attacks draw from their own stream: the churn sequence of a seed stays the same.
+  const hostility = await startHostility(fed, seededRandom(opts.seed ^ 0xbad))
   await churnPhase(fed, churn, model, sampler, { churn: random, checks: seededRandom(opts.seed ^ 0x5eed) }, errors, t0Ms, t0Ms + opts.minutes * 60_000, state)
+  const hostile = await hostility.stop()
 
-  log('churn stopped; final convergence')
+  log('churn and attacks stopped; final convergence')
   const final = await waitConverged(fed.sites, model, FINAL_DEADLINE_MS)
   sampler.stop()
   await sampler.tick()
@@ -65,6 +72,7 @@ async function main (opts: SoakOptions): Promise<number> {
   for (const name of dead) if (!sampler.deaths.some((d) => d.site === name)) failures.push(`${name} not running at the end`)
   for (const [name, a] of Object.entries(audit)) if (!a.ok) failures.push(`${name}: audit log broken at ${a.firstBadSeq ?? '?'}: ${a.reason ?? ''}`)
   if (!final.ok) failures.push(`final convergence failed after ${FINAL_DEADLINE_MS / 1000} s: ${final.problems.join(' | ')}`)
+  failures.push(...hostileFailures(hostile))
   for (const [name, s] of Object.entries(sites)) {
     if (s.rssGrowth !== undefined && s.rssGrowth > opts.rssGrowthFactor) failures.push(`${name}: RSS grew ${s.rssGrowth}× (limit ${opts.rssGrowthFactor}×)`)
   }
@@ -79,8 +87,9 @@ async function main (opts: SoakOptions): Promise<number> {
     seed: opts.seed,
     minutes: opts.minutes,
     federation: { reflectors: 2, orgs: 4, holdTimeS: HOLD_TIME_S, restartTimeS: RESTART_TIME_S, sampleEveryS: SAMPLE_EVERY_MS / 1000, warmupS, settleDeadlineS: SETTLE_DEADLINE_MS / 1000 },
-    operations: { ...churn.ops, total: Object.values(churn.ops).reduce((a, b) => a + b, 0), agentsAtEnd: model.all().length, resolveStatuses: churn.resolveStatuses },
+    operations: { ...churn.ops, total: Object.values(churn.ops).reduce((a, b) => a + b, 0), agentsAtEnd: model.all().length, resolveStatuses: churn.resolveStatuses, agentWriteRetries: churn.retries },
     disruptions: state.disruptions,
+    hostile,
     convergence: {
       initial: { ok: initial.ok, ms: initial.ms },
       checks: state.checks.length,
