@@ -16,10 +16,11 @@ export const MAX_FRAME_BYTES = 1024 * 1024
  * org, iBGP's idea): site (full mesh), site-reflector (reflects for us inside the
  * org), site-client (we reflect for it inside the org, RFC 4456 within the org).
  */
-export type NeighborRole = 'reflector' | 'client' | 'peer' | 'partner' | InternalRole
-export type InternalRole = 'site' | 'site-reflector' | 'site-client'
-
-export const INTERNAL_ROLES: readonly InternalRole[] = Object.freeze(['site', 'site-reflector', 'site-client'])
+export const INTERNAL_ROLES = Object.freeze(['site', 'site-reflector', 'site-client'] as const)
+export type InternalRole = typeof INTERNAL_ROLES[number]
+/** Every neighbor role: the one list that config, policy and the API's schemas check against. */
+export const NEIGHBOR_ROLES = Object.freeze(['reflector', 'client', 'peer', 'partner', ...INTERNAL_ROLES] as const)
+export type NeighborRole = typeof NEIGHBOR_ROLES[number]
 
 /** Is the neighbor another site of our own org? */
 export function isInternalRole (role: NeighborRole | 'local'): role is InternalRole {

@@ -4,9 +4,9 @@
  * an empty list means valid. Takes `unknown` because it sees parsed YAML.
  */
 import { capabilityProblem, MAX_TAGS, TAG_PATTERN } from '../../kernel/index.ts'
+import { NEIGHBOR_ROLES } from '../codec/frame.ts'
 
-const ROLES = ['reflector', 'client', 'peer', 'partner', 'site', 'site-reflector', 'site-client'] as const
-const LEARNED_ROLES = [...ROLES, 'local'] as const
+const LEARNED_ROLES = [...NEIGHBOR_ROLES, 'local'] as const
 const ANY_OF = ['originOrg', 'orgPathContains', 'region', 'neighborOrg', 'learnedFromOrg'] as const
 const KNOWN = new Set(['name', 'action', 'localPref', 'addTags', 'removeTags', 'capability', 'tags', 'neighborRole', 'learnedFromRole', ...ANY_OF])
 const MAX_LOCAL_PREF = 2 ** 32 - 1
@@ -39,7 +39,7 @@ function validateRule (rule: unknown, at: string, kind: 'import' | 'export', err
     if (problem !== undefined) errors.push(`${at}.capability: bad capability ${JSON.stringify(rule.capability)}: ${problem}`)
   }
   for (const f of ANY_OF) checkStrings(rule[f], `${at}.${f}`, errors, true)
-  checkRoles(rule.neighborRole, `${at}.neighborRole`, ROLES, errors)
+  checkRoles(rule.neighborRole, `${at}.neighborRole`, NEIGHBOR_ROLES, errors)
   checkRoles(rule.learnedFromRole, `${at}.learnedFromRole`, LEARNED_ROLES, errors)
   if (kind === 'import') {
     if (rule.learnedFromRole !== undefined) errors.push(`${at}.learnedFromRole: export only (on import, match the sender with neighborRole)`)

@@ -15,3 +15,17 @@ export interface LocalAgent {
   readonly region: string
   readonly tags: readonly string[]
 }
+
+/** A fresh copy holding only a local agent's own fields (a config agent's limits or a route's times left out). */
+export function localAgentOf (a: LocalAgent): LocalAgent {
+  return {
+    id: a.id,
+    capability: a.capability,
+    endpoint: a.endpoint,
+    costUsd: a.costUsd,
+    latencyMs: { p50: a.latencyMs.p50, p95: a.latencyMs.p95 },
+    winRate: { wins: a.winRate.wins, trials: a.winRate.trials },
+    region: a.region,
+    tags: [...a.tags]
+  }
+}

@@ -6,9 +6,8 @@
  * it exists here; test/unit/api/route-schemas.test.ts checks the API returns each one.
  */
 import { z } from 'zod'
-import type { SessionState } from '../../agp/index.ts'
 import type { RouteState } from '../../reflector/index.ts'
-import { NEIGHBOR_ROLES } from '../config/schema-policy.ts'
+import { NEIGHBOR_ROLES, type SessionState } from '../../agp/index.ts'
 import { apiJsonSchema, type JsonSchema } from './json-schema.ts'
 
 const strings = z.array(z.string())

@@ -4,7 +4,7 @@
  * from. Field names are the contract; add fields, never rename.
  */
 import type { z } from 'zod'
-import { type BudgetView, effectiveTags, MEASURED_TAG, originSiteOf, type PathWindowView } from '../../agp/index.ts'
+import { type BudgetView, effectiveTags, localAgentOf, MEASURED_TAG, originSiteOf, type PathWindowView } from '../../agp/index.ts'
 import type { Candidate, LocalAgent, RouteView } from '../../reflector/index.ts'
 import type { DaemonPeerView } from './facade.ts'
 import type { budgetJson, candidateJson, peerJson, resolveResponse, routeJson, windowJson } from './route-schemas.ts'
@@ -98,14 +98,5 @@ export function toPeerJson (p: DaemonPeerView): PeerJson {
 }
 
 export function toAgentJson (a: LocalAgent): LocalAgent {
-  return {
-    id: a.id,
-    capability: a.capability,
-    endpoint: a.endpoint,
-    costUsd: a.costUsd,
-    latencyMs: { p50: a.latencyMs.p50, p95: a.latencyMs.p95 },
-    winRate: { wins: a.winRate.wins, trials: a.winRate.trials },
-    region: a.region,
-    tags: [...a.tags]
-  }
+  return localAgentOf(a)
 }

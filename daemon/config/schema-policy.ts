@@ -3,11 +3,10 @@
  * Rules are flat: match fields and action fields side by side; first match decides.
  */
 import { z } from 'zod'
-import type { PolicyConfig } from '../../agp/index.ts'
+import { NEIGHBOR_ROLES, type PolicyConfig } from '../../agp/index.ts'
 import { capability, orgName } from './schema-common.ts'
 import { tag as tagRule } from '../../kernel/index.ts'
 
-export const NEIGHBOR_ROLES = ['reflector', 'client', 'peer', 'partner', 'site', 'site-reflector', 'site-client'] as const
 export const neighborRole = z.enum(NEIGHBOR_ROLES, { error: `not a neighbor role (${NEIGHBOR_ROLES.join(' | ')})` })
 
 const tag = tagRule.schema

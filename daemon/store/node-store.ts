@@ -76,23 +76,20 @@ export interface RepairReport {
 }
 
 export class NodeStore {
-  db: Db
-  agentsDb: TextSublevel
-  adjDb: BytesSublevel
-  dampingDb: BytesSublevel
-  metaDb: TextSublevel
-  outcomesDb: TextSublevel
+  // The database and its sublevels are assigned by reopen(), which the constructor calls:
+  // a repair reopens the database, and the sublevels must follow it.
+  db!: Db
+  agentsDb!: TextSublevel
+  adjDb!: BytesSublevel
+  dampingDb!: BytesSublevel
+  metaDb!: TextSublevel
+  outcomesDb!: TextSublevel
 
   /** What a repair found and dropped (undefined without --repair). */
   report: RepairReport | undefined
 
   private constructor (db: Db, readonly location: string) {
-    this.db = db
-    this.agentsDb = textSublevel(db, 'agents')
-    this.adjDb = bytesSublevel(db, 'adj-rib-in')
-    this.dampingDb = bytesSublevel(db, 'damping')
-    this.metaDb = textSublevel(db, 'meta')
-    this.outcomesDb = textSublevel(db, 'outcomes')
+    this.reopen(db)
   }
 
   /**

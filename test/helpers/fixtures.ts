@@ -1,29 +1,18 @@
 /**
  * Test fixtures shared by unit, property and simulation tests.
- * `fakeKeys` signs with a keyed hash instead of ed25519: fast, deterministic, and a
- * forged or altered signature still fails to verify.
+ * `fakeSigner`/`fakeVerifier` sign with the simulator's keyed hash instead of ed25519:
+ * fast, deterministic, and a forged or altered signature still fails to verify.
  */
-import { createHash } from 'node:crypto'
 import type { Signer, Verifier } from '../../kernel/ports.ts'
+import { simSigner, verifySimSignature } from '../../simulations/engine/sim-keys.ts'
 import type { Route, RouteAttributes } from '../../agp/route/route.ts'
 import type { LocalAgent } from '../../reflector/types.ts'
+import { localAgentOf } from '../../agp/route/local-agent.ts'
 
-export function fakeSigner (peerId: string): Signer {
-  return { peerId, sign: (data) => fakeSignature(peerId, data) }
-}
+/** The simulator's keys (simulations/engine/sim-keys.ts), checked afresh on every call. */
+export const fakeSigner: (peerId: string) => Signer = simSigner
 
-export const fakeVerifier: Verifier = {
-  verify: (peerId, data, signature) => equalBytes(fakeSignature(peerId, data), signature)
-}
-
-function fakeSignature (peerId: string, data: Uint8Array): Uint8Array {
-  const h = createHash('sha512').update(peerId).update(data).digest()
-  return new Uint8Array(h.buffer, h.byteOffset, 64)
-}
-
-function equalBytes (a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i])
-}
+export const fakeVerifier: Verifier = { verify: verifySimSignature }
 
 export type AttrOverrides = Partial<Omit<RouteAttributes, 'latencyMs' | 'winRate'>> & {
   latencyMs?: Partial<RouteAttributes['latencyMs']>
@@ -62,17 +51,8 @@ export function makeRoute (attrs: AttrOverrides = {}, path: Partial<Omit<Route, 
 
 /** An agent's fields (no id) with makeRoute's defaults: a config agent, or the body of PUT /v1/agents/:id. */
 export function agentFields (over: Partial<Omit<LocalAgent, 'id'>> = {}): Omit<LocalAgent, 'id'> {
-  const a = makeRoute().attrs
-  return {
-    capability: a.capability,
-    endpoint: a.endpoint,
-    costUsd: a.costUsd,
-    latencyMs: { p50: a.latencyMs.p50, p95: a.latencyMs.p95 },
-    winRate: { wins: a.winRate.wins, trials: a.winRate.trials },
-    region: a.region,
-    tags: [],
-    ...over
-  }
+  const { id: _id, ...fields } = localAgentOf({ ...makeRoute().attrs, id: '', tags: [] })
+  return { ...fields, ...over }
 }
 
 /** An agent body for the API (PUT /v1/agents/:id), the fixtures' defaults overridden. */

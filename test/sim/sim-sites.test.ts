@@ -1,19 +1,9 @@
 /** Several sites of one org in the simulator: topology rules and the loop checker. */
 import { describe, expect, it } from 'vitest'
 import { loopProblems } from '../../simulations/checkers/loops.ts'
-import { TopologyError } from '../../simulations/topology/errors.ts'
 import { parseTopology } from '../../simulations/topology/load.ts'
+import { topologyProblems } from '../helpers/topology-problems.ts'
 import { makeRoute } from '../helpers/fixtures.ts'
-
-function problems (yaml: string): string[] {
-  try {
-    parseTopology(yaml, 't.yaml')
-  } catch (err) {
-    expect(err).toBeInstanceOf(TopologyError)
-    return [...(err as TopologyError).problems]
-  }
-  throw new Error('expected a TopologyError')
-}
 
 describe('simulator: sites of one org', () => {
   it('gives site nodes their org and site, and internal sessions the site role', () => {
@@ -34,7 +24,7 @@ orgs:
   })
 
   it('refuses two nodes of one org on one site, and internal sessions across orgs', () => {
-    expect(problems(`
+    expect(topologyProblems(`
 seed: 1
 orgs:
   - { id: acme-eu, org: acme, site: eu, sites: [globex] }

@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { capabilityVocabulary, generateFederation } from '../../simulations/topology/generate.ts'
-import { TopologyError } from '../../simulations/topology/errors.ts'
 import { linkKey } from '../../simulations/topology/model.ts'
 import { parseTopology } from '../../simulations/topology/load.ts'
+import { topologyProblems } from '../helpers/topology-problems.ts'
 
 const AGENT = '{ id: rev, capability: code-review/python, costUsd: 0.4, latencyMs: { p50: 900, p95: 2000 }, winRate: { wins: 80, trials: 100 } }'
-
-function problems (yaml: string): string[] {
-  try {
-    parseTopology(yaml, 't.yaml')
-  } catch (err) {
-    expect(err).toBeInstanceOf(TopologyError)
-    return [...(err as TopologyError).problems]
-  }
-  throw new Error('expected a TopologyError')
-}
 
 describe('topology schema', () => {
   it('resolves sessions, roles, link overrides and defaults', () => {
@@ -38,12 +28,12 @@ links: [{ a: rr1, b: acme, delayMs: 5 }]
   })
 
   it('rejects unknown keys with their field path', () => {
-    expect(problems(`orgs: [{ id: acme, agents: [{ ${AGENT.slice(2, -2)}, colour: red }] }]\nfoo: 1`))
+    expect(topologyProblems(`orgs: [{ id: acme, agents: [{ ${AGENT.slice(2, -2)}, colour: red }] }]\nfoo: 1`))
       .toEqual(['orgs[0].agents[0].colour: unknown key', 'foo: unknown key'])
   })
 
   it('names the event index of unknown org, agent and node ids', () => {
-    const p = problems(`
+    const p = topologyProblems(`
 orgs: [{ id: acme, agents: [${AGENT}] }]
 events:
   - { atS: 1, type: withdraw, org: acme, agent: nope }
@@ -62,24 +52,24 @@ events:
   })
 
   it('rejects links without a session and references to unknown reflectors', () => {
-    expect(problems('orgs: [{ id: a, reflectors: [rr9] }, { id: b }]\nlinks: [{ a: a, b: b }]')).toEqual([
+    expect(topologyProblems('orgs: [{ id: a, reflectors: [rr9] }, { id: b }]\nlinks: [{ a: a, b: b }]')).toEqual([
       'orgs[0].reflectors[0]: unknown reflector "rr9"',
       'links[0]: no session between "a" and "b" (sessions come from reflectors, partners and peers)'
     ])
   })
 
   it('reports YAML syntax errors and bad values', () => {
-    expect(problems('orgs: [')[0]).toMatch(/^YAML: /)
-    expect(problems('orgs: [{ id: Acme }]')[0]).toMatch(/^orgs\[0\]\.id: /)
+    expect(topologyProblems('orgs: [')[0]).toMatch(/^YAML: /)
+    expect(topologyProblems('orgs: [{ id: Acme }]')[0]).toMatch(/^orgs\[0\]\.id: /)
   })
 
   it('refuses identifiers the wire would refuse, at load time (a 40-char capability segment, a long region)', () => {
     const long = `code-review/${'x'.repeat(40)}`
-    expect(problems(`orgs: [{ id: acme, agents: [${AGENT.replace('code-review/python', long)}] }]`)).toEqual([
+    expect(topologyProblems(`orgs: [{ id: acme, agents: [${AGENT.replace('code-review/python', long)}] }]`)).toEqual([
       `orgs[0].agents[0].capability: not a capability (lowercase [a-z0-9-] segments joined by '/', at most 8 segments of 32 characters, 128 in all): capability segment 2 is 40 chars long, max 32`
     ])
-    expect(problems(`orgs: [{ id: acme, interests: [${long}] }]`)[0]).toMatch(/^orgs\[0\]\.interests\[0\]: not a capability/)
-    expect(problems(`orgs: [{ id: acme, agents: [${AGENT.replace('winRate', `region: ${'r'.repeat(33)}, winRate`)}] }]`)[0])
+    expect(topologyProblems(`orgs: [{ id: acme, interests: [${long}] }]`)[0]).toMatch(/^orgs\[0\]\.interests\[0\]: not a capability/)
+    expect(topologyProblems(`orgs: [{ id: acme, agents: [${AGENT.replace('winRate', `region: ${'r'.repeat(33)}, winRate`)}] }]`)[0])
       .toMatch(/^orgs\[0\]\.agents\[0\]\.region: not a region/)
   })
 })
