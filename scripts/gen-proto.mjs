@@ -5,8 +5,8 @@
 // Options, and why:
 // - static-module, es6: plain ESM the pure core can import (no runtime reflection).
 // - --force-number: ask for numbers rather than Long for 64-bit fields. The decoder
-//   may still hand back a Long when the `long` package is installed (stack trap 8), so
-//   agp/codec converts every uint64 with toSafeNumber anyway.
+//   may still hand back a Long when the `long` package is installed (protobufjs picks it up
+//   at load time if it can be resolved), so agp/codec converts every uint64 with toSafeNumber.
 // - no verify/convert/delimited/typeurl: agp/codec validates itself, and framing is
 //   the stream's job (unsigned-varint length prefix), so these would be dead code.
 import { execFileSync } from 'node:child_process'
