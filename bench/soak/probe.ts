@@ -3,6 +3,7 @@
  * the soak watches from GET /metrics.
  */
 import { readdir, readFile } from 'node:fs/promises'
+import { AtpApiClient } from '../../daemon/api/client.ts'
 
 export interface ProcSample {
   readonly rssKiB: number
@@ -69,8 +70,7 @@ export function parseWatchedMetrics (text: string): Record<string, number> {
 
 export async function fetchMetrics (apiUrl: string): Promise<Record<string, number> | undefined> {
   try {
-    const res = await fetch(`${apiUrl}/metrics`, { signal: AbortSignal.timeout(3000) })
-    return res.ok ? parseWatchedMetrics(await res.text()) : undefined
+    return parseWatchedMetrics(await new AtpApiClient({ baseUrl: apiUrl, timeoutMs: 3000 }).metrics())
   } catch {
     return undefined
   }

@@ -122,6 +122,13 @@ export class AtpApiClient {
     return await this.request<ResolveJson>('GET', '/v1/resolve', { query })
   }
 
+  /** GET /metrics: the Prometheus text exposition. */
+  async metrics (): Promise<string> {
+    const r = await this.send('GET', '/metrics')
+    if (r.status !== 200) throw new ApiHttpError('GET', '/metrics', r.status, r.statusText, JSON.stringify(r.body).slice(0, 300), r.body)
+    return typeof r.body === 'string' ? r.body : JSON.stringify(r.body)
+  }
+
   async putAgent (id: string, body: Record<string, unknown>): Promise<unknown> {
     return await this.request('PUT', `/v1/agents/${encodeURIComponent(id)}`, { body })
   }

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startEchoAgent, type EchoAgent } from '../../daemon/a2a/echo-agent.ts'
 import { a2aSend, servedBy } from '../helpers/a2a-client.ts'
 import { FEDERATION_HOOK_TIMEOUT_MS, LONG_TEST_TIMEOUT_MS, startFederation, type Federation } from '../../daemon/launcher/federation.ts'
+import { AtpApiClient } from '../../daemon/api/client.ts'
 
 const CAP = 'code-review/python'
 const PAID = 'translate/fr'
@@ -81,7 +82,7 @@ describe('congestion windows and budgets in forwarding', () => {
     expect(servedBy(await a2aSend(api, CAP, 'slow'))).toBe('acme/reviewer')
     const cut = await acmeWindow() ?? 0
     expect(cut).toBe(Math.max(1, Math.floor(grown / 2)))
-    const metricsAtCut = await (await fetch(`${api}/metrics`)).text()
+    const metricsAtCut = await new AtpApiClient({ baseUrl: api }).metrics()
     expect(metricsAtCut).toContain(`atpd_window_tasks{capability="code-review/python",org="acme",agent="reviewer"} ${cut}`)
     // A congested path ranks below the others while its window is cut (a hold of a few
     // seconds after each congestion signal); the slow agent keeps earning new cuts, so
@@ -116,7 +117,7 @@ describe('congestion windows and budgets in forwarding', () => {
     await fed.waitForRoutes('initech', (rs) => rs.some((r) => r.capability === PAID), { what: 'the translator at initech again' })
     expect(await spent()).toBeCloseTo(0.2, 6)
     await refusal()
-    const metrics = await (await fetch(`${api()}/metrics`)).text()
+    const metrics = await new AtpApiClient({ baseUrl: api() }).metrics()
     expect(metrics).toMatch(/atpd_tasks_rejected_total\{reason="over-budget"\} [1-9]/)
   }, LONG_TEST_TIMEOUT_MS)
 })

@@ -24,6 +24,7 @@ import { waitFor } from '../../daemon/launcher/wait-for.ts'
 import { a2aSend, a2aStream, servedBy } from '../helpers/a2a-client.ts'
 import { identityBelow, startAgpWirePeer, type AgpWirePeer, type AgpWireSession } from '../helpers/agp-wire-peer.ts'
 import { sendTaskByHand, taskRequest } from '../helpers/task-wire.ts'
+import { AtpApiClient } from '../../daemon/api/client.ts'
 
 const REVIEW = 'code-review/python'
 const SUMMARIZE = 'summarize/text'
@@ -43,7 +44,7 @@ describe('data plane failures: transit refused, measured drift, a hop down mid-t
   const agents: Record<'acmeReview' | 'acmeSummarize' | 'globexReview' | 'globexSummarize' | 'initechTranslate', EchoAgent> = {} as never
 
   const metric = async (site: AtpdProcess, line: string): Promise<number> => {
-    const text = (await (await fetch(`${site.apiUrl}/metrics`)).text()).split('\n').find((l) => l.startsWith(`${line} `))
+    const text = (await new AtpApiClient({ baseUrl: site.apiUrl }).metrics()).split('\n').find((l) => l.startsWith(`${line} `))
     return text === undefined ? 0 : Number(text.split(' ')[1])
   }
   const resolveOrgs = async (site: AtpdProcess, capability: string): Promise<string[]> =>

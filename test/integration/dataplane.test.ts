@@ -14,6 +14,7 @@ import { runAtp } from '../helpers/cli-io.ts'
 import { FEDERATION_HOOK_TIMEOUT_MS, LONG_TEST_TIMEOUT_MS, startFederation, type Federation } from '../../daemon/launcher/federation.ts'
 import type { RouteJson } from '../../daemon/launcher/federation-api.ts'
 import { waitFor } from '../../daemon/launcher/wait-for.ts'
+import { AtpApiClient } from '../../daemon/api/client.ts'
 
 const CAP = 'code-review/python'
 
@@ -65,7 +66,7 @@ describe('data plane: A2A tasks through the federation', () => {
     expect(last?.$case === 'statusUpdate' ? last.value.status?.state : undefined).toBe(TaskState.TASK_STATE_COMPLETED)
     // Every hop counted it.
     for (const [site, role] of [['initech', 'consumer'], ['rr1', 'transit'], ['rr2', 'transit'], [best?.org ?? 'acme', 'origin']] as const) {
-      const text = await (await fetch(`${fed.site(site).apiUrl}/metrics`)).text()
+      const text = await new AtpApiClient({ baseUrl: fed.site(site).apiUrl }).metrics()
       expect(text).toMatch(new RegExp(`atpd_tasks_total\\{role="${role}",outcome="success"\\} [1-9]`))
     }
   })
@@ -154,7 +155,7 @@ describe('data plane: A2A tasks through the federation', () => {
     const dead = agents[first ?? ''] as EchoAgent
     const next = agents[second ?? ''] as EchoAgent
     const metric = async (site: string, line: string): Promise<number> => {
-      const found = (await (await fetch(`${fed.site(site).apiUrl}/metrics`)).text()).split('\n').find((l) => l.startsWith(`${line} `))
+      const found = (await new AtpApiClient({ baseUrl: fed.site(site).apiUrl }).metrics()).split('\n').find((l) => l.startsWith(`${line} `))
       return found === undefined ? 0 : Number(found.split(' ')[1])
     }
     const unreachable = async (): Promise<number[]> => await Promise.all([

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { FEDERATION_HOOK_TIMEOUT_MS, startFederation, type Federation } from '../../daemon/launcher/federation.ts'
 import type { FederationSpec } from '../../daemon/launcher/federation-config.ts'
 import { waitFor } from '../../daemon/launcher/wait-for.ts'
+import { AtpApiClient } from '../../daemon/api/client.ts'
 
 const sharing = { outcomeSharing: { enabled: true, maxPerS: 20 } }
 
@@ -65,7 +66,7 @@ describe('outcomes shared between the sites of one organization', () => {
   it('shared outcomes meet the rule of POST /v1/outcomes: a path ap does not know is not recorded there', async () => {
     await fed.waitForRoute('eu', (r) => r.agent === 's1')
     await fed.api('eu', '/v1/outcomes', { method: 'POST', body: { org: 'globex', agent: 's1', capability: 'summarize', success: true } })
-    const metrics = async (): Promise<string> => await (await fetch(`${fed.site('ap').apiUrl}/metrics`)).text()
+    const metrics = async (): Promise<string> => await new AtpApiClient({ baseUrl: fed.site('ap').apiUrl }).metrics()
     await waitFor(async () => /atpd_site_outcomes_total\{direction="in",result="unknown-path"\} 1/.test(await metrics()), { what: 'the unknown path counted at ap' })
     expect(await metrics()).toMatch(/atpd_site_outcomes_total\{direction="in",result="applied"\} 7/)
     expect((await outcomes('ap')).map((o) => o.agent).sort()).toEqual(['t1', 't2'])

@@ -18,6 +18,7 @@ beforeAll(async () => {
       if (req.url === '/v1/agents/gone') return res.writeHead(404).end('{"message":"no agent"}')
       if (req.url === '/v1/agents/x') return res.writeHead(400, { 'content-type': 'application/json' }).end('{"message":"body.costUsd: must be >= 0"}')
       if (req.url === '/text') return res.writeHead(200).end('not json')
+      if (req.url === '/metrics') return res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end('atpd_up 1\n')
       if (req.url === '/slow') return setTimeout(() => res.end('{}'), 500)
       res.writeHead(204).end()
     })
@@ -35,6 +36,10 @@ describe('AtpApiClient', () => {
     expect(seen.at(-1)).toMatchObject({ method: 'GET', url: '/v1/routes?capability=code-review', auth: 'Bearer t0k' })
     expect(await client.request('POST', '/v1/outcomes', { body: { ok: true } })).toBeUndefined() // 204
     expect(seen.at(-1)?.body).toBe('{"ok":true}')
+  })
+
+  it('reads the Prometheus text of GET /metrics', async () => {
+    expect(await new AtpApiClient({ baseUrl }).metrics()).toBe('atpd_up 1\n')
   })
 
   it('types its failures: HTTP status with the daemon message, not JSON, timeout, unreachable', async () => {
