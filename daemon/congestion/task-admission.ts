@@ -49,8 +49,9 @@ export class CongestionAdmission {
 
   constructor (private readonly control: CongestionControl, private readonly facts: PathFacts) {}
 
-  admit (path: ChosenPath, _nowMs: number): true | PathRefusal {
-    const r = this.control.admitNow(path.capability, 0, this.offer(path))
+  /** `messageBytes`: the request's size, from which the estimator reserves tokens before the call. */
+  admit (path: ChosenPath, _nowMs: number, messageBytes: number): true | PathRefusal {
+    const r = this.control.admitNow(path.capability, messageBytes, this.offer(path))
     if (!r.ok) return refusalOf(r, path)
     return this.track(path, r.ticket, r.estimate)
   }
@@ -77,10 +78,10 @@ export class CongestionAdmission {
    * Every path was refused for lack of room: wait in the window's bounded queue (its
    * deadline is `windows.queueTimeoutMs`) for the first of `paths` that frees up.
    */
-  async waitForRoom (paths: readonly ChosenPath[], _nowMs: number): Promise<ChosenPath | PathRefusal> {
+  async waitForRoom (paths: readonly ChosenPath[], _nowMs: number, messageBytes: number): Promise<ChosenPath | PathRefusal> {
     const first = paths[0]
     if (first === undefined) return { reason: 'over-window', retryAfterMs: 1000, text: 'over window, no path, retry after 1 s' }
-    const r = await this.control.admit({ capability: first.capability, messageBytes: 0, paths: paths.map((p) => this.offer(p)) })
+    const r = await this.control.admit({ capability: first.capability, messageBytes, paths: paths.map((p) => this.offer(p)) })
     if (!r.ok) return refusalOf(r, first)
     const path = paths.find((p) => p.originOrg === r.path.org && p.agentId === r.path.agent)
     if (path === undefined) { this.control.cancel(r.ticket); return { reason: 'over-window', retryAfterMs: 1000, text: 'over window, retry after 1 s' } }

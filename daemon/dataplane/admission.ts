@@ -35,14 +35,15 @@ export interface TaskAdmission {
    * true: send on this path now; a string or a refusal: why not (logged), try the next
    * path. May wait (a window's queue) by returning a promise; the task's deadline still runs.
    */
-  admit (path: PathChoice, nowMs: number): AdmitAnswer | Promise<AdmitAnswer>
+  admit (path: PathChoice, nowMs: number, messageBytes: number): AdmitAnswer | Promise<AdmitAnswer>
   settle (path: PathChoice, settlement: TaskSettlement, nowMs: number): void
   /**
    * Every path refused for lack of room: wait in a bounded queue (with its own deadline)
-   * until one of `paths` (best first) has room. Resolves with the path admitted — to be
+   * until one of `paths` (best first) has room. `messageBytes`: the A2A request as it
+   * travels, from which usage (tokens) is estimated before the call. Resolves with the path admitted — to be
    * settled like any other — or with why none was. Absent: no queue, refuse at once.
    */
-  waitForRoom? (paths: readonly PathChoice[], nowMs: number): Promise<PathChoice | AdmissionRefusal>
+  waitForRoom? (paths: readonly PathChoice[], nowMs: number, messageBytes: number): Promise<PathChoice | AdmissionRefusal>
 }
 
 export const ADMIT_ALL: TaskAdmission = Object.freeze({

@@ -64,13 +64,15 @@ export class Consumer {
     const resolved = this.c.resolve({ ...task.query, limit: MAX_CANDIDATES })
     if (resolved === undefined || resolved.candidates.length === 0) return refused(`no usable route for '${task.query.capability}'`)
     const startedMs = this.c.nowMs()
+    // Encoded once for every attempt; its size is what the windows estimate tokens from.
+    const a2aRequest = encodeA2aRequest(task.request)
     let attempts = 0
     let last: ConsumerResult | undefined
     let refusal: AdmissionRefusal | undefined
     for (const candidate of resolved.candidates) {
       const a = candidate.view.route.attrs
       const path: PathChoice = { capability: a.capability, originOrg: a.originOrg, agentId: a.agentId, costUsd: a.costUsd }
-      const admitted = await this.c.admission.admit(path, this.c.nowMs())
+      const admitted = await this.c.admission.admit(path, this.c.nowMs(), a2aRequest.byteLength)
       if (admitted !== true) {
         // A budget refusal outranks a full window: the budget holds on every path.
         if (typeof admitted !== 'string' && refusal?.reason !== 'over-budget') refusal = admitted
@@ -79,7 +81,7 @@ export class Consumer {
       }
       attempts++
       const remainingMs = this.config.timeoutMs - (this.c.nowMs() - startedMs)
-      const result = await this.attempt(task, path, Math.max(1, remainingMs))
+      const result = await this.attempt(task, a2aRequest, path, Math.max(1, remainingMs))
       last = result
       const outcome = result.ok ? { kind: 'completed' as const } : { kind: 'failed' as const, code: result.error.code, accepted: result.accepted }
       if (nextAttempt(outcome, attempts, this.config.attempts, remainingMs) === 'done') break
@@ -91,10 +93,10 @@ export class Consumer {
         const a = c.view.route.attrs
         return { capability: a.capability, originOrg: a.originOrg, agentId: a.agentId, costUsd: a.costUsd }
       })
-      const waited = await this.c.admission.waitForRoom(paths, this.c.nowMs())
+      const waited = await this.c.admission.waitForRoom(paths, this.c.nowMs(), a2aRequest.byteLength)
       if ('agentId' in waited) {
         const remainingMs = this.config.timeoutMs - (this.c.nowMs() - startedMs)
-        return await this.attempt(task, waited, Math.max(1, remainingMs))
+        return await this.attempt(task, a2aRequest, waited, Math.max(1, remainingMs))
       }
       refusal = waited
     }
@@ -104,13 +106,13 @@ export class Consumer {
     return { ok: false, accepted: false, retryAfterMs: refusal.retryAfterMs, error: { type: 'error', code, text: refusal.text, org: this.org } }
   }
 
-  private async attempt (task: ConsumerTask, path: PathChoice, deadlineMs: number): Promise<ConsumerResult> {
+  private async attempt (task: ConsumerTask, a2aRequest: Uint8Array, path: PathChoice, deadlineMs: number): Promise<ConsumerResult> {
     const startedMs = this.c.nowMs()
     let accepted = false
     const result = await new Promise<{ last: Parameters<typeof taskOutcome>[0], result: ConsumerResult }>((resolve) => {
       const leg = this.c.router.dispatch({
         type: 'request', taskId: task.taskId, capability: path.capability, originOrg: path.originOrg, agentId: path.agentId,
-        deadlineMs, hops: 0, a2aRequest: encodeA2aRequest(task.request), stream: task.stream, consumerOrg: this.org
+        deadlineMs, hops: 0, a2aRequest, stream: task.stream, consumerOrg: this.org
       }, '', (reply) => {
         switch (reply.type) {
           case 'accepted': accepted = true; return

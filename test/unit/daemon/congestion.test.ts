@@ -163,12 +163,12 @@ describe('CongestionAdmission (the data plane seam)', () => {
     const { control, store } = await open(tempDir(), now)
     const seam = new CongestionAdmission(control, () => ({ p95Ms: 1000, tags: [] }))
     const path = { capability: 'translate', originOrg: 'busy', agentId: 'rev', costUsd: 0.1 }
-    expect(seam.admit(path, 0)).toBe(true)
-    expect(seam.admit(path, 0)).toEqual({ reason: 'over-window', retryAfterMs: 2000, text: 'over window on busy/rev, retry after 2 s' })
+    expect(seam.admit(path, 0, 400)).toBe(true)
+    expect(seam.admit(path, 0, 400)).toEqual({ reason: 'over-window', retryAfterMs: 2000, text: 'over window on busy/rev, retry after 2 s' })
     seam.settle(path, { outcome: 'success', accepted: true, latencyMs: 100, costUsd: 0.1 }, 100)
     expect(control.windowOf('busy', 'rev')).toMatchObject({ tasks: 2, inFlight: 0 })
-    expect(seam.admit(path, 100)).toBe(true)
-    expect(seam.admit(path, 100)).toBe(true)
+    expect(seam.admit(path, 100, 400)).toBe(true)
+    expect(seam.admit(path, 100, 400)).toBe(true)
     seam.settle(path, { outcome: 'overloaded', accepted: false, latencyMs: 5, costUsd: 0 }, 105)
     expect(control.windowOf('busy', 'rev')).toMatchObject({ tasks: 1, inFlight: 1, congested: true })
     // A refusal before any agent saw the task releases the slot without a signal.
@@ -185,19 +185,19 @@ describe('CongestionAdmission (the data plane seam)', () => {
     const seam = new CongestionAdmission(control, () => ({ p95Ms: 1000, tags: [] }))
     const busyPath = { capability: 'translate', originOrg: 'busy', agentId: 'rev', costUsd: 0.1 }
     const sparePath = { capability: 'translate', originOrg: 'spare', agentId: 'rev', costUsd: 0.1 }
-    expect(seam.admit(busyPath, 0)).toBe(true)
-    expect(seam.admit(sparePath, 0)).toBe(true)
-    expect(seam.admit(sparePath, 0)).toMatchObject({ reason: 'over-window' })
+    expect(seam.admit(busyPath, 0, 400)).toBe(true)
+    expect(seam.admit(sparePath, 0, 400)).toBe(true)
+    expect(seam.admit(sparePath, 0, 400)).toMatchObject({ reason: 'over-window' })
     // Both windows are full: the task queues and gets the first slot released (spare's).
-    const waiting = seam.waitForRoom([busyPath, sparePath], 0)
+    const waiting = seam.waitForRoom([busyPath, sparePath], 0, 400)
     now.v = 10
     seam.settle(sparePath, { outcome: 'success', accepted: true, latencyMs: 10, costUsd: 0.1 }, 10)
     expect(await waiting).toEqual(sparePath)
     expect(control.windowOf('spare', 'rev')).toMatchObject({ inFlight: 1 })
     // Fill what the success opened (slow start grew spare's window), then nothing frees up:
     // the queue's deadline (queueTimeoutMs, 60 ms in this config) refuses the task.
-    while (seam.admit(sparePath, 10) === true) { /* fill */ }
-    const pending = seam.waitForRoom([busyPath, sparePath], 10)
+    while (seam.admit(sparePath, 10, 400) === true) { /* fill */ }
+    const pending = seam.waitForRoom([busyPath, sparePath], 10, 400)
     now.v = 1000
     const refused = await pending
     expect(refused).toMatchObject({ reason: 'over-window' })
