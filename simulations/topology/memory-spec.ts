@@ -8,14 +8,13 @@
  *     writers: [{ node: acme, namespace: incident-42, ratePerS: 2, keys: 8, fromS: 5, toS: 120 }]
  */
 import { z } from 'zod'
-import { NAMESPACE_RE } from '../../crdt/index.ts'
 import type { NamespaceConfig } from '../../crdt/index.ts'
-import { orgId } from '../../kernel/index.ts'
+import { namespaceId, orgId } from '../../kernel/index.ts'
 
 const nonNegative = z.number().finite().nonnegative()
 
 const namespaceSchema = z.strictObject({
-  id: z.string().regex(NAMESPACE_RE, 'not a namespace id ([a-z0-9][a-z0-9._-]{0,63})'),
+  id: namespaceId.schema,
   members: z.array(orgId.schema).min(1),
   writers: z.array(orgId.schema).default([])
 })
@@ -24,7 +23,7 @@ const namespaceSchema = z.strictObject({
 const writerSchema = z.strictObject({
   /** Node names follow the org id grammar (simulations/topology/schema.ts). */
   node: orgId.schema,
-  namespace: z.string(),
+  namespace: namespaceId.schema,
   ratePerS: z.number().finite().positive().max(1000),
   keys: z.number().int().min(1).max(10_000).default(16),
   fromS: nonNegative.default(0),
