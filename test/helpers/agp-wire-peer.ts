@@ -15,8 +15,10 @@
  * When the daemon dials us instead (it is a client of ours, or the lower peer id on a
  * peer/partner session), its streams arrive through `wire.accept()`.
  */
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { generateKeyPair, privateKeyToProtobuf } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Stream } from '@libp2p/interface'
 import type { Libp2p } from 'libp2p'
@@ -26,7 +28,7 @@ import type { Signer } from '../../kernel/ports.ts'
 import { originateRoute } from '../../agp/route/originate.ts'
 import type { Route, RouteAttributes } from '../../agp/route/route.ts'
 import type { LocalAgent } from '../../reflector/types.ts'
-import { createEd25519Signer, loadOrCreateIdentity } from '../../daemon/identity/index.ts'
+import { createEd25519Signer, IDENTITY_FILE, loadOrCreateIdentity } from '../../daemon/identity/index.ts'
 import { AGP_PROTOCOL } from '../../daemon/p2p/agp-transport.ts'
 import { FrameChannel } from '../../daemon/p2p/frame-channel.ts'
 import { createLibp2pNode } from '../../daemon/p2p/libp2p-node.ts'
@@ -89,14 +91,19 @@ export interface AgpWirePeerInit {
 /**
  * A fresh identity dir under `root` whose peer id sorts below `peerId`: on peer and
  * partner sessions the lower id dials (reflector/speaker-sessions.ts isPassive), so
- * the daemon then waits for us. Half of all ids qualify; gives up after 64 tries.
+ * the daemon then waits for us. The share of ids that qualify is the rank of `peerId`,
+ * not a half: a daemon whose random id sorts in the lowest percent left 64 tries empty
+ * about half the time. Keys are tried in memory (cheap) and only the one kept is written.
  */
 export async function identityBelow (root: string, peerId: string): Promise<string> {
-  for (let i = 0; i < 64; i++) {
+  for (let i = 0; i < 100_000; i++) {
+    const key = await generateKeyPair('Ed25519')
+    if (peerIdFromPrivateKey(key).toString() >= peerId) continue
     const dir = mkdtempSync(join(root, 'wire-'))
-    if ((await loadOrCreateIdentity(dir)).peerId < peerId) return dir
+    writeFileSync(join(dir, IDENTITY_FILE), privateKeyToProtobuf(key), { mode: 0o600 })
+    return dir
   }
-  throw new Error(`no identity below ${peerId} in 64 tries`)
+  throw new Error(`no identity below ${peerId} in 100,000 tries`)
 }
 
 export async function startAgpWirePeer (dataDir: string, init: AgpWirePeerInit): Promise<AgpWirePeer> {
