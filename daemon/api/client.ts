@@ -78,18 +78,23 @@ export class AtpApiClient {
     const payload = opts.rawBody ?? (opts.body !== undefined ? JSON.stringify(opts.body) : undefined)
     if (payload !== undefined) headers['content-type'] = 'application/json'
     if (this.token !== undefined) headers.authorization = `Bearer ${this.token}`
-    let res: Response
-    let text: string
-    try {
-      res = await fetch(url, {
-        method,
-        headers,
-        ...(payload !== undefined ? { body: payload } : {}),
-        signal: AbortSignal.timeout(this.timeoutMs)
-      })
-      text = await res.text()
-    } catch (err) {
-      throw this.transportError(err)
+    let res: Response | undefined
+    let text = ''
+    // A kept-alive socket the daemon closes (idle timeout) just as a request goes out on
+    // it fails that request with nothing sent back; a read is safe to send again, once.
+    for (let attempt = 0; res === undefined; attempt++) {
+      try {
+        res = await fetch(url, {
+          method,
+          headers,
+          ...(payload !== undefined ? { body: payload } : {}),
+          signal: AbortSignal.timeout(this.timeoutMs)
+        })
+        text = await res.text()
+      } catch (err) {
+        if (attempt === 0 && (method === 'GET' || method === 'HEAD') && isClosedSocket(err)) { res = undefined; continue }
+        throw this.transportError(err)
+      }
     }
     let body: unknown = text
     try { body = JSON.parse(text) } catch { /* not JSON: keep the text */ }
@@ -152,4 +157,10 @@ export class AtpApiClient {
       : code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? 'unknown host' : (code !== '' ? code : e.message)
     return new ApiUnreachableError(this.baseUrl, why, { cause: err })
   }
+}
+
+/** The connection was closed or reset under the request (not refused, not a timeout). */
+function isClosedSocket (err: unknown): boolean {
+  const code = (err as { cause?: { code?: string } }).cause?.code
+  return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET'
 }

@@ -7,6 +7,7 @@ import { freeLoopbackPorts } from '../../../daemon/launcher/free-ports.ts'
 let server: Server
 let baseUrl: string
 const seen: { method: string, url: string, auth: string | undefined, body: string }[] = []
+let closings = 0
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -20,6 +21,9 @@ beforeAll(async () => {
       if (req.url === '/text') return res.writeHead(200).end('not json')
       if (req.url === '/metrics') return res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end('atpd_up 1\n')
       if (req.url === '/slow') return setTimeout(() => res.end('{}'), 500)
+      // The first request of each pair finds its socket closed under it (an idle keep-alive
+      // socket the server gives up on just as the request arrives): no answer at all.
+      if (req.url?.startsWith('/closing') === true && closings++ % 2 === 0) { req.socket.destroy(); return }
       res.writeHead(204).end()
     })
   })
@@ -54,6 +58,16 @@ describe('AtpApiClient', () => {
     const down = await new AtpApiClient({ baseUrl: `http://127.0.0.1:${closed}` }).health().catch((e: unknown) => e)
     expect(down).toBeInstanceOf(ApiUnreachableError)
     expect((down as ApiUnreachableError).reason).toBe('connection refused')
+  })
+
+  it('sends a read again, once, when its socket is closed under it; never a write', async () => {
+    const client = new AtpApiClient({ baseUrl })
+    closings = 0
+    expect((await client.send('GET', '/closing')).status).toBe(204)
+    closings = 0
+    const write = await client.send('POST', '/closing', { body: {} }).catch((e: unknown) => e)
+    expect(write).toBeInstanceOf(ApiUnreachableError)
+    expect(closings).toBe(1)
   })
 
   it('sends a raw body as given (hostile-input tests) and returns any status as a value', async () => {
