@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ApiBodyError, ApiHttpError, ApiTimeoutError, ApiUnreachableError, AtpApiClient } from '../../../daemon/api/client.ts'
-import { freeLoopbackPorts } from '../../../daemon/launcher/free-ports.ts'
+import { candidateRange, freeLoopbackPorts } from '../../../daemon/launcher/free-ports.ts'
 
 let server: Server
 let baseUrl: string
@@ -81,5 +81,14 @@ describe('freeLoopbackPorts', () => {
   it('returns distinct ports, all held until every one is known', async () => {
     const ports = await freeLoopbackPorts(16)
     expect(new Set(ports).size).toBe(16)
+  })
+
+  it('picks ports below the ephemeral range, which outbound connections take their source ports from', async () => {
+    const [low, high] = candidateRange()
+    expect(high).toBeGreaterThan(low)
+    for (const port of await freeLoopbackPorts(16)) {
+      expect(port).toBeGreaterThanOrEqual(low)
+      expect(port).toBeLessThan(high)
+    }
   })
 })
