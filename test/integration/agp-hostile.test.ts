@@ -265,18 +265,18 @@ describe('agp: hostile peers over /agp/1.0.0', () => {
     let maxRssKb = rssKb()
     const updatesIn = await metric('atpd_updates_total{direction="in"}')
     s.send(...frames) // one enqueue: the channel joins them into 64 KB writes, as fast as the stream takes them
-    // Bounded queues may shed the session instead (documented in agp-transport.ts): then it must close, not crash.
+    // A full event loop holds the frames and pauses the stream (frame-channel.ts): never a reset.
     const outcome = await waitFor(async () => {
       maxRssKb = Math.max(maxRssKb, rssKb())
       if (!s.isOpen) return 'reset'
       return (await peer(initech)).routesReceived === FLOOD_FRAMES ? 'held' : undefined
-    }, { what: `${FLOOD_FRAMES} flood routes at acme`, timeoutMs: 30_000, intervalMs: 200 })
+    }, { what: `${FLOOD_FRAMES} flood routes at acme`, timeoutMs: 90_000, intervalMs: 200 })
     expect(maxRssKb).toBeLessThan(RSS_LIMIT_KB)
-    expect(outcome).toBe('held') // on this machine the loop keeps up; a reset would show here as a clear failure
+    expect(outcome).toBe('held')
     expect(await metric('atpd_updates_total{direction="in"}')).toBe(updatesIn + FLOOD_FRAMES)
     expect((await routesAt(acme)).filter((r) => r.org === 'initech').length).toBe(FLOOD_FRAMES)
     expect(s.isOpen).toBe(true)
     expect(await peerState(acme, initech.peerId)).toBe('established')
     await expectIntact()
-  })
+  }, 150_000) // a loaded 2-core machine takes a minute for the flood
 })
