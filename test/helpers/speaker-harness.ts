@@ -38,6 +38,28 @@ export function agent (id: string, capability: string, over: Partial<LocalAgent>
   return { id, ...agentFields({ capability, endpoint: `http://127.0.0.1:9000/${id}` }), ...over }
 }
 
+/**
+ * The smallest reflection: pa (org a) and pc (org c), clients of the reflector rr1
+ * (cluster c1), sessions up. `mraiMs` applies to pa and rr1 (the senders).
+ */
+export function reflectorWithTwoClients (h: SpeakerHarness = new SpeakerHarness(), mraiMs = 0): SpeakerHarness {
+  const toRr = { peerId: 'rr1', org: 'rr', role: 'reflector' as const }
+  h.add({ peerId: 'pa', org: 'a', mraiMs, neighbors: [toRr] })
+  h.add({ peerId: 'pc', org: 'c', neighbors: [toRr] })
+  h.add({
+    peerId: 'rr1', org: 'rr', role: 'reflector', cluster: 'c1', mraiMs,
+    neighbors: [{ peerId: 'pa', org: 'a', role: 'client' }, { peerId: 'pc', org: 'c', role: 'client' }]
+  })
+  h.startAll()
+  h.runFor(1000)
+  return h
+}
+
+/** The capabilities of the paths a node holds, sorted. */
+export function capabilitiesAt (h: SpeakerHarness, node: string): string[] {
+  return h.node(node).routes(h.nowMs).map((r) => r.route.attrs.capability).sort()
+}
+
 /** The paths a node holds, as sorted `org/site/agent` strings. */
 export function pathsAt (h: SpeakerHarness, node: string): string[] {
   return h.node(node).routes(h.nowMs).map((v) => `${v.route.attrs.originOrg}/${originSiteOf(v.route.attrs)}/${v.route.attrs.agentId}`).sort()

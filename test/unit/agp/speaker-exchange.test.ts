@@ -1,15 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { agent, SpeakerHarness } from '../../helpers/speaker-harness.ts'
+import { agent, reflectorWithTwoClients, SpeakerHarness } from '../../helpers/speaker-harness.ts'
 
 function triangle (h: SpeakerHarness): void {
-  h.add({ peerId: 'pa', org: 'a', neighbors: [{ peerId: 'rr1', org: 'rr', role: 'reflector' }] })
-  h.add({ peerId: 'pc', org: 'c', neighbors: [{ peerId: 'rr1', org: 'rr', role: 'reflector' }] })
-  h.add({
-    peerId: 'rr1', org: 'rr', role: 'reflector', cluster: 'c1',
-    neighbors: [{ peerId: 'pa', org: 'a', role: 'client' }, { peerId: 'pc', org: 'c', role: 'client' }]
-  })
-  h.startAll()
-  h.runFor(1000)
+  reflectorWithTwoClients(h)
 }
 
 describe('speaker: sessions and route exchange through a reflector', () => {
@@ -75,16 +68,8 @@ describe('speaker: sessions and route exchange through a reflector', () => {
 
 describe('speaker: the audit of a bulk UPDATE', () => {
   it('lists the first new paths of an UPDATE and counts the rest in one record, withdrawals alike', () => {
-    const h = new SpeakerHarness()
     // With an MRAI, the routes of 40 agents leave in one or two UPDATEs per hop.
-    h.add({ peerId: 'pa', org: 'a', mraiMs: 50, neighbors: [{ peerId: 'rr1', org: 'rr', role: 'reflector' }] })
-    h.add({ peerId: 'pc', org: 'c', neighbors: [{ peerId: 'rr1', org: 'rr', role: 'reflector' }] })
-    h.add({
-      peerId: 'rr1', org: 'rr', role: 'reflector', cluster: 'c1', mraiMs: 50,
-      neighbors: [{ peerId: 'pa', org: 'a', role: 'client' }, { peerId: 'pc', org: 'c', role: 'client' }]
-    })
-    h.startAll()
-    h.runFor(1000)
+    const h = reflectorWithTwoClients(new SpeakerHarness(), 50)
     for (let i = 0; i < 40; i++) h.input('pa', { type: 'agent-upsert', agent: agent(`rev-${i}`, `code-review/lang-${i}`) })
     h.runFor(100)
     expect(h.node('pc').routes(h.nowMs)).toHaveLength(40)

@@ -2,27 +2,18 @@ import { describe, expect, it } from 'vitest'
 import { CeaseSubcode } from '../../../agp/codec/frame.ts'
 import { InvalidArgumentError } from '../../../kernel/errors.ts'
 import type { NeighborConfig } from '../../../reflector/types.ts'
-import { agent, SpeakerHarness } from '../../helpers/speaker-harness.ts'
+import { agent, capabilitiesAt, reflectorWithTwoClients, type SpeakerHarness } from '../../helpers/speaker-harness.ts'
 
 const toRr: NeighborConfig = { peerId: 'rr1', org: 'rr', role: 'reflector' }
 const client = (peerId: string, org: string, over: Partial<NeighborConfig> = {}): NeighborConfig => ({ peerId, org, role: 'client', ...over })
 
 /** pa and pc are clients of rr1; pb exists but rr1 does not know it yet. */
 function federation (): SpeakerHarness {
-  const h = new SpeakerHarness()
-  h.add({ peerId: 'pa', org: 'a', neighbors: [toRr] })
-  h.add({ peerId: 'pc', org: 'c', neighbors: [toRr] })
-  h.add({ peerId: 'rr1', org: 'rr', role: 'reflector', cluster: 'c1', neighbors: [client('pa', 'a'), client('pc', 'c')] })
-  h.startAll()
-  h.runFor(1000)
+  const h = reflectorWithTwoClients()
   h.input('pa', { type: 'agent-upsert', agent: agent('rev', 'code-review') })
   h.input('pc', { type: 'agent-upsert', agent: agent('tr', 'translate') })
   h.runFor(100)
   return h
-}
-
-function capabilitiesAt (h: SpeakerHarness, node: string): string[] {
-  return h.node(node).routes(h.nowMs).map((r) => r.route.attrs.capability).sort()
 }
 
 function sessionsOf (h: SpeakerHarness, node: string): Record<string, string> {

@@ -1,26 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_DAMPING } from '../../../agp/params.ts'
 import { EMPTY_POLICY, type PolicyConfig } from '../../../agp/policy/types.ts'
-import { agent, SpeakerHarness } from '../../helpers/speaker-harness.ts'
-
-const toRr = { peerId: 'rr1', org: 'rr', role: 'reflector' as const }
-const client = (peerId: string, org: string) => ({ peerId, org, role: 'client' as const })
+import { agent, capabilitiesAt, reflectorWithTwoClients, type SpeakerHarness } from '../../helpers/speaker-harness.ts'
 
 function federation (): SpeakerHarness {
-  const h = new SpeakerHarness()
-  h.add({ peerId: 'pa', org: 'a', neighbors: [toRr] })
-  h.add({ peerId: 'pc', org: 'c', neighbors: [toRr] })
-  h.add({ peerId: 'rr1', org: 'rr', role: 'reflector', cluster: 'c1', neighbors: [client('pa', 'a'), client('pc', 'c')] })
-  h.startAll()
-  h.runFor(1000)
+  const h = reflectorWithTwoClients()
   h.input('pa', { type: 'agent-upsert', agent: agent('rev', 'code-review') })
   h.input('pa', { type: 'agent-upsert', agent: agent('tr', 'translate') })
   h.runFor(100)
   return h
-}
-
-function capabilitiesAt (h: SpeakerHarness, node: string): string[] {
-  return h.node(node).routes(h.nowMs).map((r) => r.route.attrs.capability).sort()
 }
 
 function reconfigure (h: SpeakerHarness, node: string, policy: PolicyConfig): void {
