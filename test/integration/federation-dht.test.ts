@@ -41,7 +41,9 @@ describe('federation: a reflector found through the DHT', () => {
     expect(config.neighbors[0]!.addrs).toBeUndefined()
     expect(config.discovery.bootstrap).toEqual([fed.site('rr1').multiaddr])
 
-    const peers = await fed.waitEstablished('client', ['rr2'], { timeoutMs: 45_000 })
+    // A lookup that fails (rr1's DHT table does not hold rr2 yet) waits for the session's
+    // next connect retry, whose backoff doubles: on a loaded machine that passed 45 s.
+    const peers = await fed.waitEstablished('client', ['rr2'], { timeoutMs: 120_000 })
     expect(peers.find((p) => p.peerId === fed.site('rr2').peerId)?.state).toBe('established')
     await fed.waitEstablished('rr2', ['client'])
 
@@ -50,5 +52,5 @@ describe('federation: a reflector found through the DHT', () => {
     expect(atRr1.clusterList).toEqual(['c2'])
     expect(atRr1.originatorId).toBe(client.peerId)
     expect(atRr1.path).toEqual(['client'])
-  })
+  }, 180_000)
 })
