@@ -24,12 +24,9 @@ export function readBound (d: decoding.Decoder, what: string, max: number): numb
   return n
 }
 
+/** The bytes as a copy of their own: the decoder's buffer may be reused. */
 export function readBytes (d: decoding.Decoder, what: string, maxLen: number): Uint8Array {
-  const len = readBound(d, `${what} length`, maxLen)
-  if (d.pos + len > d.arr.length) throw new MemoryDecodeError(`truncated ${what}: ${len} bytes announced, ${d.arr.length - d.pos} left`)
-  const out = d.arr.slice(d.pos, d.pos + len)
-  d.pos += len
-  return out
+  return readBytesView(d, what, maxLen).slice()
 }
 
 /** readBytes without the copy: a view into the decoder's buffer, for a buffer the caller owns for good. */
