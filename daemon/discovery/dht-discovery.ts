@@ -27,6 +27,8 @@ export interface DhtDiscoveryInit {
   readonly retryMs?: number
   /** Bound on one lookup. */
   readonly lookupTimeoutMs?: number
+  /** Pause between lookups of one `findAddrs` call while the peer is not found yet. */
+  readonly lookupRetryMs?: number
 }
 
 export interface DiscoveredPeer {
@@ -49,12 +51,14 @@ export class DiscoveryError extends Error {
 
 const DEFAULT_RETRY_MS = 2_000
 const DEFAULT_LOOKUP_TIMEOUT_MS = 10_000
+const DEFAULT_LOOKUP_RETRY_MS = 1_000
 
 export function createDhtDiscovery (components: DhtDiscoveryComponents, init: DhtDiscoveryInit): DhtDiscovery {
   const { libp2p, logger } = components
   const log = logger.child({ component: 'discovery', federation: init.federation })
   const retryMs = init.retryMs ?? DEFAULT_RETRY_MS
   const lookupTimeoutMs = init.lookupTimeoutMs ?? DEFAULT_LOOKUP_TIMEOUT_MS
+  const lookupRetryMs = init.lookupRetryMs ?? DEFAULT_LOOKUP_RETRY_MS
   const bootstrap = init.bootstrap.map((a) => multiaddr(a))
   let ready = false
   let timer: NodeJS.Timeout | undefined
@@ -99,6 +103,29 @@ export function createDhtDiscovery (components: DhtDiscoveryComponents, init: Dh
     return info.multiaddrs
   }
 
+  async function storedAddrs (id: PeerId): Promise<Multiaddr[]> {
+    try {
+      return (await libp2p.peerStore.get(id)).addresses.map((a) => a.multiaddr)
+    } catch {
+      return [] // not in the peer store: ask the DHT
+    }
+  }
+
+  /** Waits `ms`; false when the caller's signal or stop cut the wait short. */
+  async function pause (ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+    const signals = [controller.abort.signal, ...(signal != null ? [signal] : [])]
+    return await new Promise<boolean>((resolve) => {
+      const done = (completed: boolean): void => {
+        clearTimeout(t)
+        for (const s of signals) s.removeEventListener('abort', onAbort)
+        resolve(completed)
+      }
+      const onAbort = (): void => { done(false) }
+      const t = setTimeout(() => { done(true) }, ms)
+      for (const s of signals) s.addEventListener('abort', onAbort, { once: true })
+    })
+  }
+
   return {
     async start (): Promise<void> {
       stopped = false
@@ -113,14 +140,26 @@ export function createDhtDiscovery (components: DhtDiscoveryComponents, init: Dh
     isReady: () => ready,
     async findAddrs (peerId: string, options?: AbortOptions): Promise<Multiaddr[]> {
       const id = peerIdFromString(peerId)
-      try {
-        const known = await libp2p.peerStore.get(id)
-        if (known.addresses.length > 0) return known.addresses.map((a) => a.multiaddr)
-      } catch { /* not in the peer store: ask the DHT */ }
-      try {
-        return await lookup(id, options)
-      } catch (err) {
-        throw new DiscoveryError(`peer ${peerId} not found in federation ${init.federation}: ${String(err)}`)
+      // Until this node reached a bootstrap peer, and until the peer announced itself to
+      // them, a lookup finds nothing. Daemons of one federation start in any order, so
+      // the lookup is tried again within the caller's time rather than failed at once:
+      // a failed dial waits for the session's next connect retry, whose backoff doubles
+      // with every failure, and a node started before its bootstrap peers would
+      // otherwise reach them tens of seconds after they came up.
+      let lastError: unknown = new Error('discovery has not reached a bootstrap peer yet')
+      for (;;) {
+        const known = await storedAddrs(id)
+        if (known.length > 0) return known
+        if (ready) {
+          try {
+            return await lookup(id, options)
+          } catch (err) {
+            lastError = err
+          }
+        }
+        if (stopped || options?.signal?.aborted === true || !await pause(lookupRetryMs, options?.signal)) {
+          throw new DiscoveryError(`peer ${peerId} not found in federation ${init.federation}: ${String(lastError)}`)
+        }
       }
     },
     async findReflectors (options?: AbortOptions & { max?: number }): Promise<DiscoveredPeer[]> {

@@ -41,8 +41,9 @@ describe('federation: a reflector found through the DHT', () => {
     expect(config.neighbors[0]!.addrs).toBeUndefined()
     expect(config.discovery.bootstrap).toEqual([fed.site('rr1').multiaddr])
 
-    // A lookup that fails (rr1's DHT table does not hold rr2 yet) waits for the session's
-    // next connect retry, whose backoff doubles: on a loaded machine that passed 45 s.
+    // The three daemons start together: until the client reached rr1 and rr2 announced
+    // itself there, a lookup finds nothing and is tried again within the dial's time; a
+    // dial that still fails waits for the session's backoff. Generous for a loaded machine.
     const peers = await fed.waitEstablished('client', ['rr2'], { timeoutMs: 120_000 })
     expect(peers.find((p) => p.peerId === fed.site('rr2').peerId)?.state).toBe('established')
     await fed.waitEstablished('rr2', ['client'])

@@ -1,0 +1,110 @@
+// findAddrs over a fake libp2p and fake timers: a lookup that finds nothing yet (this
+// node has not reached its bootstrap peer, or the peer has not announced itself to it)
+// is tried again within the caller's time instead of failing the dial at once.
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
+import type { Libp2p } from 'libp2p'
+import pino from 'pino'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { createDhtDiscovery, DiscoveryError } from '../../../daemon/discovery/dht-discovery.ts'
+
+const logger = pino({ level: 'silent' })
+
+async function peerId (): Promise<string> {
+  return peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()
+}
+
+interface FakeNet {
+  /** Bootstrap dials fail until this is true. */
+  bootstrapUp: boolean
+  /** Lookups answer NotFound until this is true. */
+  announced: boolean
+  lookups: number
+}
+
+function fakeLibp2p (self: string, target: Multiaddr, net: FakeNet): Libp2p {
+  const fake = {
+    peerId: { toString: () => self },
+    dial: async () => {
+      if (!net.bootstrapUp) throw new Error('connection refused')
+    },
+    peerStore: { get: async () => { throw new Error('not found') } },
+    peerRouting: {
+      findPeer: async () => {
+        net.lookups++
+        if (!net.announced) throw new Error('NotFoundError: peer not found')
+        return { multiaddrs: [target] }
+      }
+    }
+  }
+  return fake as unknown as Libp2p
+}
+
+describe('DHT discovery: findAddrs', () => {
+  beforeEach(() => { vi.useFakeTimers() })
+  afterEach(() => { vi.useRealTimers() })
+
+  it('keeps looking within the caller\'s time while the bootstrap is down and the peer not yet announced', async () => {
+    const [self, boot, target] = await Promise.all([peerId(), peerId(), peerId()])
+    const addr = multiaddr(`/ip4/127.0.0.1/tcp/4001/p2p/${target}`)
+    const net: FakeNet = { bootstrapUp: false, announced: false, lookups: 0 }
+    const d = createDhtDiscovery({ libp2p: fakeLibp2p(self, addr, net), logger }, {
+      federation: 'fed', bootstrap: [`/ip4/127.0.0.1/tcp/4000/p2p/${boot}`], announce: false, retryMs: 2_000, lookupRetryMs: 1_000
+    })
+    await d.start()
+    const controller = new AbortController()
+    const found = d.findAddrs(target, { signal: controller.signal })
+    await vi.advanceTimersByTimeAsync(3_000)
+    expect(d.isReady()).toBe(false)
+    expect(net.lookups).toBe(0) // nothing to ask before a bootstrap peer answered
+
+    net.bootstrapUp = true
+    await vi.advanceTimersByTimeAsync(2_000) // the join's retry
+    expect(d.isReady()).toBe(true)
+    await vi.advanceTimersByTimeAsync(2_000)
+    expect(net.lookups).toBeGreaterThan(0) // asked, not there yet
+
+    net.announced = true
+    await vi.advanceTimersByTimeAsync(1_000)
+    await expect(found).resolves.toEqual([addr])
+    await d.stop()
+  })
+
+  it('gives up with a DiscoveryError naming the peer when the caller\'s time runs out', async () => {
+    const [self, boot, target] = await Promise.all([peerId(), peerId(), peerId()])
+    const net: FakeNet = { bootstrapUp: true, announced: false, lookups: 0 }
+    const d = createDhtDiscovery({ libp2p: fakeLibp2p(self, multiaddr('/ip4/127.0.0.1/tcp/1'), net), logger }, {
+      federation: 'fed', bootstrap: [`/ip4/127.0.0.1/tcp/4000/p2p/${boot}`], announce: false, lookupRetryMs: 1_000
+    })
+    await d.start()
+    await vi.advanceTimersByTimeAsync(0)
+    const controller = new AbortController()
+    const found = d.findAddrs(target, { signal: controller.signal })
+    const outcome = expect(found).rejects.toThrow(DiscoveryError)
+    await vi.advanceTimersByTimeAsync(4_500)
+    const lookupsBefore = net.lookups
+    expect(lookupsBefore).toBeGreaterThanOrEqual(4) // about one per lookupRetryMs, bounded
+    expect(lookupsBefore).toBeLessThanOrEqual(6)
+    controller.abort()
+    await outcome
+    await expect(found).rejects.toThrow(target)
+    await vi.advanceTimersByTimeAsync(5_000)
+    expect(net.lookups).toBe(lookupsBefore) // nothing left running for the abandoned call
+    await d.stop()
+  })
+
+  it('stop ends a waiting call at once', async () => {
+    const [self, target] = await Promise.all([peerId(), peerId()])
+    const net: FakeNet = { bootstrapUp: false, announced: false, lookups: 0 }
+    const d = createDhtDiscovery({ libp2p: fakeLibp2p(self, multiaddr('/ip4/127.0.0.1/tcp/1'), net), logger }, {
+      federation: 'fed', bootstrap: [`/ip4/127.0.0.1/tcp/4000/p2p/${await peerId()}`], announce: false
+    })
+    await d.start()
+    const found = d.findAddrs(target)
+    const outcome = expect(found).rejects.toThrow(DiscoveryError)
+    await vi.advanceTimersByTimeAsync(1_500)
+    await d.stop()
+    await outcome
+  })
+})
