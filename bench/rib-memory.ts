@@ -1,0 +1,177 @@
+/**
+ * Heap held per route by a reflector-shaped Speaker, in process: the reflect bench's
+ * shape (bench/reflect/shape.ts: 1 origin → 1 reflector → RECEIVERS clients; two-segment
+ * capabilities of AGENTS_PER_CAPABILITY agents each), without libp2p, level or the audit
+ * log, so what it measures is the RIBs and the route objects alone.
+ *
+ *   node --expose-gc --import tsx bench/rib-memory.ts [--routes N] [--by-constructor]
+ *
+ * The origin's routes are signed in batches as a daemon signs them (fake keys: fast),
+ * encoded as UPDATE frames and decoded again, one frame at a time, so the reflector holds
+ * what a decoded frame gives it. Measured after a forced GC: (heap used + array buffers) with the table
+ * held and reflected to every receiver, minus the same before the origin's first UPDATE,
+ * divided by the routes; and the RSS delta, which also counts the heap's free space and
+ * the allocator's overhead per ArrayBuffer backing store. --by-constructor adds what two heap snapshots (before, after)
+ * differ by, per kind of object (bench/lib/heap-summary.ts; slow at 100,000 routes).
+ */
+import '../daemon/runtime/polyfills.ts'
+import { parseArgs } from 'node:util'
+import {
+  DEFAULT_DAMPING, DEFAULT_FRESHNESS, decodeFrame, defaultHasher, EMPTY_POLICY, encodeFrame, type Frame, prepareOrigination,
+  signOriginationBatch
+} from '../agp/index.ts'
+import { seededRandom } from '../kernel/index.ts'
+import { createSpeaker, DEFAULT_LIMITS, type Effect, type SpeakerInit, type SpeakerInput, type AtpSpeaker } from '../reflector/index.ts'
+import { fakeSigner, fakeVerifier } from '../test/helpers/fixtures.ts'
+import { diffSummary, heapSummary, type HeapSummary } from './lib/heap-summary.ts'
+import { AGENTS_PER_CAPABILITY, capabilityOf, RECEIVERS } from './reflect/shape.ts'
+
+const { values } = parseArgs({ options: { routes: { type: 'string' }, 'by-constructor': { type: 'boolean' } }, strict: true })
+const ROUTES = Number(values.routes ?? 100_000)
+const MRAI_MS = 100
+const NOW_MS = 1_000_000
+
+const gc = (globalThis as { gc?: () => void }).gc
+if (gc === undefined) throw new Error('rib-memory: run node with --expose-gc')
+
+/** A libp2p-looking peer id (base58 of an ed25519 key: 52 characters). */
+function peerIdOf (name: string): string {
+  return `12D3KooW${name.padEnd(44, 'x')}`
+}
+
+const originPeer = peerIdOf('origin')
+const receivers = Array.from({ length: RECEIVERS }, (_, i) => ({ org: `recv${i + 1}`, peerId: peerIdOf(`recv${i + 1}`) }))
+const clients = [{ org: 'origin', peerId: originPeer }, ...receivers]
+
+/** The bench's agent i (bench/reflect/atpd.ts agent()). */
+function agent (i: number): Parameters<typeof prepareOrigination>[0] {
+  const k = i % AGENTS_PER_CAPABILITY
+  return {
+    id: `a${i}`,
+    capability: capabilityOf(i),
+    endpoint: `http://127.0.0.1:9000/agents/${i}`,
+    costUsd: Number((0.01 + k * 0.001).toFixed(3)),
+    latencyMs: { p50: 100 + k, p95: 200 + 2 * k },
+    winRate: { wins: k % 50, trials: 50 },
+    region: 'eu',
+    tags: []
+  }
+}
+
+/**
+ * The origin's UPDATE frame `k` as bytes (what the reflector's transport hands it), built
+ * on demand so the origin's side is garbage by the time the reflector's heap is measured.
+ */
+function originFrame (k: number): Uint8Array {
+  const per = DEFAULT_LIMITS.maxRoutesPerUpdate
+  const prepared = []
+  for (let i = k * per; i < Math.min(ROUTES, (k + 1) * per); i++) {
+    prepared.push(prepareOrigination(agent(i), { org: 'origin', originPeerId: originPeer, originSeq: 1, nowMs: NOW_MS }))
+  }
+  return encodeFrame({ type: 'update', announces: signOriginationBatch('origin', prepared, fakeSigner(originPeer), defaultHasher), withdraws: [] })
+}
+
+function reflectorInit (): SpeakerInit {
+  return {
+    org: 'rr',
+    role: 'reflector',
+    cluster: 'rr-1',
+    neighbors: clients.map((c) => ({ peerId: c.peerId, org: c.org, role: 'client' as const })),
+    interests: [],
+    damping: DEFAULT_DAMPING,
+    freshness: DEFAULT_FRESHNESS,
+    mraiMs: MRAI_MS,
+    holdTimeS: 90,
+    restartTimeS: 120,
+    maxBackoffMs: 30_000,
+    policy: EMPTY_POLICY,
+    limits: { ...DEFAULT_LIMITS, maxPathsPerCapability: AGENTS_PER_CAPABILITY, maxRoutesPerNeighbor: Math.max(100_000, ROUTES) }
+  }
+}
+
+/** A virtual clock and the timers the Speaker asked for; sent frames are counted and dropped. */
+class Harness {
+  nowMs = NOW_MS
+  routesOut = 0
+  private readonly timers = new Map<string, number>()
+  constructor (readonly speaker: AtpSpeaker) {}
+
+  input (input: SpeakerInput): void {
+    this.apply(this.speaker.handle(input, this.nowMs))
+  }
+
+  advance (toMs: number): void {
+    for (;;) {
+      let id: string | undefined
+      let at = Infinity
+      for (const [t, a] of this.timers) if (a < at) { at = a; id = t }
+      if (id === undefined || at > toMs) break
+      this.timers.delete(id)
+      this.nowMs = Math.max(this.nowMs, at)
+      this.input({ type: 'timer', id })
+    }
+    this.nowMs = Math.max(this.nowMs, toMs)
+  }
+
+  private apply (effects: readonly Effect[]): void {
+    for (const e of effects) {
+      if (e.type === 'set-timer') this.timers.set(e.id, e.atMs)
+      else if (e.type === 'clear-timer') this.timers.delete(e.id)
+      else if (e.type === 'send') {
+        for (const f of e.frames) if (f.type === 'update') this.routesOut += f.announces.length
+      } else if (e.type === 'await-drain') this.input({ type: 'transport-drained', peer: e.peer })
+    }
+  }
+}
+
+function heapBytes (): { heap: number, arrayBuffers: number, rss: number } {
+  gc?.()
+  gc?.()
+  const m = process.memoryUsage()
+  return { heap: m.heapUsed, arrayBuffers: m.arrayBuffers, rss: m.rss }
+}
+
+const h = new Harness(createSpeaker(reflectorInit(), { signer: fakeSigner(peerIdOf('rr')), verifier: fakeVerifier, random: seededRandom(1) }))
+h.input({ type: 'start' })
+for (const c of clients) {
+  h.input({ type: 'transport-up', peer: c.peerId, outbound: false })
+  h.input({ type: 'frame', peer: c.peerId, frame: { type: 'open', org: c.org, site: c.org, role: 'peer', cluster: '', holdTimeS: 90, capabilities: ['graceful-restart', 'route-refresh'], interests: [] } })
+  h.input({ type: 'frame', peer: c.peerId, frame: { type: 'keepalive' } })
+}
+h.advance(h.nowMs + 1000)
+const byConstructor = values['by-constructor'] === true
+const summaryBefore: HeapSummary | undefined = byConstructor ? await heapSummary() : undefined
+const before = heapBytes()
+const cpuBefore = process.cpuUsage()
+// CPU per route includes the origin's side (preparing, fake-signing, encoding): compare runs of this script only.
+for (let k = 0; k * DEFAULT_LIMITS.maxRoutesPerUpdate < ROUTES; k++) {
+  const decoded = decodeFrame(originFrame(k))
+  if (!decoded.ok) throw decoded.error
+  h.advance(h.nowMs + 1)
+  h.input({ type: 'frame', peer: originPeer, frame: decoded.value as Frame })
+}
+h.advance(h.nowMs + 2 * MRAI_MS)
+const cpu = process.cpuUsage(cpuBefore)
+const after = heapBytes()
+const summaryAfter = summaryBefore === undefined ? undefined : await heapSummary()
+const counters = h.speaker.counters()
+if (counters.signatureInvalid > 0) throw new Error(`rib-memory: ${counters.signatureInvalid} signatures invalid`)
+const held = h.speaker.routes(h.nowMs).length
+if (held !== ROUTES) throw new Error(`rib-memory: the Loc-RIB holds ${held} routes, expected ${ROUTES}`)
+if (h.routesOut !== ROUTES * RECEIVERS) throw new Error(`rib-memory: reflected ${h.routesOut} routes, expected ${ROUTES * RECEIVERS}`)
+
+const perRoute = (x: number): number => Math.round(x / ROUTES)
+const result: Record<string, unknown> = {
+  routes: ROUTES,
+  receivers: RECEIVERS,
+  heapBytesPerRoute: perRoute(after.heap - before.heap),
+  arrayBufferBytesPerRoute: perRoute(after.arrayBuffers - before.arrayBuffers),
+  bytesPerRoute: perRoute(after.heap - before.heap + after.arrayBuffers - before.arrayBuffers),
+  // Also counts the heap's free space and the allocator's overhead per backing store, which heapUsed does not.
+  rssBytesPerRoute: perRoute(after.rss - before.rss),
+  cpuUsPerRoute: Number(((cpu.user + cpu.system) / ROUTES).toFixed(1))
+}
+if (summaryBefore !== undefined && summaryAfter !== undefined) result.byConstructor = diffSummary(summaryBefore, summaryAfter, ROUTES)
+process.stdout.write(JSON.stringify(result, null, 2) + '\n')
+// Keeps the Speaker alive until after the last measurement.
+if (h.speaker.counters().updatesIn === 0) process.exitCode = 1
