@@ -38,11 +38,15 @@ function pathOf (f: Frame): string {
   return steps.reverse().join('')
 }
 
+function where (f: Frame): string {
+  const path = pathOf(f)
+  return path === '' ? '' : ` at ${path}`
+}
+
 /** Why `value` cannot be stored (with the path of the offending part); undefined when it can. */
 export function valueProblem (value: unknown, bounds: ValueBounds): string | undefined {
   const stack: Frame[] = [{ v: value, parent: undefined, step: '', depth: 0 }]
   let nodes = 0
-  const where = (f: Frame): string => { const path = pathOf(f); return path === '' ? '' : ` at ${path}` }
   for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
     const { v, depth } = top
     if (++nodes > bounds.maxNodes) return `has more than ${bounds.maxNodes} values`

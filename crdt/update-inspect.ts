@@ -41,6 +41,34 @@ export type InspectResult =
 
 interface Ref { readonly client: number, readonly clock: number }
 
+/** What the checks of one update share (module functions, not closures: inspection runs once per envelope). */
+interface Scope {
+  readonly doc: Y.Doc
+  readonly entries: Y.Map<unknown>
+  readonly clientId: number
+  /** The update's clock run [from, to) of clientId. */
+  readonly from: number
+  readonly to: number
+  /** Entry key of each of the update's own map items, by clock (map items have length 1). */
+  readonly ownKeys: Map<number, string>
+}
+
+/** True when item (client, clock) is in the doc or among the update's own structs. */
+function known (c: Scope, client: number, clock: number): boolean {
+  return clock < (client === c.clientId ? c.to : Y.getState(c.doc.store, client))
+}
+
+/** `r` when it is an item id that is not known; undefined otherwise (no id, or known). */
+function unknownRef (c: Scope, r: unknown): Ref | undefined {
+  return r instanceof Y.ID && !known(c, r.client, r.clock) ? r : undefined
+}
+
+function keyOf (c: Scope, r: Ref): string | undefined {
+  if (r.client === c.clientId && r.clock >= c.from) return c.ownKeys.get(r.clock)
+  const it = Y.getItem(c.doc.store, Y.createID(r.client, r.clock))
+  return it instanceof Y.Item && it.parent === c.entries && it.parentSub !== null ? it.parentSub : undefined
+}
+
 function refuse (reason: RefuseReason, detail: string): InspectResult { return { ok: false, reason, detail } }
 
 /**
@@ -59,20 +87,12 @@ export function inspectUpdate (doc: Y.Doc, update: Uint8Array, clientId: number,
     if (s.id.clock !== to) return refuse('clock-gap', `struct at clock ${s.id.clock}, expected ${to}`)
     to += s.length
   }
-  const known = (r: Ref): boolean => r.clock < (r.client === clientId ? to : Y.getState(doc.store, r.client))
-  // Entry key of each of the update's own map items, by clock (map items have length 1).
-  const ownKeys = new Map<number, string>()
-  const keyOf = (r: Ref): string | undefined => {
-    if (r.client === clientId && r.clock >= from) return ownKeys.get(r.clock)
-    const it = Y.getItem(doc.store, Y.createID(r.client, r.clock))
-    return it instanceof Y.Item && it.parent === entries && it.parentSub !== null ? it.parentSub : undefined
-  }
+  const scope: Scope = { doc, entries, clientId, from, to, ownKeys: new Map() }
   const lastWrite = new Map<string, { clock: number, value: unknown, deleted: boolean }>()
   for (const s of decoded.structs) {
     if (!(s instanceof Y.Item)) continue
-    for (const r of [s.origin, s.rightOrigin, s.parent]) {
-      if (r instanceof Y.ID && !known(r)) return refuse('missing-references', `reference to unknown item ${r.client}:${r.clock}`)
-    }
+    const unknown = unknownRef(scope, s.origin) ?? unknownRef(scope, s.rightOrigin) ?? unknownRef(scope, s.parent)
+    if (unknown !== undefined) return refuse('missing-references', `reference to unknown item ${unknown.client}:${unknown.clock}`)
     const badContent = contentProblem(s.content, limits)
     if (badContent !== undefined) return refuse('bad-value', `item ${s.id.client}:${s.id.clock}: ${badContent}`)
     let key: string | undefined
@@ -90,18 +110,18 @@ export function inspectUpdate (doc: Y.Doc, update: Uint8Array, clientId: number,
       if (badKey !== undefined) return refuse('bad-value', `key "${s.parentSub.slice(0, 64)}" ${badKey}`)
     } else if (parent === null) {
       const ref = s.origin ?? s.rightOrigin
-      if (ref !== null) key = keyOf(ref)
+      if (ref !== null) key = keyOf(scope, ref)
     }
     if (key === undefined) continue
-    ownKeys.set(s.id.clock, key)
+    scope.ownKeys.set(s.id.clock, key)
     const value = s.content instanceof Y.ContentAny ? s.content.arr[s.content.arr.length - 1] : null
     lastWrite.set(key, { clock: s.id.clock, value, deleted: s.deleted || !(s.content instanceof Y.ContentAny) })
   }
   const deletedKeys = new Set<string>()
   for (const [client, items] of decoded.ds.clients) {
     for (const di of items) {
-      if (!known({ client, clock: di.clock + di.len - 1 })) return refuse('missing-references', `delete of unknown range ${client}:${di.clock}+${di.len}`)
-      collectDeletedKeys(doc, entries, { client, clock: di.clock, len: di.len, ownClient: clientId, ownFrom: from }, ownKeys, deletedKeys)
+      if (!known(scope, client, di.clock + di.len - 1)) return refuse('missing-references', `delete of unknown range ${client}:${di.clock}+${di.len}`)
+      collectDeletedKeys(scope, client, di.clock, di.len, deletedKeys)
     }
   }
   const writes = new Map<string, KeyWrite>()
@@ -124,24 +144,22 @@ function contentProblem (content: Y.Item['content'], limits: MemoryLimits): stri
   return undefined
 }
 
-interface DeleteRange { client: number, clock: number, len: number, ownClient: number, ownFrom: number }
-
-function collectDeletedKeys (doc: Y.Doc, entries: Y.Map<unknown>, r: DeleteRange, ownKeys: ReadonlyMap<number, string>, out: Set<string>): void {
+function collectDeletedKeys (c: Scope, client: number, clock: number, len: number, out: Set<string>): void {
   // Every entry item in the range counts, deleted already or not: what an envelope
   // deletes must not depend on what the receiver applied before (history is the same
   // on every node whatever the arrival order).
-  const { client, clock, len, ownClient, ownFrom } = r
   const end = clock + len
+  const { clientId: ownClient, from: ownFrom } = c
   if (client === ownClient) {
-    for (const [c, k] of ownKeys) if (c >= clock && c < end) out.add(k)
+    for (const [at, k] of c.ownKeys) if (at >= clock && at < end) out.add(k)
     if (clock >= ownFrom) return
   }
-  const structs = doc.store.clients.get(client)
+  const structs = c.doc.store.clients.get(client)
   if (structs === undefined) return
   const stop = client === ownClient ? Math.min(end, ownFrom) : end
   for (let i = Y.findIndexSS(structs, clock); i < structs.length; i++) {
     const s = structs[i]
     if (s === undefined || s.id.clock >= stop) break
-    if (s instanceof Y.Item && s.parent === entries && s.parentSub !== null) out.add(s.parentSub)
+    if (s instanceof Y.Item && s.parent === c.entries && s.parentSub !== null) out.add(s.parentSub)
   }
 }

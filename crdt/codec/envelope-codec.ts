@@ -26,6 +26,7 @@ import type { Hasher, Signer, Verifier } from '../../kernel/index.ts'
 import { BATCHED_ENVELOPE_VERSION, ENVELOPE_VERSION } from '../envelope.ts'
 import type { Envelope, EnvelopeBatchProof, UnsignedEnvelope } from '../envelope.ts'
 import { MemoryDecodeError } from '../errors.ts'
+import type { VectorClock } from '../vector-clock.ts'
 import { DEFAULT_MEMORY_LIMITS } from '../limits.ts'
 import type { MemoryLimits } from '../limits.ts'
 import { writeVectorClock, readVectorClock } from './vector-clock-codec.ts'
@@ -37,13 +38,41 @@ const MAX_CLIENT_ID = 0xFFFFFFFF
 /** The largest batch a member accepts. */
 export const MAX_ENVELOPE_BATCH = 4096
 
-/** An envelope's canonical encoding and where its body ends (the signature follows). */
-interface Wire { readonly bytes: Uint8Array, readonly bodyEnd: number }
+/** An envelope's canonical encoding, where its body ends (the signature follows), and its id once computed. */
+interface Wire { readonly bytes: Uint8Array, readonly bodyEnd: number, id: string | undefined }
+
+/**
+ * A decoded envelope: the fields of Envelope plus, in a private field, the bytes it was
+ * decoded from. A private field costs what a property costs, where a WeakMap entry per
+ * envelope costs an ephemeron the collector must trace (ingest decodes every envelope
+ * a member receives). It is invisible to spreading, so `{ ...e, signature }` is a new
+ * envelope without the old bytes, and to equality checks, so a decoded envelope
+ * equals the object it was encoded from.
+ */
+class DecodedEnvelope implements Envelope {
+  readonly #wire: Wire
+  declare readonly batch?: EnvelopeBatchProof
+  constructor (
+    readonly namespace: string, readonly org: string, readonly peerId: string, readonly epoch: number, readonly clientId: number,
+    readonly seq: number, readonly deps: VectorClock, readonly atMs: number, readonly update: Uint8Array, readonly signature: Uint8Array,
+    batch: EnvelopeBatchProof | undefined, wire: Wire
+  ) {
+    if (batch !== undefined) this.batch = batch
+    this.#wire = wire
+  }
+
+  static wireOf (e: Envelope): Wire | undefined { return #wire in e ? (e as DecodedEnvelope).#wire : undefined }
+}
+
+/** Wires of envelopes built in this process (a writer's own): few, so a WeakMap is fine. */
 const wires = new WeakMap<Envelope, Wire>()
 const namespaces = new StringMemo(NAMESPACE_RE)
 const orgs = new StringMemo(ORG_RE)
 const peerIds = new StringMemo(PEER_ID_RE)
-const ids = new WeakMap<Envelope, string>()
+
+function knownWire (e: Envelope): Wire {
+  return DecodedEnvelope.wireOf(e) ?? wires.get(e) ?? wireOf(e)
+}
 
 function writeBody (enc: encoding.Encoder, e: UnsignedEnvelope, version: number): void {
   encoding.writeUint8(enc, version)
@@ -80,7 +109,7 @@ export function signedBytesOf (e: Envelope): Uint8Array {
 
 /** signedBytesOf in two parts (domain, body view), for a hash that takes parts without joining them first. */
 export function signedPartsOf (e: Envelope): [Uint8Array, Uint8Array] {
-  const wire = wires.get(e) ?? wireOf(e)
+  const wire = knownWire(e)
   return [SIGNING_DOMAIN, wire.bytes.subarray(0, wire.bodyEnd)]
 }
 
@@ -94,13 +123,13 @@ function wireOf (e: Envelope): Wire {
     encoding.writeVarUint(enc, e.batch.size)
     encoding.writeVarUint8Array(enc, e.batch.path)
   }
-  const wire = { bytes: encoding.toUint8Array(enc), bodyEnd }
+  const wire = { bytes: encoding.toUint8Array(enc), bodyEnd, id: undefined }
   wires.set(e, wire)
   return wire
 }
 
 export function encodeEnvelope (e: Envelope): Uint8Array {
-  return (wires.get(e) ?? wireOf(e)).bytes
+  return knownWire(e).bytes
 }
 
 /**
@@ -125,12 +154,10 @@ export function readEnvelope (d: decoding.Decoder, limits: MemoryLimits, owned =
   const update = bytes(d, 'update', limits.maxUpdateBytes)
   const bodyEnd = d.pos - start
   const signature = bytes(d, 'signature', MAX_SIGNATURE_BYTES)
-  const e: Envelope = version === BATCHED_ENVELOPE_VERSION
-    ? { namespace, org, peerId, epoch, clientId, seq, deps, atMs, update, signature, batch: readBatchProof(d, bytes) }
-    : { namespace, org, peerId, epoch, clientId, seq, deps, atMs, update, signature }
+  const batch = version === BATCHED_ENVELOPE_VERSION ? readBatchProof(d, bytes) : undefined
   // Unless owned, a copy: the caller's buffer may be reused once decoding returns.
-  wires.set(e, { bytes: owned ? d.arr.subarray(start, d.pos) : d.arr.slice(start, d.pos), bodyEnd })
-  return e
+  const wire: Wire = { bytes: owned ? d.arr.subarray(start, d.pos) : d.arr.slice(start, d.pos), bodyEnd, id: undefined }
+  return new DecodedEnvelope(namespace, org, peerId, epoch, clientId, seq, deps, atMs, update, signature, batch, wire)
 }
 
 /** One form only: a size of 2…MAX_ENVELOPE_BATCH, an index below it, a path of exactly that position's length. */
@@ -166,10 +193,7 @@ export function verifyEnvelope (e: Envelope, verifier: Verifier): boolean {
 
 /** Content address of an envelope: sha256 (hex) of its canonical encoding, signature and proof included. */
 export function envelopeId (e: Envelope, hasher: Hasher = defaultHasher): string {
-  let id = ids.get(e)
-  if (id === undefined) {
-    id = bytesToHex(hasher.sha256(encodeEnvelope(e)))
-    ids.set(e, id)
-  }
-  return id
+  const wire = knownWire(e)
+  wire.id ??= bytesToHex(hasher.sha256(wire.bytes))
+  return wire.id
 }
