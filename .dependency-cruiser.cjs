@@ -7,19 +7,20 @@ const LAYERS = [
   ['agp', ['kernel']],
   ['crdt', ['kernel']],
   ['reflector', ['kernel', 'agp']],
-  ['daemon', ['kernel', 'agp', 'crdt', 'reflector']],
-  ['simulations', ['kernel', 'agp', 'crdt', 'reflector', 'daemon']],
-  ['cli', ['kernel', 'agp', 'crdt', 'reflector', 'daemon', 'simulations']],
-  ['bench', ['kernel', 'agp', 'crdt', 'reflector', 'daemon', 'simulations'], {
+  ['driver', ['kernel', 'agp', 'crdt', 'reflector']],
+  ['daemon', ['kernel', 'agp', 'crdt', 'reflector', 'driver']],
+  ['simulations', ['kernel', 'agp', 'crdt', 'reflector', 'driver', 'daemon']],
+  ['cli', ['kernel', 'agp', 'crdt', 'reflector', 'driver', 'daemon', 'simulations']],
+  ['bench', ['kernel', 'agp', 'crdt', 'reflector', 'driver', 'daemon', 'simulations'], {
     // The micro-benchmarks sign with the tests' fast fake keys; the soak runs real daemons.
     except: '^test/helpers/fixtures\\.ts$'
   }],
-  ['test', ['kernel', 'agp', 'crdt', 'reflector', 'daemon', 'simulations', 'cli', 'bench']],
+  ['test', ['kernel', 'agp', 'crdt', 'reflector', 'driver', 'daemon', 'simulations', 'cli', 'bench']],
   ['bin', ['cli', 'daemon']],
   ['scripts', []]
 ]
 const FOLDERS = LAYERS.map(([folder]) => folder)
-const CORES = ['kernel', 'agp', 'crdt', 'reflector']
+const CORES = ['kernel', 'agp', 'crdt', 'reflector', 'driver']
 
 const layerRules = LAYERS.map(([folder, allowed, options = {}]) => {
   const forbidden = FOLDERS.filter((f) => f !== folder && !allowed.includes(f))

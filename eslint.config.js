@@ -1,4 +1,4 @@
-// ESLint flat config. The block for kernel/, agp/, reflector/ and crdt/ keeps the core
+// ESLint flat config. The block for kernel/, agp/, reflector/, crdt/ and driver/ keeps the core
 // pure: time, randomness, transport and storage reach it through ports (see
 // docs/architecture.md). Which folder may import which is the layer rule of
 // .dependency-cruiser.cjs (`npm run lint:layers`).
@@ -28,7 +28,7 @@ export default tseslint.config(
     }
   },
   {
-    files: ['kernel/**/*.ts', 'agp/**/*.ts', 'reflector/**/*.ts', 'crdt/**/*.ts'],
+    files: ['kernel/**/*.ts', 'agp/**/*.ts', 'reflector/**/*.ts', 'crdt/**/*.ts', 'driver/**/*.ts'],
     rules: {
       'no-restricted-syntax': ['error', ...impureSyntax],
       'no-restricted-globals': ['error', 'setTimeout', 'setInterval', 'setImmediate', 'queueMicrotask', 'fetch', 'process', 'Buffer', 'performance'],

@@ -14,7 +14,7 @@ import type {
 import type { DaemonFacade, DaemonPeerView, HealthView, PutAgentResult, RecordOutcomeOptions } from './api/facade.ts'
 import type { CongestionControl } from './congestion/congestion-control.ts'
 import type { Metrics } from './metrics/metrics.ts'
-import type { EventLoop } from './runtime/event-loop.ts'
+import type { EventLoop } from '../driver/index.ts'
 import type { NodeStore } from './store/node-store.ts'
 
 export interface FacadeComponents {

@@ -8,6 +8,9 @@
  * - start: the transport takes the AGP protocol (libp2p is started by then);
  * - afterStart: the Speaker gets its `start` input (sessions dial out) once every other
  *   component is up;
+ * The loop and the effect executor are the simulator's own (driver/); the daemon plugs in
+ * its ports: the system scheduler, the AGP transport, the store's dirty flag.
+ *
  * - beforeStop: the Speaker's `stop` (NOTIFICATION cease to every neighbor, bounded by
  *   stopTimeoutMs), then the transport closes its streams after their queues drained,
  *   then the loop cancels its timers; all of it before any other component stops.
@@ -16,14 +19,15 @@ import type { Startable } from '@libp2p/interface'
 import type { Libp2p } from 'libp2p'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { Logger } from 'pino'
+import { EventLoop } from '../driver/index.ts'
 import type { Clock } from '../kernel/index.ts'
 import type { Speaker } from '../reflector/index.ts'
 import type { AuditLog } from './audit/audit-log.ts'
 import type { DhtDiscovery } from './discovery/dht-discovery.ts'
-import { createEffectExecutor } from './effects.ts'
 import type { Metrics } from './metrics/metrics.ts'
 import { AgpTransport } from './p2p/agp-transport.ts'
-import { EventLoop } from './runtime/event-loop.ts'
+import { systemScheduler } from './runtime/system-scheduler.ts'
+import { auditSink, loggedCloses } from './speaker-sinks.ts'
 
 export interface SpeakerRuntimeComponents {
   readonly speaker: Speaker
@@ -53,12 +57,21 @@ export class SpeakerRuntime implements Startable {
     this.components = components
     this.init = init
     const { speaker, clock, libp2p, logger: log, metrics, audit, discovery } = components
-    const loop = this.loop = new EventLoop({ speaker, clock }, {
-      onEffects: (effects, input) => { execute(effects, input) },
-      onError: (err, input) => { log.error({ err: String(err), stack: (err as Error).stack, input: input.type }, 'speaker failed to handle an input') },
-      onPressure: (high) => { transport.setPaused(high) }
+    const closeReason = (peer: string): string | undefined => speaker.peers().find((p) => p.peerId === peer)?.lastError
+    const loop: EventLoop = this.loop = new EventLoop({
+      speaker,
+      clock,
+      scheduler: systemScheduler(clock),
+      transport: loggedCloses(() => transport, log, closeReason),
+      store: { markDirty: init.markDirty }
+    }, {
+      sinks: {
+        audit: auditSink({ audit, metrics, logger: log }),
+        error: (err, input) => { log.error({ err: String(err), stack: (err as Error).stack, input: input.type }, 'speaker failed to handle an input') },
+        pressure: (high) => { transport.setPaused(high) }
+      }
     })
-    const transport = this.transport = new AgpTransport({
+    const transport: AgpTransport = this.transport = new AgpTransport({
       libp2p,
       sink: loop,
       logger: log,
@@ -69,14 +82,6 @@ export class SpeakerRuntime implements Startable {
         decodeError: (peer, error) => { metrics.decodeError(); log.warn({ peer, error }, 'bad frame') }
       }
     }, { neighbors: new Map(init.neighbors) })
-    const execute = createEffectExecutor({
-      transport,
-      audit,
-      metrics,
-      logger: log,
-      markDirty: init.markDirty,
-      closeReason: (peer) => speaker.peers().find((p) => p.peerId === peer)?.lastError
-    })
   }
 
   async start (): Promise<void> {

@@ -1,5 +1,3 @@
 export { systemClock } from './clock.ts'
 export { systemRandom } from './random.ts'
-export { EventLoop, type EventLoopComponents, type EventLoopInit, type EventLoopStats } from './event-loop.ts'
-export { KeyedTimers } from './timers.ts'
-export { EventLoopOverloadError, EventLoopStoppedError } from './errors.ts'
+export { systemScheduler } from './system-scheduler.ts'

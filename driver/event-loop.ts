@@ -1,19 +1,22 @@
 /**
- * The one serialized loop of a daemon: frames, timer fires and API calls all become
- * Speaker inputs here and are handled one at a time, in arrival order, with the time
- * read once per input. That is what makes a daemon behave like the simulator, which
- * drives the same Speaker from a virtual clock.
+ * The one serialized loop of a node, in the daemon and in the simulator alike: frames,
+ * timer fires and API calls all become Speaker inputs here and are handled one at a
+ * time, in arrival order, with the time read once per input, and their effects are
+ * executed through the ports (effect-executor.ts). Only the ports differ between the
+ * two drivers: the daemon's Scheduler is setTimeout/setImmediate, its Transport libp2p;
+ * the simulator's Scheduler is its seeded event queue (a turn runs at once), its
+ * Transport the in-process network.
  *
  * Bounded by inputs and by routes: frames are refused past `maxQueue` inputs or
  * `maxQueuedRoutes` routes in queued UPDATEs (the transport then resets that session),
- * and callers may watch `pressure` to pause reading before that — a frame count alone
- * would let 16k UPDATEs of 512 routes (gigabytes) wait. Control inputs (timers,
+ * and the `pressure` sink lets the transport pause reading before that — a frame count
+ * alone would let 16k UPDATEs of 512 routes (gigabytes) wait. Control inputs (timers,
  * transport up/down, agents, stop) get a small reserve above the bound so that a flood of
  * frames can never starve a hold timer.
  *
- * Fair to I/O: a turn ends after `batchSize` inputs or `turnBudgetMs`, whichever comes
- * first, so one UPDATE's signature checks never hold keepalives, pings and the API for
- * more than about one input's time.
+ * Fair to I/O: a turn ends after `batchSize` inputs or `turnBudgetMs` on the scheduler's
+ * turn clock, whichever comes first, so one UPDATE's signature checks never hold
+ * keepalives, pings and the API for more than about one input's time.
  *
  * Liveness never waits behind bulk work (BGP implementations give KEEPALIVE the same
  * precedence). A keepalive timer fire takes the priority lane: sending a KEEPALIVE
@@ -24,27 +27,25 @@
  * it is re-armed `holdDeferMs` later, because the peer's KEEPALIVEs are waiting unread in
  * a socket we chose not to read. Pressure falls as the queue drains, so the deferral ends.
  */
-import { performance } from 'node:perf_hooks'
-import type { Clock } from '../../kernel/index.ts'
-import { parseTimerId } from '../../reflector/index.ts'
-import type { Effect, Speaker, SpeakerInput, TimerId } from '../../reflector/index.ts'
+import type { Clock } from '../kernel/index.ts'
+import { parseTimerId } from '../reflector/index.ts'
+import type { Speaker, SpeakerInput, TimerId } from '../reflector/index.ts'
+import { executeEffects, type EffectPorts } from './effect-executor.ts'
 import { EventLoopOverloadError, EventLoopStoppedError } from './errors.ts'
-import { KeyedTimers } from './timers.ts'
-
-const NO_EFFECTS: readonly Effect[] = Object.freeze([])
+import { KeyedTimers } from './keyed-timers.ts'
+import type { DriverSinks, Scheduler, Store, Transport } from './ports.ts'
 
 export interface EventLoopComponents {
   readonly speaker: Pick<Speaker, 'handle'>
   readonly clock: Clock
+  readonly scheduler: Scheduler
+  readonly transport: Transport
+  /** Told when restart state may have changed; none when nothing is persisted. */
+  readonly store?: Store
 }
 
 export interface EventLoopInit {
-  /** Executes every effect except timers, which the loop schedules itself. */
-  readonly onEffects: (effects: readonly Effect[], input: SpeakerInput) => void
-  /** Called when `handle` throws (a core bug): the loop logs and goes on. */
-  readonly onError?: (err: unknown, input: SpeakerInput) => void
-  /** Called when the queue crosses the high (true) or low (false) water mark. */
-  readonly onPressure?: (high: boolean) => void
+  readonly sinks?: DriverSinks
   readonly maxQueue?: number
   /** Extra room for control inputs above maxQueue. */
   readonly controlReserve?: number
@@ -52,13 +53,13 @@ export interface EventLoopInit {
   readonly batchSize?: number
   /** Routes (announces + withdraws) queued in UPDATE frames before frames are refused. */
   readonly maxQueuedRoutes?: number
-  /** A turn yields to I/O once it ran this long (checked between inputs). Default 5 ms. */
+  /** A turn yields to I/O once it ran this long on scheduler.turnClockMs (checked between inputs). Default 5 ms. */
   readonly turnBudgetMs?: number
-  /** Monotonic ms for the turn budget (default performance.now; tests pass their own). */
-  readonly turnClock?: () => number
   /** While reads are paused a hold timer fire is re-armed this much later instead of judged. Default 250 ms. */
   readonly holdDeferMs?: number
 }
+
+const NO_STORE: Store = { markDirty: () => {} }
 
 /** Routes an input carries, for the route-weighted bound (1 for anything but an UPDATE). */
 function routesIn (input: SpeakerInput): number {
@@ -100,7 +101,9 @@ export interface EventLoopStats {
 export class EventLoop {
   private readonly speaker: Pick<Speaker, 'handle'>
   private readonly clock: Clock
-  private readonly init: EventLoopInit
+  private readonly scheduler: Scheduler
+  private readonly sinks: DriverSinks
+  private readonly ports: EffectPorts
   private readonly maxQueue: number
   private readonly controlReserve: number
   private readonly batchSize: number
@@ -110,7 +113,6 @@ export class EventLoop {
   private readonly routesHighWater: number
   private readonly routesLowWater: number
   private readonly turnBudgetMs: number
-  private readonly turnClock: () => number
   private queuedRoutes = 0
   private readonly timers: KeyedTimers
   private queue: QueueItem[] = []
@@ -129,7 +131,8 @@ export class EventLoop {
   constructor (components: EventLoopComponents, init: EventLoopInit) {
     this.speaker = components.speaker
     this.clock = components.clock
-    this.init = init
+    this.scheduler = components.scheduler
+    this.sinks = init.sinks ?? {}
     this.maxQueue = init.maxQueue ?? 16_384
     this.controlReserve = init.controlReserve ?? 1024
     this.batchSize = init.batchSize ?? 256
@@ -139,9 +142,9 @@ export class EventLoop {
     this.routesHighWater = Math.floor(this.maxQueuedRoutes * 0.75)
     this.routesLowWater = Math.floor(this.maxQueuedRoutes * 0.25)
     this.turnBudgetMs = init.turnBudgetMs ?? 5
-    this.turnClock = init.turnClock ?? (() => performance.now())
     this.holdDeferMs = init.holdDeferMs ?? 250
-    this.timers = new KeyedTimers(components.clock, (id, token) => { this.onTimerFire(id, token) })
+    this.timers = new KeyedTimers(components.scheduler, (id, token) => { this.onTimerFire(id, token) })
+    this.ports = { transport: components.transport, store: components.store ?? NO_STORE, timers: this.timers, sinks: this.sinks }
   }
 
   get size (): number { return this.queue.length - this.head + this.priority.length }
@@ -237,7 +240,7 @@ export class EventLoop {
     this.queue.push(item)
     if (!this.high && (this.size >= this.highWater || this.queuedRoutes >= this.routesHighWater)) {
       this.high = true
-      this.init.onPressure?.(true)
+      this.sinks.pressure?.(true)
     }
     this.schedule()
   }
@@ -245,8 +248,9 @@ export class EventLoop {
   private schedule (): void {
     if (this.scheduled || this.running || this.stopped) return
     this.scheduled = true
-    // setImmediate rather than a microtask: I/O callbacks get their turn between batches.
-    setImmediate(() => {
+    // The daemon's scheduler defers with setImmediate rather than a microtask: I/O
+    // callbacks get their turn between batches.
+    this.scheduler.defer(() => {
       this.scheduled = false
       this.drain()
     })
@@ -254,7 +258,7 @@ export class EventLoop {
 
   private drain (): void {
     this.running = true
-    const turnEnd = this.turnClock() + this.turnBudgetMs
+    const turnEnd = this.scheduler.turnClockMs() + this.turnBudgetMs
     try {
       for (let n = 0; n < this.batchSize && this.size > 0 && !this.stopped; n++) {
         const item = this.next()
@@ -265,7 +269,7 @@ export class EventLoop {
             this.handleInput(item)
           }
         }
-        if (this.turnClock() >= turnEnd) break
+        if (this.scheduler.turnClockMs() >= turnEnd) break
       }
       if (this.head > 1024 && this.head * 2 > this.queue.length) {
         this.queue = this.queue.slice(this.head)
@@ -273,7 +277,7 @@ export class EventLoop {
       }
       if (this.high && this.size <= this.lowWater && this.queuedRoutes <= this.routesLowWater) {
         this.high = false
-        this.init.onPressure?.(false)
+        this.sinks.pressure?.(false)
       }
     } finally {
       this.running = false
@@ -306,22 +310,12 @@ export class EventLoop {
     try {
       const effects = this.speaker.handle(input, this.clock.nowMs())
       this.handled++
-      this.execute(effects, input)
+      executeEffects(this.ports, effects, input)
       item.done?.resolve()
     } catch (err) {
       this.errors++
-      this.init.onError?.(err, input)
+      this.sinks.error?.(err, input)
       item.done?.reject(err)
     }
-  }
-
-  private execute (effects: readonly Effect[], input: SpeakerInput): void {
-    let others: Effect[] | undefined
-    for (const effect of effects) {
-      if (effect.type === 'set-timer') this.timers.set(effect.id, effect.atMs)
-      else if (effect.type === 'clear-timer') this.timers.clear(effect.id)
-      else (others ??= []).push(effect)
-    }
-    this.init.onEffects(others ?? NO_EFFECTS, input)
   }
 }

@@ -1,4 +1,4 @@
-import { AtpError } from '../../kernel/index.ts'
+import { AtpError } from '../kernel/index.ts'
 
 /** The event loop's queue is full (or the loop is stopped): the input was not accepted. */
 export class EventLoopOverloadError extends AtpError {

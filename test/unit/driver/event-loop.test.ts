@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { Effect, SpeakerInput } from '../../../reflector/types.ts'
-import { EventLoop, EventLoopOverloadError } from '../../../daemon/runtime/index.ts'
+import { EventLoop, EventLoopOverloadError, type EventLoopInit, type Transport } from '../../../driver/index.ts'
+import { systemScheduler } from '../../../daemon/runtime/index.ts'
 
 /** A speaker that records inputs and answers each with the effects a test scripts. */
 function fakeSpeaker (script: (input: SpeakerInput, nowMs: number) => Effect[] = () => []) {
@@ -15,6 +16,15 @@ function fakeSpeaker (script: (input: SpeakerInput, nowMs: number) => Effect[] =
 }
 
 const clock = { nowMs: () => Date.now() }
+const scheduler = systemScheduler(clock)
+const noTransport: Transport = { send: () => {}, close: () => {}, dial: () => {}, awaitDrain: () => {} }
+
+/** The loop as the daemon runs it (setTimeout, setImmediate; fake timers here), transport effects dropped. */
+function daemonLoop (speaker: ReturnType<typeof fakeSpeaker>, init: EventLoopInit = {}, turnClockMs?: () => number): EventLoop {
+  return new EventLoop({
+    speaker, clock, transport: noTransport, scheduler: turnClockMs !== undefined ? { ...scheduler, turnClockMs } : scheduler
+  }, init)
+}
 const keepalive = (peer: string): SpeakerInput => ({ type: 'frame', peer, frame: { type: 'keepalive' } })
 
 describe('EventLoop', () => {
@@ -24,7 +34,8 @@ describe('EventLoop', () => {
   it('handles inputs one at a time in arrival order and passes other effects on', async () => {
     const speaker = fakeSpeaker((input) => input.type === 'start' ? [{ type: 'dial', peer: 'p1' }] : [])
     const executed: Effect[] = []
-    const loop = new EventLoop({ speaker, clock }, { onEffects: (e) => { executed.push(...e) } })
+    const transport: Transport = { ...noTransport, dial: (peer) => { executed.push({ type: 'dial', peer }) } }
+    const loop = new EventLoop({ speaker, clock, scheduler, transport }, {})
     loop.post({ type: 'start' })
     expect(loop.offer(keepalive('p1'))).toBe(true)
     const done = loop.submit({ type: 'agent-remove', id: 'x' })
@@ -46,7 +57,7 @@ describe('EventLoop', () => {
         { type: 'clear-timer', id: 'gone' }
       ]
     })
-    const loop = new EventLoop({ speaker, clock }, { onEffects: () => {} })
+    const loop = daemonLoop(speaker)
     loop.post({ type: 'start' })
     await vi.advanceTimersByTimeAsync(5000)
     const startedAt = speaker.seen[0]?.nowMs ?? 0
@@ -67,7 +78,7 @@ describe('EventLoop', () => {
       if (input.type === 'frame' && rearm) { rearm = false; return [{ type: 'set-timer', id: 't', atMs: now + 1000 }] }
       return []
     })
-    const loop = new EventLoop({ speaker, clock }, { onEffects: () => {} })
+    const loop = daemonLoop(speaker)
     loop.post({ type: 'start' })
     await vi.advanceTimersByTimeAsync(1)
     loop.offer(keepalive('p'))
@@ -81,8 +92,8 @@ describe('EventLoop', () => {
 
   it('is bounded: frames are refused when full, control inputs get a reserve, then an error', () => {
     const pressure: boolean[] = []
-    const loop = new EventLoop({ speaker: fakeSpeaker(), clock }, {
-      onEffects: () => {}, maxQueue: 8, controlReserve: 2, onPressure: (h) => { pressure.push(h) }
+    const loop = daemonLoop(fakeSpeaker(), {
+      maxQueue: 8, controlReserve: 2, sinks: { pressure: (h) => { pressure.push(h) } }
     })
     for (let i = 0; i < 8; i++) expect(loop.offer(keepalive('p'))).toBe(true)
     expect(loop.offer(keepalive('p'))).toBe(false)
@@ -97,8 +108,8 @@ describe('EventLoop', () => {
     const pressure: boolean[] = []
     const errors: string[] = []
     const speaker = fakeSpeaker((input) => { if (input.type === 'bad-frame') throw new Error('core bug'); return [] })
-    const loop = new EventLoop({ speaker, clock }, {
-      onEffects: () => {}, maxQueue: 8, batchSize: 2, onPressure: (h) => { pressure.push(h) }, onError: (e) => { errors.push(String(e)) }
+    const loop = daemonLoop(speaker, {
+      maxQueue: 8, batchSize: 2, sinks: { pressure: (h) => { pressure.push(h) }, error: (e) => { errors.push(String(e)) } }
     })
     loop.offer({ type: 'bad-frame', peer: 'p', error: 'x' })
     for (let i = 0; i < 7; i++) loop.offer(keepalive('p'))
@@ -110,7 +121,7 @@ describe('EventLoop', () => {
 
   it('runs calls in loop order and rejects everything after stop', async () => {
     const speaker = fakeSpeaker()
-    const loop = new EventLoop({ speaker, clock }, { onEffects: () => {} })
+    const loop = daemonLoop(speaker)
     loop.post({ type: 'start' })
     const order = loop.run(() => speaker.seen.length)
     await vi.runAllTimersAsync()
@@ -126,7 +137,7 @@ describe('EventLoop', () => {
     let t = 0
     // Every input takes 3 ms (an UPDATE's signature checks): a 5 ms turn holds two.
     const speaker = fakeSpeaker(() => { t += 3; return [] })
-    const loop = new EventLoop({ speaker, clock }, { onEffects: () => {}, turnBudgetMs: 5, turnClock: () => t })
+    const loop = daemonLoop(speaker, { turnBudgetMs: 5 }, () => t)
     for (let i = 0; i < 10; i++) loop.offer(keepalive('p'))
     await vi.advanceTimersToNextTimerAsync()
     expect(speaker.seen).toHaveLength(2)
@@ -139,8 +150,8 @@ describe('EventLoop', () => {
     const update = (n: number): SpeakerInput => ({
       type: 'frame', peer: 'p', frame: { type: 'update', withdraws: [], announces: Array.from({ length: n }, () => ({}) as never) }
     })
-    const loop = new EventLoop({ speaker: fakeSpeaker(), clock }, {
-      onEffects: () => {}, maxQueue: 1000, maxQueuedRoutes: 2500, onPressure: (h) => { pressure.push(h) }
+    const loop = daemonLoop(fakeSpeaker(), {
+      maxQueue: 1000, maxQueuedRoutes: 2500, sinks: { pressure: (h) => { pressure.push(h) } }
     })
     expect(loop.offer(update(1000))).toBe(true)
     expect(pressure).toEqual([])
@@ -164,7 +175,7 @@ describe('EventLoop liveness under bulk work', () => {
 
   it('handles a keepalive timer fire before UPDATEs that were queued ahead of it', async () => {
     const speaker = fakeSpeaker((input, now) => input.type === 'start' ? [{ type: 'set-timer', id: 'keepalive:p', atMs: now + 10 }] : [])
-    const loop = new EventLoop({ speaker, clock }, { onEffects: () => {}, batchSize: 10, turnBudgetMs: 1e9 })
+    const loop = daemonLoop(speaker, { batchSize: 10, turnBudgetMs: 1e9 })
     loop.post({ type: 'start' })
     await turn()
     for (let i = 0; i < 100; i++) loop.offer(keepalive('q'))
@@ -178,8 +189,8 @@ describe('EventLoop liveness under bulk work', () => {
   it('does not judge a hold timer while reads are paused: it is re-armed until the queue drains', async () => {
     const speaker = fakeSpeaker((input, now) => input.type === 'start' ? [{ type: 'set-timer', id: 'hold:p', atMs: now + 10 }] : [])
     const pressure: boolean[] = []
-    const loop = new EventLoop({ speaker, clock }, {
-      onEffects: () => {}, maxQueue: 8, holdDeferMs: 250, onPressure: (h) => { pressure.push(h) }
+    const loop = daemonLoop(speaker, {
+      maxQueue: 8, holdDeferMs: 250, sinks: { pressure: (h) => { pressure.push(h) } }
     })
     loop.post({ type: 'start' })
     await turn()
