@@ -8,7 +8,7 @@
  */
 import type { DampingState, PathKey, RibPath, Route, Session, SiteRanking } from '../agp/index.ts'
 import {
-  AdjRibIn, AdjRibOut, defaultHasher, evidenceHalfLifeMs, LocalOutcomes, LocRib, type OriginCheck, type PathCandidate, VerifiedRootCache
+  AdjRibIn, AdjRibOut, defaultHasher, evidenceHalfLifeMs, LocalOutcomes, LocRib, type OriginCheck, type PathCandidate, VerifiedNodeCache, VerifiedRootCache
 } from '../agp/index.ts'
 import type { ExportSource } from './export.ts'
 import { InterestIndex } from './interests.ts'
@@ -162,7 +162,9 @@ export function createState (init: SpeakerInit, components: SpeakerComponents, s
   return {
     init,
     components,
-    originCheck: { verifier: components.verifier, hasher: components.hasher ?? defaultHasher, roots: new VerifiedRootCache() },
+    originCheck: {
+      verifier: components.verifier, hasher: components.hasher ?? defaultHasher, roots: new VerifiedRootCache(), nodes: new VerifiedNodeCache()
+    },
     peerId: components.signer.peerId,
     site: init.site ?? init.org,
     siteRanking,

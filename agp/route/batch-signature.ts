@@ -9,11 +9,13 @@
  * roots. Whatever the form, the attrs a node accepts are exactly what their origin
  * signed.
  */
-import { AtpError, leafHash, merkleBatchSignedBytes, rootFromPath, type Hasher, type Verifier, type VerifiedRootCache } from '../../kernel/index.ts'
+import {
+  AtpError, leafHash, merkleBatchSignedBytes, rootFromPath, type Hasher, type Verifier, type VerifiedNodeCache, type VerifiedRootCache
+} from '../../kernel/index.ts'
 import type { Route } from './route.ts'
 
 // The shared primitives (kernel/batch-signature.ts) stay part of agp's surface.
-export { defaultHasher, VerifiedRootCache } from '../../kernel/index.ts'
+export { defaultHasher, VerifiedNodeCache, VerifiedRootCache } from '../../kernel/index.ts'
 
 /**
  * Prefix of the bytes a batch signature covers. Its first byte 0x00 is a protobuf tag
@@ -54,6 +56,11 @@ export interface OriginCheck {
   readonly verifier: Verifier
   readonly hasher: Hasher
   readonly roots: VerifiedRootCache
+  /**
+   * Nodes of verified batch trees: a later member of a cached batch is checked in about
+   * two hashes. Without it every member climbs its whole audit path.
+   */
+  readonly nodes?: VerifiedNodeCache
 }
 
 /**
@@ -68,13 +75,19 @@ export function checkOriginSignature (route: Route, check: OriginCheck): RouteSi
       ? undefined
       : new RouteSignatureError('bad-signature', `the signature of ${peerId} does not verify over the route's attrs`)
   }
-  const root = rootFromPath(check.hasher, leafHash(check.hasher, route.attrsBytes), batch.index, batch.size, batch.path)
+  const leaf = leafHash(check.hasher, route.attrsBytes)
+  if (check.nodes?.verifiedRoot(check.hasher, peerId, batch.size, route.signature, leaf, batch.index, batch.path) !== undefined) return undefined
+  const root = rootFromPath(check.hasher, leaf, batch.index, batch.size, batch.path)
   if (root === undefined) return new RouteSignatureError('bad-batch-root', `audit path does not fit leaf ${batch.index} of ${batch.size}`)
-  if (check.roots.has(peerId, batch.size, root, route.signature)) return undefined
+  if (check.roots.has(peerId, batch.size, root, route.signature)) {
+    check.nodes?.add(check.hasher, peerId, batch.size, route.signature, root, leaf, batch.index, batch.path)
+    return undefined
+  }
   if (!verifies(check.verifier, peerId, batchSignedBytes(peerId, batch.size, root), route.signature)) {
     return new RouteSignatureError('bad-batch-root', `leaf ${batch.index} of ${batch.size} leads to a root ${peerId} did not sign`)
   }
   check.roots.add(peerId, batch.size, root, route.signature)
+  check.nodes?.add(check.hasher, peerId, batch.size, route.signature, root, leaf, batch.index, batch.path)
   return undefined
 }
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { checkOriginSignature, defaultHasher, VerifiedRootCache } from '../../../agp/route/batch-signature.ts'
+import { checkOriginSignature, defaultHasher, VerifiedNodeCache, VerifiedRootCache } from '../../../agp/route/batch-signature.ts'
 import { prepareOrigination, signOriginationBatch } from '../../../agp/route/originate.ts'
 import { decodeRoute, encodeRoute } from '../../../agp/route/route-codec.ts'
 import type { Route } from '../../../agp/route/route.ts'
@@ -16,8 +16,8 @@ const batchRoute = fc.integer({ min: 1, max: 40 }).chain((size) => fc.record({
   pick: fc.nat({ max: size - 1 })
 }))
 
-const check = (r: Route, roots = new VerifiedRootCache()): boolean =>
-  checkOriginSignature(r, { verifier: fakeVerifier, hasher: defaultHasher, roots }) === undefined
+const check = (r: Route, roots = new VerifiedRootCache(), nodes?: VerifiedNodeCache): boolean =>
+  checkOriginSignature(r, { verifier: fakeVerifier, hasher: defaultHasher, roots, ...(nodes === undefined ? {} : { nodes }) }) === undefined
 
 function flipBit (bytes: Uint8Array, bit: number): Uint8Array {
   const out = Uint8Array.from(bytes)
@@ -67,5 +67,28 @@ describe('batch signature properties', () => {
       expect(back.value.signature).toEqual(r.signature)
       expect(back.value.batch).toEqual(r.batch)
     }), { numRuns: numRuns * 2 })
+  })
+
+  it('with every node of two batches cached, any mix of their parts or a flipped bit gets the answer the full check gives', () => {
+    const part = fc.constantFrom('attrs', 'signature', 'index', 'size', 'path', 'other-attrs', 'other-signature', 'other-path')
+    fc.assert(fc.property(batchRoute, batchRoute, part, fc.nat({ max: 1 << 16 }), ({ routes, pick }, other, which, bit) => {
+      const cached = { roots: new VerifiedRootCache(), nodes: new VerifiedNodeCache() }
+      for (const r of [...routes, ...other.routes]) expect(check(r, cached.roots, cached.nodes)).toBe(true)
+      const r = routes[pick]!
+      const o = other.routes[other.pick]!
+      const b = r.batch
+      let changed: Route
+      switch (which) {
+        case 'attrs': changed = { ...r, attrsBytes: flipBit(r.attrsBytes, bit) }; break
+        case 'signature': changed = { ...r, signature: flipBit(r.signature, bit) }; break
+        case 'index': if (b === undefined) return; changed = { ...r, batch: { ...b, index: b.index ^ (1 << (bit % 13)) } }; break
+        case 'size': if (b === undefined) return; changed = { ...r, batch: { ...b, size: b.size ^ (1 << (bit % 13)) } }; break
+        case 'path': if (b === undefined || b.path.length === 0) return; changed = { ...r, batch: { ...b, path: flipBit(b.path, bit) } }; break
+        case 'other-attrs': changed = { ...r, attrsBytes: o.attrsBytes }; break
+        case 'other-signature': changed = { ...r, signature: o.signature }; break
+        case 'other-path': if (o.batch === undefined) return; changed = { ...r, batch: o.batch }
+      }
+      expect(check(changed, cached.roots, cached.nodes)).toBe(check(changed))
+    }), { numRuns })
   })
 })
