@@ -36,6 +36,13 @@ export interface AtpdReflectFigures extends ReflectFigures {
    * every route back within the time limit.
    */
   readonly reconnectSeconds: number | null
+  /**
+   * CPU seconds (user + system) each receiver used over the same span as
+   * reflectorCpuSeconds (origin started → converged), receivers in order: the cost per
+   * route at the end of the path, which a loaded machine does not inflate as it does
+   * wall time.
+   */
+  readonly receiverCpuSeconds: readonly number[]
 }
 
 export async function runAtpdReflect (routes: number, progress: (s: string) => void): Promise<AtpdReflectFigures> {
@@ -69,6 +76,7 @@ export async function runAtpdReflect (routes: number, progress: (s: string) => v
     await sleep(500)
     const rrPid = must(rr.pid)
     const before = procStats(rrPid)
+    const receiversBefore = receivers.map((r) => procStats(must(r.pid)).cpuSeconds)
     progress(`reflect atpd: receivers up; starting the origin with ${routes} agents`)
 
     await origin.start({ ...startOptions(origin), timeoutMs: 10 * 60_000 })
@@ -78,9 +86,10 @@ export async function runAtpdReflect (routes: number, progress: (s: string) => v
       routes, receivers: receivers.length, establishedMs: established, reflectorPid: rrPid, before, progress, label: 'reflect atpd',
       counts: async () => await Promise.all(receivers.map(async (r) => (await peers(r)).find((x) => x.peerId === rr.peerId)?.routesReceived ?? 0))
     })
+    const receiverCpuSeconds = receivers.map((r, i) => round3(procStats(must(r.pid)).cpuSeconds - (receiversBefore[i] as number)))
     const reflectorVerifiedRoutes = await metric(rr, 'atpd_route_signatures_verified_total')
     const reconnectSeconds = figures.converged ? await reconnect(must(receivers[0]), rr, routes, startOptions, progress) : null
-    return { ...figures, reflectorVerifiedRoutes, apiTimeouts, reconnectSeconds }
+    return { ...figures, reflectorVerifiedRoutes, apiTimeouts, reconnectSeconds, receiverCpuSeconds }
   } finally {
     await Promise.all(sites.map(async (s) => { await s.stop({ timeoutMs: 20_000 }) }))
     const logDir = process.env.BENCH_LOG_DIR
