@@ -20,7 +20,7 @@ import {
   MAX_ANNOUNCES_PER_UPDATE, MAX_HOLD_TIME_S, MAX_INTERESTS, MAX_NOTIFICATION_TEXT,
   MAX_OPEN_CAPABILITIES, MAX_WITHDRAWS_PER_UPDATE
 } from './limits.ts'
-import { fromWireRoute, toWireRoute } from './route-wire.ts'
+import { fromWireRoutes, toWireRoute } from './route-wire.ts'
 import { checkString, checkStringList, fail, type ErrorFactory } from './validate.ts'
 
 export { encodeRouteAttributes, decodeRouteAttributes } from './attrs-codec.ts'
@@ -143,7 +143,7 @@ function decodeUpdate (u: agp.Update.$Properties): UpdateFrame {
   const badNlri: ErrorFactory = (m) => updateError(`UPDATE withdraw: ${m}`, UpdateSubcode.InvalidNetworkField)
   return {
     type: 'update',
-    announces: announces.map((r) => fromWireRoute(r)),
+    announces: fromWireRoutes(announces),
     withdraws: withdraws.map((w, i): WithdrawnPath => {
       const problem = capabilityProblem(w.capability)
       if (problem !== undefined) fail(badNlri, `[${i}] ${problem}`)

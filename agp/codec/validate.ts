@@ -46,9 +46,12 @@ export function checkSafeUint (v: unknown, what: string, err: ErrorFactory): num
   return n
 }
 
-/** A copy that owns its memory: decoded bytes are views into the frame buffer, which must not be pinned. */
-export function ownBytes (v: unknown, what: string, maxLength: number, err: ErrorFactory): Uint8Array {
+/**
+ * Bytes of at most maxLength, as decoded: a view into the frame buffer, which must not
+ * be kept alive (the caller copies what it keeps, agp/codec/byte-slab.ts).
+ */
+export function checkBytes (v: unknown, what: string, maxLength: number, err: ErrorFactory): Uint8Array {
   if (!(v instanceof Uint8Array)) return fail(err, `${what} is not bytes`)
   if (v.length > maxLength) return fail(err, `${what} is ${v.length} bytes long, max ${maxLength}`)
-  return new Uint8Array(v)
+  return v
 }
