@@ -12,12 +12,18 @@ import {
 import { agp } from '../proto/gen/agp.js'
 import type { RouteAttributes } from '../route/route.ts'
 import { FrameDecodeError, UpdateSubcode, updateError, type DecodeResult } from './errors.ts'
+import { decodedLists, decodedStrings } from './interner.ts'
 import { MAX_ATTRS_BYTES } from './limits.ts'
 import { checkNonNegative, checkSafeUint, checkString, checkStringList, fail, type ErrorFactory } from './validate.ts'
 
 const attrsError: ErrorFactory = (m) => updateError(`route attributes: ${m}`, UpdateSubcode.MalformedAttributeList)
 
-/** Validates decoded (or to-be-encoded) attributes, returning a clean plain copy; throws FrameDecodeError. */
+/**
+ * Validates decoded (or to-be-encoded) attributes, returning a clean plain copy; throws
+ * FrameDecodeError. The values many routes repeat (capability, org, site, peer id,
+ * region, tags) are the interned copies (interner.ts); agent id and endpoint, which
+ * routes do not share, are not.
+ */
 export function checkRouteAttributes (a: {
   capability?: unknown, originOrg?: unknown, originSite?: unknown, agentId?: unknown, originPeerId?: unknown, endpoint?: unknown,
   costUsd?: unknown, latencyMs?: unknown, winRate?: unknown, region?: unknown, tags?: unknown,
@@ -33,23 +39,23 @@ export function checkRouteAttributes (a: {
   const wins = checkNonNegative(win.wins ?? 0, 'winRate.wins', err)
   const trials = checkNonNegative(win.trials ?? 0, 'winRate.trials', err)
   if (wins > trials) fail(err, `winRate.wins (${wins}) exceeds trials (${trials})`)
-  const originOrg = checkString(a.originOrg, 'originOrg', ORG_ID_PATTERN, MAX_ORG_ID_LENGTH, err)
+  const originOrg = decodedStrings.intern(checkString(a.originOrg, 'originOrg', ORG_ID_PATTERN, MAX_ORG_ID_LENGTH, err))
   // One form: the default site (the org id) is written as no site at all.
   const site = a.originSite === undefined || a.originSite === null || a.originSite === ''
     ? originOrg
-    : checkString(a.originSite, 'originSite', ORG_ID_PATTERN, MAX_ORG_ID_LENGTH, err)
+    : decodedStrings.intern(checkString(a.originSite, 'originSite', ORG_ID_PATTERN, MAX_ORG_ID_LENGTH, err))
   return {
-    capability: a.capability as string,
+    capability: decodedStrings.intern(a.capability as string),
     originOrg,
     ...(site === originOrg ? {} : { originSite: site }),
     agentId: checkString(a.agentId, 'agentId', AGENT_ID_PATTERN, MAX_AGENT_ID_LENGTH, err),
-    originPeerId: checkString(a.originPeerId, 'originPeerId', PEER_ID_PATTERN, MAX_PEER_ID_LENGTH, err),
+    originPeerId: decodedStrings.intern(checkString(a.originPeerId, 'originPeerId', PEER_ID_PATTERN, MAX_PEER_ID_LENGTH, err)),
     endpoint: checkString(a.endpoint, 'endpoint', endpoint.pattern, endpoint.maxLength, err),
     costUsd: checkNonNegative(a.costUsd, 'costUsd', err),
     latencyMs: { p50, p95 },
     winRate: { wins, trials, measuredAtMs: checkSafeUint(win.measuredAtMs ?? 0, 'winRate.measuredAtMs', err) },
-    region: checkString(a.region, 'region', REGION_PATTERN, MAX_REGION_LENGTH, err),
-    tags: checkStringList(a.tags, 'tags', TAG_PATTERN, MAX_TAG_LENGTH, MAX_TAGS, err),
+    region: decodedStrings.intern(checkString(a.region, 'region', REGION_PATTERN, MAX_REGION_LENGTH, err)),
+    tags: decodedLists.intern(checkStringList(a.tags, 'tags', TAG_PATTERN, MAX_TAG_LENGTH, MAX_TAGS, err), decodedStrings),
     originSeq: checkSafeUint(a.originSeq, 'originSeq', err),
     originatedAtMs: checkSafeUint(a.originatedAtMs, 'originatedAtMs', err)
   }

@@ -7,6 +7,7 @@ import { MAX_BATCH_SIZE } from '../route/batch-signature.ts'
 import type { BatchProof, Route } from '../route/route.ts'
 import { decodeRouteAttributes, encodeRouteAttributes } from './attrs-codec.ts'
 import { ByteSlab } from './byte-slab.ts'
+import { decodedLists, decodedStrings } from './interner.ts'
 import { updateError, UpdateSubcode } from './errors.ts'
 import {
   auditPathLength, HASH_BYTES, MAX_ORG_ID_LENGTH, MAX_PEER_ID_LENGTH, MAX_TAG_LENGTH, MAX_TAGS, ORG_ID_PATTERN, TAG_PATTERN
@@ -81,7 +82,7 @@ export function fromWireRoute (msg: agp.WireRoute.$Properties, err: ErrorFactory
   const wireSignature = checkBytes(msg.signature ?? new Uint8Array(), 'signature', SIGNATURE_BYTES, err)
   if (wireSignature.length !== SIGNATURE_BYTES) fail(err, `signature is ${wireSignature.length} bytes, expected ${SIGNATURE_BYTES}`)
   const signature = previous !== undefined && sameBytes(previous.signature, wireSignature) ? previous.signature : slab.copy(wireSignature)
-  const orgPath = checkStringList(msg.orgPath ?? [], 'orgPath', ORG_ID_PATTERN, MAX_ORG_ID_LENGTH, MAX_PATH_ENTRIES, err)
+  const orgPath = decodedLists.intern(checkStringList(msg.orgPath ?? [], 'orgPath', ORG_ID_PATTERN, MAX_ORG_ID_LENGTH, MAX_PATH_ENTRIES, err), decodedStrings)
   if (orgPath.length === 0) fail(err, 'orgPath is empty (it ends with the origin org)')
   const batch = msg.batch === undefined || msg.batch === null ? undefined : fromWireBatch(msg.batch, err, slab)
   return {
@@ -90,10 +91,11 @@ export function fromWireRoute (msg: agp.WireRoute.$Properties, err: ErrorFactory
     signature,
     ...(batch !== undefined ? { batch } : {}),
     orgPath,
-    sitePath: checkStringList(msg.sitePath ?? [], 'sitePath', ORG_ID_PATTERN, MAX_ORG_ID_LENGTH, MAX_PATH_ENTRIES, err),
-    originatorId: checkString(msg.originatorId ?? '', 'originatorId', ORIGINATOR_PATTERN, MAX_PEER_ID_LENGTH, err),
-    clusterList: checkStringList(msg.clusterList ?? [], 'clusterList', ORG_ID_PATTERN, MAX_ORG_ID_LENGTH, MAX_PATH_ENTRIES, err),
-    pathTags: checkStringList(msg.pathTags ?? [], 'pathTags', TAG_PATTERN, MAX_TAG_LENGTH, MAX_TAGS, err)
+    // The path attributes are the interned copies (interner.ts): a few lists serve most routes.
+    sitePath: decodedLists.intern(checkStringList(msg.sitePath ?? [], 'sitePath', ORG_ID_PATTERN, MAX_ORG_ID_LENGTH, MAX_PATH_ENTRIES, err), decodedStrings),
+    originatorId: decodedStrings.intern(checkString(msg.originatorId ?? '', 'originatorId', ORIGINATOR_PATTERN, MAX_PEER_ID_LENGTH, err)),
+    clusterList: decodedLists.intern(checkStringList(msg.clusterList ?? [], 'clusterList', ORG_ID_PATTERN, MAX_ORG_ID_LENGTH, MAX_PATH_ENTRIES, err), decodedStrings),
+    pathTags: decodedLists.intern(checkStringList(msg.pathTags ?? [], 'pathTags', TAG_PATTERN, MAX_TAG_LENGTH, MAX_TAGS, err), decodedStrings)
   }
 }
 
