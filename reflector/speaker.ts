@@ -38,6 +38,8 @@ export interface AtpSpeaker extends Speaker {
    * checkers read millions). The array is live: read it at once, do not keep or modify it.
    */
   rankedPaths (capability: string): readonly PathCandidate[]
+  /** [capability, rankedPaths(capability)] for every capability held, in capability order (what routes() walks). */
+  capabilityPaths (): Iterable<readonly [string, readonly PathCandidate[]]>
 }
 
 
@@ -60,7 +62,8 @@ export function createSpeaker (init: SpeakerInit, components: SpeakerComponents,
     takeAdjRibInChanges: () => adjRibInDelta(st),
     restartState: () => restartStateView(st),
     counters: () => ({ ...st.counters }),
-    rankedPaths: (capability) => st.locRib.rankedPaths(capability)
+    rankedPaths: (capability) => st.locRib.rankedPaths(capability),
+    capabilityPaths: () => st.locRib.capabilityPaths()
   }
 }
 

@@ -3,7 +3,8 @@
  * `runSimulation` takes the Speaker factory explicitly (tests may pass a stand-in);
  * `simulate` (simulate.ts) passes the real createSpeaker and frame codec.
  */
-import type { Route } from '../agp/index.ts'
+import { pathKeyOf, type Route } from '../agp/index.ts'
+import type { Speaker } from '../reflector/index.ts'
 import { DampingChecker, type DampingEpisode, type PenaltySample } from './checkers/damping-checker.ts'
 import type { Violation } from './checkers/loops.ts'
 import { RibTracker } from './checkers/rib-tracker.ts'
@@ -150,16 +151,38 @@ function readFinal (sim: Simulator, endMs: number): { final: Map<string, Map<str
     const caps = new Map<string, string[]>()
     final.set(id, caps)
     if (node.speaker === undefined) continue
-    for (const v of node.speaker.routes(endMs)) {
-      if (!v.usable) continue
-      const a = v.route.attrs
-      let list = caps.get(a.capability)
-      if (list === undefined) caps.set(a.capability, list = [])
-      list.push(`${a.originOrg}/${a.agentId}`)
-      if (v.fromPeer === '') originRoutes.push(v.route)
+    for (const [capability, paths] of finalPaths(node.speaker, endMs)) {
+      for (const v of paths) {
+        if (!v.usable) continue
+        let list = caps.get(capability)
+        if (list === undefined) caps.set(capability, list = [])
+        // The path id `${originOrg}/${agentId}`: the copy's own key string when it has one.
+        list.push(v.path ?? pathKeyOf(v.route))
+        if (v.fromPeer === '') originRoutes.push(v.route)
+      }
     }
   }
   return { final, originRoutes }
+}
+
+interface FinalPath { readonly route: Route, readonly fromPeer: string, readonly usable: boolean, readonly path?: string }
+
+/**
+ * The Speaker's selected paths grouped by capability, in capability then rank order (as
+ * routes() lists them): its Loc-RIB copies when it exposes them (AtpSpeaker.capabilityPaths,
+ * no view per path: 10,000 nodes hold millions), else routes() grouped.
+ */
+function finalPaths (speaker: Speaker, endMs: number): Iterable<readonly [string, readonly FinalPath[]]> {
+  const s = speaker as Speaker & { capabilityPaths?: () => Iterable<readonly [string, readonly FinalPath[]]> }
+  if (typeof s.capabilityPaths === 'function') return s.capabilityPaths()
+  const grouped = new Map<string, FinalPath[]>()
+  for (const v of speaker.routes(endMs)) {
+    const cap = v.route.attrs.capability
+    let list = grouped.get(cap)
+    if (list === undefined) grouped.set(cap, list = [])
+    list.push(v)
+  }
+  return grouped
 }
 
 /**

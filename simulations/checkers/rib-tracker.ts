@@ -152,7 +152,14 @@ function groupUsable (spec: SimNodeSpec, speaker: Speaker | undefined, nowMs: nu
     for (const v of speaker.routes(nowMs)) readPath(spec, v, nowMs, tracker, out)
   } else if (ranked !== undefined) {
     // The same paths routes(nowMs, cap) lists for the capability itself, without building views.
-    for (const cap of caps) for (const c of ranked(cap)) readPath(spec, c, nowMs, tracker, out)
+    for (const cap of caps) {
+      const list: string[] = []
+      for (const c of ranked(cap)) {
+        checkLoops(spec, c, nowMs, tracker)
+        if (c.usable) list.push(c.path ?? pathKeyOf(c.route))
+      }
+      if (list.length > 0) out.set(cap, list)
+    }
   } else {
     for (const cap of caps) {
       for (const v of speaker.routes(nowMs, cap)) if (v.route.attrs.capability === cap) readPath(spec, v, nowMs, tracker, out)
@@ -161,7 +168,8 @@ function groupUsable (spec: SimNodeSpec, speaker: Speaker | undefined, nowMs: nu
   return out
 }
 
-type PathRead = LoopCheckedPath & { readonly usable: boolean }
+/** `path`: the copy's path id when it carries one (a Loc-RIB copy), saving its lookup. */
+type PathRead = LoopCheckedPath & { readonly usable: boolean, readonly path?: string }
 
 /** AtpSpeaker.rankedPaths (reflector/speaker.ts) when the Speaker has it. */
 function rankedPathsOf (speaker: Speaker): ((capability: string) => readonly PathRead[]) | undefined {
@@ -170,14 +178,18 @@ function rankedPathsOf (speaker: Speaker): ((capability: string) => readonly Pat
 }
 
 function readPath (spec: SimNodeSpec, v: PathRead, nowMs: number, tracker: RibTracker, out: Map<string, string[]>): void {
-  const problem = loopProblems(spec, v)
-  if (problem !== undefined) tracker.recordViolation({ atMs: nowMs, checker: 'loop', node: spec.id, detail: problem })
+  checkLoops(spec, v, nowMs, tracker)
   if (!v.usable) return
   const cap = v.route.attrs.capability
   let list = out.get(cap)
   if (list === undefined) out.set(cap, list = [])
   // The path id `${originOrg}/${agentId}`, built once per advertisement.
-  list.push(pathKeyOf(v.route))
+  list.push(v.path ?? pathKeyOf(v.route))
+}
+
+function checkLoops (spec: SimNodeSpec, v: PathRead, nowMs: number, tracker: RibTracker): void {
+  const problem = loopProblems(spec, v)
+  if (problem !== undefined) tracker.recordViolation({ atMs: nowMs, checker: 'loop', node: spec.id, detail: problem })
 }
 
 interface RibDigest { readonly a: number, readonly b: number, readonly best: string }
