@@ -5,8 +5,9 @@
  * reference to an item nobody has would sit in Yjs's pending set forever. So:
  *   - every struct belongs to the envelope's clientId, in one contiguous clock run
  *     starting where the doc's state for that client ends;
- *   - every origin / right origin / parent id and every delete range points at an item
- *     the doc already holds, or at one of the update's own structs;
+ *   - every origin / right origin / parent id points at an item the doc already holds
+ *     or at one of the update's own structs before it, every delete range at items
+ *     the doc holds or the update brings;
  *   - root types are 'entries' or 'text:<key>' only, entry and text keys obey the
  *     API's key rule, contents are JSON values (ContentAny, checked with the API's
  *     value rule: depth, size, finite numbers, well-formed strings, no `__proto__`)
@@ -53,14 +54,19 @@ interface Scope {
   readonly ownKeys: Map<number, string>
 }
 
-/** True when item (client, clock) is in the doc or among the update's own structs. */
-function known (c: Scope, client: number, clock: number): boolean {
-  return clock < (client === c.clientId ? c.to : Y.getState(c.doc.store, client))
+/**
+ * True when item (client, clock) is in the doc, or is one of the update's own structs
+ * below `ownBelow`: a struct may refer only to own structs before it (Yjs integrates
+ * them in clock order and finds each origin as it goes; a reference forward has
+ * nothing to find yet), a delete range to any of them (deletes apply last).
+ */
+function known (c: Scope, client: number, clock: number, ownBelow: number): boolean {
+  return clock < (client === c.clientId ? ownBelow : Y.getState(c.doc.store, client))
 }
 
 /** `r` when it is an item id that is not known; undefined otherwise (no id, or known). */
-function unknownRef (c: Scope, r: unknown): Ref | undefined {
-  return r instanceof Y.ID && !known(c, r.client, r.clock) ? r : undefined
+function unknownRef (c: Scope, r: unknown, ownBelow: number): Ref | undefined {
+  return r instanceof Y.ID && !known(c, r.client, r.clock, ownBelow) ? r : undefined
 }
 
 function keyOf (c: Scope, r: Ref): string | undefined {
@@ -91,7 +97,7 @@ export function inspectUpdate (doc: Y.Doc, update: Uint8Array, clientId: number,
   const lastWrite = new Map<string, { clock: number, value: unknown, deleted: boolean }>()
   for (const s of decoded.structs) {
     if (!(s instanceof Y.Item)) continue
-    const unknown = unknownRef(scope, s.origin) ?? unknownRef(scope, s.rightOrigin) ?? unknownRef(scope, s.parent)
+    const unknown = unknownRef(scope, s.origin, s.id.clock) ?? unknownRef(scope, s.rightOrigin, s.id.clock) ?? unknownRef(scope, s.parent, s.id.clock)
     if (unknown !== undefined) return refuse('missing-references', `reference to unknown item ${unknown.client}:${unknown.clock}`)
     const badContent = contentProblem(s.content, limits)
     if (badContent !== undefined) return refuse('bad-value', `item ${s.id.client}:${s.id.clock}: ${badContent}`)
@@ -120,7 +126,7 @@ export function inspectUpdate (doc: Y.Doc, update: Uint8Array, clientId: number,
   const deletedKeys = new Set<string>()
   for (const [client, items] of decoded.ds.clients) {
     for (const di of items) {
-      if (!known(scope, client, di.clock + di.len - 1)) return refuse('missing-references', `delete of unknown range ${client}:${di.clock}+${di.len}`)
+      if (!known(scope, client, di.clock + di.len - 1, to)) return refuse('missing-references', `delete of unknown range ${client}:${di.clock}+${di.len}`)
       collectDeletedKeys(scope, client, di.clock, di.len, deletedKeys)
     }
   }
