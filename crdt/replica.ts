@@ -31,6 +31,7 @@ import type { EnvelopeMeta } from './provenance-index.ts'
 import { REFUSE_REASONS } from './refuse-reason.ts'
 import type { RefuseReason } from './refuse-reason.ts'
 import { ReplicaState } from './replica-state.ts'
+import { applyInspected } from './update-apply.ts'
 import { ENTRIES_ROOT, inspectUpdate } from './update-inspect.ts'
 import { checkEntry, checkKey, provenanceOf, readEntry } from './entries.ts'
 import type { EntryRead, Provenance } from './entries.ts'
@@ -207,7 +208,7 @@ export class Replica {
   private apply (e: Envelope, id: string): ReceiveResult | undefined {
     const inspected = inspectUpdate(this.doc, e.update, e.clientId, this.limits)
     if (!inspected.ok) return refused(id, inspected.reason, inspected.detail)
-    Y.applyUpdate(this.doc, e.update, REMOTE)
+    applyInspected(this.doc, inspected.decoded, REMOTE)
     const { from, to, writes } = inspected.inspection
     this.state.record({ id, org: e.org, peerId: e.peerId, epoch: e.epoch, clientId: e.clientId, seq: e.seq, deps: e.deps, atMs: e.atMs, signature: e.signature, signatureValid: true, from, to }, e, writes)
     this.counters.applied++

@@ -36,8 +36,14 @@ export interface UpdateInspection {
   readonly writes: ReadonlyMap<string, KeyWrite>
 }
 
+/** The update as inspection decoded it: what applyInspected (update-apply.ts) integrates. */
+export interface DecodedUpdate {
+  readonly structs: ReadonlyArray<Y.Item | Y.GC>
+  readonly ds: ReturnType<typeof Y.decodeUpdate>['ds']
+}
+
 export type InspectResult =
-  | { readonly ok: true, readonly inspection: UpdateInspection }
+  | { readonly ok: true, readonly inspection: UpdateInspection, readonly decoded: DecodedUpdate }
   | { readonly ok: false, readonly reason: RefuseReason, readonly detail: string }
 
 interface Ref { readonly client: number, readonly clock: number }
@@ -136,7 +142,7 @@ export function inspectUpdate (doc: Y.Doc, update: Uint8Array, clientId: number,
     writes.set(key, gone ? { value: null, deleted: true } : { value: w.value, deleted: false })
   }
   for (const key of deletedKeys) if (!writes.has(key)) writes.set(key, { value: null, deleted: true })
-  return { ok: true, inspection: { from, to, writes } }
+  return { ok: true, inspection: { from, to, writes }, decoded: decoded as DecodedUpdate }
 }
 
 /** Why an item's content may not enter a memory doc; undefined when it may. */

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
+import * as Y from 'yjs'
 import type { Envelope } from '../../../crdt/envelope.ts'
 import type { Replica } from '../../../crdt/replica.ts'
+import { stateHash } from '../../../crdt/state-hash.ts'
 import { readerReplica, syncInto, writerReplica } from '../../helpers/memory-fixtures.ts'
 
 const numRuns = Number(process.env.FUZZ_RUNS ?? 100)
@@ -65,6 +67,23 @@ describe('memory convergence (property)', () => {
         expect(r.text('doc')).toEqual(reference.text('doc'))
       }
     ), { numRuns })
+  })
+
+  it('a replica applying the structs its inspection decoded ends where Y.applyUpdate of the same updates ends', () => {
+    fc.assert(fc.property(fc.array(opArb, { maxLength: 40 }), fc.array(fc.nat(), { maxLength: 100 }), (ops, order) => {
+      const { envelopes } = run(ops)
+      const r = readerReplica()
+      const plain = new Y.Doc({ gc: true })
+      const shuffled = order.map((i) => envelopes[i % Math.max(1, envelopes.length)]).filter((e): e is Envelope => e !== undefined)
+      for (const e of [...shuffled, ...envelopes]) {
+        const res = r.receive(e, 0)
+        if (res.status === 'applied') for (const a of res.applied) Y.applyUpdate(plain, a.update)
+      }
+      expect(r.stateHash()).toBe(stateHash(plain))
+      expect(Y.encodeStateVector(r.doc)).toEqual(Y.encodeStateVector(plain))
+      expect(Y.equalDeleteSets(Y.createDeleteSetFromStructStore(r.doc.store), Y.createDeleteSetFromStructStore(plain.store))).toBe(true)
+      expect(r.text('doc').text).toBe(plain.getText('text:doc').toString())
+    }), { numRuns })
   })
 
   it('writers that sync everything end with the same state', () => {
