@@ -17,8 +17,17 @@
  * processes than cores every hop also waits to be scheduled: `daemonCpuMsPerTask`
  * (user + system CPU of each daemon over the concurrency-1 run, per forwarded task) is
  * the cost that does not depend on the load, and `loadAverage1m` says how loaded it was.
+ *
+ * BENCH_CPU_PROF_DIR=dir runs the daemons (or those BENCH_CPU_PROF_SITE names, comma
+ * separated: initech, rr1, acme) under `node --cpu-prof`, stops them with SIGTERM so the
+ * profiles are written, and leaves `forward-window.json` there: the daemons' pids (in the
+ * profiles' names) and the concurrency-1 run's start and end on the monotonic clock the
+ * profiles' timestamps use (CLOCK_MONOTONIC, in µs), so bench/forward/profile-summary.ts
+ * can count only the samples of that run.
  */
 import { spawn } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { cpus, loadavg } from 'node:os'
 import { performance } from 'node:perf_hooks'
 import { createInterface } from 'node:readline'
@@ -44,6 +53,10 @@ export async function forwardPart (quick: boolean, progress: (s: string) => void
   const sizes = quick ? QUICK : FULL
   const agent = await startAgentProcess()
   progress('forward: starting consumer, reflector and origin daemons')
+  const profDir = process.env.BENCH_CPU_PROF_DIR
+  const profiled = new Set((process.env.BENCH_CPU_PROF_SITE ?? SITES.join(',')).split(','))
+  const nodeArgs = (site: string): string[] | undefined =>
+    profDir !== undefined && profiled.has(site) ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : undefined
   const fed = await startFederation({
     // The protocol's default hold time: the test federations' 3 s lets a session drop
     // when a loaded machine delays keepalives behind a burst of tasks.
@@ -61,7 +74,7 @@ export async function forwardPart (quick: boolean, progress: (s: string) => void
       // A window wide enough for the 64 clients from the first task on.
       initech: { role: 'peer', org: 'initech', neighbors: { rr1: 'reflector' }, extra: { windows: { initialTasks: CONCURRENCY, slowStartThreshold: 1024 } } }
     }
-  })
+  }, { nodeArgs })
   try {
     await Promise.all(['rr1', 'acme', 'initech'].map(async (s) => await fed.waitEstablished(s)))
     await fed.waitForRoute('initech', (r) => r.capability === CAP && r.org === 'acme', { timeoutMs: 60_000, what: 'the origin\'s route at the consumer' })
@@ -77,11 +90,14 @@ export async function forwardPart (quick: boolean, progress: (s: string) => void
     const seqDirect: number[] = []
     const seqForwarded: number[] = []
     const cpuBefore = daemonCpuSeconds(fed)
+    const windowStartUs = monotonicUs()
     for (let i = 0; i < sizes.sequential; i++) {
       seqDirect.push(await send(direct))
       seqForwarded.push(await send(forwarded))
     }
+    const windowEndUs = monotonicUs()
     const cpuAfter = daemonCpuSeconds(fed)
+    if (profDir !== undefined) writeFileSync(join(profDir, 'forward-window.json'), JSON.stringify({ startUs: windowStartUs, endUs: windowEndUs, tasks: sizes.sequential, pids: Object.fromEntries(SITES.map((site) => [site, fed.pid(site)])) }))
     const daemonCpuMsPerTask = Object.fromEntries(SITES.map((site) => [site, round3(((cpuAfter[site] ?? 0) - (cpuBefore[site] ?? 0)) * 1000 / sizes.sequential)]))
 
     progress(`forward: concurrency ${CONCURRENCY}, ${sizes.concurrent} tasks each way`)
@@ -119,6 +135,11 @@ export async function forwardPart (quick: boolean, progress: (s: string) => void
       loadAverage1m: { before: round3(loadBefore), after: round3(loadAfter), cpus: cpus().length }
     }
   } finally {
+    // A profile is written at a clean exit only, and writing a long one takes a while.
+    if (profDir !== undefined) {
+      const codes = await Promise.all(SITES.filter((site) => profiled.has(site)).map(async (site) => [site, await fed.stopSite(site, { timeoutMs: 120_000 })]))
+      progress(`forward: profiled daemons stopped (exit codes ${JSON.stringify(Object.fromEntries(codes))})`)
+    }
     await fed.stop()
     await agent.stop()
   }
@@ -136,6 +157,11 @@ async function startAgentProcess (): Promise<{ url: string, stop: () => Promise<
   })
   const { url } = JSON.parse(first) as { url: string }
   return { url, async stop () { child.stdin.end(); await exited } }
+}
+
+/** CLOCK_MONOTONIC in µs: what V8's profile timestamps count on Linux. */
+function monotonicUs (): number {
+  return Number(process.hrtime.bigint() / 1000n)
 }
 
 /** User + system CPU seconds of each daemon so far. */

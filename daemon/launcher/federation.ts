@@ -66,6 +66,8 @@ export interface Federation {
   waitForAudit (site: string, predicate: (e: AuditEvent) => boolean, options?: WaitOptions): Promise<AuditEvent>
   /** SIGKILL: no NOTIFICATION, no flush (a crash). */
   kill (site: string): Promise<void>
+  /** SIGTERM: a clean exit (profiles and logs are written), SIGKILL after timeoutMs; resolves with the exit code. */
+  stopSite (site: string, options?: { timeoutMs?: number }): Promise<number | null>
   /** Starts the site again with the same config and data dir (after a kill or stop). */
   restart (site: string): Promise<void>
   /**
@@ -115,7 +117,12 @@ export async function createSiteProcesses (spec: FederationSpec, root: string): 
   return out
 }
 
-export async function startFederation (spec: FederationSpec): Promise<Federation> {
+export interface StartOptions {
+  /** Extra node flags per site (e.g. --cpu-prof for a bench); none when undefined. */
+  readonly nodeArgs?: (site: string) => readonly string[] | undefined
+}
+
+export async function startFederation (spec: FederationSpec, options: StartOptions = {}): Promise<Federation> {
   const root = await mkdtemp(join(tmpdir(), 'atp-federation-it-'))
   const procs = new Map<string, AtpdProcess>()
   const sites = new Map<string, Site>()
@@ -134,7 +141,10 @@ export async function startFederation (spec: FederationSpec): Promise<Federation
     // Start in parallel: sessions come up as neighbors appear (reconnect backoff is short).
     // A daemon start costs ~2 CPU-seconds (module loading); with other test files
     // starting theirs on 2 cores, allow far more than one start takes alone.
-    await Promise.all([...procs.values()].map(async (p) => { await p.start({ timeoutMs: START_TIMEOUT_MS }) }))
+    await Promise.all([...procs.entries()].map(async ([name, p]) => {
+      const nodeArgs = options.nodeArgs?.(name)
+      await p.start({ timeoutMs: START_TIMEOUT_MS, ...(nodeArgs !== undefined ? { nodeArgs } : {}) })
+    }))
   } catch (err) {
     await stopAll()
     throw err
@@ -218,6 +228,9 @@ function makeFederation (
     },
     async kill (name) {
       await proc(name).kill()
+    },
+    async stopSite (name, options = {}) {
+      return await proc(name).stop(options)
     },
     async restart (name) {
       await proc(name).start()

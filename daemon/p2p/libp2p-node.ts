@@ -1,5 +1,6 @@
 /**
- * The libp2p node of a daemon: TCP + Noise + Yamux + Identify + Ping, and Kad-DHT on
+ * The libp2p node of a daemon: TCP (one socket write per event-loop turn:
+ * ./coalesced-tcp.ts) + Noise + Yamux + Identify + Ping, and Kad-DHT on
  * our own protocol only when discovery is configured (the defaults drop
  * private addresses and stay in client mode, and a custom protocol keeps the node out
  * of the public IPFS DHT), with a per-peer rate on its inbound requests.
@@ -9,9 +10,9 @@ import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
 import type { Ed25519PrivateKey } from '@libp2p/interface'
 import { ping } from '@libp2p/ping'
-import { tcp } from '@libp2p/tcp'
 import type { Datastore } from 'interface-datastore'
 import { createLibp2p, type Libp2p, type Libp2pOptions } from 'libp2p'
+import { coalescedTcp } from './coalesced-tcp.ts'
 import { limitKadRequests, type KadRequestLimitInit } from '../discovery/kad-request-limit.ts'
 
 type ConnectionMonitorInit = NonNullable<Libp2pOptions['connectionMonitor']>
@@ -70,7 +71,7 @@ export async function createLibp2pNode (init: Libp2pNodeInit): Promise<Libp2p> {
     privateKey: init.privateKey,
     ...(init.datastore !== undefined ? { datastore: init.datastore } : {}),
     addresses: { listen: [...init.listen] },
-    transports: [tcp()],
+    transports: [coalescedTcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux({ streamOptions: { maxStreamWindowSize: YAMUX_MAX_STREAM_WINDOW_BYTES, maxReadBufferLength: STREAM_MAX_READ_BUFFER_BYTES } })],
     connectionManager: { maxConnections: init.maxConnections ?? 300 },
