@@ -29,6 +29,8 @@ const NODE_PREFIX = 0x01
 const MAX_DEPTH = 24
 
 interface Tree {
+  readonly signerId: string
+  readonly size: number
   readonly signature: Uint8Array
   readonly root: Uint8Array
   /** Node values, 32 bytes each at 32 × position. */
@@ -40,6 +42,9 @@ interface Tree {
 export class VerifiedNodeCache {
   private readonly trees = new Map<string, Tree>()
   private bytes = 0
+  // The members of a batch travel together: the tree of the last lookup is tried first,
+  // before building a key.
+  private last: Tree | undefined
   /** Members checked from known nodes (no full climb, no root lookup). */
   hits = 0
   // Scratch for the positions of one audit path, leaf upwards.
@@ -60,9 +65,8 @@ export class VerifiedNodeCache {
    */
   verifiedRoot (hasher: Hasher, signerId: string, size: number, signature: Uint8Array,
     leaf: Uint8Array, index: number, path: Uint8Array): Uint8Array | undefined {
-    const key = treeKey(signerId, size, signature)
-    const tree = key === undefined ? undefined : this.trees.get(key)
-    if (tree === undefined || !equalBytes(tree.signature, signature)) return undefined
+    const tree = this.find(signerId, size, signature)
+    if (tree === undefined) return undefined
     const depth = this.describe(index, size)
     if (depth < 0 || path.length !== depth * HASH_BYTES || leaf.length !== HASH_BYTES) return undefined
     let node = leaf
@@ -97,7 +101,7 @@ export class VerifiedNodeCache {
     let tree = this.trees.get(key)
     if (tree === undefined || !equalBytes(tree.signature, signature) || !equalBytes(tree.root, root)) {
       if (tree !== undefined) this.drop(key, tree)
-      tree = { signature: signature.slice(), root: root.slice(), nodes: new Uint8Array(need), known: new Uint8Array(2 * size - 1) }
+      tree = { signerId, size, signature: signature.slice(), root: root.slice(), nodes: new Uint8Array(need), known: new Uint8Array(2 * size - 1) }
       this.trees.set(key, tree)
       this.bytes += need
       learn(tree, rootPosition(size), root, 0)
@@ -128,9 +132,20 @@ export class VerifiedNodeCache {
     }
   }
 
+  private find (signerId: string, size: number, signature: Uint8Array): Tree | undefined {
+    const last = this.last
+    if (last !== undefined && last.size === size && last.signerId === signerId && equalBytes(last.signature, signature)) return last
+    const key = treeKey(signerId, size, signature)
+    const tree = key === undefined ? undefined : this.trees.get(key)
+    if (tree === undefined || !equalBytes(tree.signature, signature)) return undefined
+    this.last = tree
+    return tree
+  }
+
   private drop (key: string, tree: Tree): void {
     this.trees.delete(key)
     this.bytes -= tree.nodes.length
+    if (this.last === tree) this.last = undefined
   }
 
   /**
@@ -203,6 +218,7 @@ function learn (tree: Tree, at: number, bytes: Uint8Array, offset: number): void
 }
 
 function equalBytes (a: Uint8Array, b: Uint8Array): boolean {
+  if (a === b) return true
   if (a.length !== b.length) return false
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
   return true

@@ -101,6 +101,12 @@ describe('verified Merkle node cache', () => {
     expect(nodes.hits).toBe(hits)
     expect(check(batches[2]![1]!, { roots, nodes })).toBeUndefined()
     expect(nodes.hits).toBe(hits + 1)
+    // The tree a lookup used last goes like any other: its members then miss, and still pass.
+    expect(check(batches[2]![2]!, { roots, nodes })).toBeUndefined()
+    expect(nodes.hits).toBe(hits + 2)
+    expect(check(batch(8, 30)[0]!, { roots, nodes })).toBeUndefined()
+    expect(check(batches[2]![3]!, { roots, nodes })).toBeUndefined()
+    expect(nodes.hits).toBe(hits + 2)
     // A tree larger than the whole budget is never cached.
     const tiny = new VerifiedNodeCache(64)
     for (const r of batches[0]!) expect(check(r, { roots, nodes: tiny })).toBeUndefined()
