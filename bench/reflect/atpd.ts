@@ -11,7 +11,7 @@
  *     holding every route (its GET /v1/peers routesReceived, polled every 50 ms);
  *   - after convergence the reflector's RSS is read once it settled.
  *
- * BENCH_CPU_PROF_DIR=dir runs the reflector (or the site BENCH_CPU_PROF_SITE names: origin,
+ * BENCH_CPU_PROF_DIR=dir runs the reflector (or the sites BENCH_CPU_PROF_SITE names, comma-separated: origin,
  * recv1…) under `node --cpu-prof` (profile written at its exit);
  * BENCH_LOG_DIR=dir keeps every daemon's output there.
  */
@@ -59,10 +59,10 @@ export async function runAtpdReflect (routes: number, progress: (s: string) => v
     origin.config.agents = Array.from({ length: routes }, (_, i) => agent(i))
 
     const profDir = process.env.BENCH_CPU_PROF_DIR
-    const profiled = process.env.BENCH_CPU_PROF_SITE ?? 'rr'
+    const profiled = (process.env.BENCH_CPU_PROF_SITE ?? 'rr').split(',')
     const startOptions = (site: AtpdProcess): { timeoutMs: number, nodeArgs?: string[] } => ({
       timeoutMs: 60_000,
-      ...(profDir !== undefined && site.org === profiled ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profDir}`] } : {})
+      ...(profDir !== undefined && profiled.includes(site.org) ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profDir}`] } : {})
     })
     await rr.start(startOptions(rr))
     await Promise.all(receivers.map(async (r) => { await r.start(startOptions(r)) }))
