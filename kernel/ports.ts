@@ -26,11 +26,14 @@ export interface Verifier {
 }
 
 /**
- * SHA-256 (FIPS 180-4), for the Merkle trees of batch signatures. The daemon passes
- * node:crypto's; the core falls back to a pure-JS one, so results never depend on which.
+ * SHA-256 (FIPS 180-4), for the Merkle trees of batch signatures and content ids. The
+ * daemon passes node:crypto's; the core falls back to a pure-JS one, so results never
+ * depend on which. Neither keeps `data`: a caller may reuse its buffer once a call returns.
  */
 export interface Hasher {
   sha256(data: Uint8Array): Uint8Array
+  /** The same digest as lowercase hex, when the implementation has a cheaper way to it than sha256 then hex. */
+  sha256Hex?(data: Uint8Array): string
 }
 
 /** Deterministic Random from a 32-bit seed (mulberry32): for the simulator and tests. */

@@ -10,7 +10,7 @@ import { HASH_BYTES, leafHash, merkleBatchSignedBytes, merkleTree, rootFromPath 
 import type { Hasher, Signer, VerifiedRootCache, Verifier } from '../../kernel/index.ts'
 import { BATCHED_ENVELOPE_VERSION } from '../envelope.ts'
 import type { Envelope, UnsignedEnvelope } from '../envelope.ts'
-import { envelopeSigningBytes, signedBytesOf, signedPartsOf, signEnvelope } from './envelope-codec.ts'
+import { envelopeLeafHash, envelopeSigningBytes, signedBytesOf, signEnvelope } from './envelope-codec.ts'
 
 /**
  * Most envelopes one signature covers. Each carries ⌈log2 n⌉ × 32 bytes of path and
@@ -61,7 +61,7 @@ export interface EnvelopeSignatureCheck {
 export function checkEnvelopeSignature (e: Envelope, check: EnvelopeSignatureCheck): boolean {
   const batch = e.batch
   if (batch === undefined) return verifies(check.verifier, e.peerId, signedBytesOf(e), e.signature)
-  const root = rootFromPath(check.hasher, leafHash(check.hasher, ...signedPartsOf(e)), batch.index, batch.size, batch.path)
+  const root = rootFromPath(check.hasher, envelopeLeafHash(check.hasher, e), batch.index, batch.size, batch.path)
   if (root === undefined) return false
   if (check.roots.has(e.peerId, batch.size, root, e.signature)) return true
   if (!verifies(check.verifier, e.peerId, envelopeBatchSignedBytes(e.peerId, batch.size, root), e.signature)) return false
@@ -112,7 +112,7 @@ function completeBatch (group: readonly Envelope[]): Envelope[] | undefined {
 
 function verifyWhole (members: readonly Envelope[], check: EnvelopeSignatureCheck): boolean {
   const first = members[0] as Envelope
-  const tree = merkleTree(check.hasher, members.map((e) => leafHash(check.hasher, ...signedPartsOf(e))))
+  const tree = merkleTree(check.hasher, members.map((e) => envelopeLeafHash(check.hasher, e)))
   for (let i = 0; i < members.length; i++) {
     const path = (members[i] as Envelope).batch?.path
     if (path === undefined || path.length % HASH_BYTES !== 0 || !sameBytes(path, tree.paths[i] as Uint8Array)) return false

@@ -33,6 +33,10 @@ import { writeVectorClock, readVectorClock } from './vector-clock-codec.ts'
 import { NAMESPACE_RE, ORG_RE, PEER_ID_RE, StringMemo, decodeGuarded, readBytes, readBytesView, readUint } from './safe-decoding.ts'
 
 const SIGNING_DOMAIN = new TextEncoder().encode('atp-memory-envelope/1\n')
+/** RFC 6962's leaf prefix (kernel/merkle-tree.ts). */
+const LEAF_PREFIX = 0x00
+const MAX_KEPT_SCRATCH_BYTES = 16 * 1024
+let leafScratch = new Uint8Array(1024)
 const MAX_SIGNATURE_BYTES = 128
 const MAX_CLIENT_ID = 0xFFFFFFFF
 /** The largest batch a member accepts. */
@@ -105,6 +109,24 @@ export function signedBytesOf (e: Envelope): Uint8Array {
   out.set(domain, 0)
   out.set(body, domain.length)
   return out
+}
+
+/**
+ * The batch leaf hash of an envelope as it travels: SHA-256(0x00 ‖ signing bytes), as
+ * kernel's leafHash(hasher, ...signedPartsOf(e)) computes it, but assembled in one
+ * reused buffer instead of a fresh one per envelope (hashers keep no input).
+ */
+export function envelopeLeafHash (hasher: Hasher, e: Envelope): Uint8Array {
+  const wire = knownWire(e)
+  const length = 1 + SIGNING_DOMAIN.length + wire.bodyEnd
+  if (leafScratch.length < length) leafScratch = new Uint8Array(Math.max(length, 2 * leafScratch.length))
+  leafScratch[0] = LEAF_PREFIX
+  leafScratch.set(SIGNING_DOMAIN, 1)
+  leafScratch.set(wire.bytes.subarray(0, wire.bodyEnd), 1 + SIGNING_DOMAIN.length)
+  const digest = hasher.sha256(leafScratch.subarray(0, length))
+  // A large envelope must not keep a large scratch buffer alive.
+  if (leafScratch.length > MAX_KEPT_SCRATCH_BYTES) leafScratch = new Uint8Array(MAX_KEPT_SCRATCH_BYTES)
+  return digest
 }
 
 /** signedBytesOf in two parts (domain, body view), for a hash that takes parts without joining them first. */
@@ -194,6 +216,6 @@ export function verifyEnvelope (e: Envelope, verifier: Verifier): boolean {
 /** Content address of an envelope: sha256 (hex) of its canonical encoding, signature and proof included. */
 export function envelopeId (e: Envelope, hasher: Hasher = defaultHasher): string {
   const wire = knownWire(e)
-  wire.id ??= bytesToHex(hasher.sha256(wire.bytes))
+  wire.id ??= hasher.sha256Hex?.(wire.bytes) ?? bytesToHex(hasher.sha256(wire.bytes))
   return wire.id
 }

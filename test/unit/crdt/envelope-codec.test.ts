@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { decodeEnvelope, encodeEnvelope, envelopeId, signEnvelope, verifyEnvelope, envelopeSigningBytes } from '../../../crdt/codec/envelope-codec.ts'
+import { decodeEnvelope, encodeEnvelope, envelopeId, envelopeLeafHash, signEnvelope, signedPartsOf, verifyEnvelope, envelopeSigningBytes } from '../../../crdt/codec/envelope-codec.ts'
 import { decodeSyncMessage, encodeSyncMessage } from '../../../crdt/codec/sync-codec.ts'
 import { MemoryDecodeError } from '../../../crdt/errors.ts'
 import { DEFAULT_MEMORY_LIMITS } from '../../../crdt/limits.ts'
 import type { UnsignedEnvelope } from '../../../crdt/envelope.ts'
+import { createNodeHasher } from '../../../daemon/identity/keys.ts'
+import { defaultHasher, leafHash } from '../../../kernel/index.ts'
 import { fakeSigner, fakeVerifier } from '../../helpers/fixtures.ts'
 
 const base: UnsignedEnvelope = {
@@ -20,6 +22,21 @@ describe('envelope codec', () => {
     expect(encodeEnvelope(d)).toEqual(bytes)
     expect(envelopeId(d)).toBe(envelopeId(e))
     expect(verifyEnvelope(d, fakeVerifier)).toBe(true)
+  })
+
+  it('ids and leaf hashes are the same whichever hasher computes them, for small and large envelopes', () => {
+    const node = createNodeHasher()
+    for (const size of [3, 5_000, 100_000, 10]) {
+      const e = signEnvelope({ ...base, update: new Uint8Array(size).fill(size % 251) }, fakeSigner('peer-acme'))
+      // Fresh decoded copies: an id is kept once computed.
+      const viaHex = envelopeId(decodeEnvelope(encodeEnvelope(e)), node)
+      const viaBytes = envelopeId(decodeEnvelope(encodeEnvelope(e)), defaultHasher)
+      expect(viaHex).toBe(viaBytes)
+      expect(viaHex).toMatch(/^[0-9a-f]{64}$/)
+      const reference = leafHash(defaultHasher, ...signedPartsOf(e))
+      expect(envelopeLeafHash(node, e)).toEqual(reference)
+      expect(envelopeLeafHash(defaultHasher, decodeEnvelope(encodeEnvelope(e)))).toEqual(reference)
+    }
   })
 
   it('signature covers every field', () => {
