@@ -2,7 +2,7 @@
  * ORIGINATOR_ID and CLUSTER_LIST (RFC 4456 §8): the two attributes that keep
  * reflection loop-free inside a federation.
  */
-import type { Route } from '../agp/index.ts'
+import { routeLists, routeStrings, type Route } from '../agp/index.ts'
 
 export interface ReflectContext {
   /** Our cluster id. */
@@ -15,11 +15,16 @@ export interface ReflectContext {
  * The route as a reflector passes it on: ORIGINATOR_ID set to the neighbor we learned
  * it from when still unset (normally the origin daemon, attrs.originPeerId), never
  * overwritten once set; our cluster id prepended to CLUSTER_LIST. The signed half
- * (attrs, attrsBytes, signature) is relayed untouched.
+ * (attrs, attrsBytes, signature) is relayed untouched. The new cluster list is the
+ * interned one (agp's routeLists): a reflector's routes share a few.
  */
 export function reflectRoute (route: Route, ctx: ReflectContext): Route {
-  const originatorId = route.originatorId === '' ? ctx.learnedFrom : route.originatorId
-  return { ...route, originatorId, clusterList: [ctx.cluster, ...route.clusterList] }
+  return { ...route, originatorId: reflectedOriginatorId(route, ctx), clusterList: routeLists.intern([ctx.cluster, ...route.clusterList], routeStrings) }
+}
+
+/** The ORIGINATOR_ID reflectRoute() gives the route. */
+export function reflectedOriginatorId (route: Route, ctx: ReflectContext): string {
+  return route.originatorId === '' ? ctx.learnedFrom : route.originatorId
 }
 
 export type ReflectionLoop = 'cluster-list-loop' | 'originator-id-loop'

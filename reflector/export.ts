@@ -24,7 +24,8 @@
  */
 import type { NeighborRole, PolicyConfig, Route, SpeakerRole } from '../agp/index.ts'
 import { crossedSiteWith, evaluateExport, evaluateExportWithoutRules, leftAndReturned, nextSitePath } from '../agp/index.ts'
-import { reflectRoute } from './cluster-list.ts'
+import { reflectedOriginatorId, reflectRoute } from './cluster-list.ts'
+import { memoOf } from './route-memo.ts'
 import { exportDefault, isReflection, type RouteSource } from './reflection.ts'
 import { matchesInterests } from '../kernel/index.ts'
 
@@ -119,10 +120,10 @@ function exportLoop (self: ExportSelf, to: ExportNeighbor, route: Route): 'built
 
 /**
  * Path-attribute rewriting, memoized per (input route, shape of rewrite): a reflector
- * sends one route to hundreds of clients, and they all get the same object. A
- * WeakMap holds nothing alive once the route leaves the RIB.
+ * sends one route to hundreds of clients, and they all get the same object. Nothing
+ * held alive once the route leaves the RIB (WeakMaps; the reflected form is in the
+ * route's memo, route-memo.ts).
  */
-const reflectedCache = new WeakMap<Route, { cluster: string, learnedFrom: string, route: Route }>()
 const orgCache = new WeakMap<Route, { key: string, route: Route }>()
 
 export function rewritePath (self: ExportSelf, to: ExportNeighbor, route: Route, from: ExportSource): Route {
@@ -132,10 +133,13 @@ export function rewritePath (self: ExportSelf, to: ExportNeighbor, route: Route,
 /** The reflection rewrite of rewritePath(): the same object for every neighbor. */
 function reflectedFor (self: ExportSelf, route: Route, from: ExportSource): Route {
   if (!isReflection(self.role, from.fromRole) || self.cluster === undefined || self.cluster === '') return route
-  const hit = reflectedCache.get(route)
-  if (hit !== undefined && hit.cluster === self.cluster && hit.learnedFrom === from.fromPeer) return hit.route
-  const reflected = reflectRoute(route, { cluster: self.cluster, learnedFrom: from.fromPeer })
-  reflectedCache.set(route, { cluster: self.cluster, learnedFrom: from.fromPeer, route: reflected })
+  const ctx = { cluster: self.cluster, learnedFrom: from.fromPeer }
+  const memo = memoOf(route)
+  const hit = memo.reflected
+  // What reflectRoute() would give now (another cluster or neighbor may have reflected this very object).
+  if (hit !== undefined && hit.clusterList[0] === ctx.cluster && hit.originatorId === reflectedOriginatorId(route, ctx)) return hit
+  const reflected = reflectRoute(route, ctx)
+  memo.reflected = reflected
   return reflected
 }
 

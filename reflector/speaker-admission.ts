@@ -8,10 +8,10 @@ import {
   DEFAULT_LOCAL_PREF, evaluateImport, freshnessState, isInternalRole, nextFreshnessChangeMs, type PathCandidate, type PathKey,
   pathKeyOf, type Route, siteLoop
 } from '../agp/index.ts'
-import type { Verifier } from '../kernel/index.ts'
 import { reflectionLoop } from './cluster-list.ts'
 import { isDamped } from './speaker-damping.ts'
 import type { FreshnessEntry } from './speaker-freshness-queue.ts'
+import { memoOf, type RouteMemo } from './route-memo.ts'
 import { audit, type NeighborState, type SpeakerState } from './speaker-state.ts'
 
 /** Why a received route must not be imported (a loop or our own route), or undefined. */
@@ -55,32 +55,6 @@ export function admit (st: SpeakerState, n: NeighborState, route: Route, memo: R
     const atMs = nextFreshnessChangeMs(route.attrs.originatedAtMs, st.nowMs, st.init.freshness)
     if (atMs !== undefined) st.freshness.push(freshnessEntry(memo, route, atMs, peer))
   }
-}
-
-/**
- * What a received advertisement (one Route object) needs on every node: its path key
- * and the immutable values built from it. In a simulation one advertisement object
- * reaches thousands of nodes from the same neighbor, nearly all with the default
- * flags: they share one candidate and one freshness entry instead of holding millions
- * of equal ones. A WeakMap: bounded by the routes alive.
- */
-export interface RouteMemo {
-  readonly path: PathKey
-  candidate: PathCandidate | undefined
-  fresh: FreshnessEntry | undefined
-  /** A verifier that accepted the route's origin signature. */
-  verifiedBy: Verifier | undefined
-}
-
-const memos = new WeakMap<Route, RouteMemo>()
-
-export function memoOf (route: Route): RouteMemo {
-  let m = memos.get(route)
-  if (m === undefined) {
-    m = { path: pathKeyOf(route), candidate: undefined, fresh: undefined, verifiedBy: undefined }
-    memos.set(route, m)
-  }
-  return m
 }
 
 /** The candidate of a received copy with the default flags: usable, fresh, local preference 100. */

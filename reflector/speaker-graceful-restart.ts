@@ -5,7 +5,8 @@
  */
 import { type PathKey, pathKeyOf, type Route } from '../agp/index.ts'
 import { LimitExceededError } from '../kernel/index.ts'
-import { admit, importLoop, memoOf, refreshFlags, removeReceived } from './speaker-admission.ts'
+import { admit, importLoop, refreshFlags, removeReceived } from './speaker-admission.ts'
+import { memoOf } from './route-memo.ts'
 import { audit, clearTimer, setTimer, timerIds, type NeighborState, type SpeakerState } from './speaker-state.ts'
 
 /**

@@ -17,7 +17,8 @@ import {
   type UpdateFrame, type WithdrawnPath
 } from '../agp/index.ts'
 import { LimitExceededError } from '../kernel/index.ts'
-import { admit, importLoop, memoOf, removeReceived, type RouteMemo } from './speaker-admission.ts'
+import { admit, importLoop, removeReceived } from './speaker-admission.ts'
+import { memoOf, type RouteMemo } from './route-memo.ts'
 import { damp, dampAnnounce } from './speaker-damping.ts'
 import { dropRestartCopies } from './speaker-graceful-restart.ts'
 import { audit, type NeighborState, type SpeakerState } from './speaker-state.ts'

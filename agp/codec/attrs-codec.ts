@@ -12,7 +12,7 @@ import {
 import { agp } from '../proto/gen/agp.js'
 import type { RouteAttributes } from '../route/route.ts'
 import { FrameDecodeError, UpdateSubcode, updateError, type DecodeResult } from './errors.ts'
-import { decodedLists, decodedStrings } from './interner.ts'
+import { routeLists, routeStrings } from './interner.ts'
 import { MAX_ATTRS_BYTES } from './limits.ts'
 import { checkNonNegative, checkSafeUint, checkString, checkStringList, fail, type ErrorFactory } from './validate.ts'
 
@@ -39,23 +39,23 @@ export function checkRouteAttributes (a: {
   const wins = checkNonNegative(win.wins ?? 0, 'winRate.wins', err)
   const trials = checkNonNegative(win.trials ?? 0, 'winRate.trials', err)
   if (wins > trials) fail(err, `winRate.wins (${wins}) exceeds trials (${trials})`)
-  const originOrg = decodedStrings.intern(checkString(a.originOrg, 'originOrg', ORG_ID_PATTERN, MAX_ORG_ID_LENGTH, err))
+  const originOrg = routeStrings.intern(checkString(a.originOrg, 'originOrg', ORG_ID_PATTERN, MAX_ORG_ID_LENGTH, err))
   // One form: the default site (the org id) is written as no site at all.
   const site = a.originSite === undefined || a.originSite === null || a.originSite === ''
     ? originOrg
-    : decodedStrings.intern(checkString(a.originSite, 'originSite', ORG_ID_PATTERN, MAX_ORG_ID_LENGTH, err))
+    : routeStrings.intern(checkString(a.originSite, 'originSite', ORG_ID_PATTERN, MAX_ORG_ID_LENGTH, err))
   return {
-    capability: decodedStrings.intern(a.capability as string),
+    capability: routeStrings.intern(a.capability as string),
     originOrg,
     ...(site === originOrg ? {} : { originSite: site }),
     agentId: checkString(a.agentId, 'agentId', AGENT_ID_PATTERN, MAX_AGENT_ID_LENGTH, err),
-    originPeerId: decodedStrings.intern(checkString(a.originPeerId, 'originPeerId', PEER_ID_PATTERN, MAX_PEER_ID_LENGTH, err)),
+    originPeerId: routeStrings.intern(checkString(a.originPeerId, 'originPeerId', PEER_ID_PATTERN, MAX_PEER_ID_LENGTH, err)),
     endpoint: checkString(a.endpoint, 'endpoint', endpoint.pattern, endpoint.maxLength, err),
     costUsd: checkNonNegative(a.costUsd, 'costUsd', err),
     latencyMs: { p50, p95 },
     winRate: { wins, trials, measuredAtMs: checkSafeUint(win.measuredAtMs ?? 0, 'winRate.measuredAtMs', err) },
-    region: decodedStrings.intern(checkString(a.region, 'region', REGION_PATTERN, MAX_REGION_LENGTH, err)),
-    tags: decodedLists.intern(checkStringList(a.tags, 'tags', TAG_PATTERN, MAX_TAG_LENGTH, MAX_TAGS, err), decodedStrings),
+    region: routeStrings.intern(checkString(a.region, 'region', REGION_PATTERN, MAX_REGION_LENGTH, err)),
+    tags: routeLists.intern(checkStringList(a.tags, 'tags', TAG_PATTERN, MAX_TAG_LENGTH, MAX_TAGS, err), routeStrings),
     originSeq: checkSafeUint(a.originSeq, 'originSeq', err),
     originatedAtMs: checkSafeUint(a.originatedAtMs, 'originatedAtMs', err)
   }

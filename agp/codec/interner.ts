@@ -60,9 +60,9 @@ export class ListInterner {
 }
 
 /**
- * The decoders' interners. 65,536 strings of up to 128 characters and as many lists
+ * The interners of route values (the decoders', and a reflector's cluster lists). 65,536 strings of up to 128 characters and as many lists
  * keep at most a few tens of MB alive, and only for tables that hold that many distinct
  * values anyway.
  */
-export const decodedStrings = new StringInterner(65_536)
-export const decodedLists = new ListInterner(65_536)
+export const routeStrings = new StringInterner(65_536)
+export const routeLists = new ListInterner(65_536)

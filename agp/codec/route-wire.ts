@@ -7,7 +7,7 @@ import { MAX_BATCH_SIZE } from '../route/batch-signature.ts'
 import type { BatchProof, Route } from '../route/route.ts'
 import { decodeRouteAttributes, encodeRouteAttributes } from './attrs-codec.ts'
 import { ByteSlab } from './byte-slab.ts'
-import { decodedLists, decodedStrings } from './interner.ts'
+import { routeLists, routeStrings } from './interner.ts'
 import { updateError, UpdateSubcode } from './errors.ts'
 import {
   auditPathLength, HASH_BYTES, MAX_ORG_ID_LENGTH, MAX_PEER_ID_LENGTH, MAX_TAG_LENGTH, MAX_TAGS, ORG_ID_PATTERN, TAG_PATTERN
@@ -82,7 +82,7 @@ export function fromWireRoute (msg: agp.WireRoute.$Properties, err: ErrorFactory
   const wireSignature = checkBytes(msg.signature ?? new Uint8Array(), 'signature', SIGNATURE_BYTES, err)
   if (wireSignature.length !== SIGNATURE_BYTES) fail(err, `signature is ${wireSignature.length} bytes, expected ${SIGNATURE_BYTES}`)
   const signature = previous !== undefined && sameBytes(previous.signature, wireSignature) ? previous.signature : slab.copy(wireSignature)
-  const orgPath = decodedLists.intern(checkStringList(msg.orgPath ?? [], 'orgPath', ORG_ID_PATTERN, MAX_ORG_ID_LENGTH, MAX_PATH_ENTRIES, err), decodedStrings)
+  const orgPath = routeLists.intern(checkStringList(msg.orgPath ?? [], 'orgPath', ORG_ID_PATTERN, MAX_ORG_ID_LENGTH, MAX_PATH_ENTRIES, err), routeStrings)
   if (orgPath.length === 0) fail(err, 'orgPath is empty (it ends with the origin org)')
   const batch = msg.batch === undefined || msg.batch === null ? undefined : fromWireBatch(msg.batch, err, slab)
   return {
@@ -92,10 +92,10 @@ export function fromWireRoute (msg: agp.WireRoute.$Properties, err: ErrorFactory
     ...(batch !== undefined ? { batch } : {}),
     orgPath,
     // The path attributes are the interned copies (interner.ts): a few lists serve most routes.
-    sitePath: decodedLists.intern(checkStringList(msg.sitePath ?? [], 'sitePath', ORG_ID_PATTERN, MAX_ORG_ID_LENGTH, MAX_PATH_ENTRIES, err), decodedStrings),
-    originatorId: decodedStrings.intern(checkString(msg.originatorId ?? '', 'originatorId', ORIGINATOR_PATTERN, MAX_PEER_ID_LENGTH, err)),
-    clusterList: decodedLists.intern(checkStringList(msg.clusterList ?? [], 'clusterList', ORG_ID_PATTERN, MAX_ORG_ID_LENGTH, MAX_PATH_ENTRIES, err), decodedStrings),
-    pathTags: decodedLists.intern(checkStringList(msg.pathTags ?? [], 'pathTags', TAG_PATTERN, MAX_TAG_LENGTH, MAX_TAGS, err), decodedStrings)
+    sitePath: routeLists.intern(checkStringList(msg.sitePath ?? [], 'sitePath', ORG_ID_PATTERN, MAX_ORG_ID_LENGTH, MAX_PATH_ENTRIES, err), routeStrings),
+    originatorId: routeStrings.intern(checkString(msg.originatorId ?? '', 'originatorId', ORIGINATOR_PATTERN, MAX_PEER_ID_LENGTH, err)),
+    clusterList: routeLists.intern(checkStringList(msg.clusterList ?? [], 'clusterList', ORG_ID_PATTERN, MAX_ORG_ID_LENGTH, MAX_PATH_ENTRIES, err), routeStrings),
+    pathTags: routeLists.intern(checkStringList(msg.pathTags ?? [], 'pathTags', TAG_PATTERN, MAX_TAG_LENGTH, MAX_TAGS, err), routeStrings)
   }
 }
 

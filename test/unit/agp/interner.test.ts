@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { decodeFrame, encodeFrame } from '../../../agp/codec/frame-codec.ts'
-import { decodedLists, decodedStrings, ListInterner, StringInterner } from '../../../agp/codec/interner.ts'
+import { routeLists, routeStrings, ListInterner, StringInterner } from '../../../agp/codec/interner.ts'
 import { makeRoute } from '../../helpers/fixtures.ts'
 
 describe('interners', () => {
@@ -30,8 +30,8 @@ describe('interners', () => {
   })
 
   it('the decoders\' interners are bounded', () => {
-    expect(decodedStrings.maxEntries).toBeLessThanOrEqual(65_536)
-    expect(decodedLists.maxEntries).toBeLessThanOrEqual(65_536)
+    expect(routeStrings.maxEntries).toBeLessThanOrEqual(65_536)
+    expect(routeLists.maxEntries).toBeLessThanOrEqual(65_536)
   })
 
   it('decoded routes share their path lists (org path, cluster list, tags) and decode to the same values', () => {

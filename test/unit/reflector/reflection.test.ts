@@ -5,6 +5,7 @@ import { reflectionLoop, reflectRoute } from '../../../reflector/cluster-list.ts
 import { exportRoute, type ExportNeighbor, type ExportSelf, type ExportSource } from '../../../reflector/export.ts'
 import { InterestIndex, interestChangeScope } from '../../../reflector/interests.ts'
 import { exportDefault, isReflection } from '../../../reflector/reflection.ts'
+import type { Route } from '../../../agp/route/route.ts'
 import { makeRoute } from '../../helpers/fixtures.ts'
 
 const ROLES: NeighborRole[] = ['client', 'peer', 'reflector', 'partner']
@@ -80,6 +81,24 @@ describe('export decision', () => {
       expect(d.route.clusterList).toEqual(['c1'])
       expect(d.route.orgPath).toEqual(['a'])
     }
+  })
+
+  it('one reflected object per route for every client; routes share the reflected cluster list; another cluster or neighbor reflects anew', () => {
+    const r1 = makeRoute({ originOrg: 'a', originPeerId: 'pa', agentId: 'x1' })
+    const r2 = makeRoute({ originOrg: 'a', originPeerId: 'pa', agentId: 'x2' })
+    const sent = (self: ExportSelf, r: typeof r1, to: string, from = fromClient): Route => {
+      const d = exportRoute(self, client(to, to), r, from)
+      if (!d.accept) throw new Error(d.reason)
+      return d.route
+    }
+    expect(sent(rr, r1, 'pc')).toBe(sent(rr, r1, 'pd'))
+    expect(sent(rr, r2, 'pc').clusterList).toBe(sent(rr, r1, 'pc').clusterList)
+    const other = sent({ ...rr, cluster: 'c2' }, r1, 'pc')
+    expect(other.clusterList).toEqual(['c2'])
+    expect(sent(rr, r1, 'pc').clusterList).toEqual(['c1'])
+    const viaPeer = sent(rr, r1, 'pc', { ...fromClient, fromPeer: 'pb' })
+    expect(viaPeer.originatorId).toBe('pb')
+    expect(sent(rr, r1, 'pc').originatorId).toBe('pa')
   })
 
   it('refuses: back to sender, back to origin, unusable, uninterested, non-client to non-client', () => {
