@@ -10,9 +10,9 @@ import {
   TAG_PATTERN, endpoint
 } from '../../kernel/index.ts'
 import { agp } from '../proto/gen/agp.js'
-import type { RouteAttributes } from '../route/route.ts'
+import type { RouteAttributes, WinRateEvidence } from '../route/route.ts'
 import { FrameDecodeError, UpdateSubcode, updateError, type DecodeResult } from './errors.ts'
-import { routeLists, routeStrings } from './interner.ts'
+import { routeLatencies, routeLists, routeStrings, routeWinRates } from './interner.ts'
 import { MAX_ATTRS_BYTES } from './limits.ts'
 import { checkNonNegative, checkSafeUint, checkString, checkStringList, fail, type ErrorFactory } from './validate.ts'
 
@@ -21,7 +21,7 @@ const attrsError: ErrorFactory = (m) => updateError(`route attributes: ${m}`, Up
 /**
  * Validates decoded (or to-be-encoded) attributes, returning a clean plain copy; throws
  * FrameDecodeError. The values many routes repeat (capability, org, site, peer id,
- * region, tags) are the interned copies (interner.ts); agent id and endpoint, which
+ * region, tags, latency, win rate) are the interned copies (interner.ts); agent id and endpoint, which
  * routes do not share, are not.
  */
 export function checkRouteAttributes (a: {
@@ -52,13 +52,17 @@ export function checkRouteAttributes (a: {
     originPeerId: routeStrings.intern(checkString(a.originPeerId, 'originPeerId', PEER_ID_PATTERN, MAX_PEER_ID_LENGTH, err)),
     endpoint: checkString(a.endpoint, 'endpoint', endpoint.pattern, endpoint.maxLength, err),
     costUsd: checkNonNegative(a.costUsd, 'costUsd', err),
-    latencyMs: { p50, p95 },
-    winRate: { wins, trials, measuredAtMs: checkSafeUint(win.measuredAtMs ?? 0, 'winRate.measuredAtMs', err) },
+    latencyMs: routeLatencies.intern(`${p50}/${p95}`, { p50, p95 }),
+    winRate: winRateOf(wins, trials, checkSafeUint(win.measuredAtMs ?? 0, 'winRate.measuredAtMs', err)),
     region: routeStrings.intern(checkString(a.region, 'region', REGION_PATTERN, MAX_REGION_LENGTH, err)),
     tags: routeLists.intern(checkStringList(a.tags, 'tags', TAG_PATTERN, MAX_TAG_LENGTH, MAX_TAGS, err), routeStrings),
     originSeq: checkSafeUint(a.originSeq, 'originSeq', err),
     originatedAtMs: checkSafeUint(a.originatedAtMs, 'originatedAtMs', err)
   }
+}
+
+function winRateOf (wins: number, trials: number, measuredAtMs: number): WinRateEvidence {
+  return routeWinRates.intern(`${wins}/${trials}/${measuredAtMs}`, { wins, trials, measuredAtMs })
 }
 
 /** The canonical bytes an origin signs. Throws InvalidArgumentError for attributes no receiver would accept. */

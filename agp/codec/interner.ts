@@ -1,14 +1,16 @@
 /**
- * Shared copies of the strings and string lists that decoded routes repeat: every route
- * of one origin names the same org and peer id, a hundred routes name one capability,
- * and nearly every org path, cluster list or tag list is one of a few. A decoder makes a
+ * Shared copies of the strings, string lists and small values that decoded routes
+ * repeat: every route of one origin names the same org and peer id, a hundred routes
+ * name one capability, nearly every org path, cluster list or tag list is one of a few,
+ * and so are latency figures and win-rate evidence measured at one time. A decoder makes a
  * new string (and a new array) for each; held in the RIBs, those duplicates were a large
  * part of a route's memory.
  *
  * Bounded: past `maxEntries` an interner starts over empty (later routes share the
- * copies made from then on; nothing already decoded changes). Interned lists are frozen,
- * since every route that holds one shares it.
+ * copies made from then on; nothing already decoded changes). Interned lists and values
+ * are frozen, since every route that holds one shares it.
  */
+import type { LatencyMs, WinRateEvidence } from '../route/route.ts'
 
 export class StringInterner {
   readonly maxEntries: number
@@ -59,6 +61,27 @@ export class ListInterner {
   }
 }
 
+/** Frozen values shared under a key that names their content (e.g. `${p50}/${p95}`). */
+export class ValueInterner<T extends object> {
+  readonly maxEntries: number
+  private readonly values = new Map<string, T>()
+
+  constructor (maxEntries: number) {
+    this.maxEntries = maxEntries
+  }
+
+  get size (): number { return this.values.size }
+
+  /** The value held under `key`; else `value`, frozen and held from now on. */
+  intern (key: string, value: T): T {
+    const hit = this.values.get(key)
+    if (hit !== undefined) return hit
+    if (this.values.size >= this.maxEntries) this.values.clear()
+    this.values.set(key, Object.freeze(value))
+    return value
+  }
+}
+
 /**
  * The interners of route values (the decoders', and a reflector's cluster lists). 65,536 strings of up to 128 characters and as many lists
  * keep at most a few tens of MB alive, and only for tables that hold that many distinct
@@ -66,3 +89,6 @@ export class ListInterner {
  */
 export const routeStrings = new StringInterner(65_536)
 export const routeLists = new ListInterner(65_536)
+/** Signed measurements many routes repeat. */
+export const routeLatencies = new ValueInterner<LatencyMs>(65_536)
+export const routeWinRates = new ValueInterner<WinRateEvidence>(65_536)

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { decodeFrame, encodeFrame } from '../../../agp/codec/frame-codec.ts'
-import { routeLists, routeStrings, ListInterner, StringInterner } from '../../../agp/codec/interner.ts'
+import { ListInterner, routeLatencies, routeLists, routeStrings, routeWinRates, StringInterner, ValueInterner } from '../../../agp/codec/interner.ts'
 import { makeRoute } from '../../helpers/fixtures.ts'
 
 describe('interners', () => {
@@ -29,12 +29,22 @@ describe('interners', () => {
     }
   })
 
-  it('the decoders\' interners are bounded', () => {
-    expect(routeStrings.maxEntries).toBeLessThanOrEqual(65_536)
-    expect(routeLists.maxEntries).toBeLessThanOrEqual(65_536)
+  it('a value interner is bounded, and values under one key are one frozen object', () => {
+    const values = new ValueInterner<{ n: number }>(10)
+    const a = values.intern('1', { n: 1 })
+    expect(values.intern('1', { n: 1 })).toBe(a)
+    expect(Object.isFrozen(a)).toBe(true)
+    for (let i = 0; i < 1000; i++) {
+      expect(values.intern(String(i), { n: i })).toEqual({ n: i })
+      expect(values.size).toBeLessThanOrEqual(10)
+    }
   })
 
-  it('decoded routes share their path lists (org path, cluster list, tags) and decode to the same values', () => {
+  it('the route interners are bounded', () => {
+    for (const i of [routeStrings, routeLists, routeLatencies, routeWinRates]) expect(i.maxEntries).toBeLessThanOrEqual(65_536)
+  })
+
+  it('decoded routes share their path lists (org path, cluster list, tags) and measurements, and decode to the same values', () => {
     const routes = [0, 1, 2].map((i) => makeRoute({ agentId: `a${i}`, tags: ['gpu'] }, { orgPath: ['acme'], clusterList: ['c1'] }))
     const d = decodeFrame(encodeFrame({ type: 'update', announces: routes, withdraws: [] }))
     if (!d.ok || d.value.type !== 'update') throw new Error('does not decode')
@@ -42,6 +52,8 @@ describe('interners', () => {
     expect(b?.orgPath).toBe(a?.orgPath)
     expect(c?.clusterList).toBe(a?.clusterList)
     expect(c?.attrs.tags).toBe(a?.attrs.tags)
+    expect(b?.attrs.latencyMs).toBe(a?.attrs.latencyMs)
+    expect(b?.attrs.winRate).toBe(a?.attrs.winRate)
     expect(a?.orgPath).toEqual(['acme'])
     expect(a?.clusterList).toEqual(['c1'])
     expect(a?.attrs.tags).toEqual(['gpu'])
