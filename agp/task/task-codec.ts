@@ -8,7 +8,7 @@
 import { AtpError, InvalidArgumentError, capabilityProblem } from '../../kernel/index.ts'
 import { atptask } from '../proto/gen/task.js'
 import {
-  MAX_TASK_DEADLINE_MS, MAX_TASK_ERROR_TEXT, MAX_TASK_HOPS, MAX_TASK_ID_LENGTH, TASK_VERSION,
+  MAX_TASK_CHANNEL, MAX_TASK_DEADLINE_MS, MAX_TASK_ERROR_TEXT, MAX_TASK_HOPS, MAX_TASK_ID_LENGTH, TASK_VERSION,
   TaskErrorCode, taskErrorCodeOf, type TaskFrame
 } from './task-frame.ts'
 
@@ -22,16 +22,21 @@ export class TaskDecodeError extends AtpError {
 }
 
 export type TaskDecodeResult =
-  | { readonly ok: true, readonly value: TaskFrame }
+  /** `channel` is there when the frame names one (a stream of many tasks), absent for 0. */
+  | { readonly ok: true, readonly value: TaskFrame, readonly channel?: number }
   | { readonly ok: false, readonly error: TaskDecodeError }
 
 const TASK_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/
 const ORG_PATTERN = /^[a-z0-9-]{1,32}$/
 const AGENT_PATTERN = /^[a-z0-9-]{1,64}$/
 
-/** Encodes one frame (no length prefix). Throws InvalidArgumentError past maxBytes. */
-export function encodeTaskFrame (frame: TaskFrame, maxBytes: number): Uint8Array {
-  const bytes = atptask.TaskFrame.encode({ version: TASK_VERSION, ...toBody(frame) }).finish()
+/**
+ * Encodes one frame (no length prefix) for the task under `channel` (0: the stream's only
+ * task). Throws InvalidArgumentError past maxBytes or for a channel that is not a uint32.
+ */
+export function encodeTaskFrame (frame: TaskFrame, maxBytes: number, channel = 0): Uint8Array {
+  if (!Number.isInteger(channel) || channel < 0 || channel > MAX_TASK_CHANNEL) throw new InvalidArgumentError(`task channel ${channel} is not 0..${MAX_TASK_CHANNEL}`)
+  const bytes = atptask.TaskFrame.encode({ version: TASK_VERSION, ...toBody(frame), ...(channel !== 0 ? { channel } : {}) }).finish()
   if (bytes.length > maxBytes) throw new InvalidArgumentError(`task ${frame.type} frame is ${bytes.length} bytes, max ${maxBytes}`)
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length)
 }
@@ -62,7 +67,9 @@ export function decodeTaskFrame (bytes: Uint8Array, maxBytes: number): TaskDecod
     }
     if (msg.version !== TASK_VERSION) return bad(`unsupported task version ${msg.version}, expected ${TASK_VERSION}`)
     const frame = fromMessage(msg)
-    return typeof frame === 'string' ? bad(frame) : { ok: true, value: frame }
+    if (typeof frame === 'string') return bad(frame)
+    const channel = msg.channel ?? 0
+    return channel === 0 ? { ok: true, value: frame } : { ok: true, value: frame, channel }
   } catch (e) {
     return bad(`task frame does not decode: ${(e as Error).message}`)
   }

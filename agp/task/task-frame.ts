@@ -23,6 +23,8 @@ export const MAX_TASK_DEADLINE_MS = 86_400_000
 
 export const MAX_TASK_ID_LENGTH = 128
 export const MAX_TASK_ERROR_TEXT = 1024
+/** Largest channel number (a frame's uint32): 0 is the stream's only task. */
+export const MAX_TASK_CHANNEL = 0xffff_ffff
 
 /**
  * Why a task failed, stable numbers on the wire (TaskError.code). The numbers never

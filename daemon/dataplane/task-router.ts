@@ -2,9 +2,10 @@
  * The data plane of one daemon: where a task goes from here. `dispatch` asks the
  * Speaker for the next hop of the path (agp/task/forwarding.ts: only along a route
  * the requester was given) and runs the leg — the local agent (origin) or a stream to
- * the neighbor the route came from (transit) — under the task's deadline and the
- * in-flight bound. Inbound `/atp/task/1.0.0` streams from neighbors are dispatched
- * the same way, their replies written back on the stream.
+ * the neighbor the route came from (transit, ./task-links.ts: one stream per neighbor
+ * for many tasks) — under the task's deadline and the in-flight bound. Inbound
+ * `/atp/task/1.0.0` streams from neighbors, of one task or many, are dispatched the
+ * same way, their replies written back on the stream under the task's channel.
  */
 import type { Connection, Stream } from '@libp2p/interface'
 import type { Libp2p } from 'libp2p'
@@ -20,7 +21,7 @@ import type { Metrics, TaskRole } from '../metrics/metrics.ts'
 import { FrameChannel } from '../p2p/frame-channel.ts'
 import type { AgentClients } from './agent-clients.ts'
 import { runOriginLeg } from './origin-leg.ts'
-import { openPeerLeg } from './peer-leg.ts'
+import { TaskLinks } from './task-links.ts'
 import { NOOP_LEG, isTerminal, onceTerminal, type ReplySink, type TaskLeg, type TaskReply } from './task-leg.ts'
 
 export interface ForwardingConfig {
@@ -51,8 +52,11 @@ export interface TaskRouterComponents {
 export class TaskRouter {
   private inFlight = 0
   private readonly inbound = new Set<FrameChannel>()
+  private readonly links: TaskLinks
 
-  constructor (private readonly c: TaskRouterComponents, private readonly org: string, private readonly config: ForwardingConfig) {}
+  constructor (private readonly c: TaskRouterComponents, private readonly org: string, private readonly config: ForwardingConfig) {
+    this.links = new TaskLinks({ libp2p: c.libp2p, maxMessageBytes: config.maxMessageBytes, org, maxTasksPerLink: config.maxInFlight })
+  }
 
   get tasksInFlight (): number { return this.inFlight }
 
@@ -65,6 +69,7 @@ export class TaskRouter {
   async stop (): Promise<void> {
     await this.c.libp2p.unhandle(TASK_PROTOCOL).catch(() => {})
     for (const ch of this.inbound) ch.reset(new Error('daemon stopping'))
+    this.links.stop()
   }
 
   /**
@@ -114,50 +119,83 @@ export class TaskRouter {
     })
     leg = hop.kind === 'local' && agent !== undefined
       ? runOriginLeg({ agent, request, clients: this.c.clients, org: this.org, nowMs: this.c.nowMs, ...(this.c.onMeasured !== undefined ? { onMeasured: this.c.onMeasured } : {}) }, guarded)
-      : openPeerLeg({
-        libp2p: this.c.libp2p,
-        peer: (hop as { peer: string }).peer,
-        request: { ...request, hops: request.hops + 1, deadlineMs: Math.max(1, request.deadlineMs - (this.c.nowMs() - startedMs)) },
-        maxMessageBytes: this.config.maxMessageBytes,
-        org: this.org
-      }, guarded)
+      : this.links.open((hop as { peer: string }).peer, { ...request, hops: request.hops + 1, deadlineMs: Math.max(1, request.deadlineMs - (this.c.nowMs() - startedMs)) }, guarded)
     return { cancel: () => { leg.cancel() } }
   }
 
+  /**
+   * A neighbor's stream: its first request says whether it carries one task (channel 0,
+   * closed after the terminal reply) or many (each under its channel; the stream stays).
+   */
   private onInbound (stream: Stream, connection: Connection): void {
     const peer = connection.remotePeer.toString()
     const max = this.config.maxMessageBytes
-    let leg: TaskLeg | undefined
-    let done = false
-    const reply = (frame: TaskReply): void => {
-      if (done) return
-      let bytes: Uint8Array
-      try {
-        bytes = encodeTaskFrame(frame, max)
-      } catch (err) {
-        if (!(err instanceof InvalidArgumentError)) throw err
-        bytes = encodeTaskFrame({ type: 'error', code: TaskErrorCode.TooLarge, text: err.message, org: this.org }, max)
-        leg?.cancel()
+    /** The stream's tasks in flight by channel (0: the stream's only task). */
+    const tasks = new Map<number, { leg: TaskLeg | undefined }>()
+    let many: boolean | undefined
+    let ended = false
+    /** A reply on `channel`; false once that task has ended. */
+    const replier = (channel: number): ReplySink => {
+      let done = false
+      return (frame) => {
+        if (done || ended) return
+        let bytes: Uint8Array
+        let terminal = isTerminal(frame)
+        try {
+          bytes = encodeTaskFrame(frame, max, channel)
+        } catch (err) {
+          if (!(err instanceof InvalidArgumentError)) throw err
+          bytes = encodeTaskFrame({ type: 'error', code: TaskErrorCode.TooLarge, text: err.message, org: this.org }, max, channel)
+          tasks.get(channel)?.leg?.cancel()
+          terminal = true
+        }
+        ch.enqueue([bytes])
+        if (!terminal) return
         done = true
+        tasks.delete(channel)
+        if (many !== true) { ended = true; void ch.close() }
       }
-      ch.enqueue([bytes])
-      if (done || isTerminal(frame)) { done = true; void ch.close() }
+    }
+    /** A frame that breaks the stream's framing: answered on channel 0, then the stream closes. */
+    const refuseStream = (code: TaskErrorCode, text: string): void => {
+      for (const t of tasks.values()) t.leg?.cancel()
+      tasks.clear()
+      many = false
+      replier(0)({ type: 'error', code, text, org: this.org })
     }
     const ch: FrameChannel = new FrameChannel(stream, {
       maxFrameBytes: max,
       onPayload: (bytes) => {
+        if (ended) return
         const decoded = decodeTaskFrame(bytes, max)
-        if (!decoded.ok) { leg?.cancel(); reply({ type: 'error', code: decoded.error.taskCode, text: decoded.error.message, org: this.org }); return }
+        if (!decoded.ok) { refuseStream(decoded.error.taskCode, decoded.error.message); return }
         const frame = decoded.value
-        if (frame.type === 'request' && leg === undefined) { leg = this.dispatch(frame, peer, reply); return }
-        if (frame.type === 'cancel' && leg !== undefined) { leg.cancel(); return }
-        leg?.cancel()
-        reply({ type: 'error', code: TaskErrorCode.BadFrame, text: `unexpected ${frame.type} frame`, org: this.org })
+        const channel = decoded.channel ?? 0
+        if (frame.type === 'request') {
+          many ??= channel !== 0
+          if (tasks.has(channel) || many !== (channel !== 0)) {
+            refuseStream(TaskErrorCode.BadFrame, `unexpected request frame on channel ${channel}`)
+            return
+          }
+          const task: { leg: TaskLeg | undefined } = { leg: undefined }
+          tasks.set(channel, task)
+          const leg = this.dispatch(frame, peer, replier(channel))
+          // A refusal answers (and ends the task) before dispatch returns.
+          if (tasks.get(channel) === task) task.leg = leg
+          return
+        }
+        if (frame.type === 'cancel' && tasks.has(channel)) { tasks.get(channel)?.leg?.cancel(); return }
+        // A cancel for a task that already ended crossed its answer on the way: nothing to do.
+        if (frame.type === 'cancel' && many === true) return
+        refuseStream(TaskErrorCode.BadFrame, `unexpected ${frame.type} frame on channel ${channel}`)
       },
       onClose: (reason) => {
         this.inbound.delete(ch)
-        // The requester went away: nobody waits for the answer any more.
-        if (!done) { done = true; leg?.cancel(); this.c.logger.debug({ peer, reason }, 'task stream closed before the task ended') }
+        ended = true
+        // The requester went away: nobody waits for the answers any more.
+        if (tasks.size > 0) this.c.logger.debug({ peer, reason, tasks: tasks.size }, 'task stream closed before its tasks ended')
+        for (const t of tasks.values()) t.leg?.cancel()
+        tasks.clear()
       }
     })
     if (ch.isOpen) this.inbound.add(ch)

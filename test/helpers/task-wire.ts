@@ -57,3 +57,56 @@ export async function sendTaskByHand (node: Libp2p, peerId: string, addr: string
     clearTimeout(timer)
   }
 }
+
+export interface TasksOnOneStream {
+  /** Each channel's replies in order, the last terminal. */
+  readonly replies: ReadonlyMap<number, readonly TaskFrame[]>
+  /** Whether the stream was still open once every task had its terminal reply. */
+  readonly openAfter: boolean
+  /** Sends one more frame on the stream and resolves with the first reply on `channel` and why the stream ended. */
+  readonly sendRaw: (frame: TaskFrame, channel: number) => Promise<{ reply: TaskFrame | undefined, channel: number | undefined, closeReason: string }>
+}
+
+/** Several tasks on one stream, request i under channel i + 1, as a daemon's task link sends them. */
+export async function sendTasksOnOneStream (node: Libp2p, peerId: string, addr: string, requests: readonly TaskRequestFrame[], timeoutMs = 15_000): Promise<TasksOnOneStream> {
+  const stream = await node.dialProtocol(multiaddr(`${addr}/p2p/${peerId}`), TASK_PROTOCOL, { signal: AbortSignal.timeout(10_000) })
+  const replies = new Map<number, TaskFrame[]>(requests.map((_r, i) => [i + 1, []]))
+  const allDone = Promise.withResolvers<void>()
+  const closed = Promise.withResolvers<string>()
+  let next: ((frame: TaskFrame, channel: number | undefined) => void) | undefined
+  const ch = new FrameChannel(stream, {
+    maxFrameBytes: DEFAULT_MAX_TASK_FRAME_BYTES,
+    onPayload: (bytes) => {
+      const d = decodeTaskFrame(bytes, DEFAULT_MAX_TASK_FRAME_BYTES)
+      if (!d.ok) { allDone.reject(new Error(`the daemon sent a bad task frame: ${d.error.message}`)); return }
+      if (next !== undefined) { next(d.value, d.channel); return }
+      replies.get(d.channel ?? 0)?.push(d.value)
+      const terminal = (fs: readonly TaskFrame[]): boolean => fs.some((f) => f.type === 'end' || f.type === 'error')
+      if ([...replies.values()].every(terminal)) allDone.resolve()
+    },
+    onClose: (reason) => { closed.resolve(reason); allDone.reject(new Error(`stream closed: ${reason}`)) }
+  })
+  ch.enqueue(requests.map((r, i) => encodeTaskFrame(r, DEFAULT_MAX_TASK_FRAME_BYTES, i + 1)))
+  const timer = setTimeout(() => { ch.reset(new Error(`no terminal replies within ${timeoutMs} ms`)) }, timeoutMs)
+  try {
+    await allDone.promise
+  } finally {
+    clearTimeout(timer)
+  }
+  return {
+    replies,
+    openAfter: ch.isOpen,
+    sendRaw: async (frame, channel) => {
+      const first = Promise.withResolvers<{ frame: TaskFrame, channel: number | undefined }>()
+      next = (f, c) => { first.resolve({ frame: f, channel: c }) }
+      ch.enqueue([encodeTaskFrame(frame, DEFAULT_MAX_TASK_FRAME_BYTES, channel)])
+      const t = setTimeout(() => { ch.reset(new Error(`no reply within ${timeoutMs} ms`)) }, timeoutMs)
+      try {
+        const r = await Promise.race([first.promise, closed.promise.then(() => undefined)])
+        return { reply: r?.frame, channel: r?.channel, closeReason: await closed.promise }
+      } finally {
+        clearTimeout(t)
+      }
+    }
+  }
+}

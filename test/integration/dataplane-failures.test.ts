@@ -4,6 +4,9 @@
 // /atp/task/1.0.0 streams the test writes by hand.
 //  - mallory asks initech to carry tasks for routes initech never gave it: refused at
 //    the hop (NotGiven), no agent called; the one route it was given is served.
+//  - mallory sends several tasks on one stream (channels 1..3, as a daemon's task link
+//    does): each is answered under its channel and the stream stays open; a request
+//    on channel 0 on that stream is refused (BadFrame) and the stream closed.
 //  - acme's agent is measured: slowed, its latency reaches globex (a third org, neither
 //    origin nor the consumer sending the tasks) and moves acme below globex there.
 //  - rr1 dies while acme's agent works on tasks: the A2A clients get a failed task that
@@ -23,7 +26,7 @@ import { FEDERATION_HOOK_TIMEOUT_MS, LONG_TEST_TIMEOUT_MS } from '../../daemon/l
 import { waitFor } from '../../daemon/launcher/wait-for.ts'
 import { a2aSend, a2aStream, servedBy } from '../helpers/a2a-client.ts'
 import { identityBelow, startAgpWirePeer, type AgpWirePeer, type AgpWireSession } from '../helpers/agp-wire-peer.ts'
-import { sendTaskByHand, taskRequest } from '../helpers/task-wire.ts'
+import { sendTaskByHand, sendTasksOnOneStream, taskRequest } from '../helpers/task-wire.ts'
 import { AtpApiClient } from '../../daemon/api/client.ts'
 
 const REVIEW = 'code-review/python'
@@ -147,6 +150,24 @@ describe('data plane failures: transit refused, measured drift, a hop down mid-t
     expect(own.replies.map((f) => f.type)).toEqual(['accepted', 'event', 'event', 'event', 'event', 'end'])
     expect(own.replies.at(-1)).toMatchObject({ type: 'end', finalState: TaskState.TASK_STATE_COMPLETED })
     expect(await metric(initech, 'atpd_tasks_total{role="origin",outcome="success"}')).toBe(1)
+  })
+
+  it('many tasks on one stream: each answered under its channel, the stream kept; a request on channel 0 there closes it', async () => {
+    const r = await sendTasksOnOneStream(mallory.node, initech.peerId, initech.addr, [
+      taskRequest({ capability: TRANSLATE, originOrg: 'initech', agentId: 'translator', text: 'un', consumerOrg: 'mallory' }),
+      taskRequest({ capability: REVIEW, originOrg: 'acme', agentId: 'reviewer', text: 'carry this for me', consumerOrg: 'mallory' }),
+      taskRequest({ capability: TRANSLATE, originOrg: 'initech', agentId: 'translator', text: 'deux', consumerOrg: 'mallory' })
+    ])
+    for (const channel of [1, 3]) {
+      expect(r.replies.get(channel)?.map((f) => f.type)).toEqual(['accepted', 'event', 'event', 'event', 'event', 'end'])
+    }
+    expect(r.replies.get(2)).toEqual([expect.objectContaining({ type: 'error', code: TaskErrorCode.NotGiven, org: 'initech' })])
+    expect(r.openAfter).toBe(true)
+
+    const refused = await r.sendRaw(taskRequest({ capability: TRANSLATE, originOrg: 'initech', agentId: 'translator', text: 'trois' }), 0)
+    expect(refused.reply).toMatchObject({ type: 'error', code: TaskErrorCode.BadFrame })
+    expect(refused.channel).toBeUndefined()
+    expect(refused.closeReason).not.toBe('')
   })
 
   it('measured latency of a slowed agent reaches a third org\'s routes and moves it down that org\'s ranking', async () => {

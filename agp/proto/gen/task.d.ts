@@ -45,6 +45,9 @@ export namespace atptask {
         /** TaskFrame cancel. */
         cancel?: (atptask.TaskCancel.$Properties|null);
 
+        /** TaskFrame channel. */
+        channel: number;
+
         /** TaskFrame body. */
         body?: ("request"|"accepted"|"event"|"end"|"error"|"cancel");
 
@@ -101,6 +104,9 @@ export namespace atptask {
             /** TaskFrame cancel */
             cancel?: (atptask.TaskCancel.$Properties|null);
 
+            /** TaskFrame channel */
+            channel?: (number|null);
+
             /** TaskFrame body */
             body?: ("request"|"accepted"|"event"|"end"|"error"|"cancel");
 
@@ -117,6 +123,7 @@ export namespace atptask {
           end?: atptask.TaskEnd.$Shape|null;
           error?: atptask.TaskError.$Shape|null;
           cancel?: atptask.TaskCancel.$Shape|null;
+          channel?: number|null;
           $unknowns?: Uint8Array[];
         } & (
           ({ body?: undefined; request?: null; accepted?: null; event?: null; end?: null; error?: null; cancel?: null }|{ body?: "request"; request: atptask.TaskRequest.$Shape; accepted?: null; event?: null; end?: null; error?: null; cancel?: null }|{ body?: "accepted"; request?: null; accepted: atptask.TaskAccepted.$Shape; event?: null; end?: null; error?: null; cancel?: null }|{ body?: "event"; request?: null; accepted?: null; event: atptask.TaskEvent.$Shape; end?: null; error?: null; cancel?: null }|{ body?: "end"; request?: null; accepted?: null; event?: null; end: atptask.TaskEnd.$Shape; error?: null; cancel?: null }|{ body?: "error"; request?: null; accepted?: null; event?: null; end?: null; error: atptask.TaskError.$Shape; cancel?: null }|{ body?: "cancel"; request?: null; accepted?: null; event?: null; end?: null; error?: null; cancel: atptask.TaskCancel.$Shape })

@@ -30,6 +30,7 @@ export const atptask = $root.atptask = (() => {
          * @property {atptask.TaskEnd.$Properties|null} [end] TaskFrame end
          * @property {atptask.TaskError.$Properties|null} [error] TaskFrame error
          * @property {atptask.TaskCancel.$Properties|null} [cancel] TaskFrame cancel
+         * @property {number|null} [channel] TaskFrame channel
          * @property {"request"|"accepted"|"event"|"end"|"error"|"cancel"} [body] TaskFrame body
          * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
          */
@@ -52,6 +53,7 @@ export const atptask = $root.atptask = (() => {
          *   end?: atptask.TaskEnd.$Shape|null;
          *   error?: atptask.TaskError.$Shape|null;
          *   cancel?: atptask.TaskCancel.$Shape|null;
+         *   channel?: number|null;
          *   $unknowns?: Array.<Uint8Array>;
          * } & (
          *   ({ body?: undefined; request?: null; accepted?: null; event?: null; end?: null; error?: null; cancel?: null }|{ body?: "request"; request: atptask.TaskRequest.$Shape; accepted?: null; event?: null; end?: null; error?: null; cancel?: null }|{ body?: "accepted"; request?: null; accepted: atptask.TaskAccepted.$Shape; event?: null; end?: null; error?: null; cancel?: null }|{ body?: "event"; request?: null; accepted?: null; event: atptask.TaskEvent.$Shape; end?: null; error?: null; cancel?: null }|{ body?: "end"; request?: null; accepted?: null; event?: null; end: atptask.TaskEnd.$Shape; error?: null; cancel?: null }|{ body?: "error"; request?: null; accepted?: null; event?: null; end?: null; error: atptask.TaskError.$Shape; cancel?: null }|{ body?: "cancel"; request?: null; accepted?: null; event?: null; end?: null; error?: null; cancel: atptask.TaskCancel.$Shape })
@@ -129,6 +131,14 @@ export const atptask = $root.atptask = (() => {
          */
         TaskFrame.prototype.cancel = null;
 
+        /**
+         * TaskFrame channel.
+         * @member {number} channel
+         * @memberof atptask.TaskFrame
+         * @instance
+         */
+        TaskFrame.prototype.channel = 0;
+
         // OneOf field names bound to virtual getters and setters
         let $oneOfFields;
 
@@ -189,6 +199,8 @@ export const atptask = $root.atptask = (() => {
                 $root.atptask.TaskError.encode(message.error, writer.uint32(/* id 6, wireType 2 =*/50).fork(), _depth + 1).ldelim();
             if (message.cancel != null && $Object.hasOwnProperty.call(message, "cancel"))
                 $root.atptask.TaskCancel.encode(message.cancel, writer.uint32(/* id 7, wireType 2 =*/58).fork(), _depth + 1).ldelim();
+            if (message.channel != null && $Object.hasOwnProperty.call(message, "channel") && message.channel !== 0)
+                writer.uint32(/* id 8, wireType 0 =*/64).uint32(message.channel);
             if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                 for (let i = 0; i < message.$unknowns.length; ++i)
                     writer.raw(message.$unknowns[i]);
@@ -282,6 +294,15 @@ export const atptask = $root.atptask = (() => {
                             break;
                         message.cancel = $root.atptask.TaskCancel.decode(reader, reader.size(), $undefined, _depth + 1, message.cancel);
                         message.body = "cancel";
+                        continue;
+                    }
+                case 8: {
+                        if (wireType !== 0)
+                            break;
+                        if (value = reader.uint32())
+                            message.channel = value;
+                        else
+                            delete message.channel;
                         continue;
                     }
                 }

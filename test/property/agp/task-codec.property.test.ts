@@ -6,7 +6,8 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { decodeTaskFrame, encodeTaskFrame, TaskDecodeError } from '../../../agp/task/task-codec.ts'
-import { MAX_TASK_DEADLINE_MS, MAX_TASK_HOPS, TaskErrorCode, type TaskFrame } from '../../../agp/task/task-frame.ts'
+import { InvalidArgumentError } from '../../../kernel/index.ts'
+import { MAX_TASK_CHANNEL, MAX_TASK_DEADLINE_MS, MAX_TASK_HOPS, TaskErrorCode, type TaskFrame } from '../../../agp/task/task-frame.ts'
 import { capability } from '../../helpers/frame-arbitraries.ts'
 import { userMessage } from '../../../daemon/a2a/a2a-text.ts'
 import { decodeA2aEvent, decodeA2aRequest, encodeA2aRequest } from '../../../daemon/dataplane/a2a-codec.ts'
@@ -52,7 +53,7 @@ const taskFrame: fc.Arbitrary<TaskFrame> = fc.oneof(
 function checkNeverThrows (bytes: Uint8Array): void {
   const r = decodeTaskFrame(bytes, MAX_BYTES)
   if (r.ok) {
-    expect(decodeTaskFrame(encodeTaskFrame(r.value, MAX_BYTES * 2), MAX_BYTES * 2)).toEqual(r)
+    expect(decodeTaskFrame(encodeTaskFrame(r.value, MAX_BYTES * 2, r.channel ?? 0), MAX_BYTES * 2)).toEqual(r)
   } else {
     expect(r.error).toBeInstanceOf(TaskDecodeError)
     expect([TaskErrorCode.BadFrame, TaskErrorCode.TooLarge]).toContain(r.error.taskCode)
@@ -72,6 +73,20 @@ describe('task frame codec properties', () => {
   it('round-trips arbitrary valid frames', () => {
     fc.assert(fc.property(taskFrame, (f) => {
       expect(decodeTaskFrame(encodeTaskFrame(f, MAX_BYTES), MAX_BYTES)).toEqual({ ok: true, value: f })
+    }), { numRuns })
+  })
+
+  it('round-trips the channel of a frame on a stream of many tasks; 0 stays implicit', () => {
+    fc.assert(fc.property(taskFrame, fc.integer({ min: 0, max: MAX_TASK_CHANNEL }), (f, channel) => {
+      const r = decodeTaskFrame(encodeTaskFrame(f, MAX_BYTES, channel), MAX_BYTES)
+      expect(r).toEqual(channel === 0 ? { ok: true, value: f } : { ok: true, value: f, channel })
+    }), { numRuns })
+  })
+
+  it('a channel that is not a uint32 is refused when encoding, never put on the wire', () => {
+    const bad = fc.oneof(fc.integer({ max: -1 }), fc.integer({ min: MAX_TASK_CHANNEL + 1, max: Number.MAX_SAFE_INTEGER }), fc.double({ noInteger: true }))
+    fc.assert(fc.property(taskFrame, bad, (f, channel) => {
+      expect(() => encodeTaskFrame(f, MAX_BYTES, channel)).toThrow(InvalidArgumentError)
     }), { numRuns })
   })
 
