@@ -9,8 +9,28 @@
  */
 export type VectorClock = ReadonlyMap<string, number>
 
+/**
+ * The last few stream keys built, by (peerId, epoch): ingest names the same few streams
+ * for every envelope (its own, its deps') several times over, and a key handed out
+ * again is one string whose hash the maps have computed already, not a new one to
+ * build and hash. Bounded and deterministic: it changes the cost, never the result.
+ */
+const MEMO_SIZE = 16
+const memoPeers: string[] = new Array<string>(MEMO_SIZE).fill('')
+const memoEpochs: number[] = new Array<number>(MEMO_SIZE).fill(-1)
+const memoKeys: string[] = new Array<string>(MEMO_SIZE).fill('')
+let memoNext = 0
+
 export function streamKey (peerId: string, epoch: number): string {
-  return `${peerId}/${epoch}`
+  for (let i = 0; i < MEMO_SIZE; i++) {
+    if (memoEpochs[i] === epoch && memoPeers[i] === peerId) return memoKeys[i] as string
+  }
+  const key = `${peerId}/${epoch}`
+  memoPeers[memoNext] = peerId
+  memoEpochs[memoNext] = epoch
+  memoKeys[memoNext] = key
+  memoNext = (memoNext + 1) % MEMO_SIZE
+  return key
 }
 
 export function parseStreamKey (key: string): { peerId: string, epoch: number } {
