@@ -6,7 +6,7 @@
  * of equal ones; a reflector keeps here the reflected form it sends every client. A
  * WeakMap: bounded by the routes alive, one entry per route.
  */
-import { type PathCandidate, type PathKey, pathKeyOf, type Route } from '../agp/index.ts'
+import { type PathCandidate, type PathKey, peekPathKeyOf, type Route } from '../agp/index.ts'
 import type { Verifier } from '../kernel/index.ts'
 import type { FreshnessEntry } from './speaker-freshness-queue.ts'
 
@@ -25,7 +25,7 @@ const memos = new WeakMap<Route, RouteMemo>()
 export function memoOf (route: Route): RouteMemo {
   let m = memos.get(route)
   if (m === undefined) {
-    m = { path: pathKeyOf(route), candidate: undefined, fresh: undefined, verifiedBy: undefined, reflected: undefined }
+    m = { path: peekPathKeyOf(route), candidate: undefined, fresh: undefined, verifiedBy: undefined, reflected: undefined }
     memos.set(route, m)
   }
   return m

@@ -9,8 +9,9 @@ import { routePathKey, type PathKey, type Route } from '../route/route.ts'
 export type RibKey = string
 
 export function ribKey (capability: string, path: PathKey): RibKey {
-  // A space appears neither in a capability nor in a path key.
-  return `${capability} ${path}`
+  // A space appears neither in a capability nor in a path key. join() builds one flat
+  // string: a concatenation would keep a rope object besides it in every table it keys.
+  return [capability, path].join(' ')
 }
 
 export function splitRibKey (key: RibKey): { capability: string, path: PathKey } {
@@ -42,6 +43,15 @@ export function ribPath (capability: string, path: PathKey, key: RibKey = ribKey
 // node that holds the route: one key string per advertisement instead of one per node
 // and lookup. A WeakMap holds nothing alive once the route is gone.
 const pathKeyCache = new WeakMap<Route['attrs'], PathKey>()
+
+/**
+ * routePathKey(route): the key already built for its advertisement, else a new one,
+ * not remembered. For callers that keep the key themselves (a reflector's route memo):
+ * a table of routes received from elsewhere does not also fill the WeakMap.
+ */
+export function peekPathKeyOf (route: Route): PathKey {
+  return pathKeyCache.get(route.attrs) ?? routePathKey(route)
+}
 
 /** routePathKey(route), built once per advertisement. */
 export function pathKeyOf (route: Route): PathKey {

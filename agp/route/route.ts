@@ -91,7 +91,9 @@ export type PathKey = string
 
 export function pathKey (originOrg: string, agentId: string): PathKey {
   // '/' cannot appear in an org or an agent id (both [a-z0-9-]), so the key is unambiguous.
-  return `${originOrg}/${agentId}`
+  // join() builds one flat string: a concatenation would keep a rope object besides it
+  // in every table the key is held in.
+  return [originOrg, agentId].join('/')
 }
 
 /** The (origin org, agent id) of a key built by pathKey: split at its one '/'. */
