@@ -19,11 +19,17 @@ export const HASH_BYTES = 32
 const LEAF_PREFIX = 0x00
 const NODE_PREFIX = 0x01
 
+// The input of leaf hashes up to this size is assembled in one reused buffer (a
+// Hasher only reads its input during the call): a leaf per received route would
+// otherwise allocate a buffer each.
+const LEAF_SCRATCH_BYTES = 16 * 1024
+const leafScratch = new Uint8Array(LEAF_SCRATCH_BYTES)
+
 /** SHA-256(0x00 ‖ leaf bytes); the leaf bytes may come in parts (hashed as one string, copied once). */
 export function leafHash (hasher: Hasher, ...leafParts: Uint8Array[]): Uint8Array {
   let length = 1
   for (const part of leafParts) length += part.length
-  const input = new Uint8Array(length)
+  const input = length <= LEAF_SCRATCH_BYTES ? leafScratch.subarray(0, length) : new Uint8Array(length)
   input[0] = LEAF_PREFIX
   let at = 1
   for (const part of leafParts) { input.set(part, at); at += part.length }
