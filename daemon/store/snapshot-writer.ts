@@ -19,7 +19,7 @@
 import { serialize } from 'node:v8'
 import { encodeRoute, routePathKey, type Route } from '../../agp/index.ts'
 import type { Speaker, SpeakerSnapshot } from '../../reflector/index.ts'
-import { ribKey, type NodeStore } from './node-store.ts'
+import { type BytesSublevel, ribKey, type NodeStore } from './node-store.ts'
 
 export interface SnapshotWriterInit {
   readonly speaker: Pick<Speaker, 'takeAdjRibInChanges' | 'restartState' | 'snapshot'>
@@ -29,6 +29,7 @@ export interface SnapshotWriterInit {
 }
 
 type BatchOp = { type: 'put', key: string, value: Uint8Array } | { type: 'del', key: string }
+type TableOp = { type: 'put', sublevel: BytesSublevel, key: string, value: Uint8Array } | { type: 'del', sublevel: BytesSublevel, key: string }
 
 export class SnapshotWriter {
   private readonly store: NodeStore
@@ -149,11 +150,19 @@ export class SnapshotWriter {
     }
   }
 
+  /**
+   * The operations go to the root database naming the table's sublevel, which encodes
+   * each once: a batch on the sublevel itself prepares every operation twice (the
+   * sublevel's batch, then the root's), ~2 µs more per route (7.2 → 4.4–5.3 µs per
+   * 450-byte route, measured with classic-level).
+   */
   private async putRoutes (peer: string, upserts: readonly Route[], deletes: readonly { readonly capability: string, readonly path: string }[]): Promise<void> {
     if (upserts.length > 0) this.tablePeers.add(peer)
-    const ops: BatchOp[] = deletes.map((d) => ({ type: 'del', key: ribKey(peer, d.capability, d.path) }))
-    for (const route of upserts) ops.push({ type: 'put', key: ribKey(peer, route.attrs.capability, routePathKey(route)), value: encodeRoute(route) })
-    for (let i = 0; i < ops.length; i += this.batchOps) await this.store.adjDb.batch(ops.slice(i, i + this.batchOps))
+    const sublevel = this.store.adjDb
+    const ops: TableOp[] = []
+    for (const d of deletes) ops.push({ type: 'del', sublevel, key: ribKey(peer, d.capability, d.path) })
+    for (const route of upserts) ops.push({ type: 'put', sublevel, key: ribKey(peer, route.attrs.capability, routePathKey(route)), value: encodeRoute(route) })
+    for (let i = 0; i < ops.length; i += this.batchOps) await this.store.db.batch<string, Uint8Array>(ops.slice(i, i + this.batchOps), {})
   }
 
   /** Every record of one peer's table (keys are `peer \0 capability \0 path`). */
