@@ -22,6 +22,7 @@ import {
 } from './limits.ts'
 import { fromWireRoutes, toWireRoute } from './route-wire.ts'
 import { checkString, checkStringList, fail, type ErrorFactory } from './validate.ts'
+import type { WireRouteCache } from './wire-route-cache.ts'
 
 export { encodeRouteAttributes, decodeRouteAttributes } from './attrs-codec.ts'
 export { FrameDecodeError, type DecodeResult } from './errors.ts'
@@ -32,13 +33,64 @@ const ROLE_REFLECTOR = 2
 const CLUSTER_PATTERN = /^[a-z0-9-]{0,32}$/
 const ANY_TEXT = /^[\s\S]*$/
 
-/** Encodes one frame (no length prefix). Throws InvalidArgumentError past MAX_FRAME_BYTES. */
-export function encodeFrame (frame: Frame): Uint8Array {
-  const bytes = agp.Frame.encode({ version: AGP_VERSION, ...toBody(frame) }).finish()
+/**
+ * Encodes one frame (no length prefix). Throws InvalidArgumentError past MAX_FRAME_BYTES.
+ * With `routes`, an UPDATE is assembled from the cached encodings of its announces (the
+ * same bytes: a route sent to several neighbors is encoded once).
+ */
+export function encodeFrame (frame: Frame, routes?: WireRouteCache): Uint8Array {
+  const bytes = frame.type === 'update' && routes !== undefined
+    ? encodeUpdate(frame, routes)
+    : agp.Frame.encode({ version: AGP_VERSION, ...toBody(frame) }).finish()
   if (bytes.length > MAX_FRAME_BYTES) {
     throw new InvalidArgumentError(`${frame.type} frame is ${bytes.length} bytes, max ${MAX_FRAME_BYTES}: split it`)
   }
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length)
+}
+
+// Tags of agp.proto (field number << 3 | wire type): Frame.version = 1 (varint),
+// Frame.update = 4, Update.announces = 1 (length-delimited). Written in agp.Frame.encode's
+// order, so the bytes are the same (a property test holds them equal).
+const FRAME_VERSION_TAG = (1 << 3) | 0
+const FRAME_UPDATE_TAG = (4 << 3) | 2
+const UPDATE_ANNOUNCE_TAG = (1 << 3) | 2
+
+/** Frame { version, update { announces…, withdraws… } } in one allocation; the announces are copied in. */
+function encodeUpdate (frame: UpdateFrame, routes: WireRouteCache): Uint8Array {
+  const announces = frame.announces.map((r) => routes.bytesOf(r))
+  // Update.withdraws (field 2) follow the announces: their encoding alone is that tail.
+  const withdraws = frame.withdraws.length > 0 ? agp.Update.encode({ withdraws: frame.withdraws.map((w) => ({ ...w })) }).finish() : undefined
+  let body = withdraws?.length ?? 0
+  for (const b of announces) body += 1 + varintBytes(b.length) + b.length
+  const out = new Uint8Array(2 + varintBytes(AGP_VERSION) + varintBytes(body) + body)
+  let at = 0
+  out[at++] = FRAME_VERSION_TAG
+  at = writeVarint(out, at, AGP_VERSION)
+  out[at++] = FRAME_UPDATE_TAG
+  at = writeVarint(out, at, body)
+  for (const b of announces) {
+    out[at++] = UPDATE_ANNOUNCE_TAG
+    at = writeVarint(out, at, b.length)
+    out.set(b, at)
+    at += b.length
+  }
+  if (withdraws !== undefined) out.set(withdraws, at)
+  return out
+}
+
+function varintBytes (n: number): number {
+  let bytes = 1
+  while (n >= 0x80) { n = Math.floor(n / 0x80); bytes++ }
+  return bytes
+}
+
+function writeVarint (out: Uint8Array, at: number, n: number): number {
+  while (n >= 0x80) {
+    out[at++] = (n % 0x80) | 0x80
+    n = Math.floor(n / 0x80)
+  }
+  out[at++] = n
+  return at
 }
 
 function toBody (frame: Frame): Omit<agp.Frame.$Properties, 'version'> {

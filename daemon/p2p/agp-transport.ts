@@ -22,7 +22,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { Libp2p } from 'libp2p'
 import type { Logger } from 'pino'
-import { CeaseSubcode, decodeFrame, encodeFrame, type Frame } from '../../agp/index.ts'
+import { CeaseSubcode, decodeFrame, encodeFrame, type Frame, WireRouteCache } from '../../agp/index.ts'
 import type { SpeakerInput } from '../../reflector/index.ts'
 import { FrameChannel } from './frame-channel.ts'
 import { closeChannelWith, closeWith, hangUp, remoteClosed, STRANGER_READ_GRACE_MS } from './hang-up.ts'
@@ -96,6 +96,8 @@ export class AgpTransport {
   private readonly neighbors: Map<string, readonly Multiaddr[]>
   private readonly localPeerId: string
   private readonly lingering = new Set<Promise<void>>()
+  // A reflector sends one exported route object to every client that gets it: encoded once.
+  private readonly wireRoutes = new WireRouteCache()
   private nextDial = 1
   private paused = false
   private started = false
@@ -207,7 +209,7 @@ export class AgpTransport {
     const encoded: Uint8Array[] = []
     for (const frame of frames) {
       try {
-        encoded.push(encodeFrame(frame))
+        encoded.push(encodeFrame(frame, this.wireRoutes))
         this.components.observer?.frameOut?.(peer, frame)
       } catch (err) {
         // A core bug (an oversized frame): log it, never take the process down.

@@ -1,8 +1,10 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { decodeFrame, encodeFrame, FrameDecodeError } from '../../../agp/codec/frame-codec.ts'
+import { WireRouteCache } from '../../../agp/codec/wire-route-cache.ts'
 import { decodeRoute, encodeRoute } from '../../../agp/route/route-codec.ts'
-import { frame, route } from '../../helpers/frame-arbitraries.ts'
+import type { Frame } from '../../../agp/codec/frame.ts'
+import { agentId, capability, frame, org, route } from '../../helpers/frame-arbitraries.ts'
 
 const numRuns = Number(process.env.FUZZ_RUNS ?? 100)
 /** The decoders of a peer's bytes: `npm run fuzz` gives them a million inputs each. */
@@ -23,6 +25,25 @@ describe('frame codec properties', () => {
   it('round-trips arbitrary valid frames', () => {
     fc.assert(fc.property(frame, (f) => {
       expect(decodeFrame(encodeFrame(f))).toEqual({ ok: true, value: f })
+    }), { numRuns })
+  })
+
+  it('with a WireRouteCache, any frame sequence encodes to the same bytes, routes shared between UPDATEs included', () => {
+    // Each UPDATE takes some of its announces from a pool, as a reflector's flushes to several clients do.
+    const update = fc.record({
+      announces: fc.array(fc.oneof(route, fc.nat({ max: 5 })), { maxLength: 5 }),
+      withdraws: fc.array(fc.record({ capability, originOrg: org, agentId }), { maxLength: 3 })
+    })
+    const input = fc.record({ pool: fc.array(route, { minLength: 1, maxLength: 6 }), updates: fc.array(update, { maxLength: 6 }), frames: fc.array(frame, { maxLength: 3 }) })
+    fc.assert(fc.property(input, fc.integer({ min: 0, max: 3 }), ({ pool, updates, frames }, maxEntries) => {
+      const cache = new WireRouteCache(maxEntries)
+      const all: Frame[] = [...frames, ...updates.map((u): Frame => ({
+        type: 'update',
+        withdraws: u.withdraws,
+        announces: u.announces.map((a) => typeof a === 'number' ? pool[a % pool.length]! : a)
+      }))]
+      for (const f of all) expect(encodeFrame(f, cache)).toEqual(encodeFrame(f))
+      expect(cache.size).toBeLessThanOrEqual(maxEntries)
     }), { numRuns })
   })
 
