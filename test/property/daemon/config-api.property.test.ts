@@ -12,6 +12,8 @@ import { createFakeFacade } from '../../helpers/fake-daemon-facade.ts'
 import { agentFields } from '../../helpers/fixtures.ts'
 
 const numRuns = Number(process.env.FUZZ_RUNS ?? 100)
+/** Arbitrary text at the config parser: `npm run fuzz` gives it a million inputs. */
+const decoderRuns = Number(process.env.FUZZ_DECODER_RUNS ?? numRuns)
 
 const junk = fc.anything({ maxDepth: 3, withBigInt: false, withNullPrototype: false })
 const base = { org: 'acme', role: 'peer', dataDir: 'd', agents: [{ id: 'a1', ...agentFields() }], api: { token: null } }
@@ -47,7 +49,7 @@ describe('config: any text → a config or a ConfigError', () => {
     }), { numRuns })
   })
   it('arbitrary text', () => {
-    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (text) => { onlyConfigErrors(text) }), { numRuns })
+    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (text) => { onlyConfigErrors(text) }), { numRuns: decoderRuns })
   })
 })
 
