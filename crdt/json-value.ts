@@ -38,6 +38,32 @@ function pathOf (f: Frame): string {
   return steps.reverse().join('')
 }
 
+function isValidScalar (v: unknown): boolean {
+  return v === null || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && v.isWellFormed())
+}
+
+/**
+ * True for a scalar, or a plain object or array of scalars, that the walk below would
+ * pass: most values are one of these, and this needs no frames. False means "walk it",
+ * never "refuse it": the walk gives the verdict and the message.
+ */
+function isFlatAndValid (v: unknown, bounds: ValueBounds): boolean {
+  if (bounds.maxNodes < 1) return false
+  if (isValidScalar(v)) return true
+  if (typeof v !== 'object' || v === null || bounds.maxDepth < 1) return false
+  if (Array.isArray(v)) {
+    if (v.length + 1 > bounds.maxNodes) return false
+    for (let i = 0; i < v.length; i++) if (!isValidScalar(v[i])) return false
+    return true
+  }
+  const proto = Object.getPrototypeOf(v) as unknown
+  if (proto !== Object.prototype && proto !== null) return false
+  const keys = Object.keys(v)
+  if (keys.length + 1 > bounds.maxNodes) return false
+  for (const k of keys) if (keyProblem(k) !== undefined || !isValidScalar((v as Record<string, unknown>)[k])) return false
+  return true
+}
+
 function where (f: Frame): string {
   const path = pathOf(f)
   return path === '' ? '' : ` at ${path}`
@@ -45,6 +71,7 @@ function where (f: Frame): string {
 
 /** Why `value` cannot be stored (with the path of the offending part); undefined when it can. */
 export function valueProblem (value: unknown, bounds: ValueBounds): string | undefined {
+  if (isFlatAndValid(value, bounds)) return undefined
   const stack: Frame[] = [{ v: value, parent: undefined, step: '', depth: 0 }]
   let nodes = 0
   for (let top = stack.pop(); top !== undefined; top = stack.pop()) {

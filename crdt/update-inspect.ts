@@ -100,7 +100,9 @@ export function inspectUpdate (doc: Y.Doc, update: Uint8Array, clientId: number,
     to += s.length
   }
   const scope: Scope = { doc, entries, clientId, from, to, ownKeys: new Map() }
-  const lastWrite = new Map<string, { clock: number, value: unknown, deleted: boolean }>()
+  // The last write to each key, by the item's clock (-1: a delete of an item the update
+  // did not bring); one map, finished in place below.
+  const writes = new Map<string, { clock: number, value: unknown, deleted: boolean }>()
   for (const s of decoded.structs) {
     if (!(s instanceof Y.Item)) continue
     const unknown = unknownRef(scope, s.origin, s.id.clock) ?? unknownRef(scope, s.rightOrigin, s.id.clock) ?? unknownRef(scope, s.parent, s.id.clock)
@@ -127,21 +129,23 @@ export function inspectUpdate (doc: Y.Doc, update: Uint8Array, clientId: number,
     if (key === undefined) continue
     scope.ownKeys.set(s.id.clock, key)
     const value = s.content instanceof Y.ContentAny ? s.content.arr[s.content.arr.length - 1] : null
-    lastWrite.set(key, { clock: s.id.clock, value, deleted: s.deleted || !(s.content instanceof Y.ContentAny) })
+    const w = writes.get(key)
+    const deleted = s.deleted || !(s.content instanceof Y.ContentAny)
+    if (w === undefined) writes.set(key, { clock: s.id.clock, value: deleted ? null : value, deleted })
+    else { w.clock = s.id.clock; w.value = deleted ? null : value; w.deleted = deleted }
   }
-  const deletedKeys = new Set<string>()
+  const written = writes.size
   for (const [client, items] of decoded.ds.clients) {
     for (const di of items) {
       if (!known(scope, client, di.clock + di.len - 1, to)) return refuse('missing-references', `delete of unknown range ${client}:${di.clock}+${di.len}`)
-      collectDeletedKeys(scope, client, di.clock, di.len, deletedKeys)
+      collectDeletedKeys(scope, client, di.clock, di.len, writes)
     }
   }
-  const writes = new Map<string, KeyWrite>()
-  for (const [key, w] of lastWrite) {
-    const gone = w.deleted || Y.isDeleted(decoded.ds, Y.createID(clientId, w.clock))
-    writes.set(key, gone ? { value: null, deleted: true } : { value: w.value, deleted: false })
+  if (decoded.ds.clients.size > 0 && written > 0) {
+    for (const w of writes.values()) {
+      if (w.clock >= 0 && !w.deleted && Y.isDeleted(decoded.ds, Y.createID(clientId, w.clock))) { w.value = null; w.deleted = true }
+    }
   }
-  for (const key of deletedKeys) if (!writes.has(key)) writes.set(key, { value: null, deleted: true })
   return { ok: true, inspection: { from, to, writes }, decoded: decoded as DecodedUpdate }
 }
 
@@ -156,14 +160,15 @@ function contentProblem (content: Y.Item['content'], limits: MemoryLimits): stri
   return undefined
 }
 
-function collectDeletedKeys (c: Scope, client: number, clock: number, len: number, out: Set<string>): void {
+/** Records a delete for every entry key in the range that `out` has no write for yet. */
+function collectDeletedKeys (c: Scope, client: number, clock: number, len: number, out: Map<string, { clock: number, value: unknown, deleted: boolean }>): void {
   // Every entry item in the range counts, deleted already or not: what an envelope
   // deletes must not depend on what the receiver applied before (history is the same
   // on every node whatever the arrival order).
   const end = clock + len
   const { clientId: ownClient, from: ownFrom } = c
   if (client === ownClient) {
-    for (const [at, k] of c.ownKeys) if (at >= clock && at < end) out.add(k)
+    for (const [at, k] of c.ownKeys) if (at >= clock && at < end) addDelete(out, k)
     if (clock >= ownFrom) return
   }
   const structs = c.doc.store.clients.get(client)
@@ -172,6 +177,10 @@ function collectDeletedKeys (c: Scope, client: number, clock: number, len: numbe
   for (let i = Y.findIndexSS(structs, clock); i < structs.length; i++) {
     const s = structs[i]
     if (s === undefined || s.id.clock >= stop) break
-    if (s instanceof Y.Item && s.parent === c.entries && s.parentSub !== null) out.add(s.parentSub)
+    if (s instanceof Y.Item && s.parent === c.entries && s.parentSub !== null) addDelete(out, s.parentSub)
   }
+}
+
+function addDelete (out: Map<string, { clock: number, value: unknown, deleted: boolean }>, key: string): void {
+  if (!out.has(key)) out.set(key, { clock: -1, value: null, deleted: true })
 }
