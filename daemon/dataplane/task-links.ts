@@ -13,6 +13,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import type { Libp2p } from 'libp2p'
 import { decodeTaskFrame, encodeTaskFrame, MAX_TASK_CHANNEL, TASK_PROTOCOL, TaskErrorCode, type TaskRequestFrame } from '../../agp/index.ts'
 import { FrameChannel } from '../p2p/frame-channel.ts'
+import { lazyWindowUpdates } from '../p2p/lazy-window-updates.ts'
 import { isTerminal, type ReplySink, type TaskLeg } from './task-leg.ts'
 
 export interface TaskLinksInit {
@@ -66,6 +67,8 @@ class Link {
       this.close(TaskErrorCode.Unreachable, `next hop unreachable: ${(err as Error).message}`)
       throw err
     }
+    // Small frames in both directions for as long as the link lives: no window update per frame.
+    lazyWindowUpdates(stream)
     const max = this.init.maxMessageBytes
     const ch: FrameChannel = new FrameChannel(stream, {
       maxFrameBytes: max,

@@ -19,6 +19,7 @@ import {
 import { InvalidArgumentError } from '../../kernel/index.ts'
 import type { Metrics, TaskRole } from '../metrics/metrics.ts'
 import { FrameChannel } from '../p2p/frame-channel.ts'
+import { lazyWindowUpdates } from '../p2p/lazy-window-updates.ts'
 import type { AgentClients } from './agent-clients.ts'
 import { runOriginLeg } from './origin-leg.ts'
 import { TaskLinks } from './task-links.ts'
@@ -130,6 +131,7 @@ export class TaskRouter {
   private onInbound (stream: Stream, connection: Connection): void {
     const peer = connection.remotePeer.toString()
     const max = this.config.maxMessageBytes
+    lazyWindowUpdates(stream)
     /** The stream's tasks in flight by channel (0: the stream's only task). */
     const tasks = new Map<number, { leg: TaskLeg | undefined }>()
     let many: boolean | undefined
