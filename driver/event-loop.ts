@@ -250,10 +250,13 @@ export class EventLoop {
     this.scheduled = true
     // The daemon's scheduler defers with setImmediate rather than a microtask: I/O
     // callbacks get their turn between batches.
-    this.scheduler.defer(() => {
-      this.scheduled = false
-      this.drain()
-    })
+    this.scheduler.defer(this.turn)
+  }
+
+  /** One turn, bound once: the simulator's scheduler runs a turn per input. */
+  private readonly turn = (): void => {
+    this.scheduled = false
+    this.drain()
   }
 
   private drain (): void {

@@ -1,19 +1,23 @@
 /**
- * The discrete-event driver: it runs one Speaker per node exactly as the daemon does
- * (`speaker.handle(input, nowMs) → Effect[]`) over the seeded network and a virtual
- * clock. There is no routing logic here, only the execution of effects:
- *   send  → 'frame' inputs at the receiver after the link delay
- *   dial  → 'transport-up' at both ends (outbound at the dialer), or 'transport-down'
- *   close → 'transport-down' at the other end
- *   set-timer / clear-timer → the event queue
+ * The discrete-event driver: every node runs the daemon's own event loop and effect
+ * executor (driver/EventLoop) around its Speaker, with the ports swapped for virtual
+ * ones. There is no routing logic here, only the ports:
+ *   Scheduler: a timer is an event of the seeded queue; a turn of the loop runs at once
+ *     (each input is handled when its event is dispatched, as before the loop existed)
+ *   Transport: send  → 'frame' inputs at the receiver after the link delay
+ *              dial  → 'transport-up' at both ends (outbound at the dialer), or 'transport-down'
+ *              close → 'transport-down' at the other end
+ *              await-drain → 'transport-drained' one delivery later
+ *   sinks: audit and Loc-RIB changes go to the listener
  * Modes: 'timed' (delays, jitter, timers) and 'fifo' (zero delay, messages in global
  * FIFO order, timers and scenario events only when no message is in flight).
  */
 import type { Frame } from '../../agp/index.ts'
-import { seededRandom } from '../../kernel/index.ts'
+import { EventLoop, type Scheduler, type Transport } from '../../driver/index.ts'
+import { seededRandom, type Clock } from '../../kernel/index.ts'
 import { EMPTY_POLICY } from '../../agp/index.ts'
 import {
-  DEFAULT_LIMITS, type Effect, type LocalAgent, type SpeakerInit, type SpeakerInput, type SpeakerSnapshot
+  DEFAULT_LIMITS, type LocalAgent, type SpeakerInit, type SpeakerInput, type SpeakerSnapshot
 } from '../../reflector/index.ts'
 import type { SimNodeSpec, SimTopology } from '../topology/model.ts'
 import { EventQueue, FifoQueue } from './event-queue.ts'
@@ -28,7 +32,7 @@ type SimEvent =
   | { readonly k: 'input', readonly node: string, readonly inc: number, readonly input: SpeakerInput }
   | { readonly k: 'up', readonly node: string, readonly inc: number, readonly peer: string, readonly outbound: boolean, readonly epoch: number }
   | { readonly k: 'frames', readonly node: string, readonly inc: number, readonly peer: string, readonly epoch: number, readonly payload: Payload }
-  | { readonly k: 'timer', readonly node: string, readonly inc: number, readonly id: string, readonly token: number }
+  | { readonly k: 'timer', readonly node: string, readonly inc: number, readonly fire: () => void }
   | { readonly k: 'scenario', readonly index: number }
 
 export interface SimulatorOptions {
@@ -60,12 +64,13 @@ export class Simulator implements ScenarioTarget {
   readonly network: SimNetwork
   readonly endMs: number
   nowMs = 0
+  /** The virtual clock every node's loop reads. */
+  private readonly clock: Clock = { nowMs: () => this.nowMs }
   private readonly queue = new EventQueue<SimEvent>()
   private readonly fifo = new FifoQueue<SimEvent>()
   private readonly verifier = simVerifier()
   private readonly opts: SimulatorOptions
   private readonly topology: SimTopology
-  private timerToken = 0
   private stopRequested = false
 
   constructor (topology: SimTopology, opts: SimulatorOptions) {
@@ -81,7 +86,7 @@ export class Simulator implements ScenarioTarget {
     })
     for (const spec of topology.nodes) {
       this.nodes.set(spec.id, {
-        spec, init: this.initFor(spec), speaker: undefined, incarnation: 0, timers: new Map(), snapshot: undefined,
+        spec, init: this.initFor(spec), speaker: undefined, loop: undefined, incarnation: 0, snapshot: undefined,
         agents: new Map(spec.agents.map((a) => [a.id, a])), withdrawn: new Set()
       })
     }
@@ -140,9 +145,8 @@ export class Simulator implements ScenarioTarget {
         }
         break
       case 'timer':
-        if (node.timers.get(ev.id) !== ev.token) return
-        node.timers.delete(ev.id)
-        this.handle(node, { type: 'timer', id: ev.id })
+        // The loop's timer tokens drop the fire of a timer replaced or cleared since.
+        ev.fire()
         break
       case 'frames':
         this.deliver(node, ev.peer, ev.epoch, ev.payload)
@@ -173,68 +177,67 @@ export class Simulator implements ScenarioTarget {
     }
   }
 
-  /** Hands one input to the node's Speaker and executes its effects in order. */
+  /** Hands one input to the node's loop, which handles it at once and executes its effects in order. */
   handle (node: NodeRuntime, input: SpeakerInput): void {
-    const speaker = node.speaker
-    if (speaker === undefined) return
-    const effects = speaker.handle(input, this.nowMs)
-    for (const effect of effects) this.execute(node, effect)
+    node.loop?.post(input)
   }
 
-  private execute (node: NodeRuntime, effect: Effect): void {
+  /** The node's virtual scheduler: timers on the seeded queue, every turn at once, turns cost no time. */
+  private schedulerFor (node: NodeRuntime): Scheduler {
+    const id = node.spec.id
+    return {
+      setTimer: (atMs, fire) => { this.queue.push(Math.max(atMs, this.nowMs), { k: 'timer', node: id, inc: node.incarnation, fire }) },
+      clearTimer: () => {},
+      defer: (turn) => { turn() },
+      turnClockMs: () => 0
+    }
+  }
+
+  /** The node's transport on the seeded network. */
+  private transportFor (node: NodeRuntime): Transport {
+    return {
+      send: (peer, frames) => { this.send(node, peer, frames) },
+      dial: (peer) => { this.dial(node, peer) },
+      close: (peer) => {
+        const id = node.spec.id
+        if (this.network.close(id, peer)) this.notifyDown(peer, id, 'closed by peer', this.nowMs + this.network.delayMs(id, peer))
+      },
+      awaitDrain: (peer) => {
+        // Paced export (limits.exportRoutesPerTurn): the link has taken a turn once it was delivered.
+        const id = node.spec.id
+        if (this.network.transport(id, peer).up) {
+          this.schedule(this.network.deliveryMs(id, peer, this.nowMs), { k: 'input', node: id, inc: node.incarnation, input: { type: 'transport-drained', peer } })
+        }
+      }
+    }
+  }
+
+  private send (node: NodeRuntime, to: string, frames: readonly Frame[]): void {
     const id = node.spec.id
     const now = this.nowMs
-    const listener = this.opts.listener
-    switch (effect.type) {
-      case 'send': {
-        const t = this.network.transport(id, effect.peer)
-        if (!t.up || effect.frames.length === 0) return
-        listener.onSend?.(id, effect.peer, effect.frames, now)
-        const peer = this.nodes.get(effect.peer)
-        if (peer === undefined) return
-        const codec = this.opts.codec
-        const payload: Payload = codec !== undefined ? { bytes: effect.frames.map((f) => codec.encodeFrame(f)) } : { frames: effect.frames }
-        this.schedule(this.network.deliveryMs(id, effect.peer, now), { k: 'frames', node: effect.peer, inc: peer.incarnation, peer: id, epoch: t.epoch, payload })
-        return
-      }
-      case 'dial': {
-        const peer = this.nodes.get(effect.peer)
-        const delay = this.network.delayMs(id, effect.peer)
-        if (peer === undefined || peer.speaker === undefined || this.network.isPartitioned(id, effect.peer)) {
-          // Connection refused or timed out: the dialer learns it after a round trip.
-          this.schedule(now + 2 * delay, { k: 'input', node: id, inc: node.incarnation, input: { type: 'transport-down', peer: effect.peer, reason: 'unreachable' } })
-          return
-        }
-        const epoch = this.network.open(id, effect.peer)
-        this.schedule(now + delay, { k: 'up', node: id, inc: node.incarnation, peer: effect.peer, outbound: true, epoch })
-        this.schedule(now + delay, { k: 'up', node: effect.peer, inc: peer.incarnation, peer: id, outbound: false, epoch })
-        return
-      }
-      case 'close':
-        if (this.network.close(id, effect.peer)) this.notifyDown(effect.peer, id, 'closed by peer', now + this.network.delayMs(id, effect.peer))
-        return
-      case 'set-timer': {
-        const token = ++this.timerToken
-        node.timers.set(effect.id, token)
-        const at = Math.max(effect.atMs, now)
-        this.queue.push(at, { k: 'timer', node: id, inc: node.incarnation, id: effect.id, token })
-        return
-      }
-      case 'clear-timer':
-        node.timers.delete(effect.id)
-        return
-      case 'await-drain':
-        // Paced export (limits.exportRoutesPerTurn): the link has taken a turn once it was delivered.
-        if (this.network.transport(id, effect.peer).up) {
-          this.schedule(this.network.deliveryMs(id, effect.peer, now), { k: 'input', node: id, inc: node.incarnation, input: { type: 'transport-drained', peer: effect.peer } })
-        }
-        return
-      case 'loc-rib-changed':
-        listener.onLocRibChanged?.(id, effect.capability, now)
-        return
-      case 'audit':
-        listener.onAudit?.(id, effect.event, now)
+    const t = this.network.transport(id, to)
+    if (!t.up || frames.length === 0) return
+    this.opts.listener.onSend?.(id, to, frames, now)
+    const peer = this.nodes.get(to)
+    if (peer === undefined) return
+    const codec = this.opts.codec
+    const payload: Payload = codec !== undefined ? { bytes: frames.map((f) => codec.encodeFrame(f)) } : { frames }
+    this.schedule(this.network.deliveryMs(id, to, now), { k: 'frames', node: to, inc: peer.incarnation, peer: id, epoch: t.epoch, payload })
+  }
+
+  private dial (node: NodeRuntime, to: string): void {
+    const id = node.spec.id
+    const now = this.nowMs
+    const peer = this.nodes.get(to)
+    const delay = this.network.delayMs(id, to)
+    if (peer === undefined || peer.speaker === undefined || this.network.isPartitioned(id, to)) {
+      // Connection refused or timed out: the dialer learns it after a round trip.
+      this.schedule(now + 2 * delay, { k: 'input', node: id, inc: node.incarnation, input: { type: 'transport-down', peer: to, reason: 'unreachable' } })
+      return
     }
+    const epoch = this.network.open(id, to)
+    this.schedule(now + delay, { k: 'up', node: id, inc: node.incarnation, peer: to, outbound: true, epoch })
+    this.schedule(now + delay, { k: 'up', node: to, inc: peer.incarnation, peer: id, outbound: false, epoch })
   }
 
   /** Network events go to the FIFO queue in FIFO mode, to the timed queue otherwise. */
@@ -259,7 +262,17 @@ export class Simulator implements ScenarioTarget {
       verifier: this.verifier,
       random: seededRandom(nodeSeed(this.opts.seed, id, node.incarnation))
     }
-    node.speaker = this.opts.createSpeaker(node.init, components, snapshot)
+    const speaker = node.speaker = this.opts.createSpeaker(node.init, components, snapshot)
+    const listener = this.opts.listener
+    // No store port: the simulated store is the snapshot a crash takes.
+    node.loop = new EventLoop({ speaker, clock: this.clock, scheduler: this.schedulerFor(node), transport: this.transportFor(node) }, {
+      sinks: {
+        audit: (event) => { listener.onAudit?.(id, event, this.nowMs) },
+        locRibChanged: (capability) => { listener.onLocRibChanged?.(id, capability, this.nowMs) },
+        // A core bug ends the run with its error, as it would end a test.
+        error: (err) => { throw err }
+      }
+    })
     node.snapshot = undefined
     this.opts.listener.onNodeLifecycle?.(id, true, this.nowMs)
     this.handle(node, { type: 'start' })
@@ -273,8 +286,9 @@ export class Simulator implements ScenarioTarget {
     // The daemon persists as it goes; a crash keeps exactly what snapshot() holds.
     node.snapshot = speaker.snapshot()
     node.speaker = undefined
+    node.loop?.stop()
+    node.loop = undefined
     node.incarnation++
-    node.timers.clear()
     const id = node.spec.id
     for (const n of node.spec.neighbors) {
       if (this.network.close(id, n.peerId)) this.notifyDown(n.peerId, id, 'peer crashed', this.nowMs + this.network.delayMs(id, n.peerId))

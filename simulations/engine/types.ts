@@ -1,5 +1,6 @@
 /** What the engine is given: a Speaker factory (the real one by default), a codec, a listener. */
 import type { Frame, FrameDecodeError } from '../../agp/index.ts'
+import type { EventLoop } from '../../driver/index.ts'
 import type { AuditEvent, LocalAgent, Speaker, SpeakerComponents, SpeakerInit, SpeakerSnapshot } from '../../reflector/index.ts'
 import type { SimNodeSpec } from '../topology/model.ts'
 import type { ScenarioEvent } from '../topology/schema.ts'
@@ -34,9 +35,10 @@ export interface NodeRuntime {
   readonly spec: SimNodeSpec
   readonly init: SpeakerInit
   speaker: Speaker | undefined
+  /** The daemon's event loop around `speaker` (driver/), over the simulator's ports. */
+  loop: EventLoop | undefined
   /** Bumped at crash and restart: events addressed to an older incarnation are dropped. */
   incarnation: number
-  readonly timers: Map<string, number>
   /** What the node's store holds while it is down (taken at the crash). */
   snapshot: SpeakerSnapshot | undefined
   /** Current configuration of each local agent (scenario `update` events change it). */
