@@ -4,7 +4,7 @@
  * every length is checked against a limit and the bytes left before reading.
  */
 import * as decoding from 'lib0/decoding'
-import { ORG_ID_PATTERN } from '../../kernel/index.ts'
+import { NAMESPACE_ID_PATTERN, ORG_ID_PATTERN, PEER_ID_PATTERN } from '../../kernel/index.ts'
 import { MemoryBoundError, MemoryDecodeError } from '../errors.ts'
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
@@ -103,7 +103,7 @@ export function decodeGuarded<T> (what: string, bytes: Uint8Array, maxBytes: num
   }
 }
 
-/** Grammar shared by the envelope and the sync messages. */
-export const NAMESPACE_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/
+/** Grammar shared by the envelope and the sync messages: the kernel's identifier rules. */
+export const NAMESPACE_RE = NAMESPACE_ID_PATTERN
 export const ORG_RE = ORG_ID_PATTERN
-export const PEER_ID_RE = /^[A-Za-z0-9_-]{1,128}$/
+export const PEER_ID_RE = PEER_ID_PATTERN

@@ -7,6 +7,7 @@ import type { UnsignedEnvelope } from '../../../crdt/envelope.ts'
 import { createNodeHasher } from '../../../daemon/identity/keys.ts'
 import { defaultHasher, leafHash } from '../../../kernel/index.ts'
 import { fakeSigner, fakeVerifier } from '../../helpers/fixtures.ts'
+import { peerId as peerIdRule } from '../../../kernel/index.ts'
 
 const base: UnsignedEnvelope = {
   namespace: 'incident-42', org: 'acme', peerId: 'peer-acme', epoch: 3, clientId: 4_000_000_000, seq: 2,
@@ -98,5 +99,23 @@ describe('sync codec', () => {
     }
     const m = decodeSyncMessage(encodeSyncMessage({ type: 'envelopes', envelopes: [decodeEnvelope(a), decodeEnvelope(b)] }))
     expect(m.type === 'envelopes' && m.envelopes.map((e) => [e.org, e.deps])).toEqual([['acme', decodeEnvelope(a).deps], ['acmf', decodeEnvelope(b).deps]])
+  })
+})
+
+describe('memory wire identifiers', () => {
+  // One rule per identifier (kernel/ids): a node whose peer id the config and the AGP wire
+  // accept must not have every memory envelope it writes refused by its neighbors.
+  it('takes a writer peer id exactly when the kernel\'s peer id rule does', () => {
+    for (const peerId of ['peer.acme', '12D3KooW.x_y-z', 'a'.repeat(128)]) {
+      expect(peerIdRule.is(peerId)).toBe(true)
+      const e = signEnvelope({ ...base, peerId, deps: new Map([[`${peerId}/3`, 1]]) }, fakeSigner(peerId))
+      const d = decodeEnvelope(encodeEnvelope(e))
+      expect([d.peerId, [...d.deps.keys()]]).toEqual([peerId, [`${peerId}/3`]])
+    }
+    for (const peerId of ['peer acme', 'peer:acme', 'a'.repeat(129), '']) {
+      expect(peerIdRule.is(peerId)).toBe(false)
+      const e = signEnvelope({ ...base, peerId }, fakeSigner(peerId))
+      expect(() => decodeEnvelope(encodeEnvelope(e))).toThrow(MemoryDecodeError)
+    }
   })
 })
