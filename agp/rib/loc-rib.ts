@@ -251,9 +251,13 @@ export class LocRib {
     // The last selected path before and after: a collapsed copy is selected when it does not rank below it.
     const lastBefore = all.length <= max ? undefined : all[max - 1]
     let moved = false
+    // The collapsed copies of the dirty paths before and after, when they are few (see below).
+    const touched = paths.size <= FEW_DIRTY_PATHS ? TOUCHED : undefined
+    if (touched !== undefined) touched.length = 0
     for (const [path, before] of paths) {
       const copies = entry.copies.get(path)
       const after = copies === undefined ? undefined : collapsed(copies)
+      if (touched !== undefined) touched.push(before, after)
       if (after === before) continue // e.g. a copy that does not win the collapse
       moved = true
       replaceSorted(all, entry.allKeys, before, after)
@@ -276,7 +280,12 @@ export class LocRib {
     const exportPaths: PathKey[] = []
     // Same last selected path: an untouched path is selected now exactly when it was before.
     const sameLast = lastBefore === lastAfter
+    // With the same last selected path only the dirty paths can change what is exported.
+    // A copy in either ranking that is none of their collapsed copies before or after
+    // belongs to an untouched path: skipped by identity, without looking its path up.
+    const onlyTouched = sameLast && touched !== undefined
     for (const c of ranked) {
+      if (onlyTouched && !touched.includes(c)) continue
       if (!c.usable) continue
       const path = pathOf(c)
       const old = paths.has(path) ? paths.get(path) : c
@@ -286,6 +295,7 @@ export class LocRib {
       }
     }
     for (const c of entry.order) {
+      if (onlyTouched && !touched.includes(c)) continue
       if (!c.usable) continue
       const path = pathOf(c)
       if (!paths.has(path)) {
@@ -303,6 +313,11 @@ export class LocRib {
     return { capability, visible, exportPaths }
   }
 }
+
+/** Up to this many dirty paths, rerank() tells untouched copies apart by identity (a scan of 2 × this many). */
+const FEW_DIRTY_PATHS = 4
+/** rerank()'s list of the dirty paths' collapsed copies, reused (a commit reranks one capability at a time). */
+const TOUCHED: (PathCandidate | undefined)[] = []
 
 function pathOf (c: PathCandidate): PathKey {
   return c.path ?? pathKeyOf(c.route)

@@ -56,6 +56,9 @@ function selectionOrderKeyed (a: PathCandidate, ka: number, b: PathCandidate, kb
   return s !== 0 ? s : compareGlobal(a.route, b.route)
 }
 
+/** Lists up to this long find a held copy by identity scan rather than binary search. */
+const SCAN_MAX = 128
+
 /** First index whose element does not rank above `c` (score key `kc`) in selection order; `keys` parallels `list`. */
 export function lowerBound (list: readonly PathCandidate[], keys: readonly number[], c: PathCandidate, kc: number): number {
   let lo = 0
@@ -75,11 +78,18 @@ export function lowerBound (list: readonly PathCandidate[], keys: readonly numbe
 export function replaceSorted (list: PathCandidate[], keys: number[], before: PathCandidate | undefined, after: PathCandidate | undefined): void {
   let i = -1
   if (before !== undefined) {
-    i = lowerBound(list, keys, before, cachedGlobalScoreKey(before.route))
-    // Not where its order says (cannot happen with immutable candidates): fall back to identity.
-    if (list[i] !== before) i = list.indexOf(before)
+    if (list.length <= SCAN_MAX) {
+      // A short list: a scan of its pointers costs less than a binary search, which reads
+      // a candidate and its route at every step and looks up the score key first.
+      i = list.indexOf(before)
+    } else {
+      i = lowerBound(list, keys, before, cachedGlobalScoreKey(before.route))
+      // Not where its order says (cannot happen with immutable candidates): fall back to identity.
+      if (list[i] !== before) i = list.indexOf(before)
+    }
   }
-  const ka = after === undefined ? 0 : cachedGlobalScoreKey(after.route)
+  // Another copy of the same advertisement (same signed attributes) has the same score key.
+  const ka = after === undefined ? 0 : i >= 0 && after.route.attrs === (before as PathCandidate).route.attrs ? keys[i] as number : cachedGlobalScoreKey(after.route)
   if (i >= 0 && after !== undefined) {
     // A new copy of a path often keeps its place (a refresh, another session's copy).
     const above = list[i - 1]

@@ -53,7 +53,8 @@ export function capabilitySegments (c: string): string[] {
  * `/`. The empty prefix is a prefix of everything (the root).
  */
 export function isPrefixOf (prefix: string, capability: string): boolean {
-  if (prefix === '') return true
+  // An interest is usually the very capability (often the same string object): no character scan then.
+  if (prefix === '' || prefix === capability) return true
   if (!capability.startsWith(prefix)) return false
   return capability.length === prefix.length || capability.charCodeAt(prefix.length) === 0x2f /* '/' */
 }
