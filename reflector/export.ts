@@ -174,6 +174,16 @@ export interface ExportPlan {
   readonly ownOrg: boolean
   /** The route after the reflection rewrite (itself when not reflected). */
   readonly reflected: Route
+  // Copies of what exportedByPlan() reads of the route and its source for every
+  // neighbor: one object to read instead of four (route, attrs, source, org path).
+  readonly usable: boolean
+  readonly fromPeer: string
+  readonly fromRole: RouteSource
+  readonly originPeerId: string
+  readonly capability: string
+  readonly orgPath: readonly string[]
+  /** orgPath[0]: the org the route last left (undefined for an empty path). */
+  readonly firstOrg: string | undefined
 }
 
 export function exportPlan (self: ExportSelf, route: Route, from: ExportSource): ExportPlan | undefined {
@@ -183,21 +193,34 @@ export function exportPlan (self: ExportSelf, route: Route, from: ExportSource):
     from,
     tagged: route.attrs.tags.length > 0 || route.pathTags.length > 0,
     ownOrg: route.attrs.originOrg === self.org,
-    reflected: reflectedFor(self, route, from)
+    reflected: reflectedFor(self, route, from),
+    usable: from.usable,
+    fromPeer: from.fromPeer,
+    fromRole: from.fromRole,
+    originPeerId: route.attrs.originPeerId,
+    capability: route.attrs.capability,
+    orgPath: route.orgPath,
+    firstOrg: route.orgPath[0]
   }
 }
 
 /** exportedRoute(self, to, plan.route, plan.from), the same decision with the plan's precomputed parts. */
 export function exportedByPlan (self: ExportSelf, to: ExportNeighbor, plan: ExportPlan): Route | undefined {
-  const { route, from } = plan
   // decideExport's steps in its order, then evaluateExportWithoutRules' built-ins.
-  if (!from.usable || from.fromPeer === to.peerId || route.attrs.originPeerId === to.peerId) return undefined
+  if (!plan.usable || plan.fromPeer === to.peerId || plan.originPeerId === to.peerId) return undefined
   // Without export rules a leak default is a refusal, like 'never'.
-  if (exportDefault(self.role, from.fromRole, to.role, plan.ownOrg) !== 'advertise') return undefined
-  if (!matchesInterests(route.attrs.capability, to.interests)) return undefined
-  if (exportLoop(self, to, route) !== undefined) return undefined
-  if (plan.tagged && evaluateExportWithoutRules(route, to.role, from.fromRole, from.fromOrg, undefined) !== undefined) return undefined
-  return orgRewrite(self, to, plan.reflected)
+  if (exportDefault(self.role, plan.fromRole, to.role, plan.ownOrg) !== 'advertise') return undefined
+  if (!matchesInterests(plan.capability, to.interests)) return undefined
+  // exportLoop() and orgRewrite() on the plan's copies (the reflection rewrite keeps the org path).
+  const first = plan.firstOrg
+  const prepends = to.org !== self.org && first !== self.org && (to.role === 'partner' || self.role === 'peer')
+  if (prepends) {
+    if (plan.orgPath.includes(to.org)) return undefined
+  } else if (leftAndReturned(plan.orgPath, to.org) || (first === to.org && exportLoop(self, to, plan.route) !== undefined)) {
+    return undefined
+  }
+  if (plan.tagged && evaluateExportWithoutRules(plan.route, to.role, plan.fromRole, plan.from.fromOrg, undefined) !== undefined) return undefined
+  return !prepends && first !== self.org ? plan.reflected : orgRewrite(self, to, plan.reflected)
 }
 
 /**
