@@ -6,11 +6,12 @@
  *
  * js-libp2p component shape: factory, components vs init, start/stop, AbortOptions.
  */
-import type { AbortOptions, PeerId, Startable } from '@libp2p/interface'
+import type { AbortOptions, IdentifyResult, PeerId, Startable } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import type { Libp2p } from 'libp2p'
 import type { Logger } from 'pino'
+import { KAD_PROTOCOL } from '../p2p/libp2p-node.ts'
 import { federationKey } from './federation-key.ts'
 
 export interface DhtDiscoveryComponents {
@@ -29,6 +30,8 @@ export interface DhtDiscoveryInit {
   readonly lookupTimeoutMs?: number
   /** Pause between lookups of one `findAddrs` call while the peer is not found yet. */
   readonly lookupRetryMs?: number
+  /** The DHT's protocol, which a bootstrap peer must be identified as speaking. */
+  readonly kadProtocol?: string
 }
 
 export interface DiscoveredPeer {
@@ -59,6 +62,7 @@ export function createDhtDiscovery (components: DhtDiscoveryComponents, init: Dh
   const retryMs = init.retryMs ?? DEFAULT_RETRY_MS
   const lookupTimeoutMs = init.lookupTimeoutMs ?? DEFAULT_LOOKUP_TIMEOUT_MS
   const lookupRetryMs = init.lookupRetryMs ?? DEFAULT_LOOKUP_RETRY_MS
+  const kadProtocol = init.kadProtocol ?? KAD_PROTOCOL
   const bootstrap = init.bootstrap.map((a) => multiaddr(a))
   let ready = false
   let timer: NodeJS.Timeout | undefined
@@ -69,10 +73,21 @@ export function createDhtDiscovery (components: DhtDiscoveryComponents, init: Dh
     let reached = 0
     for (const addr of bootstrap) {
       // A bootstrap address may be our own (the first reflector bootstraps the others).
-      if (addr.getComponents().some((c) => c.name === 'p2p' && c.value === libp2p.peerId.toString())) continue
+      const peer = addr.getComponents().find((c) => c.name === 'p2p')?.value
+      if (peer === libp2p.peerId.toString()) continue
+      const signal = AbortSignal.any([controller.abort.signal, timeoutSignal(lookupTimeoutMs)])
       try {
-        await libp2p.dial(addr, { signal: AbortSignal.any([controller.abort.signal, AbortSignal.timeout(lookupTimeoutMs)]) })
-        reached++
+        const connection = await libp2p.dial(addr, { signal })
+        if (await speaksKad(connection.remotePeer, signal)) {
+          reached++
+          continue
+        }
+        // Connected, but identify never said the peer speaks the DHT protocol (identify
+        // runs once per connection and its failure is not retried): the DHT would not
+        // enter the peer in its routing table, and every lookup would wait for a peer
+        // forever. A new connection runs identify again.
+        log.warn({ addr: addr.toString() }, 'bootstrap peer connected but not identified as a DHT peer; reconnecting')
+        await libp2p.hangUp(connection.remotePeer).catch(() => {})
       } catch (err) {
         log.debug({ addr: addr.toString(), err: String(err) }, 'bootstrap dial failed')
       }
@@ -83,6 +98,29 @@ export function createDhtDiscovery (components: DhtDiscoveryComponents, init: Dh
       log.info('announced as a reflector of the federation')
     }
     ready = true
+  }
+
+  /** Waits until identify reports that `peer` speaks the DHT protocol; false at `signal`. */
+  async function speaksKad (peer: PeerId, signal: AbortSignal): Promise<boolean> {
+    const known = async (): Promise<boolean> => {
+      try { return (await libp2p.peerStore.get(peer)).protocols.includes(kadProtocol) } catch { return false }
+    }
+    if (await known()) return true
+    return await new Promise<boolean>((resolve) => {
+      const done = (ok: boolean): void => {
+        libp2p.removeEventListener('peer:identify', onIdentify)
+        signal.removeEventListener('abort', onAbort)
+        resolve(ok)
+      }
+      const onIdentify = (evt: CustomEvent<IdentifyResult>): void => {
+        if (evt.detail.peerId.equals(peer) && evt.detail.protocols.includes(kadProtocol)) done(true)
+      }
+      const onAbort = (): void => { done(false) }
+      libp2p.addEventListener('peer:identify', onIdentify)
+      signal.addEventListener('abort', onAbort, { once: true })
+      // Identify may have finished between the first look and the listener.
+      void known().then((ok) => { if (ok) done(true) })
+    })
   }
 
   function schedule (delayMs: number): void {
@@ -98,7 +136,7 @@ export function createDhtDiscovery (components: DhtDiscoveryComponents, init: Dh
   }
 
   async function lookup (id: PeerId, options?: AbortOptions): Promise<Multiaddr[]> {
-    const signal = AbortSignal.any([controller.abort.signal, AbortSignal.timeout(lookupTimeoutMs), ...(options?.signal != null ? [options.signal] : [])])
+    const signal = AbortSignal.any([controller.abort.signal, timeoutSignal(lookupTimeoutMs), ...(options?.signal != null ? [options.signal] : [])])
     const info = await libp2p.peerRouting.findPeer(id, { signal })
     return info.multiaddrs
   }
@@ -164,7 +202,7 @@ export function createDhtDiscovery (components: DhtDiscoveryComponents, init: Dh
     },
     async findReflectors (options?: AbortOptions & { max?: number }): Promise<DiscoveredPeer[]> {
       const max = options?.max ?? 64
-      const signal = AbortSignal.any([controller.abort.signal, AbortSignal.timeout(lookupTimeoutMs), ...(options?.signal != null ? [options.signal] : [])])
+      const signal = AbortSignal.any([controller.abort.signal, timeoutSignal(lookupTimeoutMs), ...(options?.signal != null ? [options.signal] : [])])
       const found = new Map<string, DiscoveredPeer>()
       for await (const p of libp2p.contentRouting.findProviders(await federationKey(init.federation), { signal })) {
         found.set(p.id.toString(), { peerId: p.id.toString(), addrs: p.multiaddrs.map(String) })
@@ -173,4 +211,16 @@ export function createDhtDiscovery (components: DhtDiscoveryComponents, init: Dh
       return [...found.values()].sort((a, b) => a.peerId.localeCompare(b.peerId))
     }
   }
+}
+
+/**
+ * AbortSignal.timeout on the global timers, so that a test's fake clock drives it too
+ * (AbortSignal.timeout runs on a clock of its own). Unreferenced: a pending deadline
+ * never keeps the process alive.
+ */
+function timeoutSignal (ms: number): AbortSignal {
+  const controller = new AbortController()
+  const timer = setTimeout(() => { controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')) }, ms)
+  ;(timer as { unref?: () => void }).unref?.()
+  return controller.signal
 }

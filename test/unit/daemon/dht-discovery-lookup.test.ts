@@ -2,12 +2,13 @@
 // node has not reached its bootstrap peer, or the peer has not announced itself to it)
 // is tried again within the caller's time instead of failing the dial at once.
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import type { Libp2p } from 'libp2p'
 import pino from 'pino'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createDhtDiscovery, DiscoveryError } from '../../../daemon/discovery/dht-discovery.ts'
+import { KAD_PROTOCOL } from '../../../daemon/p2p/libp2p-node.ts'
 
 const logger = pino({ level: 'silent' })
 
@@ -20,16 +21,47 @@ interface FakeNet {
   bootstrapUp: boolean
   /** Lookups answer NotFound until this is true. */
   announced: boolean
+  /** Whether identify reports the DHT protocol for a new bootstrap connection. */
+  identifies: boolean
   lookups: number
+  hangUps: number
+  /** Protocols identify reported per peer (the peer store's view). */
+  protocols: Map<string, string[]>
+}
+
+function fakeNet (init: Partial<FakeNet> = {}): FakeNet {
+  return { bootstrapUp: true, announced: false, identifies: true, lookups: 0, hangUps: 0, protocols: new Map(), ...init }
 }
 
 function fakeLibp2p (self: string, target: Multiaddr, net: FakeNet): Libp2p {
+  const events = new EventTarget()
   const fake = {
     peerId: { toString: () => self },
-    dial: async () => {
+    addEventListener: events.addEventListener.bind(events),
+    removeEventListener: events.removeEventListener.bind(events),
+    dial: async (addr: Multiaddr) => {
       if (!net.bootstrapUp) throw new Error('connection refused')
+      const remotePeer = peerIdFromString(addr.getComponents().find((c) => c.name === 'p2p')?.value ?? '')
+      if (net.identifies) {
+        // identify answers after the dial resolved, as libp2p's does
+        setTimeout(() => {
+          net.protocols.set(remotePeer.toString(), [KAD_PROTOCOL])
+          events.dispatchEvent(new CustomEvent('peer:identify', { detail: { peerId: remotePeer, protocols: [KAD_PROTOCOL] } }))
+        }, 50)
+      }
+      return { remotePeer }
     },
-    peerStore: { get: async () => { throw new Error('not found') } },
+    hangUp: async (peer: { toString: () => string }) => {
+      net.hangUps++
+      net.protocols.delete(peer.toString())
+    },
+    peerStore: {
+      get: async (peer: { toString: () => string }) => {
+        const protocols = net.protocols.get(peer.toString())
+        if (protocols === undefined) throw new Error('not found')
+        return { protocols, addresses: [] }
+      }
+    },
     peerRouting: {
       findPeer: async () => {
         net.lookups++
@@ -48,7 +80,7 @@ describe('DHT discovery: findAddrs', () => {
   it('keeps looking within the caller\'s time while the bootstrap is down and the peer not yet announced', async () => {
     const [self, boot, target] = await Promise.all([peerId(), peerId(), peerId()])
     const addr = multiaddr(`/ip4/127.0.0.1/tcp/4001/p2p/${target}`)
-    const net: FakeNet = { bootstrapUp: false, announced: false, lookups: 0 }
+    const net = fakeNet({ bootstrapUp: false })
     const d = createDhtDiscovery({ libp2p: fakeLibp2p(self, addr, net), logger }, {
       federation: 'fed', bootstrap: [`/ip4/127.0.0.1/tcp/4000/p2p/${boot}`], announce: false, retryMs: 2_000, lookupRetryMs: 1_000
     })
@@ -73,7 +105,7 @@ describe('DHT discovery: findAddrs', () => {
 
   it('gives up with a DiscoveryError naming the peer when the caller\'s time runs out', async () => {
     const [self, boot, target] = await Promise.all([peerId(), peerId(), peerId()])
-    const net: FakeNet = { bootstrapUp: true, announced: false, lookups: 0 }
+    const net = fakeNet()
     const d = createDhtDiscovery({ libp2p: fakeLibp2p(self, multiaddr('/ip4/127.0.0.1/tcp/1'), net), logger }, {
       federation: 'fed', bootstrap: [`/ip4/127.0.0.1/tcp/4000/p2p/${boot}`], announce: false, lookupRetryMs: 1_000
     })
@@ -94,9 +126,29 @@ describe('DHT discovery: findAddrs', () => {
     await d.stop()
   })
 
+  it('is not ready while identify has not shown the bootstrap peer speaks the DHT: it reconnects until it has', async () => {
+    const [self, boot, target] = await Promise.all([peerId(), peerId(), peerId()])
+    const addr = multiaddr(`/ip4/127.0.0.1/tcp/4001/p2p/${target}`)
+    const net = fakeNet({ identifies: false, announced: true })
+    const d = createDhtDiscovery({ libp2p: fakeLibp2p(self, addr, net), logger }, {
+      federation: 'fed', bootstrap: [`/ip4/127.0.0.1/tcp/4000/p2p/${boot}`], announce: false, retryMs: 2_000, lookupTimeoutMs: 5_000
+    })
+    await d.start()
+    await vi.advanceTimersByTimeAsync(6_000)
+    // Connected, never identified: the DHT would hold no peer, so no lookup is made.
+    expect(d.isReady()).toBe(false)
+    expect(net.hangUps).toBe(1)
+    expect(net.lookups).toBe(0)
+    net.identifies = true
+    await vi.advanceTimersByTimeAsync(3_000)
+    expect(d.isReady()).toBe(true)
+    await expect(d.findAddrs(target)).resolves.toEqual([addr])
+    await d.stop()
+  })
+
   it('stop ends a waiting call at once', async () => {
     const [self, target] = await Promise.all([peerId(), peerId()])
-    const net: FakeNet = { bootstrapUp: false, announced: false, lookups: 0 }
+    const net = fakeNet({ bootstrapUp: false })
     const d = createDhtDiscovery({ libp2p: fakeLibp2p(self, multiaddr('/ip4/127.0.0.1/tcp/1'), net), logger }, {
       federation: 'fed', bootstrap: [`/ip4/127.0.0.1/tcp/4000/p2p/${await peerId()}`], announce: false
     })
