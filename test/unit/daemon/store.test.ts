@@ -122,6 +122,26 @@ describe('NodeStore', () => {
     await store.close()
   })
 
+  it('encodes a table for the store one write batch at a time, never the whole table at once', async () => {
+    const store = await NodeStore.open(tempDir())
+    const encoded = new Set<string>()
+    // Routes that note when their bytes are read (encodeRoute reads attrsBytes).
+    const routes = Array.from({ length: 12 }, (_, i) => {
+      const r = route('acme', `r${i}`, 1)
+      return Object.defineProperty({ ...r }, 'attrsBytes', { get: () => { encoded.add(r.attrs.agentId); return r.attrsBytes } })
+    })
+    const writes: number[] = []
+    const db = store.db as unknown as { batch: (ops: unknown[], options: unknown) => Promise<void> }
+    const batch = db.batch.bind(db)
+    db.batch = async (ops, options) => { writes.push(encoded.size); await batch(ops, options) }
+    const writer = new SnapshotWriter(store, { speaker: tables(() => snapshot([{ peer: 'p1', routes }], 1)), intervalMs: 60_000, batchOps: 5 })
+    writer.markDirty()
+    await writer.flush()
+    expect(writes).toEqual([5, 10, 12])
+    expect((await store.load()).snapshot.adjRibIn[0]?.routes.length).toBe(12)
+    await store.close()
+  })
+
   it('persists consumer outcomes (breakers included) and loads them back', async () => {
     const dir = tempDir()
     let store = await NodeStore.open(dir)
