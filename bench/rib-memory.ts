@@ -24,7 +24,7 @@ import { seededRandom } from '../kernel/index.ts'
 import { createSpeaker, DEFAULT_LIMITS, type Effect, type SpeakerInit, type SpeakerInput, type AtpSpeaker } from '../reflector/index.ts'
 import { fakeSigner, fakeVerifier } from '../test/helpers/fixtures.ts'
 import { diffSummary, heapSummary, type HeapSummary } from './lib/heap-summary.ts'
-import { AGENTS_PER_CAPABILITY, capabilityOf, RECEIVERS } from './reflect/shape.ts'
+import { AGENTS_PER_CAPABILITY, benchAgent, RECEIVERS } from './reflect/shape.ts'
 
 const { values } = parseArgs({ options: { routes: { type: 'string' }, 'by-constructor': { type: 'boolean' } }, strict: true })
 const ROUTES = Number(values.routes ?? 100_000)
@@ -43,20 +43,6 @@ const originPeer = peerIdOf('origin')
 const receivers = Array.from({ length: RECEIVERS }, (_, i) => ({ org: `recv${i + 1}`, peerId: peerIdOf(`recv${i + 1}`) }))
 const clients = [{ org: 'origin', peerId: originPeer }, ...receivers]
 
-/** The bench's agent i (bench/reflect/atpd.ts agent()). */
-function agent (i: number): Parameters<typeof prepareOrigination>[0] {
-  const k = i % AGENTS_PER_CAPABILITY
-  return {
-    id: `a${i}`,
-    capability: capabilityOf(i),
-    endpoint: `http://127.0.0.1:9000/agents/${i}`,
-    costUsd: Number((0.01 + k * 0.001).toFixed(3)),
-    latencyMs: { p50: 100 + k, p95: 200 + 2 * k },
-    winRate: { wins: k % 50, trials: 50 },
-    region: 'eu',
-    tags: []
-  }
-}
 
 /**
  * The origin's UPDATE frame `k` as bytes (what the reflector's transport hands it), built
@@ -66,7 +52,7 @@ function originFrame (k: number): Uint8Array {
   const per = DEFAULT_LIMITS.maxRoutesPerUpdate
   const prepared = []
   for (let i = k * per; i < Math.min(ROUTES, (k + 1) * per); i++) {
-    prepared.push(prepareOrigination(agent(i), { org: 'origin', originPeerId: originPeer, originSeq: 1, nowMs: NOW_MS }))
+    prepared.push(prepareOrigination(benchAgent(i), { org: 'origin', originPeerId: originPeer, originSeq: 1, nowMs: NOW_MS }))
   }
   return encodeFrame({ type: 'update', announces: signOriginationBatch('origin', prepared, fakeSigner(originPeer), defaultHasher), withdraws: [] })
 }

@@ -21,7 +21,7 @@ import { addNeighbor, prepareSites, type AtpdProcess, type PeerJson } from '../.
 import { DB_DIR } from '../../daemon/store/node-store.ts'
 import { measureConvergence } from './measure-convergence.ts'
 import { procStats, sleep } from './proc-stats.ts'
-import { AGENTS_PER_CAPABILITY, capabilityOf, convergeTimeoutMs, RECEIVERS, round3, type ReflectFigures } from './shape.ts'
+import { AGENTS_PER_CAPABILITY, benchAgent, convergeTimeoutMs, RECEIVERS, round3, type ReflectFigures } from './shape.ts'
 
 export interface AtpdReflectFigures extends ReflectFigures {
   /** Routes whose origin signature the reflector verified (its atpd_route_signatures_verified_total). */
@@ -56,7 +56,7 @@ export async function runAtpdReflect (routes: number, progress: (s: string) => v
     addNeighbor(origin, rr, 'reflector')
     addNeighbor(rr, origin, 'client')
     for (const r of receivers) { addNeighbor(rr, r, 'client'); addNeighbor(r, rr, 'reflector') }
-    origin.config.agents = Array.from({ length: routes }, (_, i) => agent(i))
+    origin.config.agents = Array.from({ length: routes }, (_, i) => benchAgent(i))
 
     const profDir = process.env.BENCH_CPU_PROF_DIR
     const profiled = (process.env.BENCH_CPU_PROF_SITE ?? 'rr').split(',')
@@ -117,19 +117,6 @@ async function reconnect (receiver: AtpdProcess, rr: AtpdProcess, routes: number
   }
 }
 
-function agent (i: number): Record<string, unknown> {
-  const k = i % AGENTS_PER_CAPABILITY
-  return {
-    id: `a${i}`,
-    capability: capabilityOf(i),
-    endpoint: `http://127.0.0.1:9000/agents/${i}`,
-    costUsd: Number((0.01 + k * 0.001).toFixed(3)),
-    latencyMs: { p50: 100 + k, p95: 200 + 2 * k },
-    winRate: { wins: k % 50, trials: 50 },
-    region: 'eu',
-    tags: []
-  }
-}
 
 /** API polls that got no answer within 5 s: the daemon's event loop was held that long. */
 let apiTimeouts = 0

@@ -27,6 +27,32 @@ export function capabilityOf (i: number): string {
   return `cap-${String(Math.floor(i / AGENTS_PER_CAPABILITY)).padStart(5, '0')}/run`
 }
 
+/** Agent i of the origin: every route has attributes of its own (cost, latency, win rate). */
+export interface BenchAgent {
+  readonly id: string
+  readonly capability: string
+  readonly endpoint: string
+  readonly costUsd: number
+  readonly latencyMs: { readonly p50: number, readonly p95: number }
+  readonly winRate: { readonly wins: number, readonly trials: number }
+  readonly region: string
+  readonly tags: readonly string[]
+}
+
+export function benchAgent (i: number): BenchAgent {
+  const k = i % AGENTS_PER_CAPABILITY
+  return {
+    id: `a${i}`,
+    capability: capabilityOf(i),
+    endpoint: `http://127.0.0.1:9000/agents/${i}`,
+    costUsd: Number((0.01 + k * 0.001).toFixed(3)),
+    latencyMs: { p50: 100 + k, p95: 200 + 2 * k },
+    winRate: { wins: k % 50, trials: 50 },
+    region: 'eu',
+    tags: []
+  }
+}
+
 /** Seconds allowed for convergence: generous (10× a slow first measurement), then reported as not converged. */
 export function convergeTimeoutMs (routes: number): number {
   return Math.max(60_000, routes * 3)
