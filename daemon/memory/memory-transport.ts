@@ -1,10 +1,10 @@
 /**
  * The daemon's driver of `/atp/memory/1.0.0`: one SyncMachine (crdt/sync) per
- * configured neighbor, run over libp2p. It executes the machines' effects — dials,
- * writes on our outbound stream, the redial timer, drain waits, envelopes into the
- * MemoryService — and feeds back what happened. Inputs of all machines go through one
- * queue, so a machine never runs inside its own effects (a delivered envelope pushes
- * to every other neighbor through the service's listener).
+ * configured neighbor, run over libp2p. The machines' input queue, redial timers and
+ * effect execution are driver/MemorySyncDriver, the simulator's own; this file supplies
+ * its ports — dials, writes on our outbound stream, drain waits, envelopes into the
+ * MemoryService — and feeds back what happened (a delivered envelope pushes to every
+ * other neighbor through the service's listener, after the current input).
  *
  * Streams are FrameChannels (length-prefixed, joined writes, bounded queue, every error
  * → one onClose): one outbound stream per neighbor carries our messages, inbound streams
@@ -17,8 +17,10 @@ import type { Clock } from '../../kernel/index.ts'
 import {
   decodeSyncMessage, dropReasonOf, encodeSyncMessage, MAX_QUEUED_BEFORE_PAUSE_BYTES, SYNC_PROTOCOL, SyncMachine
 } from '../../crdt/index.ts'
-import type { Envelope, SyncEffect, SyncInput, SyncNeighbor } from '../../crdt/index.ts'
+import type { Envelope, SyncInput, SyncNeighbor } from '../../crdt/index.ts'
+import { MemorySyncDriver } from '../../driver/index.ts'
 import { FrameChannel } from '../p2p/frame-channel.ts'
+import { systemScheduler } from '../runtime/system-scheduler.ts'
 import type { MemoryLog, MemoryService } from './memory-service.ts'
 
 const DIAL_TIMEOUT_MS = 10_000
@@ -31,19 +33,36 @@ export interface MemoryTransportInit {
 }
 
 export class MemoryTransport {
-  /** One machine per configured neighbor, by peer id. */
-  readonly machines = new Map<string, SyncMachine>()
   private started = false
   private readonly outbound = new Map<string, FrameChannel>()
   private readonly inbound = new Set<FrameChannel>()
-  private readonly timers = new Map<string, NodeJS.Timeout>()
-  private readonly inputs: Array<{ readonly peer: string, readonly input: SyncInput }> = []
-  private running = false
+  private readonly driver: MemorySyncDriver
 
-  constructor (private readonly libp2p: Libp2p, private readonly service: MemoryService, private readonly clock: Clock,
+  constructor (private readonly libp2p: Libp2p, private readonly service: MemoryService, clock: Clock,
     private readonly log: MemoryLog, private readonly init: MemoryTransportInit) {
+    this.driver = new MemorySyncDriver({
+      clock,
+      scheduler: systemScheduler(clock),
+      transport: {
+        dial: (peer) => { void this.dial(peer) },
+        send: (peer, messages) => { this.outbound.get(peer)?.enqueue(messages.map(encodeSyncMessage)) },
+        awaitDrain: (peer) => {
+          const ch = this.outbound.get(peer)
+          ch?.whenDrained(MAX_QUEUED_BEFORE_PAUSE_BYTES, () => {
+            if (this.outbound.get(peer) === ch) this.input(peer, { type: 'drained', queuedBytes: ch.queuedBytes })
+          })
+        }
+      },
+      receiver: {
+        receive: (peer, namespace, envelopes) => this.service.receive(namespace, envelopes, peer).some((r) => r.status === 'parked')
+      },
+      outputLost: (peer, reason, retryMs) => { this.log.info({ peer, retryMs, reason }, 'memory sync stream down') }
+    })
     for (const neighbor of init.neighbors) this.machines.set(neighbor.peerId, this.machineFor(neighbor))
   }
+
+  /** One machine per configured neighbor, by peer id. */
+  get machines (): Map<string, SyncMachine> { return this.driver.machines }
 
   private machineFor (neighbor: SyncNeighbor): SyncMachine {
     const { selfRole, maxBackoffMs } = this.init
@@ -52,6 +71,7 @@ export class MemoryTransport {
 
   async start (): Promise<void> {
     this.started = true
+    this.driver.start()
     await this.libp2p.handle(SYNC_PROTOCOL, (stream, connection) => { this.onInbound(stream, connection) }, { maxInboundStreams: 4, maxOutboundStreams: 4 })
     for (const peer of this.machines.keys()) this.input(peer, { type: 'start' })
   }
@@ -59,8 +79,7 @@ export class MemoryTransport {
   async stop (): Promise<void> {
     for (const peer of this.machines.keys()) this.input(peer, { type: 'stop' })
     this.started = false
-    for (const t of this.timers.values()) clearTimeout(t)
-    this.timers.clear()
+    this.driver.stop()
     await this.libp2p.unhandle(SYNC_PROTOCOL).catch(() => {})
     await Promise.all([...this.outbound.values(), ...this.inbound].map(async (ch) => { await ch.close(1000) }))
   }
@@ -76,9 +95,7 @@ export class MemoryTransport {
       const next = wanted.get(peer)
       if (next !== undefined && next.org === machine.neighbor.org && next.role === machine.neighbor.role) continue
       this.input(peer, { type: 'stop' })
-      this.machines.delete(peer)
-      clearTimeout(this.timers.get(peer))
-      this.timers.delete(peer)
+      this.driver.remove(peer)
       const ch = this.outbound.get(peer)
       this.outbound.delete(peer)
       if (ch !== undefined) void ch.close(1000)
@@ -92,58 +109,11 @@ export class MemoryTransport {
 
   /** New envelopes at this node (written here, or applied from `from`): to every neighbor that may receive them. */
   push (namespace: string, envelopes: readonly Envelope[], from: string | undefined): void {
-    for (const peer of this.machines.keys()) this.input(peer, { type: 'push', namespace, envelopes, from })
+    this.driver.push(namespace, envelopes, from)
   }
 
-  /** Queues an input; runs the queue unless it is already running (an effect's consequence waits its turn). */
   private input (peer: string, input: SyncInput): void {
-    this.inputs.push({ peer, input })
-    if (this.running) return
-    this.running = true
-    try {
-      for (let next = this.inputs.shift(); next !== undefined; next = this.inputs.shift()) {
-        const machine = this.machines.get(next.peer)
-        if (machine === undefined) continue
-        for (const effect of machine.handle(next.input, this.clock.nowMs())) this.execute(next.peer, effect)
-      }
-    } finally {
-      this.running = false
-    }
-  }
-
-  private execute (peer: string, effect: SyncEffect): void {
-    switch (effect.type) {
-      case 'dial':
-        void this.dial(peer)
-        return
-      case 'send':
-        this.outbound.get(peer)?.enqueue(effect.messages.map(encodeSyncMessage))
-        return
-      case 'set-timer': {
-        clearTimeout(this.timers.get(peer))
-        if (!this.started) return
-        this.timers.set(peer, setTimeout(() => { this.timers.delete(peer); this.input(peer, { type: 'timer' }) }, Math.max(0, effect.atMs - this.clock.nowMs())))
-        return
-      }
-      case 'clear-timer':
-        clearTimeout(this.timers.get(peer))
-        this.timers.delete(peer)
-        return
-      case 'await-drain': {
-        const ch = this.outbound.get(peer)
-        ch?.whenDrained(MAX_QUEUED_BEFORE_PAUSE_BYTES, () => {
-          if (this.outbound.get(peer) === ch) this.input(peer, { type: 'drained', queuedBytes: ch.queuedBytes })
-        })
-        return
-      }
-      case 'deliver': {
-        const results = this.service.receive(effect.namespace, effect.envelopes, peer)
-        if (results.some((r) => r.status === 'parked')) this.input(peer, { type: 'parked', namespace: effect.namespace })
-        return
-      }
-      case 'output-lost':
-        this.log.info({ peer, retryMs: effect.retryMs, reason: effect.reason }, 'memory sync stream down')
-    }
+    this.driver.input(peer, input)
   }
 
   private async dial (peer: string): Promise<void> {

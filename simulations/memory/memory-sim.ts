@@ -4,20 +4,23 @@
  * per-link delay, jitter, loss as retransmission, partitions) and its event queue, on a
  * virtual clock. Like the daemon, it keeps a Replica per namespace the node holds, a
  * store of every envelope it applied or sealed (what survives a crash), and seals local
- * writes when their batch is due. It executes the machines' effects:
+ * writes when their batch is due. The machines' input queue, redial timers and effect
+ * execution are the daemon's own (driver/MemorySyncDriver); this file supplies its ports:
  *   dial        → output-up at the dialer and input-up at the neighbor one link delay
  *                 later, or output-down after a round trip (neighbor down, partitioned)
  *   send        → message inputs at the neighbor after the link delay, in order
  *   deliver     → Replica.receiveMany; applied envelopes are stored and pushed to every
  *                 other machine of the node; a parked one answers `parked`
- *   set-timer / clear-timer / await-drain → the event queue
+ *   set-timer / clear-timer → the event queue (the driver's tokens drop stale fires)
+ *   await-drain → drained one delivery later
  * Memory streams are independent of the routing sessions (as in the daemon), so this
  * layer runs on its own queue and its own Random: a topology without `memory:` runs
  * exactly as before. Scenario events act on it too: partition, heal, crash, restart.
  */
-import { seededRandom } from '../../kernel/index.ts'
+import { seededRandom, type Clock } from '../../kernel/index.ts'
 import { canRead, canWrite, Replica, SyncMachine } from '../../crdt/index.ts'
-import type { Envelope, NamespaceConfig, SyncEffect, SyncInput, SyncMessage } from '../../crdt/index.ts'
+import type { Envelope, NamespaceConfig, SyncInput, SyncMessage } from '../../crdt/index.ts'
+import { MemorySyncDriver } from '../../driver/index.ts'
 import { EventQueue } from '../engine/event-queue.ts'
 import { SimNetwork } from '../engine/network.ts'
 import { nodeSeed, simSigner, simVerifier } from '../engine/sim-keys.ts'
@@ -45,9 +48,8 @@ interface MemoryNode {
   /** What the node's store holds: every envelope applied or sealed, per namespace, in apply order. */
   readonly store: Map<string, Envelope[]>
   replicas: Map<string, Replica>
-  machines: Map<string, SyncMachine>
-  /** Redial timer per neighbor: the token of the armed one. */
-  readonly timers: Map<string, number>
+  /** The daemon's driver of this node's sync machines (one per neighbor); none while down. */
+  driver: MemorySyncDriver | undefined
   readonly flushScheduled: Set<string>
 }
 
@@ -55,7 +57,7 @@ type MemEvent =
   | { readonly k: 'input', readonly node: string, readonly inc: number, readonly peer: string, readonly input: SyncInput }
   | { readonly k: 'up', readonly node: string, readonly peer: string, readonly epoch: number }
   | { readonly k: 'message', readonly node: string, readonly peer: string, readonly epoch: number, readonly messages: readonly SyncMessage[] }
-  | { readonly k: 'timer', readonly node: string, readonly inc: number, readonly peer: string, readonly token: number }
+  | { readonly k: 'timer', readonly node: string, readonly inc: number, readonly fire: () => void }
   | { readonly k: 'flush', readonly node: string, readonly inc: number, readonly namespace: string }
   | { readonly k: 'write', readonly writer: number, readonly n: number }
   | { readonly k: 'scenario', readonly index: number }
@@ -75,9 +77,8 @@ export class MemorySim {
   private readonly streams = new Map<string, Stream>()
   private readonly verifier = simVerifier()
   private readonly lastChangeMs = new Map<string, number>()
-  private readonly inputs: Array<{ readonly node: MemoryNode, readonly peer: string, readonly input: SyncInput }> = []
-  private running = false
-  private timerToken = 0
+  /** The virtual clock every node's driver reads. */
+  private readonly clock: Clock = { nowMs: () => this.nowMs }
   private readonly endMs: number
   private readonly memory: SimMemory
 
@@ -94,7 +95,7 @@ export class MemorySim {
     })
     for (const spec of topology.nodes) {
       this.nodes.set(spec.id, {
-        spec, org: spec.org ?? spec.id, up: false, incarnation: 0, epoch: 0, store: new Map(), replicas: new Map(), machines: new Map(), timers: new Map(), flushScheduled: new Set()
+        spec, org: spec.org ?? spec.id, up: false, incarnation: 0, epoch: 0, store: new Map(), replicas: new Map(), driver: undefined, flushScheduled: new Set()
       })
     }
   }
@@ -162,56 +163,42 @@ export class MemorySim {
     if (node === undefined || !node.up || node.incarnation !== ev.inc) return
     switch (ev.k) {
       case 'input': this.input(node, ev.peer, ev.input); return
-      case 'timer':
-        if (node.timers.get(ev.peer) !== ev.token) return
-        node.timers.delete(ev.peer)
-        this.input(node, ev.peer, { type: 'timer' })
-        return
+      case 'timer': ev.fire(); return
       case 'flush': this.flush(node, ev.namespace)
     }
   }
 
-  /** Queues an input and runs the queue unless it runs already: a machine never runs inside its own effects. */
+  /** An input to one of the node's machines, through its driver's queue. */
   private input (node: MemoryNode, peer: string, input: SyncInput): void {
-    this.inputs.push({ node, peer, input })
-    if (this.running) return
-    this.running = true
-    try {
-      for (let next = this.inputs.shift(); next !== undefined; next = this.inputs.shift()) {
-        const machine = next.node.up ? next.node.machines.get(next.peer) : undefined
-        if (machine === undefined) continue
-        for (const effect of machine.handle(next.input, this.nowMs)) this.execute(next.node, next.peer, effect)
-      }
-    } finally {
-      this.running = false
-    }
+    if (node.up) node.driver?.input(peer, input)
   }
 
-  private execute (node: MemoryNode, peer: string, effect: SyncEffect): void {
+  /** The node's driver over the simulator's ports: the seeded queue and network, the node's replicas and store. */
+  private driverFor (node: MemoryNode): MemorySyncDriver {
     const id = node.spec.id
-    const now = this.nowMs
-    switch (effect.type) {
-      case 'dial': this.dial(node, peer); return
-      case 'send': {
-        const s = this.streams.get(streamKey(id, peer))
-        if (s?.state !== 'up') return
-        this.queue.push(this.network.deliveryMs(id, peer, now), { k: 'message', node: peer, peer: id, epoch: s.epoch, messages: effect.messages })
-        return
-      }
-      case 'set-timer': {
-        const token = ++this.timerToken
-        node.timers.set(peer, token)
-        this.queue.push(Math.max(effect.atMs, now), { k: 'timer', node: id, inc: node.incarnation, peer, token })
-        return
-      }
-      case 'clear-timer': node.timers.delete(peer); return
-      case 'await-drain':
-        // The stream has taken a turn once it was delivered.
-        if (this.streams.get(streamKey(id, peer))?.state === 'up') this.schedule(node, peer, this.network.deliveryMs(id, peer, now), { type: 'drained', queuedBytes: 0 })
-        return
-      case 'deliver': this.deliver(node, peer, effect.namespace, effect.envelopes); return
-      case 'output-lost': // the daemon logs it; nothing to do here
-    }
+    return new MemorySyncDriver({
+      clock: this.clock,
+      scheduler: {
+        setTimer: (atMs, fire) => { this.queue.push(Math.max(atMs, this.nowMs), { k: 'timer', node: id, inc: node.incarnation, fire }) },
+        clearTimer: () => {},
+        defer: (turn) => { turn() },
+        turnClockMs: () => 0
+      },
+      transport: {
+        dial: (peer) => { this.dial(node, peer) },
+        send: (peer, messages) => {
+          const s = this.streams.get(streamKey(id, peer))
+          if (s?.state !== 'up') return
+          this.queue.push(this.network.deliveryMs(id, peer, this.nowMs), { k: 'message', node: peer, peer: id, epoch: s.epoch, messages })
+        },
+        awaitDrain: (peer) => {
+          // The stream has taken a turn once it was delivered.
+          if (this.streams.get(streamKey(id, peer))?.state === 'up') this.schedule(node, peer, this.network.deliveryMs(id, peer, this.nowMs), { type: 'drained', queuedBytes: 0 })
+        }
+      },
+      receiver: { receive: (peer, namespace, envelopes) => this.deliver(node, peer, namespace, envelopes) }
+      // output-lost: the daemon logs it; nothing to do here
+    })
   }
 
   private dial (node: MemoryNode, peer: string): void {
@@ -249,9 +236,10 @@ export class MemorySim {
     if (node?.up === true) this.schedule(node, acceptor, atMs, { type: 'output-down', reason })
   }
 
-  private deliver (node: MemoryNode, peer: string, namespace: string, envelopes: readonly Envelope[]): void {
+  /** Applies a `deliver`; true when an envelope parked (the driver then answers `parked`). */
+  private deliver (node: MemoryNode, peer: string, namespace: string, envelopes: readonly Envelope[]): boolean {
     const replica = node.replicas.get(namespace)
-    if (replica === undefined) return
+    if (replica === undefined) return false
     const applied: Envelope[] = []
     let parked = false
     // A sync message's envelopes together, as the daemon's MemoryService: a signed batch is verified once.
@@ -260,14 +248,14 @@ export class MemorySim {
       else if (r.status === 'parked') parked = true
     }
     if (applied.length > 0) this.stored(node, namespace, applied, peer)
-    if (parked) this.input(node, peer, { type: 'parked', namespace })
+    return parked
   }
 
   /** Envelopes applied or sealed at a node: into its store, then live to every neighbor but `from`. */
   private stored (node: MemoryNode, namespace: string, envelopes: readonly Envelope[], from: string | undefined): void {
     node.store.get(namespace)?.push(...envelopes)
     this.lastChangeMs.set(namespace, this.nowMs)
-    for (const peer of node.machines.keys()) this.input(node, peer, { type: 'push', namespace, envelopes, from })
+    if (node.up) node.driver?.push(namespace, envelopes, from)
   }
 
   private write (writer: number, n: number): void {
@@ -321,8 +309,10 @@ export class MemorySim {
       node.replicas.set(ns.id, replica)
     }
     const selfRole = node.spec.kind === 'reflector' ? 'reflector' : 'peer'
-    node.machines = new Map(node.spec.neighbors.map((n) => [n.peerId, new SyncMachine({ neighbor: { peerId: n.peerId, org: n.org, role: n.role }, selfRole, replicas: node.replicas })]))
-    for (const peer of node.machines.keys()) this.input(node, peer, { type: 'start' })
+    const driver = node.driver = this.driverFor(node)
+    for (const n of node.spec.neighbors) driver.machines.set(n.peerId, new SyncMachine({ neighbor: { peerId: n.peerId, org: n.org, role: n.role }, selfRole, replicas: node.replicas }))
+    driver.start()
+    for (const peer of driver.machines.keys()) this.input(node, peer, { type: 'start' })
   }
 
   private crash (node: MemoryNode): void {
@@ -330,11 +320,11 @@ export class MemorySim {
     const id = node.spec.id
     node.up = false
     node.incarnation++
-    node.timers.clear()
+    node.driver?.stop()
+    node.driver = undefined
     node.flushScheduled.clear()
     // A batch not yet sealed is lost with the process, as in the daemon (its PUT was never acknowledged).
     node.replicas = new Map()
-    node.machines = new Map()
     for (const n of node.spec.neighbors) {
       this.closeStream(id, n.peerId, 'crashed', this.nowMs)
       this.closeStream(n.peerId, id, 'peer crashed', this.nowMs + this.network.delayMs(id, n.peerId))

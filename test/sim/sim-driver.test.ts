@@ -1,15 +1,17 @@
 /**
  * The daemon and the simulator run one driver: every simulated node's runtime is the
  * daemon's EventLoop (driver/) around its Speaker, and the daemon's SpeakerRuntime builds
- * the same class. Only the ports differ.
+ * the same class; every simulated node's memory sync machines run in the daemon's
+ * MemorySyncDriver (daemon/memory/memory-transport.ts builds it too). Only the ports differ.
  */
 import pino from 'pino'
 import { describe, expect, it } from 'vitest'
 import { SpeakerRuntime } from '../../daemon/speaker-runtime.ts'
-import { EventLoop } from '../../driver/index.ts'
+import { EventLoop, MemorySyncDriver } from '../../driver/index.ts'
 import { createSpeaker } from '../../reflector/index.ts'
 import { Simulator } from '../../simulations/engine/simulator.ts'
-import { parseTopology } from '../../simulations/topology/load.ts'
+import { MemorySim } from '../../simulations/memory/memory-sim.ts'
+import { loadTopologyFile, parseTopology } from '../../simulations/topology/load.ts'
 
 const TOPOLOGY = `
 seed: 7
@@ -47,5 +49,15 @@ describe('one driver for the daemon and the simulator', () => {
     }, { neighbors: new Map(), stopTimeoutMs: 10, markDirty: () => {} })
     expect(runtime.loop).toBeInstanceOf(EventLoop)
     runtime.loop.stop()
+  })
+
+  it('runs every simulated node\'s memory sync machines in the daemon\'s MemorySyncDriver', () => {
+    const topology = loadTopologyFile('examples/topologies/memory.yaml')
+    const sim = new MemorySim({ ...topology, durationS: 30 }, { seed: 11, mode: 'timed' })
+    sim.run()
+    for (const node of sim.nodes.values()) {
+      expect(node.driver).toBeInstanceOf(MemorySyncDriver)
+      expect(node.driver?.machines.size).toBe(node.spec.neighbors.length)
+    }
   })
 })
