@@ -25,6 +25,20 @@ function flipBit (bytes: Uint8Array, bit: number): Uint8Array {
   return out
 }
 
+type SignedPart = 'attrs' | 'signature' | 'index' | 'size' | 'path'
+
+/** `r` with one bit of a signed part flipped; undefined when the route has no such part. */
+function flipSignedPart (r: Route, which: SignedPart, bit: number): Route | undefined {
+  const b = r.batch
+  switch (which) {
+    case 'attrs': return { ...r, attrsBytes: flipBit(r.attrsBytes, bit) }
+    case 'signature': return { ...r, signature: flipBit(r.signature, bit) }
+    case 'index': return b === undefined ? undefined : { ...r, batch: { ...b, index: b.index ^ (1 << (bit % 13)) } }
+    case 'size': return b === undefined ? undefined : { ...r, batch: { ...b, size: b.size ^ (1 << (bit % 13)) } }
+    case 'path': return b === undefined || b.path.length === 0 ? undefined : { ...r, batch: { ...b, path: flipBit(b.path, bit) } }
+  }
+}
+
 describe('batch signature properties', () => {
   it('every route of any batch verifies, and survives the route codec with its proof', () => {
     fc.assert(fc.property(batchRoute, ({ routes, pick }) => {
@@ -42,15 +56,8 @@ describe('batch signature properties', () => {
       const r = routes[pick]!
       const roots = new VerifiedRootCache()
       expect(check(r, roots)).toBe(true)
-      const b = r.batch
-      let changed: Route
-      switch (which) {
-        case 'attrs': changed = { ...r, attrsBytes: flipBit(r.attrsBytes, bit) }; break
-        case 'signature': changed = { ...r, signature: flipBit(r.signature, bit) }; break
-        case 'index': if (b === undefined) return; changed = { ...r, batch: { ...b, index: b.index ^ (1 << (bit % 13)) } }; break
-        case 'size': if (b === undefined) return; changed = { ...r, batch: { ...b, size: b.size ^ (1 << (bit % 13)) } }; break
-        case 'path': if (b === undefined || b.path.length === 0) return; changed = { ...r, batch: { ...b, path: flipBit(b.path, bit) } }
-      }
+      const changed = flipSignedPart(r, which, bit)
+      if (changed === undefined) return
       expect(check(changed, roots)).toBe(false)
       expect(check(changed)).toBe(false)
     }), { numRuns })
@@ -76,18 +83,14 @@ describe('batch signature properties', () => {
       for (const r of [...routes, ...other.routes]) expect(check(r, cached.roots, cached.nodes)).toBe(true)
       const r = routes[pick]!
       const o = other.routes[other.pick]!
-      const b = r.batch
-      let changed: Route
+      let changed: Route | undefined
       switch (which) {
-        case 'attrs': changed = { ...r, attrsBytes: flipBit(r.attrsBytes, bit) }; break
-        case 'signature': changed = { ...r, signature: flipBit(r.signature, bit) }; break
-        case 'index': if (b === undefined) return; changed = { ...r, batch: { ...b, index: b.index ^ (1 << (bit % 13)) } }; break
-        case 'size': if (b === undefined) return; changed = { ...r, batch: { ...b, size: b.size ^ (1 << (bit % 13)) } }; break
-        case 'path': if (b === undefined || b.path.length === 0) return; changed = { ...r, batch: { ...b, path: flipBit(b.path, bit) } }; break
         case 'other-attrs': changed = { ...r, attrsBytes: o.attrsBytes }; break
         case 'other-signature': changed = { ...r, signature: o.signature }; break
-        case 'other-path': if (o.batch === undefined) return; changed = { ...r, batch: o.batch }
+        case 'other-path': changed = o.batch === undefined ? undefined : { ...r, batch: o.batch }; break
+        default: changed = flipSignedPart(r, which, bit)
       }
+      if (changed === undefined) return
       expect(check(changed, cached.roots, cached.nodes)).toBe(check(changed))
     }), { numRuns })
   })
