@@ -21,9 +21,10 @@ import {
   signOriginationBatch
 } from '../agp/index.ts'
 import { seededRandom } from '../kernel/index.ts'
-import { createSpeaker, DEFAULT_LIMITS, type Effect, type SpeakerInit, type SpeakerInput, type AtpSpeaker } from '../reflector/index.ts'
+import { createSpeaker, DEFAULT_LIMITS, type SpeakerInit } from '../reflector/index.ts'
 import { fakeSigner, fakeVerifier } from '../test/helpers/fixtures.ts'
 import { diffSummary, heapSummary, type HeapSummary } from './lib/heap-summary.ts'
+import { VirtualClockHarness } from './lib/virtual-clock-harness.ts'
 import { AGENTS_PER_CAPABILITY, benchAgent, RECEIVERS } from './reflect/shape.ts'
 
 const { values } = parseArgs({ options: { routes: { type: 'string' }, 'by-constructor': { type: 'boolean' } }, strict: true })
@@ -75,40 +76,6 @@ function reflectorInit (): SpeakerInit {
   }
 }
 
-/** A virtual clock and the timers the Speaker asked for; sent frames are counted and dropped. */
-class Harness {
-  nowMs = NOW_MS
-  routesOut = 0
-  private readonly timers = new Map<string, number>()
-  constructor (readonly speaker: AtpSpeaker) {}
-
-  input (input: SpeakerInput): void {
-    this.apply(this.speaker.handle(input, this.nowMs))
-  }
-
-  advance (toMs: number): void {
-    for (;;) {
-      let id: string | undefined
-      let at = Infinity
-      for (const [t, a] of this.timers) if (a < at) { at = a; id = t }
-      if (id === undefined || at > toMs) break
-      this.timers.delete(id)
-      this.nowMs = Math.max(this.nowMs, at)
-      this.input({ type: 'timer', id })
-    }
-    this.nowMs = Math.max(this.nowMs, toMs)
-  }
-
-  private apply (effects: readonly Effect[]): void {
-    for (const e of effects) {
-      if (e.type === 'set-timer') this.timers.set(e.id, e.atMs)
-      else if (e.type === 'clear-timer') this.timers.delete(e.id)
-      else if (e.type === 'send') {
-        for (const f of e.frames) if (f.type === 'update') this.routesOut += f.announces.length
-      } else if (e.type === 'await-drain') this.input({ type: 'transport-drained', peer: e.peer })
-    }
-  }
-}
 
 function heapBytes (): { heap: number, arrayBuffers: number, rss: number } {
   gc?.()
@@ -117,7 +84,7 @@ function heapBytes (): { heap: number, arrayBuffers: number, rss: number } {
   return { heap: m.heapUsed, arrayBuffers: m.arrayBuffers, rss: m.rss }
 }
 
-const h = new Harness(createSpeaker(reflectorInit(), { signer: fakeSigner(peerIdOf('rr')), verifier: fakeVerifier, random: seededRandom(1) }))
+const h = new VirtualClockHarness(createSpeaker(reflectorInit(), { signer: fakeSigner(peerIdOf('rr')), verifier: fakeVerifier, random: seededRandom(1) }), NOW_MS)
 h.input({ type: 'start' })
 for (const c of clients) {
   h.input({ type: 'transport-up', peer: c.peerId, outbound: false })

@@ -14,12 +14,11 @@
 import type { Frame, Route } from '../agp/index.ts'
 import { DEFAULT_DAMPING, DEFAULT_FRESHNESS, EMPTY_POLICY } from '../agp/index.ts'
 import { seededRandom, type Signer, type Verifier } from '../kernel/index.ts'
-import {
-  type AtpSpeaker, createSpeaker, DEFAULT_LIMITS, type Effect, type SpeakerInit, type SpeakerInput
-} from '../reflector/index.ts'
+import { type AtpSpeaker, createSpeaker, DEFAULT_LIMITS, type SpeakerInit } from '../reflector/index.ts'
 import { createEd25519Verifier } from '../daemon/identity/keys.ts'
 import { fakeSigner, fakeVerifier } from '../test/helpers/fixtures.ts'
 import { elapsedMs, measure, scaled, sig } from './lib/measure.ts'
+import { VirtualClockHarness } from './lib/virtual-clock-harness.ts'
 import { ed25519Identity, originateMany } from './lib/routes.ts'
 
 const CLIENTS = 10
@@ -80,7 +79,7 @@ async function reflectRun (clients: readonly Client[], total: number, signerOf: 
     const routes = originateMany(perClient, { org: c.org, signer: signerOf(c), firstIndex: k * perClient, capabilityOf: (i) => `svc-${i % CAPABILITIES}/model` })
     return chunk(routes, ROUTES_PER_UPDATE).map((announces) => ({ peer: c.peerId, frame: { type: 'update', announces, withdraws: [] } }))
   })
-  const h = new Harness(createSpeaker(reflectorInit(clients), { signer: fakeSigner('rr-peer'), verifier, random: seededRandom(1) }))
+  const h = new VirtualClockHarness(createSpeaker(reflectorInit(clients), { signer: fakeSigner('rr-peer'), verifier, random: seededRandom(1) }))
   h.input({ type: 'start' })
   for (const c of clients) {
     h.input({ type: 'transport-up', peer: c.peerId, outbound: false })
@@ -90,7 +89,8 @@ async function reflectRun (clients: readonly Client[], total: number, signerOf: 
   const notUp = h.speaker.peers().filter((p) => p.state !== 'established')
   if (notUp.length > 0) throw new Error(`speaker bench: ${notUp.length} sessions not established (${notUp[0]?.state})`)
   h.advance(h.nowMs + 1000)
-  h.reflectedRoutes = 0
+  h.routesOut = 0
+  h.updateFramesOut = 0
 
   const rounds = Math.max(...updates.map((u) => u.length))
   const ms = await elapsedMs(() => {
@@ -112,12 +112,12 @@ async function reflectRun (clients: readonly Client[], total: number, signerOf: 
     nowMs: h.nowMs,
     figures: {
       routesImported: imported,
-      routesReflected: h.reflectedRoutes,
+      routesReflected: h.routesOut,
       updateFramesOut: h.updateFramesOut,
       signaturesVerified: counters.signatureVerified,
       ms: sig(ms),
       importedPerS: sig(imported / (ms / 1000)),
-      reflectedPerS: sig(h.reflectedRoutes / (ms / 1000))
+      reflectedPerS: sig(h.routesOut / (ms / 1000))
     }
   }
 }
@@ -140,50 +140,6 @@ function reflectorInit (clients: readonly Client[]): SpeakerInit {
   }
 }
 
-/** The smallest driver: a virtual clock and the timers the Speaker asked for. */
-class Harness {
-  readonly speaker: AtpSpeaker
-  nowMs = 1_000_000
-  reflectedRoutes = 0
-  updateFramesOut = 0
-  private readonly timers = new Map<string, number>()
-
-  constructor (speaker: AtpSpeaker) {
-    this.speaker = speaker
-  }
-
-  input (input: SpeakerInput): void {
-    this.apply(this.speaker.handle(input, this.nowMs))
-  }
-
-  /** Fires every timer due up to `toMs`, in deadline order, then sets the clock there. */
-  advance (toMs: number): void {
-    while (true) {
-      let id: string | undefined
-      let at = Infinity
-      for (const [t, a] of this.timers) if (a < at) { at = a; id = t }
-      if (id === undefined || at > toMs) break
-      this.timers.delete(id)
-      this.nowMs = Math.max(this.nowMs, at)
-      this.input({ type: 'timer', id })
-    }
-    this.nowMs = Math.max(this.nowMs, toMs)
-  }
-
-  private apply (effects: readonly Effect[]): void {
-    for (const e of effects) {
-      if (e.type === 'set-timer') this.timers.set(e.id, e.atMs)
-      else if (e.type === 'clear-timer') this.timers.delete(e.id)
-      else if (e.type === 'send') {
-        for (const f of e.frames) {
-          if (f.type !== 'update') continue
-          this.updateFramesOut++
-          this.reflectedRoutes += f.announces.length
-        }
-      }
-    }
-  }
-}
 
 function chunk (routes: readonly Route[], size: number): Route[][] {
   const out: Route[][] = []

@@ -1,0 +1,51 @@
+/**
+ * The smallest driver of a Speaker in process, for benches: a virtual clock, the timers
+ * the Speaker asked for (fired in deadline order by `advance`), and a transport of
+ * unbounded bandwidth: every frame sent is counted and dropped, and a Speaker waiting
+ * for a drain is told at once that its queue drained.
+ */
+import type { AtpSpeaker, Effect, SpeakerInput } from '../../reflector/index.ts'
+
+export class VirtualClockHarness {
+  nowMs: number
+  /** UPDATE frames the Speaker sent, and the routes they announced. */
+  updateFramesOut = 0
+  routesOut = 0
+  private readonly timers = new Map<string, number>()
+
+  constructor (readonly speaker: AtpSpeaker, startMs = 1_000_000) {
+    this.nowMs = startMs
+  }
+
+  input (input: SpeakerInput): void {
+    this.apply(this.speaker.handle(input, this.nowMs))
+  }
+
+  /** Fires every timer due up to `toMs`, in deadline order, then sets the clock there. */
+  advance (toMs: number): void {
+    for (;;) {
+      let id: string | undefined
+      let at = Infinity
+      for (const [t, a] of this.timers) if (a < at) { at = a; id = t }
+      if (id === undefined || at > toMs) break
+      this.timers.delete(id)
+      this.nowMs = Math.max(this.nowMs, at)
+      this.input({ type: 'timer', id })
+    }
+    this.nowMs = Math.max(this.nowMs, toMs)
+  }
+
+  private apply (effects: readonly Effect[]): void {
+    for (const e of effects) {
+      if (e.type === 'set-timer') this.timers.set(e.id, e.atMs)
+      else if (e.type === 'clear-timer') this.timers.delete(e.id)
+      else if (e.type === 'send') {
+        for (const f of e.frames) {
+          if (f.type !== 'update') continue
+          this.updateFramesOut++
+          this.routesOut += f.announces.length
+        }
+      } else if (e.type === 'await-drain') this.input({ type: 'transport-drained', peer: e.peer })
+    }
+  }
+}
