@@ -16,15 +16,12 @@
  */
 import '../daemon/runtime/polyfills.ts'
 import { parseArgs } from 'node:util'
-import {
-  DEFAULT_DAMPING, DEFAULT_FRESHNESS, decodeFrame, defaultHasher, EMPTY_POLICY, encodeFrame, type Frame, prepareOrigination,
-  signOriginationBatch
-} from '../agp/index.ts'
+import { decodeFrame, defaultHasher, encodeFrame, type Frame, prepareOrigination, signOriginationBatch } from '../agp/index.ts'
 import { seededRandom } from '../kernel/index.ts'
-import { createSpeaker, DEFAULT_LIMITS, type SpeakerInit } from '../reflector/index.ts'
+import { createSpeaker, DEFAULT_LIMITS } from '../reflector/index.ts'
 import { fakeSigner, fakeVerifier } from '../test/helpers/fixtures.ts'
 import { diffSummary, heapSummary, type HeapSummary } from './lib/heap-summary.ts'
-import { VirtualClockHarness } from './lib/virtual-clock-harness.ts'
+import { benchReflectorInit, VirtualClockHarness } from './lib/virtual-clock-harness.ts'
 import { AGENTS_PER_CAPABILITY, benchAgent, RECEIVERS } from './reflect/shape.ts'
 
 const { values } = parseArgs({ options: { routes: { type: 'string' }, 'by-constructor': { type: 'boolean' } }, strict: true })
@@ -58,23 +55,6 @@ function originFrame (k: number): Uint8Array {
   return encodeFrame({ type: 'update', announces: signOriginationBatch('origin', prepared, fakeSigner(originPeer), defaultHasher), withdraws: [] })
 }
 
-function reflectorInit (): SpeakerInit {
-  return {
-    org: 'rr',
-    role: 'reflector',
-    cluster: 'rr-1',
-    neighbors: clients.map((c) => ({ peerId: c.peerId, org: c.org, role: 'client' as const })),
-    interests: [],
-    damping: DEFAULT_DAMPING,
-    freshness: DEFAULT_FRESHNESS,
-    mraiMs: MRAI_MS,
-    holdTimeS: 90,
-    restartTimeS: 120,
-    maxBackoffMs: 30_000,
-    policy: EMPTY_POLICY,
-    limits: { ...DEFAULT_LIMITS, maxPathsPerCapability: AGENTS_PER_CAPABILITY, maxRoutesPerNeighbor: Math.max(100_000, ROUTES) }
-  }
-}
 
 
 function heapBytes (): { heap: number, arrayBuffers: number, rss: number } {
@@ -84,7 +64,7 @@ function heapBytes (): { heap: number, arrayBuffers: number, rss: number } {
   return { heap: m.heapUsed, arrayBuffers: m.arrayBuffers, rss: m.rss }
 }
 
-const h = new VirtualClockHarness(createSpeaker(reflectorInit(), { signer: fakeSigner(peerIdOf('rr')), verifier: fakeVerifier, random: seededRandom(1) }), NOW_MS)
+const h = new VirtualClockHarness(createSpeaker(benchReflectorInit(clients, { mraiMs: MRAI_MS, limits: { maxPathsPerCapability: AGENTS_PER_CAPABILITY, maxRoutesPerNeighbor: Math.max(100_000, ROUTES) } }), { signer: fakeSigner(peerIdOf('rr')), verifier: fakeVerifier, random: seededRandom(1) }), NOW_MS)
 h.input({ type: 'start' })
 for (const c of clients) {
   h.input({ type: 'transport-up', peer: c.peerId, outbound: false })

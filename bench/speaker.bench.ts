@@ -12,13 +12,12 @@
  * Then resolve() on the resulting Loc-RIB.
  */
 import type { Frame, Route } from '../agp/index.ts'
-import { DEFAULT_DAMPING, DEFAULT_FRESHNESS, EMPTY_POLICY } from '../agp/index.ts'
 import { seededRandom, type Signer, type Verifier } from '../kernel/index.ts'
-import { type AtpSpeaker, createSpeaker, DEFAULT_LIMITS, type SpeakerInit } from '../reflector/index.ts'
+import { type AtpSpeaker, createSpeaker } from '../reflector/index.ts'
 import { createEd25519Verifier } from '../daemon/identity/keys.ts'
 import { fakeSigner, fakeVerifier } from '../test/helpers/fixtures.ts'
 import { elapsedMs, measure, scaled, sig } from './lib/measure.ts'
-import { VirtualClockHarness } from './lib/virtual-clock-harness.ts'
+import { benchReflectorInit, VirtualClockHarness } from './lib/virtual-clock-harness.ts'
 import { ed25519Identity, originateMany } from './lib/routes.ts'
 
 const CLIENTS = 10
@@ -79,7 +78,7 @@ async function reflectRun (clients: readonly Client[], total: number, signerOf: 
     const routes = originateMany(perClient, { org: c.org, signer: signerOf(c), firstIndex: k * perClient, capabilityOf: (i) => `svc-${i % CAPABILITIES}/model` })
     return chunk(routes, ROUTES_PER_UPDATE).map((announces) => ({ peer: c.peerId, frame: { type: 'update', announces, withdraws: [] } }))
   })
-  const h = new VirtualClockHarness(createSpeaker(reflectorInit(clients), { signer: fakeSigner('rr-peer'), verifier, random: seededRandom(1) }))
+  const h = new VirtualClockHarness(createSpeaker(benchReflectorInit(clients, { mraiMs: MRAI_MS }), { signer: fakeSigner('rr-peer'), verifier, random: seededRandom(1) }))
   h.input({ type: 'start' })
   for (const c of clients) {
     h.input({ type: 'transport-up', peer: c.peerId, outbound: false })
@@ -122,23 +121,6 @@ async function reflectRun (clients: readonly Client[], total: number, signerOf: 
   }
 }
 
-function reflectorInit (clients: readonly Client[]): SpeakerInit {
-  return {
-    org: 'rr',
-    role: 'reflector',
-    cluster: 'rr-1',
-    neighbors: clients.map((c) => ({ peerId: c.peerId, org: c.org, role: 'client' as const })),
-    interests: [],
-    damping: DEFAULT_DAMPING,
-    freshness: DEFAULT_FRESHNESS,
-    mraiMs: MRAI_MS,
-    holdTimeS: 90,
-    restartTimeS: 120,
-    maxBackoffMs: 30_000,
-    policy: EMPTY_POLICY,
-    limits: DEFAULT_LIMITS
-  }
-}
 
 
 function chunk (routes: readonly Route[], size: number): Route[][] {

@@ -4,7 +4,8 @@
  * unbounded bandwidth: every frame sent is counted and dropped, and a Speaker waiting
  * for a drain is told at once that its queue drained.
  */
-import type { AtpSpeaker, Effect, SpeakerInput } from '../../reflector/index.ts'
+import { DEFAULT_DAMPING, DEFAULT_FRESHNESS, EMPTY_POLICY } from '../../agp/index.ts'
+import { DEFAULT_LIMITS, type AtpSpeaker, type Effect, type SpeakerInit, type SpeakerInput, type SpeakerLimits } from '../../reflector/index.ts'
 
 export class VirtualClockHarness {
   nowMs: number
@@ -47,5 +48,27 @@ export class VirtualClockHarness {
         }
       } else if (e.type === 'await-drain') this.input({ type: 'transport-drained', peer: e.peer })
     }
+  }
+}
+
+/** A route reflector whose every neighbor is a client, with the protocol's defaults. */
+export function benchReflectorInit (
+  clients: readonly { readonly peerId: string, readonly org: string }[],
+  options: { readonly mraiMs: number, readonly limits?: Partial<SpeakerLimits> }
+): SpeakerInit {
+  return {
+    org: 'rr',
+    role: 'reflector',
+    cluster: 'rr-1',
+    neighbors: clients.map((c) => ({ peerId: c.peerId, org: c.org, role: 'client' as const })),
+    interests: [],
+    damping: DEFAULT_DAMPING,
+    freshness: DEFAULT_FRESHNESS,
+    mraiMs: options.mraiMs,
+    holdTimeS: 90,
+    restartTimeS: 120,
+    maxBackoffMs: 30_000,
+    policy: EMPTY_POLICY,
+    limits: { ...DEFAULT_LIMITS, ...options.limits }
   }
 }
