@@ -46,7 +46,7 @@ describe('atpd conventions', () => {
     const bad = await runAtpd(['--check', '--config', checked.configPath])
     expect(bad.code).toBe(2)
     expect(bad.output).toContain('holdTimeS')
-  })
+  }, 180_000) // two atpd runs one after the other: over 60 s at load ~37
 
   it('a busy API or libp2p port names the config key, without a stack trace', async () => {
     const busy = await site('busy')

@@ -55,5 +55,5 @@ describe('atpd startup errors', () => {
     const { code, output } = await runAtpd(['--config', path])
     expect(code).toBe(1)
     expect(output).toMatch(/identity file mode is 644, must be 600/)
-  })
+  }, 180_000) // a whole daemon's modules load before the key is read: over 60 s at load ~37
 })
