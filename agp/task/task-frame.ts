@@ -11,6 +11,12 @@
 export const TASK_VERSION = 1
 
 export const TASK_PROTOCOL = '/atp/task/1.0.0'
+/**
+ * The same frames, many tasks per stream under channel numbers. A daemon offers it first
+ * and falls back to TASK_PROTOCOL (one task per stream) with a neighbor that does not
+ * speak it, so daemons of different versions forward to each other.
+ */
+export const TASK_MUX_PROTOCOL = '/atp/task/1.1.0'
 
 /** Default bound on one frame (the length prefix excluded); config `forwarding.maxMessageBytes`. */
 export const DEFAULT_MAX_TASK_FRAME_BYTES = 1024 * 1024

@@ -8,12 +8,18 @@
  * A dial that fails is `Unreachable` for the tasks waiting on it; a stream that closes
  * is `HopDown` for every task still on it (each requester knows from the `accepted`
  * frame it saw whether its agent had taken the task). The next task opens a new stream.
+ *
+ * Many-task streams are `/atp/task/1.1.0`, offered first; a neighbor that only speaks
+ * `/atp/task/1.0.0` (a daemon of an earlier version) gets one stream per task
+ * (single-task-leg.ts), remembered for SINGLE_TASK_MEMORY_MS, then asked again, since it
+ * may have been upgraded meanwhile.
  */
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { Libp2p } from 'libp2p'
-import { decodeTaskFrame, encodeTaskFrame, MAX_TASK_CHANNEL, TASK_PROTOCOL, TaskErrorCode, type TaskRequestFrame } from '../../agp/index.ts'
+import { decodeTaskFrame, encodeTaskFrame, MAX_TASK_CHANNEL, TASK_MUX_PROTOCOL, TASK_PROTOCOL, TaskErrorCode, type TaskRequestFrame } from '../../agp/index.ts'
 import { FrameChannel } from '../p2p/frame-channel.ts'
 import { lazyWindowUpdates } from '../p2p/lazy-window-updates.ts'
+import { openSingleTaskLeg } from './single-task-leg.ts'
 import { isTerminal, type ReplySink, type TaskLeg } from './task-leg.ts'
 
 export interface TaskLinksInit {
@@ -31,10 +37,16 @@ const DIAL_TIMEOUT_MS = 10_000
 const CANCEL_GRACE_MS = 2000
 /** Outbound bytes a link may hold: many tasks' frames share it. */
 const LINK_MAX_QUEUED_BYTES = 64 * 1024 * 1024
+/** How long a neighbor found to speak only one task per stream is served that way. */
+const SINGLE_TASK_MEMORY_MS = 10 * 60_000
+/** Bound on the neighbors remembered as one-task-per-stream. */
+const MAX_SINGLE_TASK_PEERS = 4096
 
 interface LinkTask {
   readonly fail: (code: TaskErrorCode, text: string) => void
   readonly sink: ReplySink
+  /** Sends the task again on a stream of its own: the neighbor turned out to speak one task per stream. */
+  readonly reopen: () => void
 }
 
 class Link {
@@ -44,7 +56,12 @@ class Link {
   private nextChannel = 1
   closed = false
 
-  constructor (private readonly init: TaskLinksInit, readonly peer: string, private readonly onClosed: (link: Link) => void) {
+  constructor (
+    private readonly init: TaskLinksInit,
+    readonly peer: string,
+    private readonly onClosed: (link: Link) => void,
+    private readonly onSingleTask: (peer: string) => void
+  ) {
     this.ready = this.open()
     // A failed dial is answered per task (Unreachable); nothing else awaits this.
     this.ready.catch(() => {})
@@ -62,10 +79,21 @@ class Link {
   private async open (): Promise<FrameChannel> {
     let stream
     try {
-      stream = await this.init.libp2p.dialProtocol(peerIdFromString(this.peer), TASK_PROTOCOL, { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) })
+      stream = await this.init.libp2p.dialProtocol(peerIdFromString(this.peer), [TASK_MUX_PROTOCOL, TASK_PROTOCOL], { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) })
     } catch (err) {
       this.close(TaskErrorCode.Unreachable, `next hop unreachable: ${(err as Error).message}`)
       throw err
+    }
+    if (stream.protocol !== TASK_MUX_PROTOCOL) {
+      // A neighbor of an earlier version: its tasks go one per stream from here on.
+      this.closed = true
+      this.onClosed(this)
+      this.onSingleTask(this.peer)
+      const waiting = [...this.tasks.values()]
+      this.tasks.clear()
+      void stream.close().catch(() => {})
+      for (const t of waiting) t.reopen()
+      throw new Error('the next hop carries one task per stream')
     }
     // Small frames in both directions for as long as the link lives: no window update per frame.
     lazyWindowUpdates(stream)
@@ -118,18 +146,22 @@ class Link {
 
 export class TaskLinks {
   private readonly links = new Map<string, Link>()
+  /** Neighbors that speak one task per stream, until when (ms since the epoch). */
+  private readonly singleTaskUntilMs = new Map<string, number>()
 
   constructor (private readonly init: TaskLinksInit) {}
 
   /** Sends the request to `peer` on its link (opened if there is none) and relays the replies to `sink`. */
   open (peer: string, request: TaskRequestFrame, sink: ReplySink): TaskLeg {
+    if (this.speaksSingleTask(peer)) return this.openSingle(peer, request, sink)
     let link = this.links.get(peer)
     if (link === undefined || link.closed) {
-      link = new Link(this.init, peer, (l) => { if (this.links.get(l.peer) === l) this.links.delete(l.peer) })
+      link = new Link(this.init, peer, (l) => { if (this.links.get(l.peer) === l) this.links.delete(l.peer) }, (p) => { this.rememberSingleTask(p) })
       this.links.set(peer, link)
     }
     const max = this.init.maxMessageBytes
     let terminal = false
+    let handedOff: TaskLeg | undefined
     const fail = (code: TaskErrorCode, text: string): void => {
       if (terminal) return
       terminal = true
@@ -141,13 +173,15 @@ export class TaskLinks {
     }
     const channel = link.allocate()
     const on = link
+    const guarded: ReplySink = (reply) => {
+      if (terminal) return
+      if (isTerminal(reply)) terminal = true
+      sink(reply)
+    }
     on.tasks.set(channel, {
       fail,
-      sink: (reply) => {
-        if (terminal) return
-        if (isTerminal(reply)) terminal = true
-        sink(reply)
-      }
+      sink: guarded,
+      reopen: () => { if (!terminal) handedOff = this.openSingle(peer, request, guarded) }
     })
     const send = (ch: FrameChannel): void => {
       if (!on.tasks.has(channel)) return
@@ -166,6 +200,7 @@ export class TaskLinks {
 
     return {
       cancel: () => {
+        if (handedOff !== undefined) { handedOff.cancel(); return }
         if (terminal || !on.tasks.has(channel)) return
         const ch = on.channel
         if (ch === undefined || !ch.isOpen) {
@@ -182,6 +217,30 @@ export class TaskLinks {
         }, CANCEL_GRACE_MS).unref()
       }
     }
+  }
+
+  private openSingle (peer: string, request: TaskRequestFrame, sink: ReplySink): TaskLeg {
+    return openSingleTaskLeg({
+      libp2p: this.init.libp2p, peer, request, maxMessageBytes: this.init.maxMessageBytes, org: this.init.org,
+      dialTimeoutMs: DIAL_TIMEOUT_MS, cancelGraceMs: CANCEL_GRACE_MS
+    }, sink)
+  }
+
+  private speaksSingleTask (peer: string): boolean {
+    const until = this.singleTaskUntilMs.get(peer)
+    if (until === undefined) return false
+    if (Date.now() < until) return true
+    this.singleTaskUntilMs.delete(peer)
+    return false
+  }
+
+  private rememberSingleTask (peer: string): void {
+    this.singleTaskUntilMs.delete(peer)
+    if (this.singleTaskUntilMs.size >= MAX_SINGLE_TASK_PEERS) {
+      const oldest = this.singleTaskUntilMs.keys().next().value
+      if (oldest !== undefined) this.singleTaskUntilMs.delete(oldest)
+    }
+    this.singleTaskUntilMs.set(peer, Date.now() + SINGLE_TASK_MEMORY_MS)
   }
 
   /** Closes every link (the daemon stops): their tasks end HopDown. */

@@ -13,7 +13,7 @@ import type { Logger } from 'pino'
 import type { ForwardQuery, NextHop } from '../../agp/index.ts'
 import type { LocalAgent } from '../../reflector/index.ts'
 import {
-  A2A_TASK_COMPLETED, decodeTaskFrame, defaultEstimator, encodeTaskFrame, MAX_TASK_HOPS, TASK_PROTOCOL, TaskErrorCode,
+  A2A_TASK_COMPLETED, decodeTaskFrame, defaultEstimator, encodeTaskFrame, MAX_TASK_HOPS, TASK_MUX_PROTOCOL, TASK_PROTOCOL, TaskErrorCode,
   type OriginDecision, type TaskRequestFrame, type Usage
 } from '../../agp/index.ts'
 import { InvalidArgumentError } from '../../kernel/index.ts'
@@ -62,13 +62,13 @@ export class TaskRouter {
   get tasksInFlight (): number { return this.inFlight }
 
   async start (): Promise<void> {
-    await this.c.libp2p.handle(TASK_PROTOCOL, (stream, connection) => { this.onInbound(stream, connection) }, {
+    await this.c.libp2p.handle([TASK_MUX_PROTOCOL, TASK_PROTOCOL], (stream, connection) => { this.onInbound(stream, connection) }, {
       maxInboundStreams: Math.min(this.config.maxInFlight, 4096), maxOutboundStreams: Math.min(this.config.maxInFlight, 4096)
     })
   }
 
   async stop (): Promise<void> {
-    await this.c.libp2p.unhandle(TASK_PROTOCOL).catch(() => {})
+    await this.c.libp2p.unhandle([TASK_MUX_PROTOCOL, TASK_PROTOCOL]).catch(() => {})
     for (const ch of this.inbound) ch.reset(new Error('daemon stopping'))
     this.links.stop()
   }
