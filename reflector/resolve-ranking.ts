@@ -20,17 +20,19 @@
  * ids, so any sort gives exactly rankResolve's ranking of the same candidates.
  */
 import {
-  compareResolve, type LocalOutcomes, type PathCandidate, type PathKey, pathKeyOf, resolveScore, resolveScoreAt,
-  type ResolveCandidate, type ResolveScoreTerms, resolveScoreTerms, type RouteAttributes, siteCost, type SiteRanking
+  compareResolveQuantized, decayWeight, type LocalOutcomes, type PathCandidate, type PathKey, pathKeyOf, quantizeScore,
+  type QuantizedResolveCandidate, resolveScore, resolveScoreTerms, resolveScoreWeighted, type ResolveScoreTerms,
+  type RouteAttributes, siteCost, type SiteRanking
 } from '../agp/index.ts'
 import type { FreshnessParams } from '../agp/index.ts'
 import type { OutcomeMeasures } from '../agp/index.ts'
 
 /** One usable path in the kept order; score and the local facts are those of the last call. */
-export interface RankedPath extends ResolveCandidate {
+export interface RankedPath extends QuantizedResolveCandidate {
   readonly copy: PathCandidate
   readonly key: PathKey
   score: number
+  quantizedScore: number
   congested: boolean
   breakerOpen: boolean
 }
@@ -46,18 +48,6 @@ export interface ResolveFacts {
   readonly congestedPaths?: ReadonlySet<string> | undefined
   readonly freshness: FreshnessParams
   readonly halfLifeMs: number
-}
-
-// Attributes are immutable once signed; one object may be shared by many Loc-RIB copies.
-const termsCache = new WeakMap<RouteAttributes, ResolveScoreTerms>()
-
-function termsOf (attrs: RouteAttributes): ResolveScoreTerms {
-  let t = termsCache.get(attrs)
-  if (t === undefined) {
-    t = resolveScoreTerms(attrs)
-    termsCache.set(attrs, t)
-  }
-  return t
 }
 
 export class ResolveRanking {
@@ -80,7 +70,7 @@ export class ResolveRanking {
       this.kept.set(order, entries)
     }
     refreshFacts(entries, facts, nowMs)
-    if (!isSorted(entries)) entries.sort(compareResolve)
+    if (!isSorted(entries)) entries.sort(compareResolveQuantized)
     return entries
   }
 
@@ -98,10 +88,13 @@ export class ResolveRanking {
         usable: c.usable,
         localPref: c.localPref,
         stale: c.stale,
-        ...(c.internal === undefined ? {} : { internal: c.internal }),
+        // Always present, so every entry has one shape (absent and undefined rank alike).
+        internal: c.internal,
         siteCost: siteCost(c.route, this.site),
-        terms: termsOf(c.route.attrs),
+        // Computed here, not looked up: a WeakMap of 100k attributes costs more per build.
+        terms: resolveScoreTerms(c.route.attrs),
         score: 0,
+        quantizedScore: 0,
         congested: false,
         breakerOpen: false
       })
@@ -110,16 +103,29 @@ export class ResolveRanking {
   }
 }
 
-/** Scores every path at nowMs and reads the consumer's local facts for it. */
+/**
+ * Scores every path at nowMs and reads the consumer's local facts for it. Paths
+ * measured at the same time (one origination batch: usually the whole capability)
+ * share one decay weight, computed once per run of them.
+ */
 function refreshFacts (entries: readonly Entry[], facts: ResolveFacts, nowMs: number): void {
   const outcomes = facts.outcomes.size === 0 ? undefined : facts.outcomes
   const congested = facts.congestedPaths === undefined || facts.congestedPaths.size === 0 ? undefined : facts.congestedPaths
+  let weightAtMs = NaN
+  let weight = 0
   for (const e of entries) {
     const local = outcomes?.get(e.key, nowMs)
     const measured = outcomes?.measured(e.key)
-    e.score = local === undefined && measured === undefined
-      ? resolveScoreAt(e.terms, undefined, nowMs, facts.halfLifeMs)
-      : resolveScore(withMeasured(e.route.attrs, measured), local, nowMs, facts.freshness)
+    if (local === undefined && measured === undefined) {
+      if (e.terms.measuredAtMs !== weightAtMs) {
+        weightAtMs = e.terms.measuredAtMs
+        weight = decayWeight(nowMs - weightAtMs, facts.halfLifeMs)
+      }
+      e.score = resolveScoreWeighted(e.terms, weight, undefined)
+    } else {
+      e.score = resolveScore(withMeasured(e.route.attrs, measured), local, nowMs, facts.freshness)
+    }
+    e.quantizedScore = quantizeScore(e.score)
     e.breakerOpen = outcomes !== undefined && !outcomes.admits(e.key, nowMs)
     e.congested = congested !== undefined && congested.has(e.key)
   }
@@ -127,7 +133,7 @@ function refreshFacts (entries: readonly Entry[], facts: ResolveFacts, nowMs: nu
 
 function isSorted (entries: readonly Entry[]): boolean {
   for (let i = 1; i < entries.length; i++) {
-    if (compareResolve(entries[i - 1] as Entry, entries[i] as Entry) > 0) return false
+    if (compareResolveQuantized(entries[i - 1] as Entry, entries[i] as Entry) > 0) return false
   }
   return true
 }

@@ -37,6 +37,27 @@ export function compareResolve (a: ResolveCandidate, b: ResolveCandidate): numbe
   return compareBy(RESOLVE_STEPS, a, b)
 }
 
+/** A resolve candidate with quantizeScore(score) computed once (per ranking pass). */
+export interface QuantizedResolveCandidate extends ResolveCandidate {
+  readonly quantizedScore: number
+}
+
+/**
+ * compareResolve, without walking the steps when the score decides: two candidates
+ * equal on every step above higher-resolve-score (each a plain field) whose quantized
+ * scores differ are ordered by them, exactly as the steps would order them. Everything
+ * else (a tie on the score, a NaN, a difference above it) goes through compareResolve.
+ * A kept ranking checks its order with this on every resolve.
+ */
+export function compareResolveQuantized (a: QuantizedResolveCandidate, b: QuantizedResolveCandidate): number {
+  if (a.usable === b.usable && (a.breakerOpen === true) === (b.breakerOpen === true) && a.localPref === b.localPref &&
+    !a.stale === !b.stale && (a.congested === true) === (b.congested === true) && a.siteCost === b.siteCost) {
+    if (a.quantizedScore > b.quantizedScore) return -1
+    if (a.quantizedScore < b.quantizedScore) return 1
+  }
+  return compareResolve(a, b)
+}
+
 export function rankResolve<T extends ResolveCandidate> (cands: readonly T[]): Ranked<T>[] {
   return rankBy<T>(RESOLVE_STEPS, cands)
 }

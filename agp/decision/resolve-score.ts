@@ -78,7 +78,20 @@ export function resolveScoreAt (
   halfLifeMs: number,
   weights: ScoreWeights = DEFAULT_SCORE_WEIGHTS
 ): number {
-  const w = decayWeight(nowMs - terms.measuredAtMs, halfLifeMs)
+  return resolveScoreWeighted(terms, decayWeight(nowMs - terms.measuredAtMs, halfLifeMs), localEvidence, weights)
+}
+
+/**
+ * resolveScoreAt with the advertised evidence's decay weight given
+ * (decayWeight(nowMs − terms.measuredAtMs, halfLifeMs)): paths measured at the same
+ * time, e.g. the routes of one origination batch, share one weight per resolve.
+ */
+export function resolveScoreWeighted (
+  terms: ResolveScoreTerms,
+  w: number,
+  localEvidence: Evidence | undefined,
+  weights: ScoreWeights = DEFAULT_SCORE_WEIGHTS
+): number {
   // x · 1 is x exactly, so this is decayEvidence's result for every weight.
   let wins = terms.wins * w
   let trials = terms.trials * w

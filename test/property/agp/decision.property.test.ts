@@ -2,7 +2,8 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { compareGlobal } from '../../../agp/decision/global-order.ts'
 import { collapseCopies, compareLocal, rankLocal, type LocalCandidate } from '../../../agp/decision/local-rank.ts'
-import { compareResolve, type ResolveCandidate } from '../../../agp/decision/resolve-rank.ts'
+import { quantizeScore } from '../../../agp/decision/global-order.ts'
+import { compareResolve, compareResolveQuantized, RESOLVE_STEPS, type ResolveCandidate } from '../../../agp/decision/resolve-rank.ts'
 import { bestBy, type DecisionStep } from '../../../agp/decision/step.ts'
 import { routePathKey, type Route } from '../../../agp/route/route.ts'
 import { makeRoute } from '../../helpers/fixtures.ts'
@@ -70,6 +71,23 @@ describe('decision order properties', () => {
     fc.assert(fc.property(distinct(candArb, 3, 3), ([a, b, c]) => {
       assertStrictTotalOrder(compareResolve, a!, b!, c!)
     }), { numRuns })
+  })
+
+  it('compareResolveQuantized orders as compareResolve does', () => {
+    // The shortcut reads the fields of the steps above the score itself: it holds only for these steps in this order.
+    expect(RESOLVE_STEPS.slice(0, 7).map((s) => s.name)).toEqual([
+      'usable-first', 'breaker-closed-first', 'higher-local-pref', 'fresh-before-stale', 'uncongested-first', 'nearest-site-first', 'higher-resolve-score'
+    ])
+    const quantized = fc.tuple(candArb, fc.option(fc.boolean(), { nil: undefined }), fc.constantFrom(0.1, 0.5, 0.5 + 1e-13, 0.5 + 3e-12, Number.NaN, Number.NEGATIVE_INFINITY))
+      .map(([c, breakerOpen, score]) => ({ ...c, breakerOpen, score, quantizedScore: quantizeScore(score) }))
+    // Half the pairs agree on every step above the score, so the shortcut is taken.
+    const pairs = fc.tuple(quantized, quantized, fc.boolean()).map(([a, b, tied]) => [a, tied
+      ? { ...b, usable: a.usable, breakerOpen: a.breakerOpen, localPref: a.localPref, stale: a.stale, congested: a.congested, siteCost: a.siteCost }
+      : b] as const)
+    fc.assert(fc.property(pairs, ([a, b]) => {
+      expect(compareResolveQuantized(a, b)).toBe(compareResolve(a, b))
+      expect(compareResolveQuantized(b, a)).toBe(compareResolve(b, a))
+    }), { numRuns: numRuns * 10 })
   })
 
   it('a ranking does not depend on insertion order', () => {
