@@ -40,6 +40,7 @@ import { systemClock } from './runtime/clock.ts'
 import { FdWatch } from './runtime/fd-watch.ts'
 import { Lifecycle } from './runtime/lifecycle.ts'
 import { systemRandom } from './runtime/random.ts'
+import { ReceivedRouteBytes } from './store/received-route-bytes.ts'
 import { SnapshotWriter } from './store/snapshot-writer.ts'
 import { defaultSpeakerFactory, type SpeakerFactory } from './speaker-factory.ts'
 import { SpeakerRuntime } from './speaker-runtime.ts'
@@ -167,11 +168,16 @@ class AtpdNode implements Atpd {
     const discovery = config.discovery !== undefined
       ? createDhtDiscovery({ libp2p: node, logger: log }, { federation: config.discovery.federation, bootstrap: config.discovery.bootstrap, announce: config.role === 'reflector' })
       : undefined
+    // Received routes are persisted as the bytes they came as, not encoded again.
+    const received = new ReceivedRouteBytes()
     const writer = new SnapshotWriter(store, {
       speaker,
+      received,
       onError: (err) => { log.error({ err: String(err) }, 'persisting restart state failed') }
     })
-    const runtime = this.runtime = new SpeakerRuntime({ speaker, clock, libp2p: node, logger: log, metrics, audit: audit.log, ...(discovery !== undefined ? { discovery } : {}) }, {
+    const runtime = this.runtime = new SpeakerRuntime({
+      speaker, clock, libp2p: node, logger: log, metrics, audit: audit.log, onAnnounceBytes: received.note, ...(discovery !== undefined ? { discovery } : {})
+    }, {
       neighbors: neighborAddrs(config.neighbors),
       stopTimeoutMs: this.options.stopTimeoutMs ?? 3000,
       markDirty: () => { writer.markDirty() }

@@ -19,6 +19,7 @@ import type { Startable } from '@libp2p/interface'
 import type { Libp2p } from 'libp2p'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { Logger } from 'pino'
+import type { AnnounceBytesSink } from '../agp/index.ts'
 import { EventLoop } from '../driver/index.ts'
 import type { Clock } from '../kernel/index.ts'
 import type { Speaker } from '../reflector/index.ts'
@@ -37,6 +38,8 @@ export interface SpeakerRuntimeComponents {
   readonly metrics: Metrics
   readonly audit: AuditLog
   readonly discovery?: DhtDiscovery
+  /** Told each received announce's bytes (the store's ReceivedRouteBytes). */
+  readonly onAnnounceBytes?: AnnounceBytesSink
 }
 
 export interface SpeakerRuntimeInit {
@@ -76,6 +79,7 @@ export class SpeakerRuntime implements Startable {
       sink: loop,
       logger: log,
       ...(discovery !== undefined ? { findAddrs: async (peer: string, o: { signal: AbortSignal }) => await discovery.findAddrs(peer, o) } : {}),
+      ...(components.onAnnounceBytes !== undefined ? { onAnnounceBytes: components.onAnnounceBytes } : {}),
       observer: {
         frameIn: (_peer, frame) => { if (frame.type === 'update') metrics.updates('in', 1, frame.announces.length + frame.withdraws.length) },
         frameOut: (_peer, frame) => { if (frame.type === 'update') metrics.updates('out', 1, frame.announces.length + frame.withdraws.length) },

@@ -9,7 +9,7 @@ import {
   MAX_ORG_ID_LENGTH, ORG_ID_PATTERN
 } from '../../kernel/index.ts'
 import { agp } from '../proto/gen/agp.js'
-import type { WithdrawnPath } from '../route/route.ts'
+import type { Route, WithdrawnPath } from '../route/route.ts'
 import {
   AGP_VERSION, MAX_FRAME_BYTES, OpenSubcode,
   type Frame, type NotificationCode, type OpenFrame, type RouteRefreshFrame, type SpeakerRole, type UpdateFrame
@@ -21,6 +21,7 @@ import {
   MAX_OPEN_CAPABILITIES, MAX_WITHDRAWS_PER_UPDATE
 } from './limits.ts'
 import { fromWireRoutes, toWireRoute } from './route-wire.ts'
+import { scanUpdateEnvelope, type UpdateEnvelope } from './update-envelope.ts'
 import { checkString, checkStringList, fail, type ErrorFactory } from './validate.ts'
 import type { WireRouteCache } from './wire-route-cache.ts'
 
@@ -118,28 +119,70 @@ function toBody (frame: Frame): Omit<agp.Frame.$Properties, 'version'> {
   }
 }
 
-/** Decodes and validates one frame. Never throws. */
-export function decodeFrame (bytes: Uint8Array): DecodeResult<Frame> {
+/**
+ * Receives each announce of a decoded UPDATE with the WireRoute bytes it was decoded
+ * from: decodeRoute(wire) gives the same route back. The bytes are a copy of the frame's
+ * (one per frame, shared by its announces), never the caller's buffer.
+ */
+export type AnnounceBytesSink = (route: Route, wire: Uint8Array) => void
+
+/**
+ * Decodes and validates one frame. Never throws. With `onAnnounce`, a valid UPDATE hands
+ * it each announce's bytes (a frame laid out as senders write it; otherwise none).
+ */
+export function decodeFrame (bytes: Uint8Array, onAnnounce?: AnnounceBytesSink): DecodeResult<Frame> {
   try {
     if (!(bytes instanceof Uint8Array)) return { ok: false, error: headerError('frame is not bytes') }
     if (bytes.length > MAX_FRAME_BYTES) {
       return { ok: false, error: headerError(`frame is ${bytes.length} bytes, max ${MAX_FRAME_BYTES}`, HeaderSubcode.BadMessageLength) }
     }
+    const envelope = scanUpdateEnvelope(bytes)
+    if (envelope !== undefined) return decodeScannedUpdate(bytes, envelope, onAnnounce)
     let msg: agp.Frame
     try {
       msg = agp.Frame.decode(bytes)
     } catch (e) {
       return { ok: false, error: headerError(`frame does not parse: ${errorText(e)}`, HeaderSubcode.BadMessage, e) }
     }
-    if (msg.version !== AGP_VERSION) {
-      return { ok: false, error: headerError(`unsupported version ${msg.version}, expected ${AGP_VERSION}`, HeaderSubcode.UnsupportedVersion) }
-    }
+    if (msg.version !== AGP_VERSION) return { ok: false, error: unsupportedVersion(msg.version) }
     return { ok: true, value: fromBody(msg) }
   } catch (e) {
     if (e instanceof FrameDecodeError) return { ok: false, error: e }
     // A bug in a validator must still not crash a daemon: report it as a bad frame.
     return { ok: false, error: headerError(`frame rejected: ${errorText(e)}`, HeaderSubcode.BadMessage, e) }
   }
+}
+
+function unsupportedVersion (version: number): FrameDecodeError {
+  return headerError(`unsupported version ${version}, expected ${AGP_VERSION}`, HeaderSubcode.UnsupportedVersion)
+}
+
+/**
+ * An UPDATE whose envelope was scanned: each entry decoded from its own bytes, in the
+ * generic path's order (parse everything, then the version, then the checks), so both
+ * paths accept and refuse the same frames with the same errors.
+ */
+function decodeScannedUpdate (bytes: Uint8Array, envelope: UpdateEnvelope, onAnnounce: AnnounceBytesSink | undefined): DecodeResult<Frame> {
+  let announces: agp.WireRoute[]
+  let withdraws: agp.Withdraw[]
+  try {
+    announces = envelope.announces.map((b) => agp.WireRoute.decode(b))
+    withdraws = envelope.withdraws.map((b) => agp.Withdraw.decode(b))
+  } catch (e) {
+    return { ok: false, error: headerError(`frame does not parse: ${errorText(e)}`, HeaderSubcode.BadMessage, e) }
+  }
+  if (envelope.version !== AGP_VERSION) return { ok: false, error: unsupportedVersion(envelope.version) }
+  const frame = decodeUpdate({ announces, withdraws })
+  if (onAnnounce !== undefined && frame.announces.length > 0) {
+    // A copy: the caller's buffer may be reused once this returns.
+    const own = new Uint8Array(bytes)
+    frame.announces.forEach((route, i) => {
+      const wire = envelope.announces[i] as Uint8Array
+      const at = wire.byteOffset - bytes.byteOffset
+      onAnnounce(route, own.subarray(at, at + wire.length))
+    })
+  }
+  return { ok: true, value: frame }
 }
 
 // The generated decoder keeps the last body of a oneof seen on the wire (proto3

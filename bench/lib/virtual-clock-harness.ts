@@ -4,7 +4,7 @@
  * unbounded bandwidth: every frame sent is counted and dropped, and a Speaker waiting
  * for a drain is told at once that its queue drained.
  */
-import { DEFAULT_DAMPING, DEFAULT_FRESHNESS, EMPTY_POLICY } from '../../agp/index.ts'
+import { DEFAULT_DAMPING, DEFAULT_FRESHNESS, EMPTY_POLICY, type Frame } from '../../agp/index.ts'
 import { DEFAULT_LIMITS, type AtpSpeaker, type Effect, type SpeakerInit, type SpeakerInput, type SpeakerLimits } from '../../reflector/index.ts'
 
 export class VirtualClockHarness {
@@ -14,7 +14,8 @@ export class VirtualClockHarness {
   routesOut = 0
   private readonly timers = new Map<string, number>()
 
-  constructor (readonly speaker: AtpSpeaker, startMs = 1_000_000) {
+  /** `onSend`: sees every frame sent (e.g. to keep what one neighbor was sent). */
+  constructor (readonly speaker: AtpSpeaker, startMs = 1_000_000, private readonly onSend?: (peer: string, frame: Frame) => void) {
     this.nowMs = startMs
   }
 
@@ -42,6 +43,7 @@ export class VirtualClockHarness {
       else if (e.type === 'clear-timer') this.timers.delete(e.id)
       else if (e.type === 'send') {
         for (const f of e.frames) {
+          this.onSend?.(e.peer, f)
           if (f.type !== 'update') continue
           this.updateFramesOut++
           this.routesOut += f.announces.length

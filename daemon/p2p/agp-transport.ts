@@ -22,7 +22,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { Libp2p } from 'libp2p'
 import type { Logger } from 'pino'
-import { CeaseSubcode, decodeFrame, encodeFrame, type Frame, WireRouteCache } from '../../agp/index.ts'
+import { type AnnounceBytesSink, CeaseSubcode, decodeFrame, encodeFrame, type Frame, WireRouteCache } from '../../agp/index.ts'
 import type { SpeakerInput } from '../../reflector/index.ts'
 import { FrameChannel } from './frame-channel.ts'
 import { closeChannelWith, closeWith, hangUp, remoteClosed, STRANGER_READ_GRACE_MS } from './hang-up.ts'
@@ -51,6 +51,8 @@ export interface AgpTransportComponents {
   /** Finds addresses of a neighbor configured without any (DHT discovery). */
   readonly findAddrs?: (peerId: string, options: { signal: AbortSignal }) => Promise<Multiaddr[]>
   readonly observer?: AgpTransportObserver
+  /** Told each announce of a valid UPDATE with the bytes it came as (decodeFrame's sink). */
+  readonly onAnnounceBytes?: AnnounceBytesSink
 }
 
 export interface AgpTransportInit {
@@ -329,7 +331,7 @@ export class AgpTransport {
   /** False when the event loop is full: the channel holds the frame and stops reading until resumed. */
   private onPayload (peer: string, slot: Slot, ch: FrameChannel, bytes: Uint8Array): boolean {
     if (slot.channel !== ch) return true
-    const decoded = decodeFrame(bytes)
+    const decoded = decodeFrame(bytes, this.components.onAnnounceBytes)
     let input: SpeakerInput
     if (decoded.ok) {
       input = { type: 'frame', peer, frame: decoded.value }

@@ -20,12 +20,15 @@ import { serialize } from 'node:v8'
 import { encodeRoute, routePathKey, type Route } from '../../agp/index.ts'
 import type { Speaker, SpeakerSnapshot } from '../../reflector/index.ts'
 import { type BytesSublevel, ribKey, type NodeStore } from './node-store.ts'
+import type { ReceivedRouteBytes } from './received-route-bytes.ts'
 
 export interface SnapshotWriterInit {
   readonly speaker: Pick<Speaker, 'takeAdjRibInChanges' | 'restartState' | 'snapshot'>
   readonly intervalMs?: number
   readonly batchOps?: number
   readonly onError?: (err: unknown) => void
+  /** The bytes received routes came as: their records, written as they came. */
+  readonly received?: ReceivedRouteBytes
 }
 
 type BatchOp = { type: 'put', key: string, value: Uint8Array } | { type: 'del', key: string }
@@ -155,7 +158,8 @@ export class SnapshotWriter {
    * each once: a batch on the sublevel itself prepares every operation twice (the
    * sublevel's batch, then the root's), ~2 µs more per route (7.2 → 4.4–5.3 µs per
    * 450-byte route, measured with classic-level). Deletes first, then upserts,
-   * `batchOps` records per write, each batch's routes encoded just before it is written:
+   * `batchOps` records per write, each batch's routes encoded just before it is written
+   * (a received route's record is the bytes it came as, when `received` holds them):
    * encoding a whole table up front held every record (~600 B each, 60 MB at 100,000
    * routes) at once.
    */
@@ -166,9 +170,10 @@ export class SnapshotWriter {
       const ops = deletes.slice(i, i + this.batchOps).map((d): TableOp => ({ type: 'del', sublevel, key: ribKey(peer, d.capability, d.path) }))
       await this.store.db.batch<string, Uint8Array>(ops, {})
     }
+    const received = this.init.received
     for (let i = 0; i < upserts.length; i += this.batchOps) {
       const ops = upserts.slice(i, i + this.batchOps).map((route): TableOp =>
-        ({ type: 'put', sublevel, key: ribKey(peer, route.attrs.capability, routePathKey(route)), value: encodeRoute(route) }))
+        ({ type: 'put', sublevel, key: ribKey(peer, route.attrs.capability, routePathKey(route)), value: received?.take(route) ?? encodeRoute(route) }))
       await this.store.db.batch<string, Uint8Array>(ops, {})
     }
   }
