@@ -10,7 +10,7 @@
  * once per mraiMs; mraiMs 0 sends within the same handle() call.
  */
 import type { Frame, PathCandidate, Route, RouteRefreshFrame, WithdrawnPath } from '../agp/index.ts'
-import { pathKeyOf, ribPath, type RibPath, splitRibKey } from '../agp/index.ts'
+import { pathKeyOf, ribPath, type RibPath } from '../agp/index.ts'
 import { exportedByPlan, exportedRoute, exportPlan, type ExportNeighbor, type ExportPlan, type ExportSelf, type ExportSource } from './export.ts'
 import { interestChangeScope, MAX_INTERESTS_PER_NEIGHBOR, sameInterests } from './interests.ts'
 import { clearTimer, MIN_PENDING_CAP, setTimer, sourceOf, timerIds, type NeighborState, type SpeakerState } from './speaker-state.ts'
@@ -154,7 +154,7 @@ export function flushNeighbor (st: SpeakerState, n: NeighborState): void {
     const desired = c === undefined
       ? undefined
       : plan !== undefined ? exportedByPlan(self, to, plan) : exportedRoute(self, to, c.route, ref.source as ExportSource)
-    n.adjOut.updateInto(ref.key, desired, withdraws, announces)
+    n.adjOut.updateInto(ref.capability, ref.path, desired, withdraws, announces)
   }
   const more = end < pending.length
   if (more) {
@@ -226,10 +226,7 @@ export function onRouteRefresh (st: SpeakerState, n: NeighborState, frame: Route
     const scope = interestChangeScope(n.interests, next)
     n.interests = next
     st.interestIndex.set(n.config.peerId, next)
-    for (const [key] of n.adjOut.entries()) {
-      const { capability, path } = splitRibKey(key)
-      n.pending.push(ribPath(capability, path, key))
-    }
+    for (const [capability, path] of n.adjOut.keys()) n.pending.push(ribPath(capability, path))
     for (const prefix of scope === 'all' ? [undefined] : scope) {
       for (const c of st.locRib.exportable(prefix)) queue(n, c)
     }
@@ -247,10 +244,7 @@ export function onRouteRefresh (st: SpeakerState, n: NeighborState, frame: Route
  * withdraws what the new policy no longer exports.
  */
 export function reexport (st: SpeakerState, n: NeighborState): void {
-  for (const [key] of n.adjOut.entries()) {
-    const { capability, path } = splitRibKey(key)
-    n.pending.push(ribPath(capability, path, key))
-  }
+  for (const [capability, path] of n.adjOut.keys()) n.pending.push(ribPath(capability, path))
   queueMatching(st, n)
   if (!n.awaitingDrain) flushNeighbor(st, n)
 }

@@ -4,7 +4,7 @@
  * for a task that came from a neighbor, only when that neighbor's Adj-RIB-Out holds
  * the path, i.e. we advertised it to them under export policy.
  */
-import { TaskErrorCode, pathKey, ribKey, type ForwardQuery, type NextHop } from '../agp/index.ts'
+import { TaskErrorCode, pathKey, type ForwardQuery, type NextHop } from '../agp/index.ts'
 import type { SpeakerState } from './speaker-state.ts'
 
 export function forwardTargetView (st: SpeakerState, q: ForwardQuery): NextHop {
@@ -14,7 +14,7 @@ export function forwardTargetView (st: SpeakerState, q: ForwardQuery): NextHop {
     if (from === undefined || from.session.state !== 'established') {
       return { kind: 'refuse', code: TaskErrorCode.NotGiven, reason: 'not an established neighbor' }
     }
-    if (from.adjOut.get(ribKey(q.capability, path)) === undefined) {
+    if (from.adjOut.get(q.capability, path) === undefined) {
       return { kind: 'refuse', code: TaskErrorCode.NotGiven, reason: `route ${q.capability} ${q.originOrg}/${q.agentId} was never advertised to this neighbor` }
     }
   }

@@ -36,7 +36,7 @@ export function setNeighbors (st: SpeakerState, next: readonly NeighborConfig[])
   st.init = { ...st.init, neighbors: next }
   for (const config of next) {
     if (st.neighbors.has(config.peerId)) continue
-    const n = newNeighborState(st.init, config, newSession(st.init, st.peerId, config))
+    const n = newNeighborState(st.init, st.adjRibOuts, config, newSession(st.init, st.peerId, config))
     st.neighbors.set(config.peerId, n)
     if (st.started) stepNeighbor(st, n, { type: 'start' })
   }
@@ -57,6 +57,7 @@ function removeNeighbor (st: SpeakerState, n: NeighborState, subcode: CeaseSubco
   for (const key of [...st.damping.keys()]) if (key.startsWith(dampingPrefix)) st.damping.delete(key)
   st.interestIndex.delete(peer)
   st.toFlush.delete(peer)
+  st.adjRibOuts.release(n.adjOut)
   st.neighbors.delete(peer)
 }
 

@@ -8,7 +8,7 @@
  */
 import type { DampingState, PathKey, RibPath, Route, Session, SiteRanking } from '../agp/index.ts'
 import {
-  AdjRibIn, AdjRibOut, defaultHasher, evidenceHalfLifeMs, LocalOutcomes, LocRib, type OriginCheck, type PathCandidate, VerifiedNodeCache, VerifiedRootCache
+  AdjRibIn, type AdjRibOut, AdjRibOutTable, defaultHasher, evidenceHalfLifeMs, LocalOutcomes, LocRib, type OriginCheck, type PathCandidate, VerifiedNodeCache, VerifiedRootCache
 } from '../agp/index.ts'
 import type { ExportSource } from './export.ts'
 import { InterestIndex } from './interests.ts'
@@ -116,6 +116,8 @@ export interface SpeakerState {
   /** `${org}/`: the path keys of our org's agents (at any of its sites) start with it. */
   readonly ownPathPrefix: string
   readonly neighbors: Map<string, NeighborState>
+  /** The neighbors' Adj-RIB-Outs, stored together (a neighbor's is NeighborState.adjOut). */
+  readonly adjRibOuts: AdjRibOutTable
   readonly locRib: LocRib
   /** Established neighbors by interest: who wants capability c. */
   readonly interestIndex: InterestIndex
@@ -153,7 +155,8 @@ export const MAX_DAMPING_ENTRIES = 200_000
 export function createState (init: SpeakerInit, components: SpeakerComponents, snapshot: SpeakerSnapshot | undefined,
   makeSession: (n: NeighborConfig) => Session): SpeakerState {
   const neighbors = new Map<string, NeighborState>()
-  for (const config of init.neighbors) neighbors.set(config.peerId, newNeighborState(init, config, makeSession(config)))
+  const adjRibOuts = new AdjRibOutTable()
+  for (const config of init.neighbors) neighbors.set(config.peerId, newNeighborState(init, adjRibOuts, config, makeSession(config)))
   const siteRanking: SiteRanking = {
     org: init.org,
     site: init.site ?? init.org,
@@ -172,6 +175,7 @@ export function createState (init: SpeakerInit, components: SpeakerComponents, s
     localSource: { fromPeer: '', fromRole: 'local', fromOrg: init.org, usable: true },
     ownPathPrefix: `${init.org}/`,
     neighbors,
+    adjRibOuts,
     locRib: new LocRib({ maxPathsPerCapability: init.limits.maxPathsPerCapability }),
     interestIndex: new InterestIndex(),
     damping: new Map(),
@@ -194,12 +198,12 @@ export function createState (init: SpeakerInit, components: SpeakerComponents, s
 }
 
 /** A configured neighbor's state before its first session: nothing received, nothing sent. */
-export function newNeighborState (init: SpeakerInit, config: NeighborConfig, session: Session): NeighborState {
+export function newNeighborState (init: SpeakerInit, adjRibOuts: AdjRibOutTable, config: NeighborConfig, session: Session): NeighborState {
   return {
     config,
     session,
     adjIn: new AdjRibIn(config.peerId, config.maxRoutes ?? init.limits.maxRoutesPerNeighbor),
-    adjOut: new AdjRibOut(config.peerId),
+    adjOut: adjRibOuts.member(config.peerId),
     interests: [],
     pending: [],
     pendingNoop: false,

@@ -3,11 +3,18 @@
  * export policy and path-attribute rewriting. It lets the Speaker send only
  * differences, and answer ROUTE_REFRESH (RFC 2918) by resending it.
  *
+ * The neighbors of one Speaker keep their Adj-RIB-Outs in one AdjRibOutTable, as BGP
+ * implementations share one per update group: a reflector sends the same route to
+ * most of its clients, so a key holds one route and a bit per neighbor that holds it,
+ * not one map entry per neighbor. A neighbor that holds another advertisement of the
+ * key than the one shared keeps it on its own. What a neighbor is said to hold is
+ * exactly what a map of its own would hold, up to sameAdvertisement(): the only way
+ * anything reads a held route (besides withdrawnOf, which reads its key).
+ *
  * Bounded by what we hold: an entry exists only for a path in our Loc-RIB (or local
  * agents), so it can never outgrow the Loc-RIB.
  */
-import type { WithdrawnPath } from '../route/route.ts'
-import type { Route } from '../route/route.ts'
+import type { PathKey, Route, WithdrawnPath } from '../route/route.ts'
 
 /** What has to go on the wire for one path to bring the neighbor up to date. */
 export interface OutDiff {
@@ -15,55 +22,188 @@ export interface OutDiff {
   readonly announce?: Route
 }
 
-export class AdjRibOut {
-  readonly peer: string
-  private readonly sent = new Map<string, Route>()
+/** Neighbors per shard: one bit each in an integer V8 keeps unboxed (below 2^30). */
+const SHARD_MEMBERS = 30
 
-  constructor (peer: string) {
-    this.peer = peer
+/** One key's shared advertisement and the members (bits) that hold it. */
+interface Held {
+  route: Route
+  bits: number
+}
+
+type ByCapability<T> = Map<string, Map<PathKey, T>>
+
+class Shard {
+  readonly held: ByCapability<Held> = new Map()
+  /** Bits of the slots taken. */
+  used = 0
+}
+
+/** The Adj-RIB-Outs of one Speaker's neighbors, stored together (see the file comment). */
+export class AdjRibOutTable {
+  private readonly shards: Shard[] = []
+
+  /** A new, empty Adj-RIB-Out for a neighbor, stored in this table until release(). */
+  member (peer: string): AdjRibOut {
+    let shard = this.shards.find((s) => s.used !== FULL)
+    if (shard === undefined) {
+      shard = new Shard()
+      this.shards.push(shard)
+    }
+    let slot = 0
+    while ((shard.used & (1 << slot)) !== 0) slot++
+    shard.used |= 1 << slot
+    return new AdjRibOut(peer, shard, 1 << slot)
   }
 
-  get size (): number { return this.sent.size }
-  get (key: string): Route | undefined { return this.sent.get(key) }
-  values (): IterableIterator<Route> { return this.sent.values() }
-  entries (): IterableIterator<[string, Route]> { return this.sent.entries() }
-  clear (): void { this.sent.clear() }
+  /** Forgets a neighbor's Adj-RIB-Out; the object must not be used again. */
+  release (out: AdjRibOut): void {
+    out.clear()
+    out.release()
+  }
+
+  /** Keys stored (shared entries, over all shards): for tests and views. */
+  get sharedEntries (): number {
+    let n = 0
+    for (const s of this.shards) for (const m of s.held.values()) n += m.size
+    return n
+  }
+}
+
+const FULL = (1 << SHARD_MEMBERS) - 1
+
+export class AdjRibOut {
+  readonly peer: string
+  private shard: Shard | undefined
+  private readonly bit: number
+  /** Advertisements this neighbor holds that are not its shard's shared one. */
+  private readonly own: ByCapability<Route> = new Map()
+  private count = 0
+
+  /** Use AdjRibOutTable.member(). */
+  constructor (peer: string, shard: Shard, bit: number) {
+    this.peer = peer
+    this.shard = shard
+    this.bit = bit
+  }
+
+  get size (): number { return this.count }
+
+  get (capability: string, path: PathKey): Route | undefined {
+    if (this.own.size > 0) {
+      const r = this.own.get(capability)?.get(path)
+      if (r !== undefined) return r
+    }
+    const h = this.live().held.get(capability)?.get(path)
+    return h !== undefined && (h.bits & this.bit) !== 0 ? h.route : undefined
+  }
+
+  /** The (capability, path) keys held, shared ones first (each in the order first stored). */
+  * keys (): Generator<readonly [string, PathKey]> {
+    for (const [capability, paths] of this.live().held) {
+      for (const [path, h] of paths) if ((h.bits & this.bit) !== 0) yield [capability, path]
+    }
+    for (const [capability, paths] of this.own) for (const path of paths.keys()) yield [capability, path]
+  }
+
+  /** Forgets everything held (a walk of the shard's keys). */
+  clear (): void {
+    const shard = this.live()
+    const bit = this.bit
+    for (const [capability, paths] of shard.held) {
+      for (const [path, h] of paths) {
+        if ((h.bits & bit) === 0) continue
+        h.bits &= ~bit
+        if (h.bits === 0) paths.delete(path)
+      }
+      if (paths.size === 0) shard.held.delete(capability)
+    }
+    this.own.clear()
+    this.count = 0
+  }
 
   /**
-   * Records that the neighbor should now hold `desired` under `key` (the Speaker uses
-   * ribKey(capability, path); undefined: nothing) and returns what to send. Nothing
-   * when the neighbor already holds the same advertisement. Should a key's route
-   * change capability, it is withdrawn under the old one and announced under the new.
+   * Records that the neighbor should now hold `desired` under (capability, path)
+   * (undefined: nothing) and returns what to send: nothing when it already holds the
+   * same advertisement. `desired` is an advertisement of that capability.
    */
-  update (key: string, desired: Route | undefined): OutDiff {
-    const prev = this.sent.get(key)
-    if (desired === undefined) {
-      if (prev === undefined) return {}
-      this.sent.delete(key)
-      return { withdraw: withdrawnOf(prev) }
+  update (capability: string, path: PathKey, desired: Route | undefined): OutDiff {
+    const withdraws: WithdrawnPath[] = []
+    const announces: Route[] = []
+    this.updateInto(capability, path, desired, withdraws, announces)
+    return {
+      ...(withdraws[0] === undefined ? {} : { withdraw: withdraws[0] }),
+      ...(announces[0] === undefined ? {} : { announce: announces[0] })
     }
-    if (prev !== undefined && sameAdvertisement(prev, desired)) return {}
-    this.sent.set(key, desired)
-    if (prev !== undefined && prev.attrs.capability !== desired.attrs.capability) {
-      return { withdraw: withdrawnOf(prev), announce: desired }
-    }
-    return { announce: desired }
   }
 
   /** update() appending to the caller's lists instead of returning a diff object (the Speaker's flush loop). */
-  updateInto (key: string, desired: Route | undefined, withdraws: WithdrawnPath[], announces: Route[]): void {
-    const prev = this.sent.get(key)
+  updateInto (capability: string, path: PathKey, desired: Route | undefined, withdraws: WithdrawnPath[], announces: Route[]): void {
+    const shard = this.live()
+    const bit = this.bit
+    let paths = shard.held.get(capability)
+    const h = paths?.get(path)
+    const ownPaths = this.own.size > 0 ? this.own.get(capability) : undefined
+    const ownRoute = ownPaths?.get(path)
+    const prev = ownRoute ?? (h !== undefined && (h.bits & bit) !== 0 ? h.route : undefined)
     if (desired === undefined) {
       if (prev === undefined) return
-      this.sent.delete(key)
+      if (ownRoute !== undefined) deleteIn(this.own, capability, ownPaths as Map<PathKey, Route>, path)
+      else unshare(shard, capability, paths as Map<PathKey, Held>, path, h as Held, bit)
+      this.count--
       withdraws.push(withdrawnOf(prev))
       return
     }
     if (prev !== undefined && sameAdvertisement(prev, desired)) return
-    this.sent.set(key, desired)
-    if (prev !== undefined && prev.attrs.capability !== desired.attrs.capability) withdraws.push(withdrawnOf(prev))
+    if (prev === undefined) this.count++
+    if (ownRoute !== undefined) deleteIn(this.own, capability, ownPaths as Map<PathKey, Route>, path)
+    if (h === undefined) {
+      if (paths === undefined) {
+        paths = new Map()
+        shard.held.set(capability, paths)
+      }
+      paths.set(path, { route: desired, bits: bit })
+    } else if (h.bits === bit || h.bits === 0) {
+      // Ours alone: the shared advertisement becomes the new one.
+      h.route = desired
+      h.bits = bit
+    } else if (sameAdvertisement(h.route, desired)) {
+      h.bits |= bit
+    } else {
+      h.bits &= ~bit
+      let mine = this.own.get(capability)
+      if (mine === undefined) {
+        mine = new Map()
+        this.own.set(capability, mine)
+      }
+      mine.set(path, desired)
+    }
     announces.push(desired)
   }
+
+  /** AdjRibOutTable.release(): frees the slot. */
+  release (): void {
+    const shard = this.live()
+    shard.used &= ~this.bit
+    this.shard = undefined
+  }
+
+  private live (): Shard {
+    if (this.shard === undefined) throw new Error(`Adj-RIB-Out of ${this.peer} used after release`)
+    return this.shard
+  }
+}
+
+function unshare (shard: Shard, capability: string, paths: Map<PathKey, Held>, path: PathKey, h: Held, bit: number): void {
+  h.bits &= ~bit
+  if (h.bits !== 0) return
+  paths.delete(path)
+  if (paths.size === 0) shard.held.delete(capability)
+}
+
+function deleteIn<T> (map: ByCapability<T>, capability: string, paths: Map<PathKey, T>, path: PathKey): void {
+  paths.delete(path)
+  if (paths.size === 0) map.delete(capability)
 }
 
 export function withdrawnOf (route: Route): WithdrawnPath {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { LimitExceededError } from '../../../kernel/errors.ts'
 import { AdjRibIn } from '../../../agp/rib/adj-rib-in.ts'
-import { AdjRibOut, sameAdvertisement } from '../../../agp/rib/adj-rib-out.ts'
+import { AdjRibOutTable, sameAdvertisement } from '../../../agp/rib/adj-rib-out.ts'
 import { ribKey, splitRibKey } from '../../../agp/rib/keys.ts'
 import { LocRib, sameVisibleRoute, type PathCandidate } from '../../../agp/rib/loc-rib.ts'
 import { makeRoute } from '../../helpers/fixtures.ts'
@@ -43,16 +43,39 @@ describe('AdjRibIn', () => {
 
 describe('AdjRibOut', () => {
   it('sends only differences', () => {
-    const out = new AdjRibOut('p1')
+    const out = new AdjRibOutTable().member('p1')
     const r1 = makeRoute({ originSeq: 1 })
-    const k = ribKey('code-review/python', 'acme/rev')
-    expect(out.update(k, r1)).toEqual({ announce: r1 })
-    expect(out.update(k, { ...r1 })).toEqual({})
+    const [c, p] = ['code-review/python', 'acme/rev']
+    expect(out.update(c, p, r1)).toEqual({ announce: r1 })
+    expect(out.update(c, p, { ...r1 })).toEqual({})
     const r2 = makeRoute({ originSeq: 2 })
-    expect(out.update(k, r2)).toEqual({ announce: r2 })
-    expect(out.update(k, undefined)).toEqual({ withdraw: { capability: 'code-review/python', originOrg: 'acme', agentId: 'rev' } })
-    expect(out.update(k, undefined)).toEqual({})
+    expect(out.update(c, p, r2)).toEqual({ announce: r2 })
+    expect(out.update(c, p, undefined)).toEqual({ withdraw: { capability: 'code-review/python', originOrg: 'acme', agentId: 'rev' } })
+    expect(out.update(c, p, undefined)).toEqual({})
     expect(out.size).toBe(0)
+  })
+
+  it('neighbors sharing a table hold one entry per key and each their own view of it', () => {
+    const table = new AdjRibOutTable()
+    const [a, b, c] = [table.member('a'), table.member('b'), table.member('c')]
+    const r1 = makeRoute({ originSeq: 1 })
+    const r2 = makeRoute({ originSeq: 2 })
+    const [cap, p] = ['code-review/python', 'acme/rev']
+    a.update(cap, p, r1)
+    b.update(cap, p, { ...r1 })
+    expect(table.sharedEntries).toBe(1)
+    expect(c.get(cap, p)).toBeUndefined()
+    expect(b.update(cap, p, r2)).toEqual({ announce: r2 })
+    expect(a.get(cap, p)).toBe(r1)
+    expect(b.get(cap, p)).toBe(r2)
+    a.clear()
+    expect([...a.keys()]).toEqual([])
+    expect([...b.keys()]).toEqual([[cap, p]])
+    table.release(b)
+    expect(table.sharedEntries).toBe(0)
+    expect(() => b.get(cap, p)).toThrow(/after release/)
+    // The freed slot is taken again, empty.
+    expect(table.member('d').size).toBe(0)
   })
 
   it('treats a changed cluster list as a new advertisement', () => {
