@@ -4,7 +4,7 @@
  * capabilities of AGENTS_PER_CAPABILITY agents each), without libp2p, level or the audit
  * log, so what it measures is the RIBs and the route objects alone.
  *
- *   node --expose-gc --import tsx bench/rib-memory.ts [--routes N] [--by-constructor]
+ *   node --expose-gc --import tsx bench/rib-memory.ts [--routes N] [--by-constructor] [--heap-snapshots DIR]
  *
  * The origin's routes are signed in batches as a daemon signs them (fake keys: fast),
  * encoded as UPDATE frames and decoded again, one frame at a time, so the reflector holds
@@ -13,9 +13,12 @@
  * divided by the routes; and the RSS delta, which also counts the heap's free space and
  * the allocator's overhead per ArrayBuffer backing store. --by-constructor adds what two heap snapshots (before, after)
  * differ by, per kind of object (bench/lib/heap-summary.ts; slow at 100,000 routes).
+ * --heap-snapshots DIR writes the two snapshots there (before.heapsnapshot,
+ * after.heapsnapshot) for bench/heap-retainers.ts, which names what holds each kind.
  */
 import '../daemon/runtime/polyfills.ts'
 import { parseArgs } from 'node:util'
+import { writeHeapSnapshot } from 'node:v8'
 import { decodeFrame, defaultHasher, encodeFrame, type Frame, prepareOrigination, signOriginationBatch } from '../agp/index.ts'
 import { seededRandom } from '../kernel/index.ts'
 import { createSpeaker, DEFAULT_LIMITS } from '../reflector/index.ts'
@@ -24,7 +27,8 @@ import { diffSummary, heapSummary, type HeapSummary } from './lib/heap-summary.t
 import { benchReflectorInit, VirtualClockHarness } from './lib/virtual-clock-harness.ts'
 import { AGENTS_PER_CAPABILITY, benchAgent, RECEIVERS } from './reflect/shape.ts'
 
-const { values } = parseArgs({ options: { routes: { type: 'string' }, 'by-constructor': { type: 'boolean' } }, strict: true })
+const { values } = parseArgs({ options: { routes: { type: 'string' }, 'by-constructor': { type: 'boolean' }, 'heap-snapshots': { type: 'string' } }, strict: true })
+const snapshotDir = values['heap-snapshots']
 const ROUTES = Number(values.routes ?? 100_000)
 const MRAI_MS = 100
 const NOW_MS = 1_000_000
@@ -74,6 +78,7 @@ for (const c of clients) {
 h.advance(h.nowMs + 1000)
 const byConstructor = values['by-constructor'] === true
 const summaryBefore: HeapSummary | undefined = byConstructor ? await heapSummary() : undefined
+if (snapshotDir !== undefined) writeHeapSnapshot(`${snapshotDir}/before.heapsnapshot`)
 const before = heapBytes()
 const cpuBefore = process.cpuUsage()
 // CPU per route includes the origin's side (preparing, fake-signing, encoding): compare runs of this script only.
@@ -86,6 +91,7 @@ for (let k = 0; k * DEFAULT_LIMITS.maxRoutesPerUpdate < ROUTES; k++) {
 h.advance(h.nowMs + 2 * MRAI_MS)
 const cpu = process.cpuUsage(cpuBefore)
 const after = heapBytes()
+if (snapshotDir !== undefined) writeHeapSnapshot(`${snapshotDir}/after.heapsnapshot`)
 const summaryAfter = summaryBefore === undefined ? undefined : await heapSummary()
 const counters = h.speaker.counters()
 if (counters.signatureInvalid > 0) throw new Error(`rib-memory: ${counters.signatureInvalid} signatures invalid`)

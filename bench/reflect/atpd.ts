@@ -13,9 +13,11 @@
  *
  * BENCH_CPU_PROF_DIR=dir runs the reflector (or the sites BENCH_CPU_PROF_SITE names, comma-separated: origin,
  * recv1…) under `node --cpu-prof` (profile written at its exit);
- * BENCH_LOG_DIR=dir keeps every daemon's output there.
+ * BENCH_LOG_DIR=dir keeps every daemon's output there. BENCH_METRICS_DIR=dir writes the
+ * reflector's /metrics (V8 heap spaces, external memory, …) before the origin starts and
+ * once its RSS settled (rr-before.prom, rr-settled.prom): what the RSS delta is made of.
  */
-import { rmSync, writeFileSync } from 'node:fs'
+import { readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { addNeighbor, prepareSites, type AtpdProcess, type PeerJson } from '../../daemon/launcher/atpd-process.ts'
 import { DB_DIR } from '../../daemon/store/node-store.ts'
@@ -60,9 +62,11 @@ export async function runAtpdReflect (routes: number, progress: (s: string) => v
 
     const profDir = process.env.BENCH_CPU_PROF_DIR
     const profiled = (process.env.BENCH_CPU_PROF_SITE ?? 'rr').split(',')
+    const snapDir = process.env.BENCH_HEAP_SNAPSHOT_DIR
     const startOptions = (site: AtpdProcess): { timeoutMs: number, nodeArgs?: string[] } => ({
       timeoutMs: 60_000,
-      ...(profDir !== undefined && profiled.includes(site.org) ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profDir}`] } : {})
+      ...(profDir !== undefined && profiled.includes(site.org) ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profDir}`] } : {}),
+      ...(snapDir !== undefined && site === rr ? { nodeArgs: ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapDir}`] } : {})
     })
     await rr.start(startOptions(rr))
     await Promise.all(receivers.map(async (r) => { await r.start(startOptions(r)) }))
@@ -76,6 +80,8 @@ export async function runAtpdReflect (routes: number, progress: (s: string) => v
     await sleep(500)
     const rrPid = must(rr.pid)
     const before = procStats(rrPid)
+    await keepMetrics(rr, 'rr-before.prom')
+    if (snapDir !== undefined) await heapSnapshot(rrPid, snapDir)
     const receiversBefore = receivers.map((r) => procStats(must(r.pid)).cpuSeconds)
     progress(`reflect atpd: receivers up; starting the origin with ${routes} agents`)
 
@@ -87,6 +93,8 @@ export async function runAtpdReflect (routes: number, progress: (s: string) => v
       counts: async () => await Promise.all(receivers.map(async (r) => (await peers(r)).find((x) => x.peerId === rr.peerId)?.routesReceived ?? 0))
     })
     const receiverCpuSeconds = receivers.map((r, i) => round3(procStats(must(r.pid)).cpuSeconds - (receiversBefore[i] as number)))
+    await keepMetrics(rr, 'rr-settled.prom')
+    if (snapDir !== undefined) await heapSnapshot(rrPid, snapDir)
     const reflectorVerifiedRoutes = await metric(rr, 'atpd_route_signatures_verified_total')
     const reconnectSeconds = figures.converged ? await reconnect(must(receivers[0]), rr, routes, startOptions, progress) : null
     return { ...figures, reflectorVerifiedRoutes, apiTimeouts, reconnectSeconds, receiverCpuSeconds }
@@ -141,6 +149,28 @@ function sessionUpMs (logs: string, peer: string, sinceMs = 0): number | undefin
     } catch { /* a partial line: the next poll sees it whole */ }
   }
   return undefined
+}
+
+/** Has the process write a heap snapshot into `dir` (it runs with --heapsnapshot-signal) and waits until it is complete. */
+async function heapSnapshot (pid: number, dir: string): Promise<void> {
+  const count = (): string[] => readdirSync(dir).filter((f) => f.endsWith('.heapsnapshot'))
+  const before = count().length
+  process.kill(pid, 'SIGUSR2')
+  await until(() => count().length > before, 120_000, 200)
+  let size = -1
+  for (;;) {
+    await sleep(1000)
+    const now = count().reduce((t, f) => t + statSync(join(dir, f)).size, 0)
+    if (now === size) return
+    size = now
+  }
+}
+
+async function keepMetrics (site: AtpdProcess, file: string): Promise<void> {
+  const dir = process.env.BENCH_METRICS_DIR
+  if (dir === undefined) return
+  const r = await site.api<string>('GET', '/metrics')
+  writeFileSync(join(dir, file), String(r.body))
 }
 
 async function metric (site: AtpdProcess, name: string): Promise<number> {
