@@ -14,7 +14,7 @@ import type { RouteAttributes, WinRateEvidence } from '../route/route.ts'
 import { FrameDecodeError, UpdateSubcode, updateError, type DecodeResult } from './errors.ts'
 import { routeLatencies, routeLists, routeStrings, routeWinRates } from './interner.ts'
 import { MAX_ATTRS_BYTES } from './limits.ts'
-import { checkNonNegative, checkSafeUint, checkString, checkStringList, fail, type ErrorFactory } from './validate.ts'
+import { checkNonNegative, checkSafeUint, checkString, checkStringList, fail, sameList, sameString, type ErrorFactory } from './validate.ts'
 
 const attrsError: ErrorFactory = (m) => updateError(`route attributes: ${m}`, UpdateSubcode.MalformedAttributeList)
 
@@ -23,14 +23,18 @@ const attrsError: ErrorFactory = (m) => updateError(`route attributes: ${m}`, Up
  * FrameDecodeError. The values many routes repeat (capability, org, site, peer id,
  * region, tags, latency, win rate) are the interned copies (interner.ts); agent id and endpoint, which
  * routes do not share, are not.
+ *
+ * `like`: attributes checked just before (the previous route of the same UPDATE). A
+ * value equal to like's passed the same check then, so like's copy is taken as it is:
+ * the routes of one origin batch repeat their org, peer id, region and mostly their
+ * capability, and this skips their patterns and interner lookups.
  */
 export function checkRouteAttributes (a: {
   capability?: unknown, originOrg?: unknown, originSite?: unknown, agentId?: unknown, originPeerId?: unknown, endpoint?: unknown,
   costUsd?: unknown, latencyMs?: unknown, winRate?: unknown, region?: unknown, tags?: unknown,
   originSeq?: unknown, originatedAtMs?: unknown
-}, err: ErrorFactory = attrsError): RouteAttributes {
-  const problem = capabilityProblem(a.capability)
-  if (problem !== undefined) fail(err, problem)
+}, err: ErrorFactory = attrsError, like?: RouteAttributes): RouteAttributes {
+  const capability = sameString(a.capability, like?.capability) ?? checkedCapability(a.capability, err)
   const latency = (a.latencyMs ?? {}) as { p50?: unknown, p95?: unknown }
   const win = (a.winRate ?? {}) as { wins?: unknown, trials?: unknown, measuredAtMs?: unknown }
   const p50 = checkNonNegative(latency.p50 ?? 0, 'latencyMs.p50', err)
@@ -39,29 +43,40 @@ export function checkRouteAttributes (a: {
   const wins = checkNonNegative(win.wins ?? 0, 'winRate.wins', err)
   const trials = checkNonNegative(win.trials ?? 0, 'winRate.trials', err)
   if (wins > trials) fail(err, `winRate.wins (${wins}) exceeds trials (${trials})`)
-  const originOrg = routeStrings.intern(checkString(a.originOrg, 'originOrg', ORG_ID_PATTERN, MAX_ORG_ID_LENGTH, err))
+  const originOrg = sameString(a.originOrg, like?.originOrg) ?? routeStrings.intern(checkString(a.originOrg, 'originOrg', ORG_ID_PATTERN, MAX_ORG_ID_LENGTH, err))
   // One form: the default site (the org id) is written as no site at all.
   const site = a.originSite === undefined || a.originSite === null || a.originSite === ''
     ? originOrg
-    : routeStrings.intern(checkString(a.originSite, 'originSite', ORG_ID_PATTERN, MAX_ORG_ID_LENGTH, err))
+    : sameString(a.originSite, like?.originSite) ?? routeStrings.intern(checkString(a.originSite, 'originSite', ORG_ID_PATTERN, MAX_ORG_ID_LENGTH, err))
+  const likeLatency = like?.latencyMs
   return {
-    capability: routeStrings.intern(a.capability as string),
+    capability,
     originOrg,
     ...(site === originOrg ? {} : { originSite: site }),
     agentId: checkString(a.agentId, 'agentId', AGENT_ID_PATTERN, MAX_AGENT_ID_LENGTH, err),
-    originPeerId: routeStrings.intern(checkString(a.originPeerId, 'originPeerId', PEER_ID_PATTERN, MAX_PEER_ID_LENGTH, err)),
+    originPeerId: sameString(a.originPeerId, like?.originPeerId) ??
+      routeStrings.intern(checkString(a.originPeerId, 'originPeerId', PEER_ID_PATTERN, MAX_PEER_ID_LENGTH, err)),
     endpoint: checkString(a.endpoint, 'endpoint', endpoint.pattern, endpoint.maxLength, err),
     costUsd: checkNonNegative(a.costUsd, 'costUsd', err),
-    latencyMs: routeLatencies.intern(`${p50}/${p95}`, { p50, p95 }),
-    winRate: winRateOf(wins, trials, checkSafeUint(win.measuredAtMs ?? 0, 'winRate.measuredAtMs', err)),
-    region: routeStrings.intern(checkString(a.region, 'region', REGION_PATTERN, MAX_REGION_LENGTH, err)),
-    tags: routeLists.intern(checkStringList(a.tags, 'tags', TAG_PATTERN, MAX_TAG_LENGTH, MAX_TAGS, err), routeStrings),
+    latencyMs: likeLatency !== undefined && likeLatency.p50 === p50 && likeLatency.p95 === p95
+      ? likeLatency
+      : routeLatencies.intern(`${p50}/${p95}`, { p50, p95 }),
+    winRate: winRateOf(wins, trials, checkSafeUint(win.measuredAtMs ?? 0, 'winRate.measuredAtMs', err), like?.winRate),
+    region: sameString(a.region, like?.region) ?? routeStrings.intern(checkString(a.region, 'region', REGION_PATTERN, MAX_REGION_LENGTH, err)),
+    tags: sameList(a.tags, like?.tags) ?? routeLists.intern(checkStringList(a.tags, 'tags', TAG_PATTERN, MAX_TAG_LENGTH, MAX_TAGS, err), routeStrings),
     originSeq: checkSafeUint(a.originSeq, 'originSeq', err),
     originatedAtMs: checkSafeUint(a.originatedAtMs, 'originatedAtMs', err)
   }
 }
 
-function winRateOf (wins: number, trials: number, measuredAtMs: number): WinRateEvidence {
+function checkedCapability (v: unknown, err: ErrorFactory): string {
+  const problem = capabilityProblem(v)
+  if (problem !== undefined) fail(err, problem)
+  return routeStrings.intern(v as string)
+}
+
+function winRateOf (wins: number, trials: number, measuredAtMs: number, like: WinRateEvidence | undefined): WinRateEvidence {
+  if (like !== undefined && like.wins === wins && like.trials === trials && like.measuredAtMs === measuredAtMs) return like
   return routeWinRates.intern(`${wins}/${trials}/${measuredAtMs}`, { wins, trials, measuredAtMs })
 }
 
@@ -94,12 +109,13 @@ export function encodeRouteAttributes (attrs: RouteAttributes): Uint8Array {
   return new Uint8Array(bytes)
 }
 
-export function decodeRouteAttributes (bytes: Uint8Array): DecodeResult<RouteAttributes> {
+/** `like`: as for checkRouteAttributes (the attributes of the route decoded just before). */
+export function decodeRouteAttributes (bytes: Uint8Array, like?: RouteAttributes): DecodeResult<RouteAttributes> {
   try {
     if (!(bytes instanceof Uint8Array)) return { ok: false, error: attrsError('not bytes') }
     if (bytes.length > MAX_ATTRS_BYTES) return { ok: false, error: attrsError(`${bytes.length} bytes, max ${MAX_ATTRS_BYTES}`) }
     const msg = agp.RouteAttributes.decode(bytes)
-    return { ok: true, value: checkRouteAttributes(msg) }
+    return { ok: true, value: checkRouteAttributes(msg, attrsError, like) }
   } catch (e) {
     if (e instanceof FrameDecodeError) return { ok: false, error: e }
     return { ok: false, error: updateError(`route attributes do not parse: ${errorText(e)}`, UpdateSubcode.MalformedAttributeList, e) }

@@ -13,7 +13,7 @@ import {
   auditPathLength, HASH_BYTES, MAX_ORG_ID_LENGTH, MAX_PEER_ID_LENGTH, MAX_TAG_LENGTH, MAX_TAGS, ORG_ID_PATTERN, TAG_PATTERN
 } from '../../kernel/index.ts'
 import { MAX_ATTRS_BYTES, MAX_PATH_ENTRIES, SIGNATURE_BYTES } from './limits.ts'
-import { checkBytes, checkString, checkStringList, fail, type ErrorFactory } from './validate.ts'
+import { checkBytes, checkString, checkStringList, fail, sameList, sameString, type ErrorFactory } from './validate.ts'
 
 // A peer id, or '' before a reflector sets it.
 const ORIGINATOR_PATTERN = /^[A-Za-z0-9._-]{0,128}$/
@@ -72,17 +72,19 @@ function lengthOf (v: unknown): number {
 /**
  * Validates a decoded WireRoute and builds the Route; throws FrameDecodeError. Its
  * bytes are copies (never views into the frame, which must not be kept alive), in
- * `slab`; its signature is `previous`'s object when the bytes are the same.
+ * `slab`; its signature is `previous`'s object when the bytes are the same, and so is
+ * every string, list and value equal to `previous`'s (checkRouteAttributes' `like`).
  */
 export function fromWireRoute (msg: agp.WireRoute.$Properties, err: ErrorFactory = routeError,
   slab = new ByteSlab(lengthOf(msg.attrs) + lengthOf(msg.signature) + lengthOf(msg.batch?.path)), previous?: Route): Route {
   const attrsBytes = slab.copy(checkBytes(msg.attrs ?? new Uint8Array(), 'attrs', MAX_ATTRS_BYTES, err))
-  const decoded = decodeRouteAttributes(attrsBytes)
+  const decoded = decodeRouteAttributes(attrsBytes, previous?.attrs)
   if (!decoded.ok) throw decoded.error
   const wireSignature = checkBytes(msg.signature ?? new Uint8Array(), 'signature', SIGNATURE_BYTES, err)
   if (wireSignature.length !== SIGNATURE_BYTES) fail(err, `signature is ${wireSignature.length} bytes, expected ${SIGNATURE_BYTES}`)
   const signature = previous !== undefined && sameBytes(previous.signature, wireSignature) ? previous.signature : slab.copy(wireSignature)
-  const orgPath = routeLists.intern(checkStringList(msg.orgPath ?? [], 'orgPath', ORG_ID_PATTERN, MAX_ORG_ID_LENGTH, MAX_PATH_ENTRIES, err), routeStrings)
+  const orgPath = sameList(msg.orgPath ?? [], previous?.orgPath) ??
+    routeLists.intern(checkStringList(msg.orgPath ?? [], 'orgPath', ORG_ID_PATTERN, MAX_ORG_ID_LENGTH, MAX_PATH_ENTRIES, err), routeStrings)
   if (orgPath.length === 0) fail(err, 'orgPath is empty (it ends with the origin org)')
   const batch = msg.batch === undefined || msg.batch === null ? undefined : fromWireBatch(msg.batch, err, slab)
   return {
@@ -91,11 +93,16 @@ export function fromWireRoute (msg: agp.WireRoute.$Properties, err: ErrorFactory
     signature,
     ...(batch !== undefined ? { batch } : {}),
     orgPath,
-    // The path attributes are the interned copies (interner.ts): a few lists serve most routes.
-    sitePath: routeLists.intern(checkStringList(msg.sitePath ?? [], 'sitePath', ORG_ID_PATTERN, MAX_ORG_ID_LENGTH, MAX_PATH_ENTRIES, err), routeStrings),
-    originatorId: routeStrings.intern(checkString(msg.originatorId ?? '', 'originatorId', ORIGINATOR_PATTERN, MAX_PEER_ID_LENGTH, err)),
-    clusterList: routeLists.intern(checkStringList(msg.clusterList ?? [], 'clusterList', ORG_ID_PATTERN, MAX_ORG_ID_LENGTH, MAX_PATH_ENTRIES, err), routeStrings),
-    pathTags: routeLists.intern(checkStringList(msg.pathTags ?? [], 'pathTags', TAG_PATTERN, MAX_TAG_LENGTH, MAX_TAGS, err), routeStrings)
+    // The path attributes are the interned copies (interner.ts): a few lists serve most
+    // routes. One equal to the previous route's passed the same check: that copy is taken.
+    sitePath: sameList(msg.sitePath ?? [], previous?.sitePath) ??
+      routeLists.intern(checkStringList(msg.sitePath ?? [], 'sitePath', ORG_ID_PATTERN, MAX_ORG_ID_LENGTH, MAX_PATH_ENTRIES, err), routeStrings),
+    originatorId: sameString(msg.originatorId ?? '', previous?.originatorId) ??
+      routeStrings.intern(checkString(msg.originatorId ?? '', 'originatorId', ORIGINATOR_PATTERN, MAX_PEER_ID_LENGTH, err)),
+    clusterList: sameList(msg.clusterList ?? [], previous?.clusterList) ??
+      routeLists.intern(checkStringList(msg.clusterList ?? [], 'clusterList', ORG_ID_PATTERN, MAX_ORG_ID_LENGTH, MAX_PATH_ENTRIES, err), routeStrings),
+    pathTags: sameList(msg.pathTags ?? [], previous?.pathTags) ??
+      routeLists.intern(checkStringList(msg.pathTags ?? [], 'pathTags', TAG_PATTERN, MAX_TAG_LENGTH, MAX_TAGS, err), routeStrings)
   }
 }
 

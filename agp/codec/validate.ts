@@ -55,3 +55,15 @@ export function checkBytes (v: unknown, what: string, maxLength: number, err: Er
   if (v.length > maxLength) return fail(err, `${what} is ${v.length} bytes long, max ${maxLength}`)
   return v
 }
+
+/** `like` when `v` is that same string (like passed the check `v` would get); otherwise undefined. */
+export function sameString (v: unknown, like: string | undefined): string | undefined {
+  return like !== undefined && v === like ? like : undefined
+}
+
+/** `like` when `v` is a list of the same strings in the same order (like passed the list's check); otherwise undefined. */
+export function sameList (v: unknown, like: readonly string[] | undefined): readonly string[] | undefined {
+  if (like === undefined || !Array.isArray(v) || v.length !== like.length) return undefined
+  for (let i = 0; i < like.length; i++) if (v[i] !== like[i]) return undefined
+  return like
+}

@@ -2,6 +2,8 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { decodeFrame, encodeFrame, FrameDecodeError } from '../../../agp/codec/frame-codec.ts'
 import { WireRouteCache } from '../../../agp/codec/wire-route-cache.ts'
+import { toWireRoute } from '../../../agp/codec/route-wire.ts'
+import { agp } from '../../../agp/proto/gen/agp.js'
 import { decodeRoute, encodeRoute } from '../../../agp/route/route-codec.ts'
 import type { Frame } from '../../../agp/codec/frame.ts'
 import type { Route } from '../../../agp/route/route.ts'
@@ -104,6 +106,35 @@ describe('frame codec properties', () => {
     }), { numRuns })
   })
 
+  it('a route decoded after another gets what it gets decoded alone, when it repeats the other\'s values or not', () => {
+    // b is a copy of a with one value replaced by anything (valid or not); decoded after
+    // a, it meets a's checked copies of every other value.
+    const stringFields = ['capability', 'originOrg', 'originSite', 'originPeerId', 'region', 'agentId', 'endpoint'] as const
+    const listFields = ['orgPath', 'sitePath', 'clusterList', 'pathTags'] as const
+    const change = fc.oneof(
+      fc.record({ attr: fc.constantFrom(...stringFields), value: fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom('a', 'eu', 'code/x', '')) }),
+      fc.record({ attr: fc.constant('tags' as const), value: fc.array(fc.oneof(fc.string({ maxLength: 8 }), fc.constant('gpu')), { maxLength: 3 }) }),
+      fc.record({ path: fc.constantFrom(...listFields), value: fc.array(fc.oneof(fc.string({ maxLength: 8 }), fc.constant('acme')), { maxLength: 3 }) }),
+      fc.record({ path: fc.constant('originatorId' as const), value: fc.oneof(fc.string({ maxLength: 8 }), fc.constant('')) }),
+      fc.record({ attr: fc.constantFrom('latencyMs' as const), value: fc.record({ p50: fc.double({ noNaN: true }), p95: fc.double({ noNaN: true }) }) }),
+      fc.record({ attr: fc.constantFrom('winRate' as const), value: fc.record({ wins: fc.nat(5), trials: fc.nat(5), measuredAtMs: fc.nat() }) })
+    )
+    fc.assert(fc.property(route, change, (a, c) => {
+      const attrs: Record<string, unknown> = { ...a.attrs, originSite: a.attrs.originSite ?? '' }
+      if ('attr' in c) attrs[c.attr] = c.value
+      const wire = { ...toWireRoute(a), attrs: agp.RouteAttributes.encode(attrs).finish(), ...('path' in c ? { [c.path]: c.value } : {}) }
+      const bBytes = agp.WireRoute.encode(wire).finish()
+      const alone = decodeRoute(bBytes)
+      const frameBytes = new Uint8Array([0x08, 0x01, ...lengthDelimited(0x22, [...lengthDelimited(0x0a, [...encodeRoute(a)]), ...lengthDelimited(0x0a, [...bBytes])])])
+      const both = decodeFrame(frameBytes)
+      if (alone.ok) {
+        expect(both.ok && both.value.type === 'update' ? both.value.announces[1] : both).toEqual(alone.value)
+      } else {
+        expect(both.ok ? both.value : both.error.message).toBe(alone.error.message)
+      }
+    }), { numRuns: numRuns * 5 })
+  })
+
   it('mutations inside signed attributes are caught by validation or change the decoded attrs', () => {
     fc.assert(fc.property(route, fc.nat(), fc.integer({ min: 1, max: 255 }), (r, at, flip) => {
       const attrsBytes = new Uint8Array(r.attrsBytes)
@@ -115,3 +146,12 @@ describe('frame codec properties', () => {
     }), { numRuns })
   })
 })
+
+function lengthDelimited (tag: number, content: number[]): number[] {
+  const len: number[] = []
+  for (let n = content.length; ; n >>>= 7) {
+    if (n < 0x80) { len.push(n); break }
+    len.push((n & 0x7f) | 0x80)
+  }
+  return [tag, ...len, ...content]
+}

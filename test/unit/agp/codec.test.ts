@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { agp } from '../../../agp/proto/gen/agp.js'
 import {
   decodeFrame, decodeRouteAttributes, encodeFrame, encodeRouteAttributes, FrameDecodeError
@@ -6,6 +6,7 @@ import {
 import { HeaderSubcode, UpdateSubcode } from '../../../agp/codec/errors.ts'
 import { AGP_VERSION, MAX_FRAME_BYTES, NotificationCode, OpenSubcode, type Frame, type OpenFrame } from '../../../agp/codec/frame.ts'
 import { InvalidArgumentError } from '../../../kernel/errors.ts'
+import { ORG_ID_PATTERN } from '../../../kernel/ids/identifiers.ts'
 import { decodeRoute, encodeRoute } from '../../../agp/route/route-codec.ts'
 import { originateRoute, verifyRoute, verifyRoutes } from '../../../agp/route/originate.ts'
 import type { LocalAgent } from '../../../reflector/types.ts'
@@ -180,5 +181,21 @@ describe('origination', () => {
 
   it('refuses to originate an invalid agent', () => {
     expect(() => originateRoute({ ...agent, capability: 'Code Review' }, { org: 'acme', signer, originSeq: 1, nowMs: 0 })).toThrow(InvalidArgumentError)
+  })
+})
+
+describe('decoding an UPDATE\'s routes', () => {
+  it('checks a value the route before it in the UPDATE carried once, not once per route', () => {
+    const announces = Array.from({ length: 50 }, (_, i) => originateRoute({ ...agent, id: `reviewer-${i}` }, { org: 'acme', signer, originSeq: 7, nowMs: 1_700_000_000_000 }))
+    const bytes = encodeFrame({ type: 'update', announces: announces.map((r) => ({ ...r, orgPath: ['acme'], clusterList: ['rr-1'] })), withdraws: [] })
+    const orgChecks = vi.spyOn(ORG_ID_PATTERN, 'test')
+    try {
+      const d = decodeFrame(bytes)
+      expect(d.ok && d.value.type === 'update' ? d.value.announces.length : d).toBe(50)
+      // The first route: its origin org, org path and cluster list; the 49 after it repeat them.
+      expect(orgChecks.mock.calls.length).toBe(3)
+    } finally {
+      orgChecks.mockRestore()
+    }
   })
 })
