@@ -2,18 +2,16 @@
  * What a received advertisement (one Route object) needs on every node: its path key
  * and the immutable values built from it. In a simulation one advertisement object
  * reaches thousands of nodes from the same neighbor, nearly all with the default
- * flags: they share one candidate and one freshness entry instead of holding millions
+ * flags: they share one candidate instead of holding millions
  * of equal ones; a reflector keeps here the reflected form it sends every client. A
  * WeakMap: bounded by the routes alive, one entry per route.
  */
 import { type PathCandidate, type PathKey, peekPathKeyOf, type Route } from '../agp/index.ts'
 import type { Verifier } from '../kernel/index.ts'
-import type { FreshnessEntry } from './speaker-freshness-queue.ts'
 
 export interface RouteMemo {
   readonly path: PathKey
   candidate: PathCandidate | undefined
-  fresh: FreshnessEntry | undefined
   /** A verifier that accepted the route's origin signature. */
   verifiedBy: Verifier | undefined
   /** The route as a reflector last passed it on (export.ts reflectedFor; it checks it still fits). */
@@ -25,7 +23,7 @@ const memos = new WeakMap<Route, RouteMemo>()
 export function memoOf (route: Route): RouteMemo {
   let m = memos.get(route)
   if (m === undefined) {
-    m = { path: peekPathKeyOf(route), candidate: undefined, fresh: undefined, verifiedBy: undefined, reflected: undefined }
+    m = { path: peekPathKeyOf(route), candidate: undefined, verifiedBy: undefined, reflected: undefined }
     memos.set(route, m)
   }
   return m

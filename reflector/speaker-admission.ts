@@ -10,7 +10,6 @@ import {
 } from '../agp/index.ts'
 import { reflectionLoop } from './cluster-list.ts'
 import { isDamped } from './speaker-damping.ts'
-import type { FreshnessEntry } from './speaker-freshness-queue.ts'
 import { memoOf, type RouteMemo } from './route-memo.ts'
 import { audit, type NeighborState, type SpeakerState } from './speaker-state.ts'
 
@@ -53,7 +52,7 @@ export function admit (st: SpeakerState, n: NeighborState, route: Route, memo: R
     : { route: accepted, path, fromPeer: peer, localPref, usable: !suppressed, stale, suppressed, ...(internal ? { internal } : {}) })
   if (newStamp) {
     const atMs = nextFreshnessChangeMs(route.attrs.originatedAtMs, st.nowMs, st.init.freshness)
-    if (atMs !== undefined) st.freshness.push(freshnessEntry(memo, route, atMs, peer))
+    if (atMs !== undefined) st.freshness.add(atMs, peer, memo.path, route.attrs.originatedAtMs)
   }
 }
 
@@ -64,14 +63,6 @@ function plainCandidate (memo: RouteMemo, route: Route, fromPeer: string): PathC
   const c: PathCandidate = { route, path: memo.path, fromPeer, localPref: DEFAULT_LOCAL_PREF, usable: true, stale: false, suppressed: false }
   memo.candidate = c
   return c
-}
-
-function freshnessEntry (memo: RouteMemo, route: Route, atMs: number, peer: string): FreshnessEntry {
-  const hit = memo.fresh
-  if (hit !== undefined && hit.atMs === atMs && hit.peer === peer && hit.originatedAtMs === route.attrs.originatedAtMs) return hit
-  const e: FreshnessEntry = { atMs, peer, path: memo.path, originatedAtMs: route.attrs.originatedAtMs }
-  memo.fresh = e
-  return e
 }
 
 type Flags = Pick<PathCandidate, 'usable' | 'stale' | 'suppressed'>

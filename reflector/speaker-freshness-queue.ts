@@ -1,9 +1,15 @@
 /**
- * A min-heap of freshness transitions (fresh → stale → expired) of received routes,
- * so the Speaker arms ONE `freshness` timer at the earliest transition instead of a
- * timer per route. Entries are checked lazily: each records the originatedAtMs it was
+ * A queue of freshness transitions (fresh → stale → expired) of received routes, so
+ * the Speaker arms ONE `freshness` timer at the earliest transition instead of a timer
+ * per route. Entries are checked lazily: each records the originatedAtMs it was
  * computed for, and an entry whose route has since been refreshed, replaced or
  * withdrawn is skipped when it surfaces.
+ *
+ * Entries leave in (atMs, peer, path) order. They are kept in buckets of one (atMs,
+ * peer), a min-heap of buckets, each bucket two flat arrays (paths, originatedAtMs)
+ * sorted by path when it reaches the top: the routes of one origination batch share a
+ * transition time, so a reflector holding 100,000 routes keeps a few buckets and about
+ * 16 bytes per route instead of an object (and two boxed numbers) per route.
  *
  * Bounded in practice by routes × (staleS / refreshS) outdated entries at most, since
  * every entry surfaces and leaves within maxAgeS of its route's origination.
@@ -17,56 +23,154 @@ export interface FreshnessEntry {
   readonly originatedAtMs: number
 }
 
+interface Bucket {
+  readonly atMs: number
+  readonly peer: string
+  readonly paths: PathKey[]
+  readonly originatedAtMs: number[]
+  /** Entries before it have left. */
+  head: number
+  /** paths[head…] is in order (path, then arrival). */
+  sorted: boolean
+}
+
+/** A consumed prefix at least this long, and half the bucket, is cut off (memory back as a large bucket drains). */
+const COMPACT_AFTER = 1024
+
 export class FreshnessQueue {
-  private readonly heap: FreshnessEntry[] = []
+  private readonly heap: Bucket[] = []
+  /** atMs → peer → its bucket. */
+  private readonly buckets = new Map<number, Map<string, Bucket>>()
+  /** The last bucket pushed to: the routes of one UPDATE mostly share it. */
+  private last: Bucket | undefined
+  private count = 0
+  /** The top entry as an object, built once per top. */
+  private top: FreshnessEntry | undefined
 
-  get size (): number { return this.heap.length }
-
-  peek (): FreshnessEntry | undefined { return this.heap[0] }
+  get size (): number { return this.count }
 
   push (e: FreshnessEntry): void {
-    const h = this.heap
-    h.push(e)
-    let i = h.length - 1
-    while (i > 0) {
-      const parent = (i - 1) >> 1
-      if (!before(h[i] as FreshnessEntry, h[parent] as FreshnessEntry)) break
-      swap(h, i, parent)
-      i = parent
-    }
+    this.add(e.atMs, e.peer, e.path, e.originatedAtMs)
+  }
+
+  add (atMs: number, peer: string, path: PathKey, originatedAtMs: number): void {
+    let b = this.last
+    if (b === undefined || b.atMs !== atMs || b.peer !== peer || b.head >= b.paths.length) b = this.bucketOf(atMs, peer)
+    this.last = b
+    const paths = b.paths
+    const n = paths.length
+    if (b.sorted && n > b.head && path < (paths[n - 1] as PathKey)) b.sorted = false
+    paths.push(path)
+    b.originatedAtMs.push(originatedAtMs)
+    this.count++
+    if (b === this.heap[0]) this.top = undefined
+  }
+
+  peek (): FreshnessEntry | undefined {
+    if (this.top !== undefined) return this.top
+    const b = this.heap[0]
+    if (b === undefined) return undefined
+    if (!b.sorted) sortRemaining(b)
+    this.top = { atMs: b.atMs, peer: b.peer, path: b.paths[b.head] as PathKey, originatedAtMs: b.originatedAtMs[b.head] as number }
+    return this.top
   }
 
   pop (): FreshnessEntry | undefined {
+    const e = this.peek()
+    if (e === undefined) return undefined
+    const b = this.heap[0] as Bucket
+    b.head++
+    this.count--
+    this.top = undefined
+    if (b.head >= b.paths.length) {
+      this.removeTop(b)
+    } else if (b.head >= COMPACT_AFTER && 2 * b.head >= b.paths.length) {
+      b.paths.splice(0, b.head)
+      b.originatedAtMs.splice(0, b.head)
+      b.head = 0
+    }
+    return e
+  }
+
+  private bucketOf (atMs: number, peer: string): Bucket {
+    let byPeer = this.buckets.get(atMs)
+    if (byPeer === undefined) {
+      byPeer = new Map()
+      this.buckets.set(atMs, byPeer)
+    }
+    let b = byPeer.get(peer)
+    if (b === undefined) {
+      b = { atMs, peer, paths: [], originatedAtMs: [], head: 0, sorted: true }
+      byPeer.set(peer, b)
+      this.insert(b)
+    }
+    return b
+  }
+
+  private insert (b: Bucket): void {
     const h = this.heap
-    const top = h[0]
-    const last = h.pop()
-    if (top === undefined || last === undefined || h.length === 0) return top
+    h.push(b)
+    let i = h.length - 1
+    while (i > 0) {
+      const parent = (i - 1) >> 1
+      if (!before(h[i] as Bucket, h[parent] as Bucket)) break
+      swap(h, i, parent)
+      i = parent
+    }
+    if (i === 0) this.top = undefined
+  }
+
+  private removeTop (b: Bucket): void {
+    const byPeer = this.buckets.get(b.atMs)
+    byPeer?.delete(b.peer)
+    if (byPeer?.size === 0) this.buckets.delete(b.atMs)
+    if (this.last === b) this.last = undefined
+    const h = this.heap
+    const last = h.pop() as Bucket
+    if (h.length === 0) return
     h[0] = last
     let i = 0
     for (;;) {
       const l = 2 * i + 1
       const r = l + 1
       let m = i
-      if (l < h.length && before(h[l] as FreshnessEntry, h[m] as FreshnessEntry)) m = l
-      if (r < h.length && before(h[r] as FreshnessEntry, h[m] as FreshnessEntry)) m = r
+      if (l < h.length && before(h[l] as Bucket, h[m] as Bucket)) m = l
+      if (r < h.length && before(h[r] as Bucket, h[m] as Bucket)) m = r
       if (m === i) break
       swap(h, i, m)
       i = m
     }
-    return top
   }
 }
 
-// Ties broken by peer then path: the pop order (and so the effect order) never
-// depends on the heap's internal layout.
-function before (a: FreshnessEntry, b: FreshnessEntry): boolean {
-  if (a.atMs !== b.atMs) return a.atMs < b.atMs
-  if (a.peer !== b.peer) return a.peer < b.peer
-  return a.path < b.path
+/** Sorts a bucket's remaining entries by path, equal paths in arrival order. */
+function sortRemaining (b: Bucket): void {
+  const order: number[] = []
+  for (let i = b.head; i < b.paths.length; i++) order.push(i)
+  const paths = b.paths
+  order.sort((x, y) => {
+    const px = paths[x] as PathKey
+    const py = paths[y] as PathKey
+    return px < py ? -1 : px > py ? 1 : x - y
+  })
+  const p = order.map((i) => paths[i] as PathKey)
+  const o = order.map((i) => b.originatedAtMs[i] as number)
+  for (let k = 0; k < order.length; k++) {
+    paths[b.head + k] = p[k] as PathKey
+    b.originatedAtMs[b.head + k] = o[k] as number
+  }
+  b.sorted = true
 }
 
-function swap (h: FreshnessEntry[], i: number, j: number): void {
-  const t = h[i] as FreshnessEntry
-  h[i] = h[j] as FreshnessEntry
+// Buckets are distinct (atMs, peer) pairs: the pop order never depends on the heap's
+// internal layout.
+function before (a: Bucket, b: Bucket): boolean {
+  if (a.atMs !== b.atMs) return a.atMs < b.atMs
+  return a.peer < b.peer
+}
+
+function swap (h: Bucket[], i: number, j: number): void {
+  const t = h[i] as Bucket
+  h[i] = h[j] as Bucket
   h[j] = t
 }
