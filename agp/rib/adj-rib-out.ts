@@ -25,18 +25,44 @@ export interface OutDiff {
 /** Neighbors per shard: one bit each in an integer V8 keeps unboxed (below 2^30). */
 const SHARD_MEMBERS = 30
 
-/** One key's shared advertisement and the members (bits) that hold it. */
-interface Held {
-  route: Route
-  bits: number
-}
-
 type ByCapability<T> = Map<string, Map<PathKey, T>>
 
+/**
+ * Each key's shared advertisement and the members (bits) that hold it, in two arrays
+ * at the key's entry number: no object per key.
+ */
 class Shard {
-  readonly held: ByCapability<Held> = new Map()
+  /** capability → path → entry number. */
+  readonly held: ByCapability<number> = new Map()
+  readonly routes: (Route | undefined)[] = []
+  readonly bits: number[] = []
+  /** Entry numbers free for reuse. */
+  readonly free: number[] = []
   /** Bits of the slots taken. */
   used = 0
+
+  add (route: Route, bits: number): number {
+    const at = this.free.pop()
+    if (at === undefined) {
+      this.routes.push(route)
+      this.bits.push(bits)
+      return this.routes.length - 1
+    }
+    this.routes[at] = route
+    this.bits[at] = bits
+    return at
+  }
+
+  /** Takes `bit` off entry `at` of (capability, path); frees the entry when no member holds it any more. */
+  unshare (capability: string, paths: Map<PathKey, number>, path: PathKey, at: number, bit: number): void {
+    const left = (this.bits[at] as number) & ~bit
+    this.bits[at] = left
+    if (left !== 0) return
+    this.routes[at] = undefined
+    this.free.push(at)
+    paths.delete(path)
+    if (paths.size === 0) this.held.delete(capability)
+  }
 }
 
 /** The Adj-RIB-Outs of one Speaker's neighbors, stored together (see the file comment). */
@@ -94,14 +120,16 @@ export class AdjRibOut {
       const r = this.own.get(capability)?.get(path)
       if (r !== undefined) return r
     }
-    const h = this.live().held.get(capability)?.get(path)
-    return h !== undefined && (h.bits & this.bit) !== 0 ? h.route : undefined
+    const shard = this.live()
+    const at = shard.held.get(capability)?.get(path)
+    return at !== undefined && ((shard.bits[at] as number) & this.bit) !== 0 ? shard.routes[at] : undefined
   }
 
   /** The (capability, path) keys held, shared ones first (each in the order first stored). */
   * keys (): Generator<readonly [string, PathKey]> {
-    for (const [capability, paths] of this.live().held) {
-      for (const [path, h] of paths) if ((h.bits & this.bit) !== 0) yield [capability, path]
+    const shard = this.live()
+    for (const [capability, paths] of shard.held) {
+      for (const [path, at] of paths) if (((shard.bits[at] as number) & this.bit) !== 0) yield [capability, path]
     }
     for (const [capability, paths] of this.own) for (const path of paths.keys()) yield [capability, path]
   }
@@ -111,12 +139,7 @@ export class AdjRibOut {
     const shard = this.live()
     const bit = this.bit
     for (const [capability, paths] of shard.held) {
-      for (const [path, h] of paths) {
-        if ((h.bits & bit) === 0) continue
-        h.bits &= ~bit
-        if (h.bits === 0) paths.delete(path)
-      }
-      if (paths.size === 0) shard.held.delete(capability)
+      for (const [path, at] of paths) if (((shard.bits[at] as number) & bit) !== 0) shard.unshare(capability, paths, path, at, bit)
     }
     this.own.clear()
     this.count = 0
@@ -142,14 +165,15 @@ export class AdjRibOut {
     const shard = this.live()
     const bit = this.bit
     let paths = shard.held.get(capability)
-    const h = paths?.get(path)
+    const at = paths?.get(path)
+    const bits = at === undefined ? 0 : shard.bits[at] as number
     const ownPaths = this.own.size > 0 ? this.own.get(capability) : undefined
     const ownRoute = ownPaths?.get(path)
-    const prev = ownRoute ?? (h !== undefined && (h.bits & bit) !== 0 ? h.route : undefined)
+    const prev = ownRoute ?? ((bits & bit) !== 0 ? shard.routes[at as number] : undefined)
     if (desired === undefined) {
       if (prev === undefined) return
       if (ownRoute !== undefined) deleteIn(this.own, capability, ownPaths as Map<PathKey, Route>, path)
-      else unshare(shard, capability, paths as Map<PathKey, Held>, path, h as Held, bit)
+      else shard.unshare(capability, paths as Map<PathKey, number>, path, at as number, bit)
       this.count--
       withdraws.push(withdrawnOf(prev))
       return
@@ -157,20 +181,19 @@ export class AdjRibOut {
     if (prev !== undefined && sameAdvertisement(prev, desired)) return
     if (prev === undefined) this.count++
     if (ownRoute !== undefined) deleteIn(this.own, capability, ownPaths as Map<PathKey, Route>, path)
-    if (h === undefined) {
+    if (at === undefined) {
       if (paths === undefined) {
         paths = new Map()
         shard.held.set(capability, paths)
       }
-      paths.set(path, { route: desired, bits: bit })
-    } else if (h.bits === bit || h.bits === 0) {
+      paths.set(path, shard.add(desired, bit))
+    } else if (bits === bit) {
       // Ours alone: the shared advertisement becomes the new one.
-      h.route = desired
-      h.bits = bit
-    } else if (sameAdvertisement(h.route, desired)) {
-      h.bits |= bit
+      shard.routes[at] = desired
+    } else if (sameAdvertisement(shard.routes[at] as Route, desired)) {
+      shard.bits[at] = bits | bit
     } else {
-      h.bits &= ~bit
+      shard.bits[at] = bits & ~bit
       let mine = this.own.get(capability)
       if (mine === undefined) {
         mine = new Map()
@@ -192,13 +215,6 @@ export class AdjRibOut {
     if (this.shard === undefined) throw new Error(`Adj-RIB-Out of ${this.peer} used after release`)
     return this.shard
   }
-}
-
-function unshare (shard: Shard, capability: string, paths: Map<PathKey, Held>, path: PathKey, h: Held, bit: number): void {
-  h.bits &= ~bit
-  if (h.bits !== 0) return
-  paths.delete(path)
-  if (paths.size === 0) shard.held.delete(capability)
 }
 
 function deleteIn<T> (map: ByCapability<T>, capability: string, paths: Map<PathKey, T>, path: PathKey): void {
