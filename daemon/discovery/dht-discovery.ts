@@ -17,6 +17,11 @@ import { federationKey } from './federation-key.ts'
 export interface DhtDiscoveryComponents {
   readonly libp2p: Libp2p
   readonly logger: Logger
+  /**
+   * The DHT's routing table (its size is enough). Defaults to `libp2p.services.dht`'s;
+   * absent (no DHT service), joining does not wait for it.
+   */
+  readonly routingTable?: { readonly size: number }
 }
 
 export interface DhtDiscoveryInit {
@@ -26,8 +31,10 @@ export interface DhtDiscoveryInit {
   readonly announce: boolean
   /** Retry interval while no bootstrap peer answers or the announcement fails. */
   readonly retryMs?: number
-  /** Bound on one lookup. */
+  /** Bound on one lookup, and on reaching one bootstrap peer. */
   readonly lookupTimeoutMs?: number
+  /** Bound on one announcement (a DHT provide). */
+  readonly announceTimeoutMs?: number
   /** Pause between lookups of one `findAddrs` call while the peer is not found yet. */
   readonly lookupRetryMs?: number
   /** The DHT's protocol, which a bootstrap peer must be identified as speaking. */
@@ -54,6 +61,9 @@ export class DiscoveryError extends Error {
 
 const DEFAULT_RETRY_MS = 2_000
 const DEFAULT_LOOKUP_TIMEOUT_MS = 10_000
+const DEFAULT_ANNOUNCE_TIMEOUT_MS = 30_000
+/** How often the routing table is looked at while a bootstrap peer is being entered in it. */
+const ROUTING_TABLE_POLL_MS = 100
 const DEFAULT_LOOKUP_RETRY_MS = 1_000
 
 export function createDhtDiscovery (components: DhtDiscoveryComponents, init: DhtDiscoveryInit): DhtDiscovery {
@@ -62,6 +72,8 @@ export function createDhtDiscovery (components: DhtDiscoveryComponents, init: Dh
   const retryMs = init.retryMs ?? DEFAULT_RETRY_MS
   const lookupTimeoutMs = init.lookupTimeoutMs ?? DEFAULT_LOOKUP_TIMEOUT_MS
   const lookupRetryMs = init.lookupRetryMs ?? DEFAULT_LOOKUP_RETRY_MS
+  const announceTimeoutMs = init.announceTimeoutMs ?? DEFAULT_ANNOUNCE_TIMEOUT_MS
+  const routingTable = components.routingTable ?? dhtRoutingTable(libp2p)
   const kadProtocol = init.kadProtocol ?? KAD_PROTOCOL
   const bootstrap = init.bootstrap.map((a) => multiaddr(a))
   let ready = false
@@ -78,15 +90,19 @@ export function createDhtDiscovery (components: DhtDiscoveryComponents, init: Dh
       const signal = AbortSignal.any([controller.abort.signal, timeoutSignal(lookupTimeoutMs)])
       try {
         const connection = await libp2p.dial(addr, { signal })
-        if (await speaksKad(connection.remotePeer, signal)) {
+        // Connected, but the DHT knows the peer only once identify said it speaks the DHT
+        // protocol and the DHT's own ping of the new contact answered. Each happens once
+        // per connection, and neither is retried when it fails (on a CPU-starved start
+        // both can time out): the routing table would stay empty, and every lookup and
+        // announcement would wait for a peer forever. A new connection runs both again.
+        if (!await speaksKad(connection.remotePeer, signal)) {
+          log.warn({ addr: addr.toString() }, 'bootstrap peer connected but not identified as a DHT peer; reconnecting')
+        } else if (!await inRoutingTable(signal)) {
+          log.warn({ addr: addr.toString() }, 'bootstrap peer identified but not entered in the DHT routing table; reconnecting')
+        } else {
           reached++
           continue
         }
-        // Connected, but identify never said the peer speaks the DHT protocol (identify
-        // runs once per connection and its failure is not retried): the DHT would not
-        // enter the peer in its routing table, and every lookup would wait for a peer
-        // forever. A new connection runs identify again.
-        log.warn({ addr: addr.toString() }, 'bootstrap peer connected but not identified as a DHT peer; reconnecting')
         await libp2p.hangUp(connection.remotePeer).catch(() => {})
       } catch (err) {
         log.debug({ addr: addr.toString(), err: String(err) }, 'bootstrap dial failed')
@@ -94,7 +110,8 @@ export function createDhtDiscovery (components: DhtDiscoveryComponents, init: Dh
     }
     if (reached === 0 && bootstrap.length > 0 && !init.announce) throw new DiscoveryError('no bootstrap peer reachable')
     if (init.announce) {
-      await libp2p.contentRouting.provide(await federationKey(init.federation), { signal: controller.abort.signal })
+      const signal = AbortSignal.any([controller.abort.signal, timeoutSignal(announceTimeoutMs)])
+      await libp2p.contentRouting.provide(await federationKey(init.federation), { signal })
       log.info('announced as a reflector of the federation')
     }
     ready = true
@@ -121,6 +138,15 @@ export function createDhtDiscovery (components: DhtDiscoveryComponents, init: Dh
       // Identify may have finished between the first look and the listener.
       void known().then((ok) => { if (ok) done(true) })
     })
+  }
+
+  /** Waits until the DHT's routing table holds a peer; false at `signal`. */
+  async function inRoutingTable (signal: AbortSignal): Promise<boolean> {
+    if (routingTable === undefined) return true
+    while (routingTable.size === 0) {
+      if (signal.aborted || !await pause(ROUTING_TABLE_POLL_MS, signal)) return false
+    }
+    return true
   }
 
   function schedule (delayMs: number): void {
@@ -211,6 +237,13 @@ export function createDhtDiscovery (components: DhtDiscoveryComponents, init: Dh
       return [...found.values()].sort((a, b) => a.peerId.localeCompare(b.peerId))
     }
   }
+}
+
+/** The routing table of the node's Kad-DHT service, when it has one. */
+function dhtRoutingTable (libp2p: Libp2p): { readonly size: number } | undefined {
+  const dht = (libp2p.services as Record<string, unknown> | undefined)?.dht as { routingTable?: { size?: unknown } } | undefined
+  const table = dht?.routingTable
+  return typeof table?.size === 'number' ? table as { readonly size: number } : undefined
 }
 
 /**

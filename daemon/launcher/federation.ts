@@ -156,6 +156,7 @@ function makeFederation (
   root: string, sites: Map<string, Site>, procs: Map<string, AtpdProcess>, stopAll: () => Promise<void>
 ): Federation {
   const site = (name: string): Site => must(sites.get(name), `site ${name}`)
+  const siteName = (peerId: string): string | undefined => [...sites.values()].find((s) => s.peerId === peerId)?.name
   const proc = (name: string): AtpdProcess => must(procs.get(name), `process of ${name}`)
   const api = async <T>(name: string, path: string, init: { method?: string, body?: unknown } = {}): Promise<T> => {
     const res = await httpJson<T>(site(name).apiUrl, path, init)
@@ -213,12 +214,22 @@ function makeFederation (
     },
     async waitEstablished (name, neighbors, options = {}) {
       const want = neighbors?.map((n) => site(n).peerId)
-      return await waitFor(async () => {
-        const ps = await peers(name)
-        const relevant = want === undefined ? ps : ps.filter((p) => want.includes(p.peerId))
-        if (want !== undefined && relevant.length !== want.length) return undefined
-        return relevant.every((p) => p.state === 'established') ? ps : undefined
-      }, { timeoutMs: options.timeoutMs ?? 30_000, what: options.what ?? `sessions of ${name} established` })
+      let seen: PeerJson[] = []
+      try {
+        return await waitFor(async () => {
+          const ps = await peers(name)
+          seen = ps
+          const relevant = want === undefined ? ps : ps.filter((p) => want.includes(p.peerId))
+          if (want !== undefined && relevant.length !== want.length) return undefined
+          return relevant.every((p) => p.state === 'established') ? ps : undefined
+        }, { timeoutMs: options.timeoutMs ?? 30_000, what: options.what ?? `sessions of ${name} established` })
+      } catch (err) {
+        // A session that never came up is explained by its state, its last error and the
+        // daemon's warnings (dial and discovery failures): show them, so a CI failure
+        // explains itself.
+        const states = seen.map((p) => `${siteName(p.peerId) ?? p.peerId}: ${p.state}${p.lastError !== undefined ? ` (${p.lastError})` : ''}`)
+        throw new Error(`${String((err as Error).message)}\n--- ${name} sessions ---\n${states.join('\n')}\n--- ${name} log tail ---\n${proc(name).logs.slice(-3000)}\n---`)
+      }
     },
     auditEvents,
     async waitForAudit (name, predicate, options = {}) {

@@ -23,6 +23,10 @@ interface FakeNet {
   announced: boolean
   /** Whether identify reports the DHT protocol for a new bootstrap connection. */
   identifies: boolean
+  /** Whether the DHT's ping of an identified new contact answers (it then enters the routing table). */
+  pingsAnswer: boolean
+  /** Peers in the DHT's routing table. */
+  table: Set<string>
   lookups: number
   hangUps: number
   /** Protocols identify reported per peer (the peer store's view). */
@@ -30,13 +34,14 @@ interface FakeNet {
 }
 
 function fakeNet (init: Partial<FakeNet> = {}): FakeNet {
-  return { bootstrapUp: true, announced: false, identifies: true, lookups: 0, hangUps: 0, protocols: new Map(), ...init }
+  return { bootstrapUp: true, announced: false, identifies: true, pingsAnswer: true, table: new Set(), lookups: 0, hangUps: 0, protocols: new Map(), ...init }
 }
 
 function fakeLibp2p (self: string, target: Multiaddr, net: FakeNet): Libp2p {
   const events = new EventTarget()
   const fake = {
     peerId: { toString: () => self },
+    services: { dht: { routingTable: { get size () { return net.table.size } } } },
     addEventListener: events.addEventListener.bind(events),
     removeEventListener: events.removeEventListener.bind(events),
     dial: async (addr: Multiaddr) => {
@@ -47,6 +52,8 @@ function fakeLibp2p (self: string, target: Multiaddr, net: FakeNet): Libp2p {
         setTimeout(() => {
           net.protocols.set(remotePeer.toString(), [KAD_PROTOCOL])
           events.dispatchEvent(new CustomEvent('peer:identify', { detail: { peerId: remotePeer, protocols: [KAD_PROTOCOL] } }))
+          // then the DHT pings the new contact, once, and enters it only if that answers
+          setTimeout(() => { if (net.pingsAnswer) net.table.add(remotePeer.toString()) }, 50)
         }, 50)
       }
       return { remotePeer }
@@ -140,6 +147,27 @@ describe('DHT discovery: findAddrs', () => {
     expect(net.hangUps).toBe(1)
     expect(net.lookups).toBe(0)
     net.identifies = true
+    await vi.advanceTimersByTimeAsync(3_000)
+    expect(d.isReady()).toBe(true)
+    await expect(d.findAddrs(target)).resolves.toEqual([addr])
+    await d.stop()
+  })
+
+  it('is not ready while the bootstrap peer is not in the DHT routing table: it reconnects until it is', async () => {
+    const [self, boot, target] = await Promise.all([peerId(), peerId(), peerId()])
+    const addr = multiaddr(`/ip4/127.0.0.1/tcp/4001/p2p/${target}`)
+    const net = fakeNet({ pingsAnswer: false, announced: true })
+    const d = createDhtDiscovery({ libp2p: fakeLibp2p(self, addr, net), logger }, {
+      federation: 'fed', bootstrap: [`/ip4/127.0.0.1/tcp/4000/p2p/${boot}`], announce: false, retryMs: 2_000, lookupTimeoutMs: 5_000
+    })
+    await d.start()
+    await vi.advanceTimersByTimeAsync(6_000)
+    // Identified as a DHT peer, but the DHT's ping of it failed: its routing table is
+    // empty and a lookup would wait for a peer forever, so none is made.
+    expect(d.isReady()).toBe(false)
+    expect(net.hangUps).toBe(1)
+    expect(net.lookups).toBe(0)
+    net.pingsAnswer = true
     await vi.advanceTimersByTimeAsync(3_000)
     expect(d.isReady()).toBe(true)
     await expect(d.findAddrs(target)).resolves.toEqual([addr])
