@@ -56,8 +56,7 @@ describe('Kad-DHT records from a stranger', () => {
       privateKey: key, listen: ['/ip4/127.0.0.1/tcp/0'], dht: true, datastore: store, holdTimeS: 0, kadRequestLimit: { requestsPerPeer: REQUESTS_PER_PEER, windowS: 60 }
     })
     await daemon.start()
-    await stranger.dial(daemon.getMultiaddrs()[0]!)
-    await neighbor.dial(daemon.getMultiaddrs()[0]!)
+    await Promise.all([joinDht(stranger, daemon), joinDht(neighbor, daemon)])
   })
 
   afterAll(async () => {
@@ -72,7 +71,7 @@ describe('Kad-DHT records from a stranger', () => {
       await stranger.contentRouting.provide(cid, { signal: AbortSignal.timeout(5000) }).catch(() => undefined)
     }
     await stranger.contentRouting.provide(await federationKey('demo'), { signal: AbortSignal.timeout(5000) }).catch(() => undefined)
-    await neighbor.contentRouting.provide(await federationKey('demo'), { signal: AbortSignal.timeout(5000) })
+    await neighbor.contentRouting.provide(await federationKey('demo'), { signal: AbortSignal.timeout(30_000) })
     const entries = await waitFor(async () => {
       const e = await providerEntries(store)
       return e.length > 0 ? e : undefined
@@ -97,6 +96,24 @@ describe('Kad-DHT records from a stranger', () => {
     }
   })
 })
+
+/**
+ * Connects `from` to `to` until `to` is in `from`'s DHT routing table. Kad-DHT enters a
+ * new contact only after identify and its own ping of it answered, once per connection;
+ * under load either can time out, and a provide would then wait for a routing-table peer
+ * until its deadline. A new connection runs both again (as daemon discovery does).
+ */
+async function joinDht (from: Libp2p, to: Libp2p): Promise<void> {
+  const table = (from.services as { dht: { routingTable: { size: number } } }).dht.routingTable
+  await waitFor(async () => {
+    await from.dial(to.getMultiaddrs()[0]!, { signal: AbortSignal.timeout(10_000) })
+    const deadline = Date.now() + 10_000
+    while (table.size === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100))
+    if (table.size > 0) return true
+    await from.hangUp(to.peerId)
+    return false
+  }, { timeoutMs: 50_000, what: `${to.peerId.toString()} in the DHT routing table` })
+}
 
 /** Sends `count` PINGs on one stream, one after another; returns how many were answered. */
 async function pingFlood (from: Libp2p, to: Libp2p, count: number): Promise<number> {
