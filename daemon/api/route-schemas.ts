@@ -28,7 +28,8 @@ export const windowJson = z.object({
   congested: z.boolean()
 })
 
-export const routeJson = z.object({
+/** The fields of route JSON that come from the signed route alone: the same in every answer that shows it. */
+export const routeFactsJson = z.object({
   capability: z.string(),
   org: z.string(),
   site: z.string().describe('The origin site within org (the org id for a single-site org).'),
@@ -44,24 +45,34 @@ export const routeJson = z.object({
   tags: strings,
   measured: z.boolean().describe('The origin advertises measured latency and win-rate (origin tag metrics:measured), not declared ones.'),
   measuredAt: timeOrNull,
+  endpoint: z.string(),
+  originSeq: z.number(),
+  originPeerId: z.string(),
+  originatedAt: timeOrNull
+})
+
+/** The fields of route JSON from this node's view of the path: they change without the route changing. */
+export const pathViewJson = z.object({
   state: z.enum(ROUTE_STATES),
   penalty: z.number(),
   best: z.boolean(),
-  endpoint: z.string(),
   fromPeer: z.string(),
   localPref: z.number(),
   usable: z.boolean(),
-  originSeq: z.number(),
-  originPeerId: z.string(),
-  originatedAt: timeOrNull,
   window: windowJson.describe("This org's congestion window on the path, once it has forwarded tasks there.").optional()
 })
 
-export const candidateJson = routeJson.extend({
+export const routeJson = routeFactsJson.extend(pathViewJson.shape)
+
+const candidateRankShape = {
   // JSON has no −∞: a score nothing sensible can be said about is written as null.
   score: z.number().nullable().describe('Local resolve score; null when nothing sensible can be said about the path (−∞).'),
   reason: z.string().describe('The decision step that placed the candidate below the one above it; best for the first.')
-})
+}
+
+export const candidateJson = routeJson.extend(candidateRankShape)
+/** What a resolve answer says of a candidate besides its route's facts: written per answer. */
+export const candidateViewJson = pathViewJson.extend(candidateRankShape)
 
 export const peerJson = z.object({
   peerId: z.string(),
@@ -95,6 +106,8 @@ export const budgetsResponse = z.object({ budgets: z.array(budgetJson) })
 export const windowJsonSchema = apiJsonSchema(windowJson, 'output')
 export const routeJsonSchema = apiJsonSchema(routeJson, 'output') as JsonSchema & { properties: Record<string, unknown> }
 export const candidateJsonSchema = apiJsonSchema(candidateJson, 'output') as JsonSchema & { properties: Record<string, unknown> }
+export const routeFactsJsonSchema = apiJsonSchema(routeFactsJson, 'output') as JsonSchema & { properties: Record<string, unknown> }
+export const candidateViewJsonSchema = apiJsonSchema(candidateViewJson, 'output') as JsonSchema & { properties: Record<string, unknown> }
 export const routesResponseSchema = apiJsonSchema(routesResponse, 'output')
 export const resolveResponseSchema = apiJsonSchema(resolveResponse, 'output')
 export const peersResponseSchema = apiJsonSchema(peersResponse, 'output')

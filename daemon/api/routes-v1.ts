@@ -8,9 +8,12 @@ import type { Metrics } from '../metrics/metrics.ts'
 import { VERSION } from '../package-root.ts'
 import { HttpError } from './errors.ts'
 import type { DaemonFacade } from './facade.ts'
-import { budgetsResponseSchema, peersResponseSchema, resolveResponseSchema, routesResponseSchema } from './route-schemas.ts'
+import { ResolveBodyWriter, type ResolveSerializers } from './resolve-body.ts'
+import {
+  budgetsResponseSchema, candidateViewJsonSchema, peersResponseSchema, resolveResponseSchema, routeFactsJsonSchema, routesResponseSchema
+} from './route-schemas.ts'
 import { resolveQuerySchema, routesQuerySchema } from './schemas.ts'
-import { toBudgetJson, toCandidateJson, toPeerJson, toRouteJson, type WindowLookup } from './views.ts'
+import { toBudgetJson, toPeerJson, toRouteJson, type WindowLookup } from './views.ts'
 
 export interface ReadRoutesOptions {
   readonly facade: DaemonFacade
@@ -20,6 +23,8 @@ export interface ReadRoutesOptions {
 export async function readRoutes (app: FastifyInstance, opts: ReadRoutesOptions): Promise<void> {
   const { facade, metrics } = opts
   const windowOf: WindowLookup | undefined = facade.window?.bind(facade)
+  const resolveBodies = new ResolveBodyWriter()
+  let resolveSerializers: ResolveSerializers | undefined
 
   app.get('/v1/health', async (_request, reply) => {
     const h = facade.health()
@@ -34,7 +39,8 @@ export async function readRoutes (app: FastifyInstance, opts: ReadRoutesOptions)
 
   app.get('/v1/budgets', { schema: { response: { 200: budgetsResponseSchema } } }, async () => ({ budgets: (facade.budgets?.() ?? []).map(toBudgetJson) }))
 
-  app.get<{ Querystring: ResolveQuery }>('/v1/resolve', { schema: { querystring: resolveQuerySchema, response: { 200: resolveResponseSchema } } }, async (request) => {
+  // The response schema documents the body; the body itself is written from kept pieces (resolve-body.ts).
+  app.get<{ Querystring: ResolveQuery }>('/v1/resolve', { schema: { querystring: resolveQuerySchema, response: { 200: resolveResponseSchema } } }, async (request, reply) => {
     const q = request.query
     const started = process.hrtime.bigint()
     const result = facade.resolve(q)
@@ -43,7 +49,12 @@ export async function readRoutes (app: FastifyInstance, opts: ReadRoutesOptions)
     if (result.candidates.length === 0) {
       throw new HttpError(404, 'ERR_NO_MATCH', `routes for '${result.capability}' exist but none is usable${constraintText(q)}`)
     }
-    return { capability: result.capability, candidates: result.candidates.map((c) => toCandidateJson(c, windowOf)) }
+    const serializers = resolveSerializers ??= {
+      envelope: reply.compileSerializationSchema(resolveResponseSchema),
+      facts: reply.compileSerializationSchema(routeFactsJsonSchema),
+      view: reply.compileSerializationSchema(candidateViewJsonSchema)
+    }
+    return await reply.type(JSON_TYPE).send(resolveBodies.write(result, serializers, windowOf))
   })
 
   app.get('/metrics', async (_request, reply) => {
@@ -53,6 +64,8 @@ export async function readRoutes (app: FastifyInstance, opts: ReadRoutesOptions)
 }
 
 const MAX_HINTS = 5
+/** fastify's own type for the JSON it serializes: a string sent with it goes out as it is. */
+const JSON_TYPE = 'application/json; charset=utf-8'
 
 /** Why nothing matched, when the daemon can tell: more specific capabilities, or the local interests. */
 export function noMatchHint (facade: DaemonFacade, capability: string): string {

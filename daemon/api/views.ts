@@ -6,10 +6,14 @@
 import type { z } from 'zod'
 import { type BudgetView, effectiveTags, localAgentOf, MEASURED_TAG, originSiteOf, type PathWindowView } from '../../agp/index.ts'
 import type { Candidate, LocalAgent, RouteView } from '../../reflector/index.ts'
+import type { Route } from '../../agp/index.ts'
 import type { DaemonPeerView } from './facade.ts'
-import type { budgetJson, candidateJson, peerJson, resolveResponse, routeJson, windowJson } from './route-schemas.ts'
+import type { budgetJson, candidateJson, candidateViewJson, pathViewJson, peerJson, resolveResponse, routeFactsJson, routeJson, windowJson } from './route-schemas.ts'
 
 export type RouteJson = z.output<typeof routeJson>
+export type RouteFactsJson = z.output<typeof routeFactsJson>
+export type PathViewJson = z.output<typeof pathViewJson>
+export type CandidateViewJson = z.output<typeof candidateViewJson>
 /** This org's window on a path; limits are null while unbounded. */
 export type WindowJson = z.output<typeof windowJson>
 /** Spend of the current UTC day, of the last minute, and since the budget was created. */
@@ -45,40 +49,71 @@ export function toBudgetJson (b: BudgetView): BudgetJson {
 }
 
 export function toRouteJson (view: RouteView, windowOf?: WindowLookup): RouteJson {
-  const a = view.route.attrs
-  const w = windowOf?.(a.originOrg, a.agentId)
+  return { ...toRouteFactsJson(view.route), ...toPathViewJson(view, windowOf) }
+}
+
+/** The route's own fields of its JSON: a function of the (immutable, signed) route alone. */
+export function toRouteFactsJson (route: Route): RouteFactsJson {
+  const a = route.attrs
   return {
     capability: a.capability,
     org: a.originOrg,
     site: originSiteOf(a),
     agent: a.agentId,
-    path: [...view.route.orgPath],
-    sitePath: [...view.route.sitePath],
-    originatorId: view.route.originatorId,
-    clusterList: [...view.route.clusterList],
+    path: [...route.orgPath],
+    sitePath: [...route.sitePath],
+    originatorId: route.originatorId,
+    clusterList: [...route.clusterList],
     costUsd: a.costUsd,
     latencyMs: { p50: a.latencyMs.p50, p95: a.latencyMs.p95 },
     winRate: { wins: a.winRate.wins, trials: a.winRate.trials },
     region: a.region,
-    tags: [...effectiveTags(view.route)],
+    tags: [...effectiveTags(route)],
     measured: a.tags.includes(MEASURED_TAG),
     measuredAt: isoTime(a.winRate.measuredAtMs),
+    endpoint: a.endpoint,
+    originSeq: a.originSeq,
+    originPeerId: a.originPeerId,
+    originatedAt: isoTime(a.originatedAtMs)
+  }
+}
+
+/** This node's view of the path: what changes without the route changing. */
+export function toPathViewJson (view: RouteView, windowOf?: WindowLookup): PathViewJson {
+  const a = view.route.attrs
+  const w = windowOf?.(a.originOrg, a.agentId)
+  return {
     state: view.state,
     penalty: view.penalty,
     best: view.best,
-    endpoint: a.endpoint,
     fromPeer: view.fromPeer,
     localPref: view.localPref,
     usable: view.usable,
-    originSeq: a.originSeq,
-    originPeerId: a.originPeerId,
-    originatedAt: isoTime(a.originatedAtMs),
     ...(w !== undefined ? { window: toWindowJson(w) } : {})
   }
 }
 
 export function toCandidateJson (c: Candidate, windowOf?: WindowLookup): CandidateJson {
   return { ...toRouteJson(c.view, windowOf), score: c.score, reason: c.reason }
+}
+
+/** A candidate's JSON without its route's facts (toRouteFactsJson). */
+export function toCandidateViewJson (c: Candidate, windowOf?: WindowLookup): CandidateViewJson {
+  const view = c.view
+  const a = view.route.attrs
+  const w = windowOf?.(a.originOrg, a.agentId)
+  // One literal, not spreads of toPathViewJson: written for every candidate of every answer.
+  return {
+    state: view.state,
+    penalty: view.penalty,
+    best: view.best,
+    fromPeer: view.fromPeer,
+    localPref: view.localPref,
+    usable: view.usable,
+    window: w === undefined ? undefined : toWindowJson(w),
+    score: c.score,
+    reason: c.reason
+  }
 }
 
 export function toPeerJson (p: DaemonPeerView): PeerJson {

@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { MEASURED_TAG } from '../../../agp/task/measured-window.ts'
+import { ResolveBodyWriter } from '../../../daemon/api/resolve-body.ts'
 import { candidateJsonSchema, routeJsonSchema } from '../../../daemon/api/route-schemas.ts'
 import { createApiServer } from '../../../daemon/api/server.ts'
 import { toCandidateJson, toRouteJson } from '../../../daemon/api/views.ts'
 import type { PathWindowView } from '../../../agp/window/path-window.ts'
-import type { RouteView } from '../../../reflector/types.ts'
+import type { Candidate, RouteView } from '../../../reflector/types.ts'
 import { createFakeFacade, MEASURED_AT_MS, type FakeFacade } from '../../helpers/fake-daemon-facade.ts'
 import { makeRoute } from '../../helpers/fixtures.ts'
 
@@ -87,5 +88,56 @@ describe('route and resolve response schemas', () => {
     const res = await app.inject({ method: 'GET', url: '/v1/resolve?capability=code-review/python' })
     expect(res.statusCode).toBe(200)
     expect(res.json().candidates[0].score).toBeNull()
+  })
+
+  it('answers a resolve of several candidates as the plain JSON of each candidate', async () => {
+    const other: RouteView = { ...FULL, route: makeRoute({ originOrg: 'globex', agentId: 'lint', costUsd: 0.9 }), best: false, state: 'active', penalty: 0 }
+    const candidates: Candidate[] = [
+      { view: FULL, score: 0.75, reason: 'best' },
+      { view: other, score: Number.NEGATIVE_INFINITY, reason: 'higher-resolve-score' },
+      { view: { ...FULL, fromPeer: '' }, score: 0.1, reason: 'global-order' }
+    ]
+    facade.resolve = () => ({ capability: 'code-review/python', candidates })
+    windowView = undefined
+    // JSON.stringify writes −∞ as null, as the schema does.
+    const plain = JSON.stringify({ capability: 'code-review/python', candidates: candidates.map((c) => toCandidateJson(c, () => windowView)) })
+    const res = await app.inject({ method: 'GET', url: '/v1/resolve?capability=code-review/python' })
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8')
+    expect(Number(res.headers['content-length'])).toBe(res.rawPayload.length)
+    expect(JSON.parse(res.body)).toEqual(JSON.parse(plain))
+  })
+
+  it('a kept answer piece never hides a change: new route facts, a new view of the path, a new score', async () => {
+    let view: RouteView = FULL
+    let score = 0.5
+    facade.resolve = () => ({ capability: 'code-review/python', candidates: [{ view, score, reason: 'best' }] })
+    const get = async (): Promise<Record<string, unknown>> =>
+      (await app.inject({ method: 'GET', url: '/v1/resolve?capability=code-review/python' })).json().candidates[0]
+    expect(await get()).toMatchObject({ costUsd: FULL.route.attrs.costUsd, state: 'stale', score: 0.5, window: { tasks: 3 } })
+    // Same route, another view of it (damping penalty, freshness, best, window) and another score.
+    view = { ...FULL, state: 'active', penalty: 700, best: false, localPref: 90 }
+    score = 0.25
+    windowView = undefined
+    const second = await get()
+    expect(second).toMatchObject({ costUsd: FULL.route.attrs.costUsd, state: 'active', penalty: 700, best: false, localPref: 90, score: 0.25 })
+    expect(second).not.toHaveProperty('window')
+    // Same path, a new route (the origin changed its cost): a new object, so new facts.
+    view = { ...view, route: makeRoute({ ...FULL.route.attrs, costUsd: 0.05, originSeq: FULL.route.attrs.originSeq + 1 }, { orgPath: ['rr', 'acme'] }) }
+    expect(await get()).toMatchObject({ costUsd: 0.05, originSeq: FULL.route.attrs.originSeq + 1, path: ['rr', 'acme'] })
+  })
+})
+
+describe('resolve body writer', () => {
+  it('keeps the facts of routes up to its byte bound, the oldest dropped first', () => {
+    const writer = new ResolveBodyWriter(4000)
+    const serializers = { envelope: JSON.stringify, facts: JSON.stringify, view: JSON.stringify }
+    for (let i = 0; i < 100; i++) {
+      const view: RouteView = { ...FULL, route: makeRoute({ agentId: `a${i}` }) }
+      const body = writer.write({ capability: 'code-review/python', candidates: [{ view, score: i, reason: 'best' }] }, serializers)
+      expect(JSON.parse(body.toString('utf8')).candidates[0]).toMatchObject({ agent: `a${i}`, score: i })
+      expect(writer.keptBytes).toBeLessThanOrEqual(4000)
+    }
+    expect(writer.size).toBeGreaterThan(0)
+    expect(writer.size).toBeLessThan(100)
   })
 })
