@@ -7,10 +7,14 @@
  * The Contract figures ask what the API answers by default: the best
  * DEFAULT_RESOLVE_LIMIT candidates, in-process and over HTTP alike. The full list (all
  * 100 paths of a capability, `limit=100`) is measured beside them (`fullList`).
+ *
+ * Beside the wall times: the process CPU per call (in process) and per request (HTTP:
+ * the client's and the server's, one process), and the 1-minute load average at the
+ * start, since on a shared machine wall figures alone mislead.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { Agent, get } from 'node:http'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { pino } from 'pino'
@@ -54,6 +58,7 @@ export async function resolvePart (routes: number, progress: (s: string) => void
     for (let i = 0; i < 6000 && (atpd.facade.resolve({ capability: last })?.candidates.length ?? 0) === 0; i++) {
       await new Promise((resolve) => setTimeout(resolve, 50))
     }
+    const loadAverage1m = round3(loadavg()[0] ?? 0)
     const inProcess = timeInProcess(atpd, pick, IN_PROCESS_QUERIES, DEFAULT_RESOLVE_LIMIT)
     const http = await timeHttp(atpd.apiAddress, pick, HTTP_QUERIES, undefined)
     const fullInProcess = timeInProcess(atpd, pick, FULL_LIST_IN_PROCESS_QUERIES, AGENTS_PER_CAPABILITY)
@@ -64,6 +69,9 @@ export async function resolvePart (routes: number, progress: (s: string) => void
       inProcessP99Us: inProcess.p99Us,
       httpP50Ms: http.p50Ms,
       httpP99Ms: http.p99Ms,
+      inProcessCpuUsPerCall: inProcess.cpuUsPerCall,
+      httpCpuUsPerRequest: http.cpuUsPerRequest,
+      loadAverage1m,
       candidatesPerAnswer: inProcess.candidatesPerAnswer,
       httpBytesPerAnswer: http.bytesPerAnswer,
       httpRetries: http.retries,
@@ -72,6 +80,8 @@ export async function resolvePart (routes: number, progress: (s: string) => void
         inProcessP99Us: fullInProcess.p99Us,
         httpP50Ms: fullHttp.p50Ms,
         httpP99Ms: fullHttp.p99Ms,
+        inProcessCpuUsPerCall: fullInProcess.cpuUsPerCall,
+        httpCpuUsPerRequest: fullHttp.cpuUsPerRequest,
         candidatesPerAnswer: fullInProcess.candidatesPerAnswer,
         httpBytesPerAnswer: fullHttp.bytesPerAnswer
       }
@@ -82,9 +92,10 @@ export async function resolvePart (routes: number, progress: (s: string) => void
   }
 }
 
-function timeInProcess (atpd: Atpd, pick: () => string, queries: number, limit: number): { p50Us: number, p99Us: number, candidatesPerAnswer: number } {
+function timeInProcess (atpd: Atpd, pick: () => string, queries: number, limit: number): { p50Us: number, p99Us: number, cpuUsPerCall: number, candidatesPerAnswer: number } {
   const us: number[] = []
   let candidates = 0
+  const cpu = process.cpuUsage()
   for (let i = 0; i < queries; i++) {
     const capability = pick()
     const t = performance.now()
@@ -92,10 +103,10 @@ function timeInProcess (atpd: Atpd, pick: () => string, queries: number, limit: 
     us.push((performance.now() - t) * 1000)
     candidates += r?.candidates.length ?? 0
   }
-  return { p50Us: round3(quantile(us, 0.5)), p99Us: round3(quantile(us, 0.99)), candidatesPerAnswer: round3(candidates / queries) }
+  return { p50Us: round3(quantile(us, 0.5)), p99Us: round3(quantile(us, 0.99)), cpuUsPerCall: round3(cpuUs(cpu) / queries), candidatesPerAnswer: round3(candidates / queries) }
 }
 
-async function timeHttp (apiAddress: string, pick: () => string, queries: number, limit: number | undefined): Promise<{ p50Ms: number, p99Ms: number, bytesPerAnswer: number, retries: number }> {
+async function timeHttp (apiAddress: string, pick: () => string, queries: number, limit: number | undefined): Promise<{ p50Ms: number, p99Ms: number, cpuUsPerRequest: number, bytesPerAnswer: number, retries: number }> {
   const base = `http://${apiAddress}/v1/resolve?${limit === undefined ? '' : `limit=${limit}&`}capability=`
   // node:http on one kept-alive socket: the client shares this process's event loop with
   // the server, and fetch (undici) costs ~0.4 ms more per request here, which would be
@@ -104,6 +115,7 @@ async function timeHttp (apiAddress: string, pick: () => string, queries: number
   const ms: number[] = []
   let bytes = 0
   let retries = 0
+  const cpu = process.cpuUsage()
   try {
     for (let i = 0; i < queries; i++) {
       const url = base + encodeURIComponent(pick())
@@ -124,7 +136,7 @@ async function timeHttp (apiAddress: string, pick: () => string, queries: number
   } finally {
     agent.destroy()
   }
-  return { p50Ms: round3(quantile(ms, 0.5)), p99Ms: round3(quantile(ms, 0.99)), bytesPerAnswer: Math.round(bytes / queries), retries }
+  return { p50Ms: round3(quantile(ms, 0.5)), p99Ms: round3(quantile(ms, 0.99)), cpuUsPerRequest: round3(cpuUs(cpu) / queries), bytesPerAnswer: Math.round(bytes / queries), retries }
 }
 
 async function httpGet (url: string, agent: Agent): Promise<{ status: number, bytes: number }> {
@@ -136,6 +148,12 @@ async function httpGet (url: string, agent: Agent): Promise<{ status: number, by
       res.on('error', reject)
     }).on('error', reject)
   })
+}
+
+/** Process CPU (user + system) since `from`, µs. */
+function cpuUs (from: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(from)
+  return d.user + d.system
 }
 
 function quantile (xs: number[], q: number): number {
