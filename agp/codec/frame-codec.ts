@@ -24,6 +24,7 @@ import { fromWireRoutes, toWireRoute } from './route-wire.ts'
 import { scanUpdateEnvelope, type UpdateEnvelope } from './update-envelope.ts'
 import { checkString, checkStringList, fail, type ErrorFactory } from './validate.ts'
 import type { WireRouteCache } from './wire-route-cache.ts'
+import { varintBytes, writeVarint } from './wire-route-encoder.ts'
 
 export { encodeRouteAttributes, decodeRouteAttributes } from './attrs-codec.ts'
 export { FrameDecodeError, type DecodeResult } from './errors.ts'
@@ -77,21 +78,6 @@ function encodeUpdate (frame: UpdateFrame, routes: WireRouteCache): Uint8Array {
   }
   if (withdraws !== undefined) out.set(withdraws, at)
   return out
-}
-
-function varintBytes (n: number): number {
-  let bytes = 1
-  while (n >= 0x80) { n = Math.floor(n / 0x80); bytes++ }
-  return bytes
-}
-
-function writeVarint (out: Uint8Array, at: number, n: number): number {
-  while (n >= 0x80) {
-    out[at++] = (n % 0x80) | 0x80
-    n = Math.floor(n / 0x80)
-  }
-  out[at++] = n
-  return at
 }
 
 function toBody (frame: Frame): Omit<agp.Frame.$Properties, 'version'> {

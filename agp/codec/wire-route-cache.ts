@@ -12,16 +12,19 @@
  * (a reflector's full cache pinned ~11 MB for ~2.5 MB of encodings). Entries leave in
  * the order they came, so a slab is freed once its last entry went.
  */
-import { agp } from '../proto/gen/agp.js'
 import type { Route } from '../route/route.ts'
 import { ByteSlab } from './byte-slab.ts'
-import { toWireRoute } from './route-wire.ts'
+import { encodeWireRouteWith } from './wire-route-encoder.ts'
 
 export class WireRouteCache {
   private readonly entries = new Map<Route, Uint8Array>()
   private readonly slab = new ByteSlab(Number.MAX_SAFE_INTEGER)
   /** Routes whose bytes came from the cache (for the bench and tests). */
   hits = 0
+  // Each encoding is written here, then copied into the slab: one scratch array for
+  // every route instead of an array (or a pool slice) per route.
+  private scratch = new Uint8Array(16 * 1024)
+  private readonly scratchOf = (length: number): Uint8Array => length <= this.scratch.length ? this.scratch : (this.scratch = new Uint8Array(length))
   constructor (readonly maxEntries = 4096) {}
 
   get size (): number { return this.entries.size }
@@ -33,8 +36,8 @@ export class WireRouteCache {
       this.hits++
       return hit
     }
-    const encoded = agp.WireRoute.encode(toWireRoute(route)).finish()
-    if (this.maxEntries <= 0) return encoded
+    const encoded = encodeWireRouteWith(route, this.scratchOf)
+    if (this.maxEntries <= 0) return encoded.slice()
     const bytes = this.slab.copy(encoded)
     this.entries.set(route, bytes)
     if (this.entries.size > this.maxEntries) {

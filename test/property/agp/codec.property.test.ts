@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { decodeFrame, encodeFrame, FrameDecodeError } from '../../../agp/codec/frame-codec.ts'
 import { WireRouteCache } from '../../../agp/codec/wire-route-cache.ts'
 import { toWireRoute } from '../../../agp/codec/route-wire.ts'
+import { encodeWireRouteWith } from '../../../agp/codec/wire-route-encoder.ts'
 import { agp } from '../../../agp/proto/gen/agp.js'
 import { decodeRoute, encodeRoute } from '../../../agp/route/route-codec.ts'
 import type { Frame } from '../../../agp/codec/frame.ts'
@@ -48,6 +49,16 @@ describe('frame codec properties', () => {
       for (const f of all) expect(encodeFrame(f, cache)).toEqual(encodeFrame(f))
       expect(cache.size).toBeLessThanOrEqual(maxEntries)
     }), { numRuns })
+  })
+
+  it('a route\'s WireRoute written straight from it is the bytes protobufjs writes for it', () => {
+    fc.assert(fc.property(route, fc.boolean(), (r, keepAttrsBytes) => {
+      const input = keepAttrsBytes ? r : { ...r, attrsBytes: new Uint8Array(0) }
+      const expected = new Uint8Array(agp.WireRoute.encode(toWireRoute(input)).finish())
+      expect(encodeWireRouteWith(input, (n) => new Uint8Array(n))).toEqual(expected)
+      // Into a larger scratch array that held other bytes: the first `length` bytes are the encoding.
+      expect(new Uint8Array(encodeWireRouteWith(input, (n) => new Uint8Array(n + 7).fill(0xff)))).toEqual(expected)
+    }), { numRuns: numRuns * 5 })
   })
 
   it('round-trips arbitrary valid routes (the Adj-RIB-In persistence form)', () => {
