@@ -3,7 +3,8 @@
 // attributes, withdraws, refresh storms and raw bytes, in any order and timing. The
 // speaker never throws, everything it sends encodes and decodes, and the other client
 // only ever holds routes that verify, originated by the sender, within the sender's
-// route limit. CI-sized here; `npm run fuzz` runs FUZZ_SPEAKER_RUNS sequences (default 5,000).
+// route limit. CI-sized here (60 sequences); with FUZZ_SPEAKER_FRAMES=<n> (a million in
+// `npm run fuzz`) it runs batches of sequences until it has fed the speaker n frames.
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { decodeFrame, encodeRouteAttributes } from '../../../agp/codec/frame-codec.ts'
@@ -13,7 +14,10 @@ import { fakeSigner, fakeVerifier } from '../../helpers/fixtures.ts'
 import { agentId, attrs, capability, frame, org } from '../../helpers/frame-arbitraries.ts'
 import { SpeakerHarness } from '../../helpers/speaker-harness.ts'
 
-const numRuns = Number(process.env.FUZZ_SPEAKER_RUNS ?? 60)
+/** Frames (decoded frames and raw bytes) to feed in all; 0 = one CI-sized batch. */
+const frameBudget = Number(process.env.FUZZ_SPEAKER_FRAMES ?? 0)
+/** Sequences per fast-check run: large batches keep its bias ramp from small to large values. */
+const batchRuns = frameBudget > 0 ? 10_000 : 60
 const MAX_ROUTES = 16
 const signer = fakeSigner('pa')
 
@@ -60,24 +64,30 @@ function inputOf (s: Exclude<Step, { kind: 'wait' }>): SpeakerInput {
 describe('speaker under a hostile neighbor\'s frames', () => {
   it('never throws, sends only encodable frames, and passes on only what verifies', () => {
     let passedOn = 0
-    fc.assert(fc.property(fc.array(step, { minLength: 1, maxLength: 12 }), (steps) => {
-      // The harness carries every sent frame through the real codec: a frame that does
-      // not encode or decode throws out of here.
-      const h = established()
-      for (const s of steps) {
-        if (s.kind === 'wait') h.runFor(s.ms)
-        else { h.input('rr1', inputOf(s)); h.runFor(5) }
-      }
-      h.runFor(1000)
-      const atRr = h.node('rr1').routes(h.nowMs).filter((v) => v.fromPeer === 'pa')
-      expect(atRr.length).toBeLessThanOrEqual(MAX_ROUTES)
-      for (const v of h.node('pc').routes(h.nowMs)) {
-        expect(v.route.attrs.originPeerId).toBe('pa')
-        expect(fakeVerifier.verify('pa', v.route.attrsBytes, v.route.signature)).toBe(true)
-      }
-      expect(h.node('rr1').peers().find((p) => p.peerId === 'pc')?.state).toBe('established')
-      if (h.node('pc').routes(h.nowMs).length > 0) passedOn++
-    }), { numRuns })
+    let sequences = 0
+    let frames = 0
+    do {
+      fc.assert(fc.property(fc.array(step, { minLength: 1, maxLength: 12 }), (steps) => {
+        // The harness carries every sent frame through the real codec: a frame that does
+        // not encode or decode throws out of here.
+        const h = established()
+        sequences++
+        for (const s of steps) {
+          if (s.kind === 'wait') h.runFor(s.ms)
+          else { frames++; h.input('rr1', inputOf(s)); h.runFor(5) }
+        }
+        h.runFor(1000)
+        const atRr = h.node('rr1').routes(h.nowMs).filter((v) => v.fromPeer === 'pa')
+        expect(atRr.length).toBeLessThanOrEqual(MAX_ROUTES)
+        for (const v of h.node('pc').routes(h.nowMs)) {
+          expect(v.route.attrs.originPeerId).toBe('pa')
+          expect(fakeVerifier.verify('pa', v.route.attrsBytes, v.route.signature)).toBe(true)
+        }
+        expect(h.node('rr1').peers().find((p) => p.peerId === 'pc')?.state).toBe('established')
+        if (h.node('pc').routes(h.nowMs).length > 0) passedOn++
+      }), { numRuns: batchRuns })
+    } while (frames < frameBudget)
+    if (frameBudget > 0) console.log(`speaker fuzz: ${sequences} sequences, ${frames} frames, ${passedOn} passed routes on`)
     // Not vacuous: some sequences got routes all the way through.
     expect(passedOn).toBeGreaterThan(0)
   })
