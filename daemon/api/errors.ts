@@ -71,9 +71,33 @@ export function handleError (error: FastifyError, request: FastifyRequest, reply
     const status = STATUS_BY_CODE[error.code] ?? 500
     return reply.code(status).send(errorBody(status, error.code, error.message))
   }
-  // fastify's own client errors (bad JSON, wrong content type, body too large).
   const status = error.statusCode ?? 500
-  if (status >= 400 && status < 500) return reply.code(status).send(errorBody(status, error.code ?? 'ERR_BAD_REQUEST', error.message))
+  if (status >= 400 && status < 500) {
+    const { code, message } = clientError(error, request)
+    return reply.code(status).send(errorBody(status, code, message))
+  }
   request.log.error({ err: error }, 'API handler failed')
   return reply.code(500).send(errorBody(500, 'ERR_INTERNAL', 'internal error (see the daemon log)'))
+}
+
+/**
+ * fastify's own refusals of a request (bad JSON, a content type with no parser, a body
+ * over the limit) in the API's codes, with messages that say what to send instead:
+ * fastify's `FST_ERR_*` codes are its internals, and "Unsupported Media Type" alone
+ * does not say which type is accepted.
+ */
+function clientError (error: FastifyError, request: FastifyRequest): { code: string, message: string } {
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return { code: 'ERR_BAD_JSON', message: error.message }
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': {
+      const type = request.headers['content-type']
+      return { code: 'ERR_UNSUPPORTED_MEDIA_TYPE', message: `${type === undefined ? 'a body without a content-type' : `content-type '${type}'`} is not accepted: send application/json` }
+    }
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { code: 'ERR_BODY_TOO_LARGE', message: `request body larger than ${request.routeOptions.bodyLimit} bytes` }
+    default:
+      return { code: error.code?.startsWith('ERR_') === true ? error.code : 'ERR_BAD_REQUEST', message: error.message }
+  }
 }

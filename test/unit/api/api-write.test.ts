@@ -74,6 +74,18 @@ describe('API agents and outcomes', () => {
     expect(noBody.statusCode).toBe(400)
   })
 
+  it('fastify\'s own refusals answer in the API\'s codes and say what to send', async () => {
+    const badJson = await app.inject({ method: 'PUT', url: '/v1/agents/x', headers: { 'content-type': 'application/json' }, payload: '{"capability":' })
+    expect(badJson.json()).toMatchObject({ statusCode: 400, code: 'ERR_BAD_JSON', message: "Body is not valid JSON but content-type is set to 'application/json'" })
+    const form = await app.inject({ method: 'POST', url: '/v1/outcomes', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'org=acme' })
+    expect(form.json()).toEqual({ statusCode: 415, error: 'Unsupported Media Type', code: 'ERR_UNSUPPORTED_MEDIA_TYPE', message: "content-type 'application/x-www-form-urlencoded' is not accepted: send application/json" })
+    const small = await createApiServer({ facade, bodyLimit: 64 })
+    const large = await small.inject({ method: 'PUT', url: '/v1/agents/x', payload: { ...agent, endpoint: `http://x/${'a'.repeat(100)}` } })
+    await small.close()
+    expect(large.json()).toMatchObject({ statusCode: 413, code: 'ERR_BODY_TOO_LARGE', message: 'request body larger than 64 bytes' })
+    expect(facade.agentMap.size).toBe(0)
+  })
+
   it('PUT refused by the daemon with a limit error → 409', async () => {
     facade.putAgent = async () => { throw new LimitExceededError('too many local agents (max 2)', 2) }
     const res = await app.inject({ method: 'PUT', url: '/v1/agents/x', payload: agent })
