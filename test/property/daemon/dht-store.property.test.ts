@@ -2,7 +2,10 @@
 // of writes and deletes a peer causes, the store keeps only provider records for the
 // federation's key from allowlisted peers, never more records than its bounds, counts
 // exactly what it holds, and answers a refused write with DhtRecordRefusedError having
-// stored nothing. Scale with FUZZ_RUNS.
+// stored nothing. CI-sized here (100 sequences of up to 40 writes and deletes, ~20 on
+// average, enough to overflow the bounds); with FUZZ_DHT_OPS=<n> (a million in
+// `npm run fuzz`) it runs batches of sequences until n writes and deletes have reached
+// the store: each is one record a peer sent.
 import fc from 'fast-check'
 import { Key } from 'interface-datastore'
 import type { CID } from 'multiformats/cid'
@@ -10,7 +13,10 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { BoundedDhtStore, DhtRecordRefusedError, providerKeySegment } from '../../../daemon/discovery/bounded-dht-store.ts'
 import { federationKey } from '../../../daemon/discovery/federation-key.ts'
 
-const numRuns = Number(process.env.FUZZ_RUNS ?? 100)
+/** Writes and deletes to send in all; 0 = one CI-sized batch. */
+const opBudget = Number(process.env.FUZZ_DHT_OPS ?? 0)
+/** Sequences per fast-check run: large batches keep its bias ramp from small to large values. */
+const batchRuns = opBudget > 0 ? 10_000 : 100
 const ALLOWED_PEERS = ['12D3KooWGRUVh7d1zXvnS5T3XgG3vRjPXDnQTGZ3UwsNbvB6sDvV', '12D3KooWQYhTNQdmr3ArTeUHRYzFg94BKyTkoWBDWez9kSCVe2Xo']
 const MAX_PROVIDERS = 3
 const MAX_VALUES = 4
@@ -35,34 +41,43 @@ function keyOf (k: string | { provider: boolean, peer: string }): Key {
 
 describe('BoundedDhtStore under arbitrary writes', () => {
   it('holds only allowed records within its bounds, and counts them exactly', async () => {
-    await fc.assert(fc.asyncProperty(fc.array(op, { maxLength: 40 }), async (ops) => {
-      const store = new BoundedDhtStore({ providerKeys: [fed], providerPeers: ALLOWED_PEERS, maxProviderRecords: MAX_PROVIDERS, maxValueRecords: MAX_VALUES })
-      for (const o of ops) {
-        const key = keyOf(o.key)
-        if (o.del) {
-          await store.delete(key)
-          continue
+    let sequences = 0
+    let sent = 0
+    const cpu = process.cpuUsage()
+    do {
+      await fc.assert(fc.asyncProperty(fc.array(op, { maxLength: 40, size: 'max' }), async (ops) => {
+        const store = new BoundedDhtStore({ providerKeys: [fed], providerPeers: ALLOWED_PEERS, maxProviderRecords: MAX_PROVIDERS, maxValueRecords: MAX_VALUES })
+        sequences++
+        for (const o of ops) {
+          sent++
+          const key = keyOf(o.key)
+          if (o.del) {
+            await store.delete(key)
+            continue
+          }
+          const before = await store.has(key)
+          try {
+            await store.put(key, o.value)
+          } catch (err) {
+            expect(err).toBeInstanceOf(DhtRecordRefusedError)
+            expect(await store.has(key)).toBe(before)
+          }
         }
-        const before = await store.has(key)
-        try {
-          await store.put(key, o.value)
-        } catch (err) {
-          expect(err).toBeInstanceOf(DhtRecordRefusedError)
-          expect(await store.has(key)).toBe(before)
+        const held: string[] = []
+        for await (const k of store.queryKeys({})) held.push(k.toString())
+        const providers = held.filter((k) => k.startsWith('/dht/provider/'))
+        const values = held.filter((k) => k.startsWith('/dht/record/'))
+        for (const k of providers) {
+          const [segment, peer] = k.slice('/dht/provider/'.length).split('/')
+          expect(segment).toBe(providerKeySegment(fed))
+          expect(ALLOWED_PEERS).toContain(peer)
         }
-      }
-      const held: string[] = []
-      for await (const k of store.queryKeys({})) held.push(k.toString())
-      const providers = held.filter((k) => k.startsWith('/dht/provider/'))
-      const values = held.filter((k) => k.startsWith('/dht/record/'))
-      for (const k of providers) {
-        const [segment, peer] = k.slice('/dht/provider/'.length).split('/')
-        expect(segment).toBe(providerKeySegment(fed))
-        expect(ALLOWED_PEERS).toContain(peer)
-      }
-      expect(providers.length).toBeLessThanOrEqual(MAX_PROVIDERS)
-      expect(values.length).toBeLessThanOrEqual(MAX_VALUES)
-      expect(store.counts()).toEqual({ providerRecords: providers.length, valueRecords: values.length })
-    }), { numRuns })
+        expect(providers.length).toBeLessThanOrEqual(MAX_PROVIDERS)
+        expect(values.length).toBeLessThanOrEqual(MAX_VALUES)
+        expect(store.counts()).toEqual({ providerRecords: providers.length, valueRecords: values.length })
+      }), { numRuns: batchRuns })
+    } while (sent < opBudget)
+    const { user, system } = process.cpuUsage(cpu)
+    if (opBudget > 0) console.log(`DHT store fuzz: ${sequences} sequences, ${sent} writes and deletes, ${Math.round((user + system) / 1e6)} s of CPU`)
   })
 })
