@@ -5,7 +5,8 @@
  *   const app = await createApiServer({ facade, logger, token, metrics })
  *   await listenApi(app, config.api.listen)
  */
-import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync } from 'fastify'
+import AjvCompiler from '@fastify/ajv-compiler'
+import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync, type FastifySchemaCompiler } from 'fastify'
 import type { Logger } from 'pino'
 import { parseListen } from '../config/schema-common.ts'
 import type { Metrics } from '../metrics/metrics.ts'
@@ -76,13 +77,12 @@ export async function createApiServer (opts: ApiServerOptions): Promise<FastifyI
     http: { headersTimeout: headersTimeoutMs, connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(headersTimeoutMs / 2))) },
     // Memory keys may be 256 characters (URL-encoded: more); fastify's default is 100.
     routerOptions: { maxParamLength: 1024 },
-    // Unknown query and body fields are errors, not silently dropped.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
     // Fastify's own per-request lines are at info: too chatty for a daemon polled by
     // scripts. Requests are logged at debug below; 5xx errors by handleError.
     logController: new LogController({ disableRequestLogging: true })
   }) as unknown as FastifyInstance // pino's Logger is wider than FastifyBaseLogger; same object
   app.server.maxConnections = limits.maxConnections
+  app.setValidatorCompiler(validatorCompiler())
   watchDrops(app, limits.maxConnections, opts.logger)
   app.setErrorHandler(handleError)
   app.setNotFoundHandler(async (request, reply) =>
@@ -100,6 +100,20 @@ export async function createApiServer (opts: ApiServerOptions): Promise<FastifyI
   await app.register(lookingGlassRoute, { facade: opts.facade })
   for (const plugin of opts.plugins ?? []) await app.register(plugin)
   return app
+}
+
+/**
+ * Queries and path parameters arrive as text, so their numbers and lists are coerced
+ * (`limit=5` is 5, `tags=a` is ['a']); a JSON body says its own types, so it is not:
+ * coercing it would take `"costUsd": null` as 0 and `"capability": 0` as '0'. Unknown
+ * fields are errors in both, not silently dropped.
+ */
+function validatorCompiler (): FastifySchemaCompiler<AjvCompiler.RouteDefinition['schema']> {
+  const pool = AjvCompiler()
+  const common = { removeAdditional: false, useDefaults: true, allErrors: false }
+  const forText = pool({}, { customOptions: { ...common, coerceTypes: 'array' } })
+  const forJson = pool({}, { customOptions: { ...common, coerceTypes: false } })
+  return (route) => (route.httpPart === 'body' ? forJson : forText)(route)
 }
 
 /** One warn line per DROP_LOG_EVERY_MS while connections are being dropped at the cap. */

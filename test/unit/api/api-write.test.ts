@@ -74,6 +74,19 @@ describe('API agents and outcomes', () => {
     expect(noBody.statusCode).toBe(400)
   })
 
+  it('a JSON body is taken with its own types: null or a string where a number goes, a number where a string goes → 400, nothing stored', async () => {
+    const freeAgent = await app.inject({ method: 'PUT', url: '/v1/agents/x', payload: { ...agent, costUsd: null } })
+    expect(freeAgent.json()).toMatchObject({ statusCode: 400, code: 'ERR_VALIDATION', message: 'body.costUsd: must be number' })
+    const textCost = await app.inject({ method: 'PUT', url: '/v1/agents/x', payload: { ...agent, costUsd: '0.4' } })
+    expect(textCost.statusCode).toBe(400)
+    expect(facade.agentMap.size).toBe(0)
+    const numericCapability = await app.inject({ method: 'POST', url: '/v1/outcomes', payload: { org: 'acme', agent: 'rev', capability: 0, success: true } })
+    expect(numericCapability.json()).toMatchObject({ statusCode: 400, message: 'body.capability: must be string' })
+    const textSuccess = await app.inject({ method: 'POST', url: '/v1/outcomes', payload: { org: 'acme', agent: 'rev', capability: 'code-review/python', success: 'false' } })
+    expect(textSuccess.statusCode).toBe(400)
+    expect(facade.reported).toEqual([])
+  })
+
   it('fastify\'s own refusals answer in the API\'s codes and say what to send', async () => {
     const badJson = await app.inject({ method: 'PUT', url: '/v1/agents/x', headers: { 'content-type': 'application/json' }, payload: '{"capability":' })
     expect(badJson.json()).toMatchObject({ statusCode: 400, code: 'ERR_BAD_JSON', message: "Body is not valid JSON but content-type is set to 'application/json'" })
