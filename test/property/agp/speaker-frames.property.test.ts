@@ -13,6 +13,7 @@ import type { SpeakerInput } from '../../../reflector/types.ts'
 import { fakeSigner, fakeVerifier } from '../../helpers/fixtures.ts'
 import { agentId, attrs, capability, frame, org } from '../../helpers/frame-arbitraries.ts'
 import { SpeakerHarness } from '../../helpers/speaker-harness.ts'
+import { batchParameters } from '../../helpers/fuzz-batches.ts'
 
 /** Frames (decoded frames and raw bytes) to feed in all; 0 = one CI-sized batch. */
 const frameBudget = Number(process.env.FUZZ_SPEAKER_FRAMES ?? 0)
@@ -66,6 +67,7 @@ describe('speaker under a hostile neighbor\'s frames', () => {
     let passedOn = 0
     let sequences = 0
     let frames = 0
+    let batch = 0
     do {
       fc.assert(fc.property(fc.array(step, { minLength: 1, maxLength: 12 }), (steps) => {
         // The harness carries every sent frame through the real codec: a frame that does
@@ -85,7 +87,7 @@ describe('speaker under a hostile neighbor\'s frames', () => {
         }
         expect(h.node('rr1').peers().find((p) => p.peerId === 'pc')?.state).toBe('established')
         if (h.node('pc').routes(h.nowMs).length > 0) passedOn++
-      }), { numRuns: batchRuns })
+      }), batchParameters(batch++, batchRuns))
     } while (frames < frameBudget)
     if (frameBudget > 0) console.log(`speaker fuzz: ${sequences} sequences, ${frames} frames, ${passedOn} passed routes on`)
     // Not vacuous: some sequences got routes all the way through.

@@ -12,6 +12,7 @@ import type { CID } from 'multiformats/cid'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { BoundedDhtStore, DhtRecordRefusedError, providerKeySegment } from '../../../daemon/discovery/bounded-dht-store.ts'
 import { federationKey } from '../../../daemon/discovery/federation-key.ts'
+import { batchParameters } from '../../helpers/fuzz-batches.ts'
 
 /** Writes and deletes to send in all; 0 = one CI-sized batch. */
 const opBudget = Number(process.env.FUZZ_DHT_OPS ?? 0)
@@ -44,6 +45,7 @@ describe('BoundedDhtStore under arbitrary writes', () => {
     let sequences = 0
     let sent = 0
     const cpu = process.cpuUsage()
+    let batch = 0
     do {
       await fc.assert(fc.asyncProperty(fc.array(op, { maxLength: 40, size: 'max' }), async (ops) => {
         const store = new BoundedDhtStore({ providerKeys: [fed], providerPeers: ALLOWED_PEERS, maxProviderRecords: MAX_PROVIDERS, maxValueRecords: MAX_VALUES })
@@ -75,7 +77,7 @@ describe('BoundedDhtStore under arbitrary writes', () => {
         expect(providers.length).toBeLessThanOrEqual(MAX_PROVIDERS)
         expect(values.length).toBeLessThanOrEqual(MAX_VALUES)
         expect(store.counts()).toEqual({ providerRecords: providers.length, valueRecords: values.length })
-      }), { numRuns: batchRuns })
+      }), batchParameters(batch++, batchRuns))
     } while (sent < opBudget)
     const { user, system } = process.cpuUsage(cpu)
     if (opBudget > 0) console.log(`DHT store fuzz: ${sequences} sequences, ${sent} writes and deletes, ${Math.round((user + system) / 1e6)} s of CPU`)
