@@ -6,6 +6,13 @@
  *
  * Global state hash: XOR over (node, capability, ranked paths) of a 64-bit hash,
  * updated incrementally, so recurrence of a whole-federation state costs O(1) to test.
+ *
+ * The loop checks look at every path read, but a path copy (a Loc-RIB candidate: an
+ * immutable object, often the same one at thousands of nodes) that was in the ranking
+ * read last time at this node and capability, when that ranking had no problem, has
+ * none now either: the checks are a function of the node and the copy alone. Only the
+ * copies new to the ranking are checked (a large run reads tens of millions of paths,
+ * nearly all of them read before); every problem is still reported at every read.
  */
 import type { Speaker } from '../../reflector/index.ts'
 import type { SimNodeSpec } from '../topology/model.ts'
@@ -81,10 +88,19 @@ export class RibTracker {
       const rt = this.opts.nodes.get(node)
       if (rt === undefined) continue
       const speaker = rt.speaker
-      const byCap = groupUsable(rt.spec, speaker, nowMs, caps, this)
       const current = this.ribs.get(node) ?? new Map<string, RibDigest>()
-      const names = caps === 'all' ? new Set([...current.keys(), ...byCap.keys()]) : caps
-      for (const cap of names) changes += this.update(node, current, cap, byCap.get(cap) ?? [])
+      const ranked = caps === 'all' || speaker === undefined ? undefined : rankedPathsOf(speaker)
+      if (caps !== 'all' && ranked !== undefined) {
+        for (const cap of caps) {
+          const order = ranked(cap)
+          const read = readRanked(rt.spec, order, current.get(cap), nowMs, this)
+          changes += this.update(node, current, cap, read.paths, order, read.clean)
+        }
+      } else {
+        const byCap = groupUsable(rt.spec, speaker, nowMs, caps, this)
+        const names = caps === 'all' ? new Set([...current.keys(), ...byCap.keys()]) : caps
+        for (const cap of names) changes += this.update(node, current, cap, byCap.get(cap) ?? [], undefined, false)
+      }
       if (current.size > 0) this.ribs.set(node, current)
       else this.ribs.delete(node)
     }
@@ -98,11 +114,16 @@ export class RibTracker {
     else if (this.seen.size < MAX_STATES) this.seen.add(key)
   }
 
-  private update (node: string, current: Map<string, RibDigest>, cap: string, paths: readonly string[]): number {
+  /** `order` and `clean`: the ranking read and whether its loop checks found nothing (readRanked). */
+  private update (node: string, current: Map<string, RibDigest>, cap: string, paths: readonly string[], order: readonly PathRead[] | undefined, clean: boolean): number {
     const before = current.get(cap)
-    const after: RibDigest | undefined = paths.length === 0 ? undefined : digest(node, cap, paths)
+    const after: RibDigest | undefined = paths.length === 0 ? undefined : digest(node, cap, paths, order, clean)
     if (before === undefined && after === undefined) return 0
-    if (before !== undefined && after !== undefined && before.a === after.a && before.b === after.b) return 0
+    if (before !== undefined && after !== undefined && before.a === after.a && before.b === after.b) {
+      // Same paths: keep the digest, with the ranking just read for the next loop checks.
+      current.set(cap, after)
+      return 0
+    }
     if (before?.best !== after?.best) this.bestPathChanges++
     if (before !== undefined) this.toggle(before)
     if (after !== undefined) {
@@ -143,23 +164,46 @@ export class RibTracker {
   }
 }
 
+/** How far ahead in the previous ranking a copy is looked for (a few paths inserted or dropped above it). */
+const LOOK_AHEAD = 8
+
+/**
+ * The usable path ids of one capability's ranking (the same paths routes(nowMs, cap)
+ * lists for it, without building views), loop-checking the copies not in the ranking
+ * read before (`prev`) when that one was clean. Rankings keep their relative order
+ * mostly, so a forward scan with a short look-ahead finds the copies seen before; a copy
+ * not found is simply checked. A ranking array is never changed once returned (the
+ * Speaker returns a new one when it changes); the same array again is checked in full.
+ */
+function readRanked (spec: SimNodeSpec, order: readonly PathRead[], prev: RibDigest | undefined, nowMs: number, tracker: RibTracker): { paths: string[], clean: boolean } {
+  const seen = prev !== undefined && prev.clean && prev.order !== undefined && prev.order !== order ? prev.order : undefined
+  const paths: string[] = []
+  let clean = true
+  let j = 0
+  for (const c of order) {
+    let known = false
+    if (seen !== undefined) {
+      const end = Math.min(seen.length, j + LOOK_AHEAD)
+      for (let k = j; k < end; k++) {
+        if (seen[k] === c) {
+          known = true
+          j = k + 1
+          break
+        }
+      }
+    }
+    if (!known && checkLoops(spec, c, nowMs, tracker)) clean = false
+    if (c.usable) paths.push(c.path ?? pathKeyOf(c.route))
+  }
+  return { paths, clean }
+}
+
 /** Usable paths per capability, in the Speaker's local rank order; loop-checks every path read. */
 function groupUsable (spec: SimNodeSpec, speaker: Speaker | undefined, nowMs: number, caps: Set<string> | 'all', tracker: RibTracker): Map<string, string[]> {
   const out = new Map<string, string[]>()
   if (speaker === undefined) return out
-  const ranked = rankedPathsOf(speaker)
   if (caps === 'all') {
     for (const v of speaker.routes(nowMs)) readPath(spec, v, nowMs, tracker, out)
-  } else if (ranked !== undefined) {
-    // The same paths routes(nowMs, cap) lists for the capability itself, without building views.
-    for (const cap of caps) {
-      const list: string[] = []
-      for (const c of ranked(cap)) {
-        checkLoops(spec, c, nowMs, tracker)
-        if (c.usable) list.push(c.path ?? pathKeyOf(c.route))
-      }
-      if (list.length > 0) out.set(cap, list)
-    }
   } else {
     for (const cap of caps) {
       for (const v of speaker.routes(nowMs, cap)) if (v.route.attrs.capability === cap) readPath(spec, v, nowMs, tracker, out)
@@ -187,14 +231,24 @@ function readPath (spec: SimNodeSpec, v: PathRead, nowMs: number, tracker: RibTr
   list.push(v.path ?? pathKeyOf(v.route))
 }
 
-function checkLoops (spec: SimNodeSpec, v: PathRead, nowMs: number, tracker: RibTracker): void {
+/** Records the path's loop problem if it has one; true when it had. */
+function checkLoops (spec: SimNodeSpec, v: PathRead, nowMs: number, tracker: RibTracker): boolean {
   const problem = loopProblems(spec, v)
-  if (problem !== undefined) tracker.recordViolation({ atMs: nowMs, checker: 'loop', node: spec.id, detail: problem })
+  if (problem === undefined) return false
+  tracker.recordViolation({ atMs: nowMs, checker: 'loop', node: spec.id, detail: problem })
+  return true
 }
 
-interface RibDigest { readonly a: number, readonly b: number, readonly best: string }
+interface RibDigest {
+  readonly a: number
+  readonly b: number
+  readonly best: string
+  /** The ranking this digest was read from (when read by rankedPaths) and whether all its copies passed the loop checks. */
+  readonly order: readonly PathRead[] | undefined
+  readonly clean: boolean
+}
 
-function digest (node: string, cap: string, paths: readonly string[]): RibDigest {
+function digest (node: string, cap: string, paths: readonly string[], order: readonly PathRead[] | undefined, clean: boolean): RibDigest {
   const [a, b] = hash64Joined(node, cap, paths)
-  return { a, b, best: paths[0] as string }
+  return { a, b, best: paths[0] as string, order, clean }
 }
