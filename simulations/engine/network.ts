@@ -18,6 +18,15 @@ interface Transport {
   epoch: number
 }
 
+/** One direction `from → to` of a node pair: what a send reads, found without building a key string. */
+interface Direction {
+  readonly link: SimLinkSpec | undefined
+  /** The pair's one transport (the same object in both directions). */
+  readonly transport: Transport
+  /** Last delivery time in this direction: keeps it FIFO under jitter. */
+  lastDeliveryMs: number
+}
+
 export interface NetworkOptions {
   readonly links: ReadonlyMap<string, SimLinkSpec>
   readonly defaultDelayMs: number
@@ -28,19 +37,35 @@ export interface NetworkOptions {
 }
 
 export class SimNetwork {
-  private readonly transports = new Map<string, Transport>()
+  /** from → to → that direction, created with its reverse on first use (node pairs that talk: neighbors). */
+  private readonly directions = new Map<string, Map<string, Direction>>()
   private readonly partitioned = new Set<string>()
-  /** Last delivery time per direction `from>to`: keeps each direction FIFO under jitter. */
-  private readonly lastDeliveryMs = new Map<string, number>()
   private readonly opts: NetworkOptions
 
   constructor (opts: NetworkOptions) {
     this.opts = opts
   }
 
+  private direction (from: string, to: string): Direction {
+    const hit = this.directions.get(from)?.get(to)
+    if (hit !== undefined) return hit
+    const link = this.opts.links.get(linkKey(from, to))
+    const transport: Transport = { up: false, epoch: 0 }
+    const there: Direction = { link, transport, lastDeliveryMs: 0 }
+    this.directionsFrom(from).set(to, there)
+    if (from !== to) this.directionsFrom(to).set(from, { link, transport, lastDeliveryMs: 0 })
+    return there
+  }
+
+  private directionsFrom (from: string): Map<string, Direction> {
+    let m = this.directions.get(from)
+    if (m === undefined) this.directions.set(from, m = new Map())
+    return m
+  }
+
   delayMs (a: string, b: string): number {
     if (this.opts.zeroDelay) return 0
-    return this.opts.links.get(linkKey(a, b))?.delayMs ?? this.opts.defaultDelayMs
+    return this.direction(a, b).link?.delayMs ?? this.opts.defaultDelayMs
   }
 
   isPartitioned (a: string, b: string): boolean {
@@ -58,13 +83,7 @@ export class SimNetwork {
   }
 
   transport (a: string, b: string): Readonly<Transport> {
-    const key = linkKey(a, b)
-    let t = this.transports.get(key)
-    if (t === undefined) {
-      t = { up: false, epoch: 0 }
-      this.transports.set(key, t)
-    }
-    return t
+    return this.direction(a, b).transport
   }
 
   /** Opens the transport (if it was down) and returns its epoch. */
@@ -87,14 +106,15 @@ export class SimNetwork {
   }
 
   isCurrent (a: string, b: string, epoch: number): boolean {
-    const t = this.transports.get(linkKey(a, b))
+    const t = this.directions.get(a)?.get(b)?.transport
     return t !== undefined && t.up && t.epoch === epoch
   }
 
   /** When a message sent now from `from` arrives at `to`: delay, jitter, retransmissions, FIFO. */
   deliveryMs (from: string, to: string, nowMs: number): number {
     if (this.opts.zeroDelay) return nowMs
-    const link = this.opts.links.get(linkKey(from, to))
+    const dir = this.direction(from, to)
+    const link = dir.link
     const delay = link?.delayMs ?? this.opts.defaultDelayMs
     let at = nowMs + delay
     if (this.opts.jitterMs > 0) at += Math.floor(this.opts.random.next() * this.opts.jitterMs)
@@ -103,10 +123,8 @@ export class SimNetwork {
       const rto = Math.max(MIN_RTO_MS, 2 * delay)
       for (let i = 0; i < MAX_RETRANSMITS && this.opts.random.next() < loss; i++) at += rto
     }
-    const dir = `${from}>${to}`
-    const last = this.lastDeliveryMs.get(dir) ?? 0
-    if (at < last) at = last
-    this.lastDeliveryMs.set(dir, at)
+    if (at < dir.lastDeliveryMs) at = dir.lastDeliveryMs
+    dir.lastDeliveryMs = at
     return at
   }
 }
