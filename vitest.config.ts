@@ -6,7 +6,9 @@ export default defineConfig({
     setupFiles: ['./test/setup.ts'],
     // Integration tests spawn real atpd processes; give them room on a 2-core machine.
     testTimeout: 60_000,
-    hookTimeout: 60_000,
+    // A beforeAll that starts daemons waits up to ATPD_START_TIMEOUT_MS (100 s) for each
+    // start (daemon/launcher/atpd-process.ts), plus session set-up.
+    hookTimeout: 150_000,
     pool: 'forks',
     maxWorkers: 2
   }

@@ -38,6 +38,14 @@ export interface ApiResponse<T = unknown> {
   readonly body: T
 }
 
+/**
+ * How long a start may take before it is called failed. A start costs ~2 CPU-seconds
+ * (module loading); with other test files starting theirs on 2 shared cores (load
+ * 40-55 under `npm run test:repeat`) it took over 30 s, so allow far more than one
+ * start takes alone.
+ */
+export const ATPD_START_TIMEOUT_MS = 100_000
+
 export class AtpdProcess {
   readonly org: string
   readonly dataDir: string
@@ -78,7 +86,7 @@ export class AtpdProcess {
     this.exitCode = undefined
     this.exit = spawned.exit.then((code) => { this.exitCode = code; return code })
     try {
-      await waitReady(this.apiUrl, { timeoutMs: options.timeoutMs ?? 30_000, exited: () => this.exitCode, what: `${this.org} health` })
+      await waitReady(this.apiUrl, { timeoutMs: options.timeoutMs ?? ATPD_START_TIMEOUT_MS, exited: () => this.exitCode, what: `${this.org} health` })
     } catch (err) {
       await this.kill()
       throw new Error(`atpd ${this.org} did not start: ${String(err)}\n--- output ---\n${this.output.slice(-4000)}`)

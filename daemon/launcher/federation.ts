@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadOrCreateIdentity } from '../identity/index.ts'
 import type { AuditEvent } from '../../reflector/index.ts'
-import { AtpdProcess } from './atpd-process.ts'
+import { ATPD_START_TIMEOUT_MS, AtpdProcess } from './atpd-process.ts'
 import {
   agentBody, must, p2pAddr, renderSiteConfig,
   type AgentSpec, type FederationSpec, type SiteAddress
@@ -82,8 +82,7 @@ export interface Federation {
   stop (): Promise<void>
 }
 
-const START_TIMEOUT_MS = 100_000
-/** For the beforeAll that starts a federation: above START_TIMEOUT_MS plus session set-up. */
+/** For the beforeAll that starts a federation: above ATPD_START_TIMEOUT_MS plus session set-up. */
 export const FEDERATION_HOOK_TIMEOUT_MS = 150_000
 /** For a test that restarts daemons or waits out damping timers. */
 export const LONG_TEST_TIMEOUT_MS = 150_000
@@ -139,11 +138,10 @@ export async function startFederation (spec: FederationSpec, options: StartOptio
       sites.set(name, { ...a, name, org, configPath: p.configPath, apiUrl: p.apiUrl, multiaddr: p2pAddr(a, true) })
     }
     // Start in parallel: sessions come up as neighbors appear (reconnect backoff is short).
-    // A daemon start costs ~2 CPU-seconds (module loading); with other test files
-    // starting theirs on 2 cores, allow far more than one start takes alone.
+    // Each start may take up to ATPD_START_TIMEOUT_MS on a loaded machine.
     await Promise.all([...procs.entries()].map(async ([name, p]) => {
       const nodeArgs = options.nodeArgs?.(name)
-      await p.start({ timeoutMs: START_TIMEOUT_MS, ...(nodeArgs !== undefined ? { nodeArgs } : {}) })
+      await p.start({ timeoutMs: ATPD_START_TIMEOUT_MS, ...(nodeArgs !== undefined ? { nodeArgs } : {}) })
     }))
   } catch (err) {
     await stopAll()

@@ -106,7 +106,7 @@ describe('data plane failures: transit refused, measured drift, a hop down mid-t
     // mallory's id sorts below initech's: initech waits for mallory to dial.
     mallory = await startAgpWirePeer(await identityBelow(root, initech.peerId), { org: 'mallory' })
     ;(initech.config.neighbors as Record<string, unknown>[]).push({ peer: mallory.peerId, addrs: [mallory.addr], org: 'mallory', role: 'partner' })
-    await Promise.all([rr1, acme, globex, initech].map(async (s) => { await s.start({ timeoutMs: 100_000 }) }))
+    await Promise.all([rr1, acme, globex, initech].map(async (s) => { await s.start() }))
     await Promise.all([acme, globex, initech].map(async (s) => { await waitEstablished(s, rr1, 30_000) }))
     await waitEstablished(initech, globex, 30_000)
     malloryAgp = await mallory.dial(initech.peerId, initech.addr)
