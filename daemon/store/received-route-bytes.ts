@@ -3,7 +3,7 @@
  * write-behind persists it: a route's Adj-RIB-In record is those bytes as they came
  * (decodeRoute gives the same route back), so a flush writes them instead of encoding
  * every route again (re-encoding was about half of a receiver's persistence CPU:
- * bench/receive-path.bench.ts).
+ * bench/receive-path.ts).
  *
  * Keyed by the route object in a WeakMap. An entry goes when the writer takes it, or
  * with its route when the route is dropped before any flush (refused, replaced): what

@@ -2,7 +2,7 @@
  * CPU per route on a receiving client of the reflect bench, in process and stage by
  * stage: what one receiver does with the reflector's UPDATEs, without libp2p.
  *
- *   npx tsx bench/receive-path.bench.ts [--routes N] [--rounds R]
+ *   npx tsx bench/receive-path.ts [--routes N] [--rounds R]
  *
  * The frames are the ones a reflector-shaped Speaker (bench/reflect/shape.ts) sends one
  * of its clients, encoded as the daemon encodes them; the origin's routes are
