@@ -26,6 +26,8 @@ const CONTROL = 'control/echo'
 const AS_REFLECTOR = { role: 'reflector', cluster: 'c2' } as const
 const RSS_LIMIT_KB = 500 * 1024
 const FLOOD_FRAMES = 5000
+/** UPDATEs the other neighbors may send while the flood is counted (a refresh of theirs). */
+const OTHER_UPDATES_SLACK = 100
 
 describe('agp: hostile peers over /agp/1.0.0', () => {
   let root: string
@@ -273,7 +275,11 @@ describe('agp: hostile peers over /agp/1.0.0', () => {
     }, { what: `${FLOOD_FRAMES} flood routes at acme`, timeoutMs: 90_000, intervalMs: 200 })
     expect(maxRssKb).toBeLessThan(RSS_LIMIT_KB)
     expect(outcome).toBe('held')
-    expect(await metric('atpd_updates_total{direction="in"}')).toBe(updatesIn + FLOOD_FRAMES)
+    // Every flood frame counted once. The counter sums all of acme's neighbors, and the
+    // others may send an UPDATE of their own meanwhile (a refresh): a few, never thousands.
+    const counted = await metric('atpd_updates_total{direction="in"}') - updatesIn
+    expect(counted).toBeGreaterThanOrEqual(FLOOD_FRAMES)
+    expect(counted).toBeLessThan(FLOOD_FRAMES + OTHER_UPDATES_SLACK)
     expect((await routesAt(acme)).filter((r) => r.org === 'initech').length).toBe(FLOOD_FRAMES)
     expect(s.isOpen).toBe(true)
     expect(await peerState(acme, initech.peerId)).toBe('established')
