@@ -13,7 +13,7 @@ import type { SpeakerInput } from '../../../reflector/types.ts'
 import { fakeSigner, fakeVerifier } from '../../helpers/fixtures.ts'
 import { agentId, attrs, capability, frame, org } from '../../helpers/frame-arbitraries.ts'
 import { SpeakerHarness } from '../../helpers/speaker-harness.ts'
-import { batchParameters } from '../../helpers/fuzz-batches.ts'
+import { batchParameters, FuzzProgress } from '../../helpers/fuzz-batches.ts'
 
 /** Frames (decoded frames and raw bytes) to feed in all; 0 = one CI-sized batch. */
 const frameBudget = Number(process.env.FUZZ_SPEAKER_FRAMES ?? 0)
@@ -66,17 +66,17 @@ describe('speaker under a hostile neighbor\'s frames', () => {
   it('never throws, sends only encodable frames, and passes on only what verifies', () => {
     let passedOn = 0
     let sequences = 0
-    let frames = 0
+    const frames = new FuzzProgress('speaker fuzz, frames', frameBudget > 0 ? 50_000 : 0)
     let batch = 0
     do {
-      fc.assert(fc.property(fc.array(step, { minLength: 1, maxLength: 12 }), (steps) => {
+      fc.assert(fc.property(fc.array(step, { minLength: 1, maxLength: 12 }), (steps) => frames.check(() => {
         // The harness carries every sent frame through the real codec: a frame that does
         // not encode or decode throws out of here.
         const h = established()
         sequences++
         for (const s of steps) {
           if (s.kind === 'wait') h.runFor(s.ms)
-          else { frames++; h.input('rr1', inputOf(s)); h.runFor(5) }
+          else { frames.add(); h.input('rr1', inputOf(s)); h.runFor(5) }
         }
         h.runFor(1000)
         const atRr = h.node('rr1').routes(h.nowMs).filter((v) => v.fromPeer === 'pa')
@@ -87,9 +87,9 @@ describe('speaker under a hostile neighbor\'s frames', () => {
         }
         expect(h.node('rr1').peers().find((p) => p.peerId === 'pc')?.state).toBe('established')
         if (h.node('pc').routes(h.nowMs).length > 0) passedOn++
-      }), batchParameters(batch++, batchRuns))
-    } while (frames < frameBudget)
-    if (frameBudget > 0) console.log(`speaker fuzz: ${sequences} sequences, ${frames} frames, ${passedOn} passed routes on`)
+      })), batchParameters(batch++, batchRuns))
+    } while (frames.inputs < frameBudget)
+    if (frameBudget > 0) console.log(`speaker fuzz: ${sequences} sequences, ${frames.inputs} frames, ${passedOn} passed routes on`)
     // Not vacuous: some sequences got routes all the way through.
     expect(passedOn).toBeGreaterThan(0)
   })

@@ -10,9 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApiServer } from '../../../daemon/api/server.ts'
 import { createFakeFacade, type FakeFacade } from '../../helpers/fake-daemon-facade.ts'
 import { agentFields } from '../../helpers/fixtures.ts'
+import { FuzzProgress } from '../../helpers/fuzz-batches.ts'
 
 const numRuns = Number(process.env.FUZZ_RUNS ?? 100)
 const decoderRuns = Number(process.env.FUZZ_DECODER_RUNS ?? numRuns)
+/** A long run says how far it got every 50,000 inputs. */
+const progressEvery = decoderRuns >= 100_000 ? 50_000 : 0
 
 const junk = fc.anything({ maxDepth: 3, withBigInt: false, withNullPrototype: false })
 /** Values a careless or hostile caller puts in a field: near misses as well as junk. */
@@ -95,7 +98,12 @@ describe('API requests: any body or query → 2xx or a clear 4xx, never 5xx', ()
 
   it('agents and outcomes: a refused write stores nothing', async () => {
     const accepted = { put: 0, outcome: 0 }
-    await fc.assert(fc.asyncProperty(request, async (r) => {
+    const progress = new FuzzProgress('API bodies fuzz', progressEvery)
+    await fc.assert(fc.asyncProperty(request, async (r) => { await progress.check(async () => { await oneWrite(r); progress.add() }) }), { numRuns: decoderRuns })
+    // Not vacuous: valid writes got through, not only refusals.
+    if (decoderRuns >= 100) expect(accepted.put > 0 && accepted.outcome > 0, JSON.stringify(accepted)).toBe(true)
+
+    async function oneWrite (r: Request): Promise<void> {
       const id = r.kind === 'outcome' ? '' : r.id
       const agentsBefore = facade.agentMap.size
       const heldBefore = facade.agentMap.get(id)
@@ -122,20 +130,22 @@ describe('API requests: any body or query → 2xx or a clear 4xx, never 5xx', ()
         expect(heldBefore).toBeDefined()
         expect(facade.agentMap.has(id)).toBe(false)
       }
-    }), { numRuns: decoderRuns })
-    // Not vacuous: valid writes got through, not only refusals.
-    if (decoderRuns >= 100) expect(accepted.put > 0 && accepted.outcome > 0, JSON.stringify(accepted)).toBe(true)
+    }
   })
 
   const queryValue = fc.oneof(fc.string({ unit: 'binary', maxLength: 20 }), fc.constantFrom('code-review', 'code-review/python', 'summarize', '0', '-1', '1e9', '1001', 'NaN', ''), fc.double().map(String))
   const queryKey = fc.constantFrom('capability', 'limit', 'region', 'tags', 'maxCostUsd', 'maxLatencyMs', 'x', '__proto__')
   it('query strings', async () => {
     let answered = 0
+    const progress = new FuzzProgress('API queries fuzz', progressEvery)
     await fc.assert(fc.asyncProperty(fc.constantFrom('/v1/routes', '/v1/resolve'), fc.dictionary(queryKey, fc.oneof(queryValue, fc.array(queryValue, { minLength: 2, maxLength: 3 })), { maxKeys: 4 }), async (path, q) => {
-      const res = await app.inject({ method: 'GET', url: path, query: q })
-      expect(res.statusCode, res.body).toBeLessThan(500)
-      if (res.statusCode >= 400) expectClearRefusal(res)
-      else answered++
+      await progress.check(async () => {
+        const res = await app.inject({ method: 'GET', url: path, query: q })
+        expect(res.statusCode, res.body).toBeLessThan(500)
+        if (res.statusCode >= 400) expectClearRefusal(res)
+        else answered++
+        progress.add()
+      })
     }), { numRuns: decoderRuns })
     if (decoderRuns >= 100) expect(answered).toBeGreaterThan(0)
   })
