@@ -271,3 +271,20 @@ export class SpeakerHarness {
 function linkKey (a: string, b: string): string {
   return a < b ? `${a}|${b}` : `${b}|${a}`
 }
+
+/**
+ * pc consumes three agents of org a through a partner session: 'star' advertises far
+ * better than 'h1' and 'h2'. Started, and settled with every route at pc.
+ */
+export function partnerConsumer (capability: string): SpeakerHarness {
+  const h = new SpeakerHarness()
+  h.add({ peerId: 'pa', org: 'a', neighbors: [{ peerId: 'pc', org: 'c', role: 'partner' }] })
+  h.add({ peerId: 'pc', org: 'c', neighbors: [{ peerId: 'pa', org: 'a', role: 'partner' }] })
+  h.startAll()
+  h.runFor(1000)
+  h.input('pa', { type: 'agent-upsert', agent: agent('star', capability, { costUsd: 0.01, latencyMs: { p50: 50, p95: 100 }, winRate: { wins: 1000, trials: 1000 } }) })
+  h.input('pa', { type: 'agent-upsert', agent: agent('h1', capability, { costUsd: 0.5, latencyMs: { p50: 900, p95: 2000 }, winRate: { wins: 70, trials: 100 } }) })
+  h.input('pa', { type: 'agent-upsert', agent: agent('h2', capability, { costUsd: 0.6, latencyMs: { p50: 900, p95: 2500 }, winRate: { wins: 60, trials: 100 } }) })
+  h.runFor(1000)
+  return h
+}

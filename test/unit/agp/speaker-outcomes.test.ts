@@ -3,23 +3,11 @@
 // reported latency and cost count, and outcomes survive a restart (the snapshot).
 import { describe, expect, it } from 'vitest'
 import { BREAKER_FAILURES, BREAKER_OPEN_MS } from '../../../agp/winrate/local-outcomes.ts'
-import { agent, SpeakerHarness } from '../../helpers/speaker-harness.ts'
+import { partnerConsumer, type SpeakerHarness } from '../../helpers/speaker-harness.ts'
 
 const CAP = 'code-review'
 
-/** pc consumes three agents of org a: 'star' advertises far better than 'h1' and 'h2'. */
-function consumer (): SpeakerHarness {
-  const h = new SpeakerHarness()
-  h.add({ peerId: 'pa', org: 'a', neighbors: [{ peerId: 'pc', org: 'c', role: 'partner' }] })
-  h.add({ peerId: 'pc', org: 'c', neighbors: [{ peerId: 'pa', org: 'a', role: 'partner' }] })
-  h.startAll()
-  h.runFor(1000)
-  h.input('pa', { type: 'agent-upsert', agent: agent('star', CAP, { costUsd: 0.01, latencyMs: { p50: 50, p95: 100 }, winRate: { wins: 1000, trials: 1000 } }) })
-  h.input('pa', { type: 'agent-upsert', agent: agent('h1', CAP, { costUsd: 0.5, latencyMs: { p50: 900, p95: 2000 }, winRate: { wins: 70, trials: 100 } }) })
-  h.input('pa', { type: 'agent-upsert', agent: agent('h2', CAP, { costUsd: 0.6, latencyMs: { p50: 900, p95: 2500 }, winRate: { wins: 60, trials: 100 } }) })
-  h.runFor(1000)
-  return h
-}
+const consumer = (): SpeakerHarness => partnerConsumer(CAP)
 
 const ranking = (h: SpeakerHarness): { agent: string, reason: string }[] =>
   (h.node('pc').resolve({ capability: CAP }, h.nowMs)?.candidates ?? []).map((c) => ({ agent: c.view.route.attrs.agentId, reason: c.reason }))

@@ -8,7 +8,7 @@ import { createApiServer } from '../../../daemon/api/server.ts'
 import { toCandidateJson } from '../../../daemon/api/views.ts'
 import { BREAKER_FAILURES } from '../../../agp/winrate/local-outcomes.ts'
 import { createFakeFacade } from '../../helpers/fake-daemon-facade.ts'
-import { agent, SpeakerHarness } from '../../helpers/speaker-harness.ts'
+import { agent, partnerConsumer, type SpeakerHarness } from '../../helpers/speaker-harness.ts'
 
 const CAP = 'code-review'
 
@@ -20,15 +20,7 @@ describe('GET /v1/resolve over a Speaker', () => {
 
   /** pc consumes three agents of org a through a partner session; the API is pc's. */
   async function consumer (): Promise<{ h: SpeakerHarness, answer: () => Promise<CandidateBody[]> }> {
-    const h = new SpeakerHarness()
-    h.add({ peerId: 'pa', org: 'a', neighbors: [{ peerId: 'pc', org: 'c', role: 'partner' }] })
-    h.add({ peerId: 'pc', org: 'c', neighbors: [{ peerId: 'pa', org: 'a', role: 'partner' }] })
-    h.startAll()
-    h.runFor(1000)
-    h.input('pa', { type: 'agent-upsert', agent: agent('star', CAP, { costUsd: 0.01, latencyMs: { p50: 50, p95: 100 }, winRate: { wins: 1000, trials: 1000 } }) })
-    h.input('pa', { type: 'agent-upsert', agent: agent('h1', CAP, { costUsd: 0.5, latencyMs: { p50: 900, p95: 2000 }, winRate: { wins: 70, trials: 100 } }) })
-    h.input('pa', { type: 'agent-upsert', agent: agent('h2', CAP, { costUsd: 0.6, latencyMs: { p50: 900, p95: 2500 }, winRate: { wins: 60, trials: 100 } }) })
-    h.runFor(1000)
+    const h = partnerConsumer(CAP)
     const facade = createFakeFacade()
     facade.resolve = (q) => h.node('pc').resolve(q, h.nowMs)
     app = await createApiServer({ facade })
