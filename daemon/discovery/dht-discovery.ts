@@ -17,11 +17,6 @@ import { federationKey } from './federation-key.ts'
 export interface DhtDiscoveryComponents {
   readonly libp2p: Libp2p
   readonly logger: Logger
-  /**
-   * The DHT's routing table (its size is enough). Defaults to `libp2p.services.dht`'s;
-   * absent (no DHT service), joining does not wait for it.
-   */
-  readonly routingTable?: { readonly size: number }
 }
 
 export interface DhtDiscoveryInit {
@@ -73,7 +68,9 @@ export function createDhtDiscovery (components: DhtDiscoveryComponents, init: Dh
   const lookupTimeoutMs = init.lookupTimeoutMs ?? DEFAULT_LOOKUP_TIMEOUT_MS
   const lookupRetryMs = init.lookupRetryMs ?? DEFAULT_LOOKUP_RETRY_MS
   const announceTimeoutMs = init.announceTimeoutMs ?? DEFAULT_ANNOUNCE_TIMEOUT_MS
-  const routingTable = components.routingTable ?? dhtRoutingTable(libp2p)
+  // The DHT's routing table (its size is enough); without a DHT service, joining does
+  // not wait for it.
+  const routingTable = dhtRoutingTable(libp2p)
   const kadProtocol = init.kadProtocol ?? KAD_PROTOCOL
   const bootstrap = init.bootstrap.map((a) => multiaddr(a))
   let ready = false

@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadOrCreateIdentity } from '../identity/index.ts'
 import type { AuditEvent } from '../../reflector/index.ts'
-import { ATPD_START_TIMEOUT_MS, AtpdProcess } from './atpd-process.ts'
+import { AtpdProcess } from './atpd-process.ts'
 import {
   agentBody, must, p2pAddr, renderSiteConfig,
   type AgentSpec, type FederationSpec, type SiteAddress
@@ -82,7 +82,7 @@ export interface Federation {
   stop (): Promise<void>
 }
 
-/** For the beforeAll that starts a federation: above ATPD_START_TIMEOUT_MS plus session set-up. */
+/** For the beforeAll that starts a federation: above a daemon's start timeout (ATPD_START_TIMEOUT_MS) plus session set-up. */
 export const FEDERATION_HOOK_TIMEOUT_MS = 150_000
 /** For a test that restarts daemons or waits out damping timers. */
 export const LONG_TEST_TIMEOUT_MS = 150_000
@@ -138,10 +138,10 @@ export async function startFederation (spec: FederationSpec, options: StartOptio
       sites.set(name, { ...a, name, org, configPath: p.configPath, apiUrl: p.apiUrl, multiaddr: p2pAddr(a, true) })
     }
     // Start in parallel: sessions come up as neighbors appear (reconnect backoff is short).
-    // Each start may take up to ATPD_START_TIMEOUT_MS on a loaded machine.
+    // Each start may take up to ATPD_START_TIMEOUT_MS (start's default) on a loaded machine.
     await Promise.all([...procs.entries()].map(async ([name, p]) => {
       const nodeArgs = options.nodeArgs?.(name)
-      await p.start({ timeoutMs: ATPD_START_TIMEOUT_MS, ...(nodeArgs !== undefined ? { nodeArgs } : {}) })
+      await p.start(nodeArgs !== undefined ? { nodeArgs } : {})
     }))
   } catch (err) {
     await stopAll()

@@ -16,7 +16,9 @@ import { createLibp2p, type Libp2p } from 'libp2p'
 import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
+import { pino } from 'pino'
 import { BoundedDhtStore } from '../../daemon/discovery/bounded-dht-store.ts'
+import { createDhtDiscovery } from '../../daemon/discovery/dht-discovery.ts'
 import { federationKey } from '../../daemon/discovery/federation-key.ts'
 import { waitFor } from '../../daemon/launcher/wait-for.ts'
 import { createLibp2pNode, KAD_PROTOCOL } from '../../daemon/p2p/libp2p-node.ts'
@@ -98,21 +100,19 @@ describe('Kad-DHT records from a stranger', () => {
 })
 
 /**
- * Connects `from` to `to` until `to` is in `from`'s DHT routing table. Kad-DHT enters a
- * new contact only after identify and its own ping of it answered, once per connection;
- * under load either can time out, and a provide would then wait for a routing-table peer
- * until its deadline. A new connection runs both again (as daemon discovery does).
+ * Connects `from` to `to` until `to` is in `from`'s DHT routing table, with daemon
+ * discovery's join (a provide on an empty routing table would wait until its deadline).
  */
 async function joinDht (from: Libp2p, to: Libp2p): Promise<void> {
-  const table = (from.services as { dht: { routingTable: { size: number } } }).dht.routingTable
-  await waitFor(async () => {
-    await from.dial(to.getMultiaddrs()[0]!, { signal: AbortSignal.timeout(10_000) })
-    const deadline = Date.now() + 10_000
-    while (table.size === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100))
-    if (table.size > 0) return true
-    await from.hangUp(to.peerId)
-    return false
-  }, { timeoutMs: 50_000, what: `${to.peerId.toString()} in the DHT routing table` })
+  const discovery = createDhtDiscovery({ libp2p: from, logger: pino({ level: 'silent' }) }, {
+    federation: 'demo', bootstrap: [to.getMultiaddrs()[0]!.toString()], announce: false
+  })
+  await discovery.start()
+  try {
+    await waitFor(() => discovery.isReady(), { timeoutMs: 50_000, what: `${to.peerId.toString()} in the DHT routing table` })
+  } finally {
+    await discovery.stop()
+  }
 }
 
 /** Sends `count` PINGs on one stream, one after another; returns how many were answered. */
