@@ -2,7 +2,8 @@
 // payloads inside it. Whatever the bytes, decodeTaskFrame answers a frame (that
 // round-trips) or a TaskDecodeError naming BadFrame or TooLarge, never a throw; the A2A
 // decoders answer a value or throw an Error the hop turns into a task error. Scale with
-// FUZZ_RUNS; the frame decoder gets FUZZ_DECODER_RUNS inputs (a million in `npm run fuzz`).
+// FUZZ_RUNS; the frame decoder and the A2A decoders get FUZZ_DECODER_RUNS inputs (a
+// million in `npm run fuzz`).
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { decodeTaskFrame, encodeTaskFrame, TaskDecodeError } from '../../../agp/task/task-codec.ts'
@@ -129,7 +130,7 @@ describe('A2A payloads inside task frames', () => {
     fc.assert(fc.property(bytes, (b) => {
       answersOrThrowsError(decodeA2aRequest, b)
       answersOrThrowsError(decodeA2aEvent, b)
-    }), { numRuns })
+    }), { numRuns: decoderRuns })
   })
 
   it('deeply nested JSON is an Error, not a crash', () => {

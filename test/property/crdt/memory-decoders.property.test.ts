@@ -1,7 +1,8 @@
 // Fuzzing the memory layer's decoders and ingest: whatever bytes a peer sends, a
 // decoder returns a value or throws MemoryDecodeError (never a RangeError from lib0),
 // and a replica answers applied | duplicate | parked | refused without throwing, its
-// stateHash computable and unchanged by a refusal. Scale with FUZZ_RUNS.
+// stateHash computable and unchanged by a refusal. Scale with FUZZ_RUNS; the decoders and
+// the ingest of mutated updates get FUZZ_DECODER_RUNS inputs (a million in `npm run fuzz`).
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
@@ -76,7 +77,7 @@ describe('memory ingest: any signed update → a result, never a throw', () => {
       const after = r.stateHash()
       if (res.status === 'refused') expect(after).toBe(before)
       expect(JSON.stringify(r.entries())).toBeTypeOf('string')
-    }), { numRuns })
+    }), { numRuns: decoderRuns })
   })
 })
 
