@@ -133,11 +133,23 @@ export interface SpeakerState {
   readonly counters: SpeakerCounters
   /** Neighbors with pending outbound changes, flushed (or MRAI-armed) at the end of handle(). */
   readonly toFlush: Set<string>
+  /** The refresh under way, slice by slice (speaker-origination.ts); undefined between refreshes. */
+  refreshRound: RefreshRound | undefined
   originSeq: number
   started: boolean
   restore: SpeakerSnapshot | undefined
   nowMs: number
   effects: Effect[]
+}
+
+/** A refresh of every local agent, taken REFRESH_SLICE_ROUTES agents per timer fire. */
+export interface RefreshRound {
+  /** The agents present when the refresh began, in insertion order. */
+  readonly ids: readonly string[]
+  /** Index of the next agent to refresh. */
+  next: number
+  /** When the refresh began: the next one is due refreshS after it, however long this one took. */
+  readonly startedAtMs: number
 }
 
 function restoredOutcomes (init: SpeakerInit, snapshot: SpeakerSnapshot | undefined): LocalOutcomes {
@@ -189,6 +201,7 @@ export function createState (init: SpeakerInit, components: SpeakerComponents, s
       policyRejected: 0, maxRoutesExceeded: 0, updatesIn: 0, updatesOut: 0, routesExpired: 0, routeRefreshCoalesced: 0
     },
     toFlush: new Set(),
+    refreshRound: undefined,
     originSeq: snapshot?.originSeq ?? 0,
     started: false,
     restore: snapshot,

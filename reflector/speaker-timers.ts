@@ -5,7 +5,7 @@
  *   route-refresh:<peer>    serve the ROUTE_REFRESH frames coalesced while paced
  *   gr:<peer>               graceful-restart flush of a neighbor's stale routes
  *   reuse:<peer>:<pathKey>  end of a damping suppression
- *   refresh                 re-originate local agents (freshness.refreshS)
+ *   refresh                 re-originate local agents (freshness.refreshS), a slice per fire
  *   freshness               next stale/expired transition of a received route
  * A fire for a timer that is not armed (late, or replaced) is ignored.
  */
@@ -58,8 +58,8 @@ export function onTimer (st: SpeakerState, id: TimerId): void {
       return
     }
     case 'refresh':
-      refreshAgents(st)
-      sweepDamping(st)
+      // The damping sweep runs once per refresh period, after the first slice.
+      if (refreshAgents(st)) sweepDamping(st)
       return
     case 'freshness':
       onFreshnessTimer(st)

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { originateRoute } from '../../../agp/route/originate.ts'
+import { REFRESH_SLICE_ROUTES } from '../../../reflector/speaker-origination.ts'
+import type { SpeakerInput } from '../../../reflector/types.ts'
 import { agent, SpeakerHarness } from '../../helpers/speaker-harness.ts'
 import { fakeSigner } from '../../helpers/fixtures.ts'
 
@@ -44,6 +46,37 @@ describe('speaker: freshness', () => {
     expect(v?.state).toBe('active')
     expect(v?.route.attrs.originSeq).toBeGreaterThan(seq0)
     expect(changes()).toBe(before)
+  })
+
+  it('a refresh of many agents is taken a slice per timer fire, so no one fire holds the loop; the next is due refreshS after it began', () => {
+    const h = new SpeakerHarness()
+    h.add({ peerId: 'pa', org: 'a', neighbors: [{ peerId: 'rr1', org: 'rr', role: 'reflector' }] })
+    h.add({ peerId: 'rr1', org: 'rr', role: 'reflector', cluster: 'c1', neighbors: [{ peerId: 'pa', org: 'a', role: 'client' }] })
+    const agents = 3 * REFRESH_SLICE_ROUTES + 10
+    for (let i = 0; i < agents; i++) h.input('pa', { type: 'agent-upsert', agent: agent(`a${i}`, `cap-${i % 100}`) })
+    h.startAll()
+    h.runFor(1000)
+    const seqs = (node: string): Map<string, number> =>
+      new Map(h.node(node).routes(h.nowMs).filter((v) => v.route.attrs.originOrg === 'a').map((v) => [v.route.attrs.agentId, v.route.attrs.originSeq]))
+    expect(seqs('rr1').size).toBe(agents)
+    // Count, fire by fire, the local routes each refresh fire re-originated.
+    const origin = h.node('pa')
+    const handle = origin.handle.bind(origin)
+    const perFire: number[] = []
+    origin.handle = (input: SpeakerInput, nowMs: number) => {
+      if (input.type !== 'timer' || input.id !== 'refresh') return handle(input, nowMs)
+      const before = seqs('pa')
+      const effects = handle(input, nowMs)
+      perFire.push([...seqs('pa')].filter(([id, seq]) => seq !== before.get(id)).length)
+      return effects
+    }
+    const seen = seqs('rr1')
+    h.runUntil(60_000 + 1000)
+    expect(perFire).toEqual([REFRESH_SLICE_ROUTES, REFRESH_SLICE_ROUTES, REFRESH_SLICE_ROUTES, 10])
+    // Every agent was re-advertised downstream, and the period did not drift.
+    expect([...seqs('rr1')].every(([id, seq]) => seq > (seen.get(id) ?? Infinity))).toBe(true)
+    const refreshArms = h.effects('pa', 'set-timer').filter((e) => e.id === 'refresh').map((e) => e.atMs)
+    expect(refreshArms.slice(-4)).toEqual([60_000, 60_000, 60_000, 120_000])
   })
 })
 
