@@ -4,6 +4,7 @@
  * verified, so each batch costs one signature check per receiver.
  */
 import { sha256 } from '@noble/hashes/sha2.js'
+import { FifoMap } from './fifo-map.ts'
 import { HASH_BYTES } from './merkle-tree.ts'
 import type { Hasher } from './ports.ts'
 
@@ -39,10 +40,12 @@ export function merkleBatchSignedBytes (domain: Uint8Array, signerId: string, si
  * batch (one signing domain): the key does not name the domain.
  */
 export class VerifiedRootCache {
-  private readonly entries = new Map<string, { readonly root: Uint8Array, readonly signature: Uint8Array }>()
+  private readonly entries: FifoMap<string, { readonly root: Uint8Array, readonly signature: Uint8Array }>
   /** Roots added (each after one signature check that passed) since creation. */
   added = 0
-  constructor (readonly maxEntries = 16_384) {}
+  constructor (readonly maxEntries = 16_384) {
+    this.entries = new FifoMap(maxEntries)
+  }
 
   get size (): number { return this.entries.size }
 
@@ -52,14 +55,8 @@ export class VerifiedRootCache {
   }
 
   add (signerId: string, size: number, root: Uint8Array, signature: Uint8Array): void {
-    const key = rootKey(signerId, size, root)
     this.added++
-    this.entries.delete(key)
-    this.entries.set(key, { root, signature })
-    if (this.entries.size > this.maxEntries) {
-      const oldest = this.entries.keys().next()
-      if (oldest.done !== true) this.entries.delete(oldest.value)
-    }
+    this.entries.set(rootKey(signerId, size, root), { root, signature })
   }
 }
 

@@ -6,6 +6,7 @@
 export * from './batch-signature.ts'
 export * from './canonical-json.ts'
 export * from './errors.ts'
+export * from './fifo-map.ts'
 export * from './ids/index.ts'
 export * from './merkle-node-cache.ts'
 export * from './merkle-tree.ts'

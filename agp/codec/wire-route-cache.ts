@@ -12,12 +12,13 @@
  * (a reflector's full cache pinned ~11 MB for ~2.5 MB of encodings). Entries leave in
  * the order they came, so a slab is freed once its last entry went.
  */
+import { FifoMap } from '../../kernel/index.ts'
 import type { Route } from '../route/route.ts'
 import { ByteSlab } from './byte-slab.ts'
 import { encodeWireRouteWith } from './wire-route-encoder.ts'
 
 export class WireRouteCache {
-  private readonly entries = new Map<Route, Uint8Array>()
+  private readonly entries: FifoMap<Route, Uint8Array> | undefined
   private readonly slab = new ByteSlab(Number.MAX_SAFE_INTEGER)
   /** Routes whose bytes came from the cache (for the bench and tests). */
   hits = 0
@@ -25,25 +26,23 @@ export class WireRouteCache {
   // every route instead of an array (or a pool slice) per route.
   private scratch = new Uint8Array(16 * 1024)
   private readonly scratchOf = (length: number): Uint8Array => length <= this.scratch.length ? this.scratch : (this.scratch = new Uint8Array(length))
-  constructor (readonly maxEntries = 4096) {}
+  constructor (readonly maxEntries = 4096) {
+    this.entries = maxEntries > 0 ? new FifoMap(maxEntries) : undefined
+  }
 
-  get size (): number { return this.entries.size }
+  get size (): number { return this.entries?.size ?? 0 }
 
   /** The WireRoute encoding of `route`, as agp.WireRoute.encode(toWireRoute(route)) gives it. */
   bytesOf (route: Route): Uint8Array {
-    const hit = this.entries.get(route)
+    const hit = this.entries?.get(route)
     if (hit !== undefined) {
       this.hits++
       return hit
     }
     const encoded = encodeWireRouteWith(route, this.scratchOf)
-    if (this.maxEntries <= 0) return encoded.slice()
+    if (this.entries === undefined) return encoded.slice()
     const bytes = this.slab.copy(encoded)
     this.entries.set(route, bytes)
-    if (this.entries.size > this.maxEntries) {
-      const oldest = this.entries.keys().next()
-      if (oldest.done !== true) this.entries.delete(oldest.value)
-    }
     return bytes
   }
 }
