@@ -32,6 +32,8 @@ interface Bucket {
   head: number
   /** paths[head…] is in order (path, then arrival). */
   sorted: boolean
+  /** Entries in [head, scanFrom) were found outdated by nextLiveAtMs (reset when reordered). */
+  scanFrom: number
 }
 
 /** A consumed prefix at least this long, and half the bucket, is cut off (memory back as a large bucket drains). */
@@ -46,8 +48,12 @@ export class FreshnessQueue {
   private count = 0
   /** The top entry as an object, built once per top. */
   private top: FreshnessEntry | undefined
+  private sortCount = 0
 
   get size (): number { return this.count }
+
+  /** Times a bucket was sorted (tests: arming must not sort). */
+  get sorts (): number { return this.sortCount }
 
   push (e: FreshnessEntry): void {
     this.add(e.atMs, e.peer, e.path, e.originatedAtMs)
@@ -70,9 +76,35 @@ export class FreshnessQueue {
     if (this.top !== undefined) return this.top
     const b = this.heap[0]
     if (b === undefined) return undefined
-    if (!b.sorted) sortRemaining(b)
+    if (!b.sorted) {
+      sortRemaining(b)
+      this.sortCount++
+    }
     this.top = { atMs: b.atMs, peer: b.peer, path: b.paths[b.head] as PathKey, originatedAtMs: b.originatedAtMs[b.head] as number }
     return this.top
+  }
+
+  /**
+   * The transition time of the earliest bucket that holds a live entry (per `live`),
+   * dropping buckets whose every entry is outdated. Every entry of a bucket shares its
+   * atMs, so this needs no order within the bucket: the bucket is sorted by path only
+   * when entries leave (peek/pop), not after each UPDATE of a large origination batch
+   * arriving into it (a re-sort of the whole bucket per UPDATE held a reflector at a
+   * million routes). Each entry is scanned at most once between reorderings.
+   */
+  nextLiveAtMs (live: (peer: string, path: PathKey, originatedAtMs: number) => boolean): number | undefined {
+    for (;;) {
+      const b = this.heap[0]
+      if (b === undefined) return undefined
+      const paths = b.paths
+      let i = Math.max(b.head, b.scanFrom)
+      while (i < paths.length && !live(b.peer, paths[i] as PathKey, b.originatedAtMs[i] as number)) i++
+      b.scanFrom = i
+      if (i < paths.length) return b.atMs
+      this.count -= paths.length - b.head
+      this.top = undefined
+      this.removeTop(b)
+    }
   }
 
   pop (): FreshnessEntry | undefined {
@@ -87,6 +119,7 @@ export class FreshnessQueue {
     } else if (b.head >= COMPACT_AFTER && 2 * b.head >= b.paths.length) {
       b.paths.splice(0, b.head)
       b.originatedAtMs.splice(0, b.head)
+      b.scanFrom = Math.max(0, b.scanFrom - b.head)
       b.head = 0
     }
     return e
@@ -100,7 +133,7 @@ export class FreshnessQueue {
     }
     let b = byPeer.get(peer)
     if (b === undefined) {
-      b = { atMs, peer, paths: [], originatedAtMs: [], head: 0, sorted: true }
+      b = { atMs, peer, paths: [], originatedAtMs: [], head: 0, sorted: true, scanFrom: 0 }
       byPeer.set(peer, b)
       this.insert(b)
     }
@@ -160,6 +193,7 @@ function sortRemaining (b: Bucket): void {
     b.originatedAtMs[b.head + k] = o[k] as number
   }
   b.sorted = true
+  b.scanFrom = b.head
 }
 
 // Buckets are distinct (atMs, peer) pairs: the pop order never depends on the heap's

@@ -92,16 +92,9 @@ function onFreshnessTimer (st: SpeakerState): void {
   }
 }
 
-/** Arms the `freshness` timer at the earliest live transition (outdated entries dropped first). */
+/** Arms the `freshness` timer at the earliest live transition (buckets of outdated entries dropped first). */
 export function armFreshness (st: SpeakerState): void {
-  for (;;) {
-    const top = st.freshness.peek()
-    if (top === undefined) return clearTimer(st, timerIds.freshness)
-    const route = st.neighbors.get(top.peer)?.adjIn.get(top.path)
-    if (route !== undefined && route.attrs.originatedAtMs === top.originatedAtMs) {
-      setTimer(st, timerIds.freshness, top.atMs)
-      return
-    }
-    st.freshness.pop()
-  }
+  const atMs = st.freshness.nextLiveAtMs((peer, path, originatedAtMs) => st.neighbors.get(peer)?.adjIn.get(path)?.attrs.originatedAtMs === originatedAtMs)
+  if (atMs === undefined) clearTimer(st, timerIds.freshness)
+  else setTimer(st, timerIds.freshness, atMs)
 }

@@ -65,4 +65,62 @@ describe('FreshnessQueue', () => {
     for (let e = q.pop(); e !== undefined; e = q.pop()) out.push(e.path)
     expect(out).toEqual([...paths].sort())
   })
+
+  it('nextLiveAtMs is the time of the first live entry in (time, peer, path) order; live entries then leave in that order', () => {
+    const dead = fc.uniqueArray(fc.tuple(fc.constantFrom('p1', 'p2', 'p3'), fc.constantFrom('acme/a', 'acme/b', 'beta/a', 'beta/c', 'zeta/z'), fc.integer({ min: 0, max: 3 })), { maxLength: 30 })
+    const ops = fc.array(fc.oneof({ weight: 3, arbitrary: entry }, { weight: 1, arbitrary: fc.constant('pop' as const) }, { weight: 2, arbitrary: fc.constant('arm' as const) }), { maxLength: 300 })
+    fc.assert(fc.property(dead, ops, (deadList, list) => {
+      const deadSet = new Set(deadList.map(([peer, path, o]) => `${peer} ${path} ${o}`))
+      const live = (peer: string, path: string, o: number): boolean => !deadSet.has(`${peer} ${path} ${o}`)
+      const q = new FreshnessQueue()
+      const model: { e: FreshnessEntry, seq: number }[] = []
+      let seq = 0
+      const firstLive = (): { e: FreshnessEntry, seq: number } | undefined =>
+        [...model].sort((a, b) => first([a, b]) === 0 ? -1 : 1).find((m) => live(m.e.peer, m.e.path, m.e.originatedAtMs))
+      for (const o of list) {
+        if (o === 'arm') {
+          expect(q.nextLiveAtMs(live)).toBe(firstLive()?.e.atMs)
+        } else if (o === 'pop') {
+          // What the Speaker's timer does: pop, skipping outdated entries, up to the first live one.
+          const want = firstLive()
+          for (;;) {
+            const e = q.pop()
+            if (e === undefined || live(e.peer, e.path, e.originatedAtMs)) {
+              expect(e).toEqual(want?.e)
+              break
+            }
+          }
+          // The model drops the live entry and every outdated one before it.
+          if (want !== undefined) {
+            const before = model.filter((m) => first([m, want]) === 0 && m !== want)
+            for (const m of [want, ...before.filter((m) => !live(m.e.peer, m.e.path, m.e.originatedAtMs))]) model.splice(model.indexOf(m), 1)
+          } else {
+            model.length = 0
+          }
+        } else {
+          q.push(o)
+          model.push({ e: o, seq: seq++ })
+        }
+      }
+    }), { numRuns })
+  })
+
+  it('arming sorts nothing while a large batch arrives into one bucket; the bucket is sorted once, when it drains', () => {
+    const arrive = (arm: (q: FreshnessQueue) => void): number => {
+      const q = new FreshnessQueue()
+      for (let i = 0; i < 2000; i++) {
+        q.add(10, 'p', `o/a${String(1999 - i).padStart(5, '0')}`, 1)
+        arm(q)
+      }
+      return q.sorts
+    }
+    expect(arrive((q) => q.nextLiveAtMs(() => true))).toBe(0)
+    // Arming by peek, as the Speaker once did, re-sorted the whole bucket every time.
+    expect(arrive((q) => q.peek())).toBe(1999)
+    const q = new FreshnessQueue()
+    for (let i = 0; i < 2000; i++) q.add(10, 'p', `o/a${String(1999 - i).padStart(5, '0')}`, 1)
+    let n = 0
+    for (let e = q.pop(); e !== undefined; e = q.pop()) n++
+    expect([n, q.sorts]).toEqual([2000, 1])
+  })
 })
