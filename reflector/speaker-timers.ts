@@ -6,7 +6,7 @@
  *   gr:<peer>               graceful-restart flush of a neighbor's stale routes
  *   reuse:<peer>:<pathKey>  end of a damping suppression
  *   refresh                 re-originate local agents (freshness.refreshS), a slice per fire
- *   freshness               next stale/expired transition of a received route
+ *   freshness               next stale/expired transitions of received routes, a slice per fire
  * A fire for a timer that is not armed (late, or replaced) is ignored.
  */
 import { freshnessState, nextFreshnessChangeMs } from '../agp/index.ts'
@@ -74,8 +74,16 @@ function take (st: SpeakerState, id: TimerId): boolean {
   return true
 }
 
+/**
+ * Due freshness entries handled per fire of the `freshness` timer. The routes of one
+ * origination batch come due together: at a million routes, one bucket of them in one
+ * call would hold the event loop for seconds. What is left stays due, so handle()'s
+ * armFreshness re-arms the timer at once and the driver serves its I/O in between.
+ */
+export const FRESHNESS_SLICE_ENTRIES = 4096
+
 function onFreshnessTimer (st: SpeakerState): void {
-  for (;;) {
+  for (let handled = 0; handled < FRESHNESS_SLICE_ENTRIES; handled++) {
     const top = st.freshness.peek()
     if (top === undefined || top.atMs > st.nowMs) break
     st.freshness.pop()

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { originateRoute } from '../../../agp/route/originate.ts'
+import { signOriginationBatch, prepareOrigination } from '../../../agp/route/originate.ts'
+import { defaultHasher } from '../../../kernel/index.ts'
 import { REFRESH_SLICE_ROUTES } from '../../../reflector/speaker-origination.ts'
+import { FRESHNESS_SLICE_ENTRIES } from '../../../reflector/speaker-timers.ts'
 import type { SpeakerInput } from '../../../reflector/types.ts'
 import { agent, SpeakerHarness } from '../../helpers/speaker-harness.ts'
 import { fakeSigner } from '../../helpers/fixtures.ts'
@@ -77,6 +80,29 @@ describe('speaker: freshness', () => {
     expect([...seqs('rr1')].every(([id, seq]) => seq > (seen.get(id) ?? Infinity))).toBe(true)
     const refreshArms = h.effects('pa', 'set-timer').filter((e) => e.id === 'refresh').map((e) => e.atMs)
     expect(refreshArms.slice(-4)).toEqual([60_000, 60_000, 60_000, 120_000])
+  })
+
+  it('routes that go stale together are handled a slice per timer fire, and all of them go stale', () => {
+    const h = pair()
+    const n = 2 * FRESHNESS_SLICE_ENTRIES + 100
+    const prepared = Array.from({ length: n }, (_, i) => prepareOrigination(agent(`a${i}`, `cap-${i % 200}`), { org: 'x', originPeerId: 'px', originSeq: 1, nowMs: h.nowMs }))
+    const routes = signOriginationBatch('x', prepared, fakeSigner('px'), defaultHasher)
+    for (let i = 0; i < n; i += 512) h.input('pc', { type: 'frame', peer: 'rr1', frame: { type: 'update', announces: routes.slice(i, i + 512), withdraws: [] } })
+    const stale = (): number => h.node('pc').routes(h.nowMs).filter((v) => v.state === 'stale').length
+    expect(h.node('pc').routes(h.nowMs).length).toBe(n)
+    const speaker = h.node('pc')
+    const handle = speaker.handle.bind(speaker)
+    const perFire: number[] = []
+    speaker.handle = (input: SpeakerInput, nowMs: number) => {
+      if (input.type !== 'timer' || input.id !== 'freshness') return handle(input, nowMs)
+      const before = stale()
+      const effects = handle(input, nowMs)
+      perFire.push(stale() - before)
+      return effects
+    }
+    h.runFor(301_000)
+    expect(perFire).toEqual([FRESHNESS_SLICE_ENTRIES, FRESHNESS_SLICE_ENTRIES, 100])
+    expect(stale()).toBe(n)
   })
 })
 
