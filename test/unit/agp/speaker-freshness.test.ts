@@ -4,9 +4,27 @@ import { signOriginationBatch, prepareOrigination } from '../../../agp/route/ori
 import { defaultHasher } from '../../../kernel/index.ts'
 import { REFRESH_SLICE_ROUTES } from '../../../reflector/speaker-origination.ts'
 import { FRESHNESS_SLICE_ENTRIES } from '../../../reflector/speaker-timers.ts'
+import type { AtpSpeaker } from '../../../reflector/speaker.ts'
 import type { SpeakerInput } from '../../../reflector/types.ts'
 import { agent, SpeakerHarness } from '../../helpers/speaker-harness.ts'
 import { fakeSigner } from '../../helpers/fixtures.ts'
+
+/**
+ * Wraps the speaker's handle so that each fire of timer `id` records
+ * change(observe() before the fire, observe() after it): what one fire did.
+ */
+function perTimerFire<T> (speaker: AtpSpeaker, id: string, observe: () => T, change: (before: T, after: T) => number): number[] {
+  const handle = speaker.handle.bind(speaker)
+  const out: number[] = []
+  speaker.handle = (input: SpeakerInput, nowMs: number) => {
+    if (input.type !== 'timer' || input.id !== id) return handle(input, nowMs)
+    const before = observe()
+    const effects = handle(input, nowMs)
+    out.push(change(before, observe()))
+    return effects
+  }
+  return out
+}
 
 function pair (): SpeakerHarness {
   const h = new SpeakerHarness()
@@ -63,16 +81,8 @@ describe('speaker: freshness', () => {
       new Map(h.node(node).routes(h.nowMs).filter((v) => v.route.attrs.originOrg === 'a').map((v) => [v.route.attrs.agentId, v.route.attrs.originSeq]))
     expect(seqs('rr1').size).toBe(agents)
     // Count, fire by fire, the local routes each refresh fire re-originated.
-    const origin = h.node('pa')
-    const handle = origin.handle.bind(origin)
-    const perFire: number[] = []
-    origin.handle = (input: SpeakerInput, nowMs: number) => {
-      if (input.type !== 'timer' || input.id !== 'refresh') return handle(input, nowMs)
-      const before = seqs('pa')
-      const effects = handle(input, nowMs)
-      perFire.push([...seqs('pa')].filter(([id, seq]) => seq !== before.get(id)).length)
-      return effects
-    }
+    const perFire = perTimerFire(h.node('pa'), 'refresh', () => seqs('pa'),
+      (before, after) => [...after].filter(([id, seq]) => seq !== before.get(id)).length)
     const seen = seqs('rr1')
     h.runUntil(60_000 + 1000)
     expect(perFire).toEqual([REFRESH_SLICE_ROUTES, REFRESH_SLICE_ROUTES, REFRESH_SLICE_ROUTES, 10])
@@ -90,16 +100,7 @@ describe('speaker: freshness', () => {
     for (let i = 0; i < n; i += 512) h.input('pc', { type: 'frame', peer: 'rr1', frame: { type: 'update', announces: routes.slice(i, i + 512), withdraws: [] } })
     const stale = (): number => h.node('pc').routes(h.nowMs).filter((v) => v.state === 'stale').length
     expect(h.node('pc').routes(h.nowMs).length).toBe(n)
-    const speaker = h.node('pc')
-    const handle = speaker.handle.bind(speaker)
-    const perFire: number[] = []
-    speaker.handle = (input: SpeakerInput, nowMs: number) => {
-      if (input.type !== 'timer' || input.id !== 'freshness') return handle(input, nowMs)
-      const before = stale()
-      const effects = handle(input, nowMs)
-      perFire.push(stale() - before)
-      return effects
-    }
+    const perFire = perTimerFire(h.node('pc'), 'freshness', stale, (before, after) => after - before)
     h.runFor(301_000)
     expect(perFire).toEqual([FRESHNESS_SLICE_ENTRIES, FRESHNESS_SLICE_ENTRIES, 100])
     expect(stale()).toBe(n)
