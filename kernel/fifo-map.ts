@@ -11,13 +11,16 @@
  */
 export class FifoMap<K, V> {
   private readonly entries = new Map<K, { value: V, slot: number }>()
-  /** Keys in set order; a slot whose key was set again since is stale and evicts nothing. */
-  private readonly ring: (K | undefined)[]
+  /**
+   * Keys in set order; a slot whose key was set again since is stale and evicts nothing.
+   * Grown as keys come, up to maxEntries, then reused in turn: a simulation holds
+   * thousands of maps whose bound is never reached.
+   */
+  private readonly ring: K[] = []
   private next = 0
 
   constructor (readonly maxEntries: number) {
     if (!(Number.isInteger(maxEntries) && maxEntries >= 1)) throw new RangeError(`maxEntries must be an integer >= 1, got ${maxEntries}`)
-    this.ring = new Array<K | undefined>(maxEntries)
   }
 
   get size (): number { return this.entries.size }
@@ -31,11 +34,18 @@ export class FifoMap<K, V> {
    * it was set again since (so the size never passes maxEntries).
    */
   set (key: K, value: V): void {
-    const slot = this.next
-    this.next = slot + 1 === this.maxEntries ? 0 : slot + 1
-    const old = this.ring[slot]
-    if (old !== undefined && this.entries.get(old)?.slot === slot) this.entries.delete(old)
-    this.ring[slot] = key
+    const ring = this.ring
+    let slot: number
+    if (ring.length < this.maxEntries) {
+      slot = ring.length
+      ring.push(key)
+    } else {
+      slot = this.next
+      this.next = slot + 1 === this.maxEntries ? 0 : slot + 1
+      const old = ring[slot] as K
+      if (this.entries.get(old)?.slot === slot) this.entries.delete(old)
+      ring[slot] = key
+    }
     this.entries.set(key, { value, slot })
   }
 }
