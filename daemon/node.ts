@@ -294,6 +294,7 @@ function createSpeakerMetrics (speaker: Speaker, clock: Clock): Metrics {
       if (counters !== undefined) {
         const c = counters()
         metrics.setRouteSignaturesVerified(c.signatureVerified - c.signatureInvalid)
+        metrics.setBatchRefreshTotals({ originated: c.refreshesOriginated, received: c.refreshesIn, routesRestamped: c.routesRestamped })
       }
     }
   })

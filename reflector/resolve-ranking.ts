@@ -20,8 +20,8 @@
  * ids, so any sort gives exactly rankResolve's ranking of the same candidates.
  */
 import {
-  compareResolveQuantized, decayWeight, type LocalOutcomes, type PathCandidate, type PathKey, pathKeyOf, quantizeScore,
-  type QuantizedResolveCandidate, resolveScore, resolveScoreTerms, resolveScoreWeighted, type ResolveScoreTerms,
+  compareResolveQuantized, decayWeight, evidenceMeasuredAtMs, type LocalOutcomes, type PathCandidate, type PathKey, pathKeyOf, quantizeScore,
+  type QuantizedResolveCandidate, resolveScoreAt, resolveScoreTerms, resolveScoreWeighted, type ResolveScoreTerms,
   type RouteAttributes, siteCost, type SiteRanking
 } from '../agp/index.ts'
 import type { FreshnessParams } from '../agp/index.ts'
@@ -92,7 +92,7 @@ export class ResolveRanking {
         internal: c.internal,
         siteCost: siteCost(c.route, this.site),
         // Computed here, not looked up: a WeakMap of 100k attributes costs more per build.
-        terms: resolveScoreTerms(c.route.attrs),
+        terms: resolveScoreTerms(c.route.attrs, evidenceMeasuredAtMs(c.route)),
         score: 0,
         quantizedScore: 0,
         congested: false,
@@ -123,7 +123,7 @@ function refreshFacts (entries: readonly Entry[], facts: ResolveFacts, nowMs: nu
       }
       e.score = resolveScoreWeighted(e.terms, weight, undefined)
     } else {
-      e.score = resolveScore(withMeasured(e.route.attrs, measured), local, nowMs, facts.freshness)
+      e.score = resolveScoreAt(resolveScoreTerms(withMeasured(e.route.attrs, measured), evidenceMeasuredAtMs(e.route)), local, nowMs, facts.halfLifeMs)
     }
     e.quantizedScore = quantizeScore(e.score)
     e.breakerOpen = outcomes !== undefined && !outcomes.admits(e.key, nowMs)

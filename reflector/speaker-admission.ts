@@ -6,7 +6,7 @@
  */
 import {
   DEFAULT_LOCAL_PREF, evaluateImport, freshnessState, isInternalRole, nextFreshnessChangeMs, type PathCandidate, type PathKey,
-  pathKeyOf, type Route, siteLoop
+  pathKeyOf, type Route, siteLoop, stampOf
 } from '../agp/index.ts'
 import { reflectionLoop } from './cluster-list.ts'
 import { isDamped } from './speaker-damping.ts'
@@ -39,7 +39,7 @@ export function admit (st: SpeakerState, n: NeighborState, route: Route, memo: R
     accepted = verdict.route
     localPref = verdict.localPref
   }
-  const fresh = freshnessState(route.attrs.originatedAtMs, st.nowMs, st.init.freshness)
+  const fresh = freshnessState(stampOf(route), st.nowMs, st.init.freshness)
   if (fresh === 'expired') {
     expire(st, n, route)
     return
@@ -51,8 +51,9 @@ export function admit (st: SpeakerState, n: NeighborState, route: Route, memo: R
     ? plainCandidate(accepted === route ? memo : memoOf(accepted), accepted, peer)
     : { route: accepted, path, fromPeer: peer, localPref, usable: !suppressed, stale, suppressed, ...(internal ? { internal } : {}) })
   if (newStamp) {
-    const atMs = nextFreshnessChangeMs(route.attrs.originatedAtMs, st.nowMs, st.init.freshness)
-    if (atMs !== undefined) st.freshness.add(atMs, peer, memo.path, route.attrs.originatedAtMs)
+    const stamp = stampOf(route)
+    const atMs = nextFreshnessChangeMs(stamp, st.nowMs, st.init.freshness)
+    if (atMs !== undefined) st.freshness.add(atMs, peer, memo.path, stamp)
   }
 }
 
@@ -70,7 +71,7 @@ type Flags = Pick<PathCandidate, 'usable' | 'stale' | 'suppressed'>
 /** Local flags of a received route now: damping, freshness, graceful-restart staleness. */
 function flagsOf (st: SpeakerState, n: NeighborState, route: Route): Flags | 'expired' {
   const path = pathKeyOf(route)
-  const fresh = freshnessState(route.attrs.originatedAtMs, st.nowMs, st.init.freshness)
+  const fresh = freshnessState(stampOf(route), st.nowMs, st.init.freshness)
   if (fresh === 'expired') return 'expired'
   const suppressed = isDamped(st, n.config.peerId, path)
   return { usable: !suppressed, stale: fresh === 'stale' || n.adjIn.isStale(path), suppressed }

@@ -13,6 +13,7 @@ import type { Frame, PathCandidate, Route, RouteRefreshFrame, WithdrawnPath } fr
 import { pathKeyOf, ribPath, type RibPath } from '../agp/index.ts'
 import { exportedByPlan, exportedRoute, exportPlan, type ExportNeighbor, type ExportPlan, type ExportSelf, type ExportSource } from './export.ts'
 import { interestChangeScope, MAX_INTERESTS_PER_NEIGHBOR, sameInterests } from './interests.ts'
+import { attachRefreshes, takeRefreshes } from './speaker-batch-refresh.ts'
 import { clearTimer, MIN_PENDING_CAP, setTimer, sourceOf, timerIds, type NeighborState, type SpeakerState } from './speaker-state.ts'
 
 /** Commits the Loc-RIB and queues what changed for the neighbors that want it. */
@@ -89,7 +90,7 @@ export function flushDue (st: SpeakerState): void {
   const mraiMs = st.init.mraiMs
   for (const peer of st.toFlush) {
     const n = st.neighbors.get(peer)
-    if (n === undefined || n.session.state !== 'established' || (n.pending.length === 0 && !n.pendingNoop)) continue
+    if (n === undefined || n.session.state !== 'established' || (n.pending.length === 0 && !n.pendingNoop && n.pendingRefreshes.size === 0)) continue
     // Paced: the next turn goes when the connection drained (onTransportDrained), MRAI or not.
     if (n.awaitingDrain) continue
     if (mraiMs <= 0 || st.nowMs >= n.lastFlushMs + mraiMs) {
@@ -128,6 +129,7 @@ export function onTransportDrained (st: SpeakerState, peer: string): void {
 export function flushNeighbor (st: SpeakerState, n: NeighborState): void {
   const pending = n.pending
   if (pending.length === 0 && !n.pendingNoop) {
+    sendRefreshes(st, n)
     sendOwedEndOfRib(st, n)
     return
   }
@@ -174,12 +176,22 @@ export function flushNeighbor (st: SpeakerState, n: NeighborState): void {
     st.counters.updatesOut += frames.length
     pushSend(st, n.config.peerId, frames)
   }
+  attachRefreshes(st, n, announces)
+  sendRefreshes(st, n)
   if (more) {
     n.awaitingDrain = true
     st.effects.push({ type: 'await-drain', peer: n.config.peerId })
   } else {
     sendOwedEndOfRib(st, n)
   }
+}
+
+/** The batch refreshes queued for the neighbor, after the routes they refresh. */
+function sendRefreshes (st: SpeakerState, n: NeighborState): void {
+  const lists = takeRefreshes(n)
+  if (lists.length === 0) return
+  st.counters.updatesOut += lists.length
+  pushSend(st, n.config.peerId, lists.map((refreshes) => ({ type: 'update', announces: [], withdraws: [], refreshes })))
 }
 
 function sendOwedEndOfRib (st: SpeakerState, n: NeighborState): void {
@@ -210,6 +222,7 @@ export function sendFullTable (st: SpeakerState, n: NeighborState): void {
   n.adjOut.clear()
   n.pending.length = 0
   n.pendingNoop = false
+  n.pendingRefreshes.clear()
   n.awaitingDrain = false
   n.endOfRibOwed = true
   queueMatching(st, n)

@@ -1,12 +1,13 @@
 /**
  * A queue of freshness transitions (fresh → stale → expired) of received routes, so
  * the Speaker arms ONE `freshness` timer at the earliest transition instead of a timer
- * per route. Entries are checked lazily: each records the originatedAtMs it was
- * computed for, and an entry whose route has since been refreshed, replaced or
+ * per route. Entries are checked lazily: each records the freshness stamp it was
+ * computed for (agp/route/batch-refresh.ts stampOf: the origination, or the latest
+ * batch refresh), and an entry whose route has since been refreshed, replaced or
  * withdrawn is skipped when it surfaces.
  *
  * Entries leave in (atMs, peer, path) order. They are kept in buckets of one (atMs,
- * peer), a min-heap of buckets, each bucket two flat arrays (paths, originatedAtMs)
+ * peer), a min-heap of buckets, each bucket two flat arrays (paths, stamps)
  * sorted by path when it reaches the top: the routes of one origination batch share a
  * transition time, so a reflector holding 100,000 routes keeps a few buckets and about
  * 16 bytes per route instead of an object (and two boxed numbers) per route.
@@ -20,14 +21,14 @@ export interface FreshnessEntry {
   readonly atMs: number
   readonly peer: string
   readonly path: PathKey
-  readonly originatedAtMs: number
+  readonly stampMs: number
 }
 
 interface Bucket {
   readonly atMs: number
   readonly peer: string
   readonly paths: PathKey[]
-  readonly originatedAtMs: number[]
+  readonly stampMs: number[]
   /** Entries before it have left. */
   head: number
   /** paths[head…] is in order (path, then arrival). */
@@ -56,10 +57,10 @@ export class FreshnessQueue {
   get sorts (): number { return this.sortCount }
 
   push (e: FreshnessEntry): void {
-    this.add(e.atMs, e.peer, e.path, e.originatedAtMs)
+    this.add(e.atMs, e.peer, e.path, e.stampMs)
   }
 
-  add (atMs: number, peer: string, path: PathKey, originatedAtMs: number): void {
+  add (atMs: number, peer: string, path: PathKey, stampMs: number): void {
     let b = this.last
     if (b === undefined || b.atMs !== atMs || b.peer !== peer || b.head >= b.paths.length) b = this.bucketOf(atMs, peer)
     this.last = b
@@ -67,7 +68,7 @@ export class FreshnessQueue {
     const n = paths.length
     if (b.sorted && n > b.head && path < (paths[n - 1] as PathKey)) b.sorted = false
     paths.push(path)
-    b.originatedAtMs.push(originatedAtMs)
+    b.stampMs.push(stampMs)
     this.count++
     if (b === this.heap[0]) this.top = undefined
   }
@@ -80,7 +81,7 @@ export class FreshnessQueue {
       sortRemaining(b)
       this.sortCount++
     }
-    this.top = { atMs: b.atMs, peer: b.peer, path: b.paths[b.head] as PathKey, originatedAtMs: b.originatedAtMs[b.head] as number }
+    this.top = { atMs: b.atMs, peer: b.peer, path: b.paths[b.head] as PathKey, stampMs: b.stampMs[b.head] as number }
     return this.top
   }
 
@@ -92,13 +93,13 @@ export class FreshnessQueue {
    * arriving into it (a re-sort of the whole bucket per UPDATE held a reflector at a
    * million routes). Each entry is scanned at most once between reorderings.
    */
-  nextLiveAtMs (live: (peer: string, path: PathKey, originatedAtMs: number) => boolean): number | undefined {
+  nextLiveAtMs (live: (peer: string, path: PathKey, stampMs: number) => boolean): number | undefined {
     for (;;) {
       const b = this.heap[0]
       if (b === undefined) return undefined
       const paths = b.paths
       let i = Math.max(b.head, b.scanFrom)
-      while (i < paths.length && !live(b.peer, paths[i] as PathKey, b.originatedAtMs[i] as number)) i++
+      while (i < paths.length && !live(b.peer, paths[i] as PathKey, b.stampMs[i] as number)) i++
       b.scanFrom = i
       if (i < paths.length) return b.atMs
       this.count -= paths.length - b.head
@@ -118,7 +119,7 @@ export class FreshnessQueue {
       this.removeTop(b)
     } else if (b.head >= COMPACT_AFTER && 2 * b.head >= b.paths.length) {
       b.paths.splice(0, b.head)
-      b.originatedAtMs.splice(0, b.head)
+      b.stampMs.splice(0, b.head)
       b.scanFrom = Math.max(0, b.scanFrom - b.head)
       b.head = 0
     }
@@ -133,7 +134,7 @@ export class FreshnessQueue {
     }
     let b = byPeer.get(peer)
     if (b === undefined) {
-      b = { atMs, peer, paths: [], originatedAtMs: [], head: 0, sorted: true, scanFrom: 0 }
+      b = { atMs, peer, paths: [], stampMs: [], head: 0, sorted: true, scanFrom: 0 }
       byPeer.set(peer, b)
       this.insert(b)
     }
@@ -187,10 +188,10 @@ function sortRemaining (b: Bucket): void {
     return px < py ? -1 : px > py ? 1 : x - y
   })
   const p = order.map((i) => paths[i] as PathKey)
-  const o = order.map((i) => b.originatedAtMs[i] as number)
+  const o = order.map((i) => b.stampMs[i] as number)
   for (let k = 0; k < order.length; k++) {
     paths[b.head + k] = p[k] as PathKey
-    b.originatedAtMs[b.head + k] = o[k] as number
+    b.stampMs[b.head + k] = o[k] as number
   }
   b.sorted = true
   b.scanFrom = b.head

@@ -13,11 +13,12 @@
  * import policy decides acceptance and local preference (./speaker-admission.ts).
  */
 import {
-  CeaseSubcode, checkOriginSignature, NotificationCode, pathKey, type PathCandidate, type Route, type RouteSignatureError, sameBytes,
+  CeaseSubcode, checkOriginSignature, NotificationCode, pathKey, stampOf, type PathCandidate, type Route, type RouteSignatureError, sameBytes,
   type UpdateFrame, type WithdrawnPath
 } from '../agp/index.ts'
 import { LimitExceededError } from '../kernel/index.ts'
 import { admit, importLoop, removeReceived } from './speaker-admission.ts'
+import { importRefreshes } from './speaker-batch-refresh.ts'
 import { memoOf, type RouteMemo } from './route-memo.ts'
 import { damp, dampAnnounce } from './speaker-damping.ts'
 import { dropRestartCopies } from './speaker-graceful-restart.ts'
@@ -47,6 +48,7 @@ export function importUpdate (st: SpeakerState, n: NeighborState, frame: UpdateF
     for (const route of frame.announces) {
       if (!announceRoute(st, n, route, seen)) return false
     }
+    if (frame.refreshes !== undefined) importRefreshes(st, n, frame.refreshes)
     return true
   } finally {
     summarize(st, n, 'route-withdrawn', seen.withdrawn)
@@ -77,7 +79,8 @@ function withdrawPath (st: SpeakerState, n: NeighborState, w: WithdrawnPath, see
   dropRestartCopies(st, n, w.capability, path)
 }
 
-function announceRoute (st: SpeakerState, n: NeighborState, route: Route, seen: UpdateAudit): boolean {
+function announceRoute (st: SpeakerState, n: NeighborState, routeIn: Route, seen: UpdateAudit): boolean {
+  let route = routeIn
   const peer = n.config.peerId
   const memo = memoOf(route)
   const path = memo.path
@@ -102,6 +105,10 @@ function announceRoute (st: SpeakerState, n: NeighborState, route: Route, seen: 
     audit(st, { kind: 'signature-invalid', peer, capability: route.attrs.capability, org: route.attrs.originOrg, agent: route.attrs.agentId, detail: badSignature.reason })
     return true
   }
+  // The same signed bytes again (a table sent anew): the stamp a batch refresh gave them stays.
+  if (prev?.refreshedAtMs !== undefined && route.refreshedAtMs === undefined && sameSigned(prev, route)) {
+    route = { ...route, refreshedAtMs: prev.refreshedAtMs }
+  }
   try {
     n.adjIn.set(route, path)
   } catch (err) {
@@ -114,7 +121,7 @@ function announceRoute (st: SpeakerState, n: NeighborState, route: Route, seen: 
     st.locRib.delete(prev.attrs.capability, path, peer)
   }
   if (route.attrs.originPeerId === peer) dampAnnounce(st, peer, prev, route, path)
-  admit(st, n, route, memo, prev === undefined || prev.attrs.originatedAtMs !== route.attrs.originatedAtMs)
+  admit(st, n, route, route === routeIn ? memo : memoOf(route), prev === undefined || stampOf(prev) !== stampOf(route))
   if (prev === undefined && seen.accepted++ < AUDIT_PATHS_PER_UPDATE) {
     audit(st, { kind: 'route-accepted', peer, capability: route.attrs.capability, org: route.attrs.originOrg, agent: route.attrs.agentId })
   }

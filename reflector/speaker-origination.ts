@@ -3,9 +3,10 @@
  * Loc-RIB, with fromPeer ''. Every advertisement gets a new, strictly increasing
  * originSeq: max(last + 1, nowMs), so a node restarted without its snapshot still
  * moves forward (its neighbors ignore sequence numbers lower than what they hold).
- * Origins re-advertise every freshness.refreshS: a refresh with unchanged metrics
- * still carries a new originatedAtMs, and receivers classify it as a 'refresh'
- * (no damping penalty).
+ * Origins refresh every freshness.refreshS: a batch still mostly live is re-asserted
+ * with one signed batch refresh (speaker-batch-refresh.ts); other agents are advertised
+ * again with a new originatedAtMs, which receivers classify as a 'refresh' (no
+ * damping penalty).
  *
  * A start and a refresh originate many routes at once: they are signed in batches
  * (one signature over a Merkle root per ORIGIN_BATCH_ROUTES routes, each route with
@@ -16,6 +17,7 @@ import {
   DEFAULT_LOCAL_PREF, originateRoute, pathKey, pathKeyOf, prepareOrigination, type PreparedOrigination, type Route, signOriginationBatch
 } from '../agp/index.ts'
 import { AtpError } from '../kernel/index.ts'
+import { refreshBatches } from './speaker-batch-refresh.ts'
 import { audit, setTimer, timerIds, type LocalRoute, type SpeakerState } from './speaker-state.ts'
 import type { LocalAgent } from './types.ts'
 
@@ -41,30 +43,46 @@ export function removeAgent (st: SpeakerState, id: string): void {
 }
 
 /**
- * Agents re-advertised per fire of the `refresh` timer. A refresh of 100,000 agents
- * in one call held the event loop for 2.7 s (signing, Loc-RIB and export); in slices of
- * this many, with the timer re-armed at once between them, a driver serves its sessions
- * and API between slices (3.6 ms each at the median). A multiple of
- * ORIGIN_BATCH_ROUTES, so a slice is whole signature batches.
+ * Agents re-advertised per fire of the `refresh` timer at most. A refresh of 100,000
+ * agents advertised again in one call held the event loop for 2.7 s (signing, Loc-RIB
+ * and export); in slices of this many, with the timer re-armed at once between them, a
+ * driver serves its sessions and API between slices (3.6 ms each at the median). A
+ * multiple of ORIGIN_BATCH_ROUTES, so a slice is whole signature batches.
  */
 export const REFRESH_SLICE_ROUTES = 256
 
 /**
- * The `refresh` timer: re-advertises the local agents present when the refresh began,
- * REFRESH_SLICE_ROUTES per fire under batch signatures, then arms the next refresh
- * refreshS after the first slice. Returns true when this fire began a refresh.
+ * Agents looked at per fire of the `refresh` timer at most. Most are refreshed by
+ * batch (one signature per batch, speaker-batch-refresh.ts), which costs far less per
+ * agent than advertising it again.
+ */
+export const REFRESH_SLICE_AGENTS = 4096
+
+/**
+ * The `refresh` timer: refreshes the local agents present when the refresh began — by
+ * batch refresh where their batch is still mostly live, else advertised again under new
+ * batch signatures — a slice per fire, then arms the next refresh refreshS after the
+ * first slice. Returns true when this fire began a refresh.
  */
 export function refreshAgents (st: SpeakerState): boolean {
   const began = st.refreshRound === undefined
   const round = st.refreshRound ?? { ids: [...st.agents.keys()], next: 0, startedAtMs: st.nowMs }
-  const slice: LocalRoute[] = []
-  while (round.next < round.ids.length && slice.length < REFRESH_SLICE_ROUTES) {
-    // An agent removed since the refresh began is skipped; one changed since is refreshed again.
-    const local = st.agents.get(round.ids[round.next++] as string)
-    if (local !== undefined) slice.push(local)
+  const again: LocalRoute[] = []
+  let scanned = 0
+  while (round.next < round.ids.length && again.length < REFRESH_SLICE_ROUTES && scanned < REFRESH_SLICE_AGENTS) {
+    const chunk: LocalRoute[] = []
+    while (round.next < round.ids.length && chunk.length < REFRESH_SLICE_ROUTES) {
+      // An agent removed since the refresh began is skipped; one changed since is refreshed again.
+      const local = st.agents.get(round.ids[round.next++] as string)
+      scanned++
+      if (local !== undefined) chunk.push(local)
+    }
+    const done = refreshBatches(st, chunk)
+    for (const local of done.restamped) installLocal(st, local.route)
+    again.push(...done.again)
   }
-  const routes = originateBatch(st, slice.map((l) => l.agent))
-  slice.forEach((local, i) => {
+  const routes = originateBatch(st, again.map((l) => l.agent))
+  again.forEach((local, i) => {
     local.route = routes[i] as Route
     installLocal(st, local.route)
   })

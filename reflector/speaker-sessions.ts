@@ -89,6 +89,7 @@ function onDown (st: SpeakerState, n: NeighborState, reason: string, wasEstablis
   st.interestIndex.delete(peer)
   n.pending.length = 0
   n.pendingNoop = false
+  n.pendingRefreshes.clear()
   n.awaitingDrain = false
   n.endOfRibOwed = false
   n.adjOut.clear()

@@ -6,7 +6,8 @@
  * follow the order of inputs (neighbors: config order, a reload's additions after), so
  * the same inputs give the same effects, byte for byte.
  */
-import type { DampingState, PathKey, RibPath, Route, Session, SiteRanking } from '../agp/index.ts'
+import type { BatchRefresh, DampingState, PathKey, RibPath, Route, Session, SiteRanking } from '../agp/index.ts'
+import type { FifoMap } from '../kernel/index.ts'
 import {
   AdjRibIn, type AdjRibOut, AdjRibOutTable, defaultHasher, evidenceHalfLifeMs, LocalOutcomes, LocRib, type OriginCheck, type PathCandidate, VerifiedNodeCache, VerifiedRootCache
 } from '../agp/index.ts'
@@ -16,6 +17,7 @@ import type { RouteSource } from './reflection.ts'
 import type { AuditEvent, Effect, LocalAgent, NeighborConfig, SpeakerComponents, SpeakerInit, SpeakerSnapshot, TimerId } from './types.ts'
 import { FreshnessQueue } from './speaker-freshness-queue.ts'
 import { ResolveRanking } from './resolve-ranking.ts'
+import { newRefreshTable, type PendingRefresh } from './kept-refreshes.ts'
 
 export interface NeighborState {
   readonly config: NeighborConfig
@@ -42,6 +44,12 @@ export interface NeighborState {
   pendingNoop: boolean
   /** pending.length past which it is compacted (speaker-export.ts compactPending). */
   pendingCap: number
+  /**
+   * Batch refreshes due to this neighbor, by (origin, batch signature), each naming the
+   * routes it refreshes there (speaker-batch-refresh.ts); sent after the flush's
+   * announces. Bounded by what the Adj-RIB-Out holds: one id per route sent.
+   */
+  readonly pendingRefreshes: Map<string, PendingRefresh>
   /** Where routes from this neighbor came from, for export (Loc-RIB copies export considers are usable). */
   readonly source: ExportSource
   lastFlushMs: number
@@ -96,6 +104,18 @@ export interface SpeakerCounters {
   updatesOut: number
   routesExpired: number
   routeRefreshCoalesced: number
+  /** Batch refreshes signed here (speaker-batch-refresh.ts). */
+  refreshesOriginated: number
+  /** Batch refreshes received. */
+  refreshesIn: number
+  /** Received batch refreshes that moved nothing (own, too far ahead, nothing held under them). */
+  refreshesIgnored: number
+  /** Signature checks of received batch refreshes. */
+  refreshSignaturesVerified: number
+  /** Received batch refreshes whose signature did not verify (ignored; the session stays up). */
+  refreshSignatureInvalid: number
+  /** Received routes whose freshness stamp a batch refresh moved. */
+  routesRestamped: number
 }
 
 export interface SpeakerState {
@@ -128,6 +148,8 @@ export interface SpeakerState {
   /** The resolve ranking kept per capability (GET /v1/resolve). */
   readonly resolveRanking: ResolveRanking
   readonly freshness: FreshnessQueue
+  /** The latest verified batch refresh per (origin, batch signature), to go with routes announced later. */
+  readonly refreshes: FifoMap<string, BatchRefresh>
   /** Armed timers of the speaker itself (not sessions'): id → deadline. */
   readonly timers: Map<TimerId, number>
   readonly counters: SpeakerCounters
@@ -195,10 +217,12 @@ export function createState (init: SpeakerInit, components: SpeakerComponents, s
     outcomes: restoredOutcomes(init, snapshot),
     resolveRanking: new ResolveRanking(siteRanking),
     freshness: new FreshnessQueue(),
+    refreshes: newRefreshTable(),
     timers: new Map(),
     counters: {
       signatureInvalid: 0, signatureVerified: 0, signatureCacheHits: 0, batchRootsVerified: 0, loopsDropped: 0, staleSeqIgnored: 0,
-      policyRejected: 0, maxRoutesExceeded: 0, updatesIn: 0, updatesOut: 0, routesExpired: 0, routeRefreshCoalesced: 0
+      policyRejected: 0, maxRoutesExceeded: 0, updatesIn: 0, updatesOut: 0, routesExpired: 0, routeRefreshCoalesced: 0,
+      refreshesOriginated: 0, refreshesIn: 0, refreshesIgnored: 0, refreshSignaturesVerified: 0, refreshSignatureInvalid: 0, routesRestamped: 0
     },
     toFlush: new Set(),
     refreshRound: undefined,
@@ -221,6 +245,7 @@ export function newNeighborState (init: SpeakerInit, adjRibOuts: AdjRibOutTable,
     pending: [],
     pendingNoop: false,
     pendingCap: MIN_PENDING_CAP,
+    pendingRefreshes: new Map(),
     source: { fromPeer: config.peerId, fromRole: config.role, fromOrg: config.org, usable: true },
     lastFlushMs: -Infinity,
     mraiArmed: false,

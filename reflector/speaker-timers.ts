@@ -9,7 +9,7 @@
  *   freshness               next stale/expired transitions of received routes, a slice per fire
  * A fire for a timer that is not armed (late, or replaced) is ignored.
  */
-import { freshnessState, nextFreshnessChangeMs } from '../agp/index.ts'
+import { freshnessState, nextFreshnessChangeMs, stampOf } from '../agp/index.ts'
 import type { SessionTimer } from '../agp/index.ts'
 import { onMraiTimer } from './speaker-export.ts'
 import { expire, refreshFlags } from './speaker-admission.ts'
@@ -89,20 +89,23 @@ function onFreshnessTimer (st: SpeakerState): void {
     st.freshness.pop()
     const n = st.neighbors.get(top.peer)
     const route = n?.adjIn.get(top.path)
-    if (n === undefined || route === undefined || route.attrs.originatedAtMs !== top.originatedAtMs) continue
-    if (freshnessState(route.attrs.originatedAtMs, st.nowMs, st.init.freshness) === 'expired') {
+    if (n === undefined || route === undefined || stampOf(route) !== top.stampMs) continue
+    if (freshnessState(top.stampMs, st.nowMs, st.init.freshness) === 'expired') {
       expire(st, n, route)
       continue
     }
     refreshFlags(st, n, top.path)
-    const next = nextFreshnessChangeMs(route.attrs.originatedAtMs, st.nowMs, st.init.freshness)
+    const next = nextFreshnessChangeMs(top.stampMs, st.nowMs, st.init.freshness)
     if (next !== undefined) st.freshness.push({ ...top, atMs: next })
   }
 }
 
 /** Arms the `freshness` timer at the earliest live transition (buckets of outdated entries dropped first). */
 export function armFreshness (st: SpeakerState): void {
-  const atMs = st.freshness.nextLiveAtMs((peer, path, originatedAtMs) => st.neighbors.get(peer)?.adjIn.get(path)?.attrs.originatedAtMs === originatedAtMs)
+  const atMs = st.freshness.nextLiveAtMs((peer, path, stamp) => {
+    const route = st.neighbors.get(peer)?.adjIn.get(path)
+    return route !== undefined && stampOf(route) === stamp
+  })
   if (atMs === undefined) clearTimer(st, timerIds.freshness)
   else setTimer(st, timerIds.freshness, atMs)
 }

@@ -18,8 +18,9 @@ import { errorText } from './attrs-codec.ts'
 import { FrameDecodeError, HeaderSubcode, UpdateSubcode, headerError, openError, updateError, type DecodeResult } from './errors.ts'
 import {
   MAX_ANNOUNCES_PER_UPDATE, MAX_HOLD_TIME_S, MAX_INTERESTS, MAX_NOTIFICATION_TEXT,
-  MAX_OPEN_CAPABILITIES, MAX_WITHDRAWS_PER_UPDATE
+  MAX_OPEN_CAPABILITIES, MAX_REFRESHES_PER_UPDATE, MAX_WITHDRAWS_PER_UPDATE
 } from './limits.ts'
+import { fromWireRefresh, toWireRefresh } from './refresh-wire.ts'
 import { fromWireRoutes, toWireRoute } from './route-wire.ts'
 import { scanUpdateEnvelope, type UpdateEnvelope } from './update-envelope.ts'
 import { checkString, checkStringList, fail, type ErrorFactory } from './validate.ts'
@@ -60,8 +61,12 @@ const UPDATE_ANNOUNCE_TAG = (1 << 3) | 2
 /** Frame { version, update { announces…, withdraws… } } in one allocation; the announces are copied in. */
 function encodeUpdate (frame: UpdateFrame, routes: WireRouteCache): Uint8Array {
   const announces = frame.announces.map((r) => routes.bytesOf(r))
-  // Update.withdraws (field 2) follow the announces: their encoding alone is that tail.
-  const withdraws = frame.withdraws.length > 0 ? agp.Update.encode({ withdraws: frame.withdraws.map((w) => ({ ...w })) }).finish() : undefined
+  // Update.withdraws (field 2) and refreshes (field 3) follow the announces: their
+  // encoding alone is that tail.
+  const refreshes = frame.refreshes ?? []
+  const withdraws = frame.withdraws.length > 0 || refreshes.length > 0
+    ? agp.Update.encode({ withdraws: frame.withdraws.map((w) => ({ ...w })), refreshes: refreshes.map(toWireRefresh) }).finish()
+    : undefined
   let body = withdraws?.length ?? 0
   for (const b of announces) body += 1 + varintBytes(b.length) + b.length
   const out = new Uint8Array(2 + varintBytes(AGP_VERSION) + varintBytes(body) + body)
@@ -97,7 +102,13 @@ function toBody (frame: Frame): Omit<agp.Frame.$Properties, 'version'> {
     case 'keepalive': return { keepalive: {} }
     case 'end-of-rib': return { endOfRib: {} }
     case 'update':
-      return { update: { announces: frame.announces.map(toWireRoute), withdraws: frame.withdraws.map((w) => ({ ...w })) } }
+      return {
+        update: {
+          announces: frame.announces.map(toWireRoute),
+          withdraws: frame.withdraws.map((w) => ({ ...w })),
+          refreshes: (frame.refreshes ?? []).map(toWireRefresh)
+        }
+      }
     case 'route-refresh':
       return { routeRefresh: { hasInterests: frame.interests !== undefined, interests: [...(frame.interests ?? [])] } }
     case 'notification':
@@ -151,14 +162,16 @@ function unsupportedVersion (version: number): FrameDecodeError {
 function decodeScannedUpdate (bytes: Uint8Array, envelope: UpdateEnvelope, onAnnounce: AnnounceBytesSink | undefined): DecodeResult<Frame> {
   let announces: agp.WireRoute[]
   let withdraws: agp.Withdraw[]
+  let refreshes: agp.BatchRefresh[]
   try {
     announces = envelope.announces.map((b) => agp.WireRoute.decode(b))
     withdraws = envelope.withdraws.map((b) => agp.Withdraw.decode(b))
+    refreshes = envelope.refreshes.map((b) => agp.BatchRefresh.decode(b))
   } catch (e) {
     return { ok: false, error: headerError(`frame does not parse: ${errorText(e)}`, HeaderSubcode.BadMessage, e) }
   }
   if (envelope.version !== AGP_VERSION) return { ok: false, error: unsupportedVersion(envelope.version) }
-  const frame = decodeUpdate({ announces, withdraws })
+  const frame = decodeUpdate({ announces, withdraws, refreshes })
   if (onAnnounce !== undefined && frame.announces.length > 0) {
     // A copy: the caller's buffer may be reused once this returns.
     const own = new Uint8Array(bytes)
@@ -218,12 +231,17 @@ function checkInterests (list: unknown, err: ErrorFactory): string[] {
 function decodeUpdate (u: agp.Update.$Properties): UpdateFrame {
   const announces = u.announces ?? []
   const withdraws = u.withdraws ?? []
+  const refreshes = u.refreshes ?? []
   const tooMany: ErrorFactory = (m) => updateError(`UPDATE: ${m}`, UpdateSubcode.TooManyEntries)
   if (announces.length > MAX_ANNOUNCES_PER_UPDATE) fail(tooMany, `${announces.length} announces, max ${MAX_ANNOUNCES_PER_UPDATE}`)
   if (withdraws.length > MAX_WITHDRAWS_PER_UPDATE) fail(tooMany, `${withdraws.length} withdraws, max ${MAX_WITHDRAWS_PER_UPDATE}`)
+  if (refreshes.length > MAX_REFRESHES_PER_UPDATE) fail(tooMany, `${refreshes.length} refreshes, max ${MAX_REFRESHES_PER_UPDATE}`)
   const badNlri: ErrorFactory = (m) => updateError(`UPDATE withdraw: ${m}`, UpdateSubcode.InvalidNetworkField)
+  const badRefresh: ErrorFactory = (m) => updateError(`UPDATE refresh: ${m}`, UpdateSubcode.MalformedRoute)
   return {
     type: 'update',
+    // One form: an UPDATE without refreshes has no refreshes field.
+    ...(refreshes.length > 0 ? { refreshes: refreshes.map((r, i) => fromWireRefresh(r, i, badRefresh)) } : {}),
     announces: fromWireRoutes(announces),
     withdraws: withdraws.map((w, i): WithdrawnPath => {
       const problem = capabilityProblem(w.capability)

@@ -2,6 +2,7 @@
  * Session frames of `/agp/1.0.0`, as plain data. agp/proto/agp.proto is the wire
  * form; agp/codec/frame-codec.ts maps between the two (encodeFrame/decodeFrame).
  */
+import type { BatchRefresh } from '../route/batch-refresh.ts'
 import type { Route, WithdrawnPath } from '../route/route.ts'
 
 /** Protocol version carried in every frame; a frame with another version is refused. */
@@ -49,6 +50,8 @@ export interface UpdateFrame {
   readonly type: 'update'
   readonly announces: readonly Route[]
   readonly withdraws: readonly WithdrawnPath[]
+  /** Batch refreshes, applied after the withdraws and announces; absent = none. */
+  readonly refreshes?: readonly BatchRefresh[]
 }
 
 export interface EndOfRibFrame { readonly type: 'end-of-rib' }

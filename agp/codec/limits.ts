@@ -5,6 +5,8 @@
  */
 export const MAX_ANNOUNCES_PER_UPDATE = 4096
 export const MAX_WITHDRAWS_PER_UPDATE = 4096
+/** A refresh names up to a batch's routes (MAX_BATCH_SIZE ids); 1,024 of them stay far below MAX_FRAME_BYTES at the ids' usual length. */
+export const MAX_REFRESHES_PER_UPDATE = 1024
 export const MAX_PATH_ENTRIES = 64
 export const SIGNATURE_BYTES = 64
 export const MAX_ATTRS_BYTES = 8192

@@ -1,6 +1,6 @@
 /**
  * The envelope of an UPDATE frame as senders write it: Frame { version = 1; update = 4
- * { announces = 1 …; withdraws = 2 … } }. Scanning it finds where each announce's
+ * { announces = 1 …; withdraws = 2 …; refreshes = 3 … } }. Scanning it finds where each announce's
  * WireRoute encoding sits in the frame, which the generated decoder does not tell: a
  * receiver can then keep a route's bytes as they came (its Adj-RIB-In record) instead of
  * encoding the route again.
@@ -19,6 +19,8 @@ export interface UpdateEnvelope {
   readonly announces: readonly Uint8Array[]
   /** Each withdraw's encoding, in order: views into the scanned bytes. */
   readonly withdraws: readonly Uint8Array[]
+  /** Each batch refresh's encoding, in order: views into the scanned bytes. */
+  readonly refreshes: readonly Uint8Array[]
 }
 
 const VARINT = 0
@@ -27,6 +29,7 @@ const FRAME_VERSION = 1
 const FRAME_UPDATE = 4
 const UPDATE_ANNOUNCE = 1
 const UPDATE_WITHDRAW = 2
+const UPDATE_REFRESH = 3
 // Varints of at most 4 bytes (< 2^28): every tag, length and version of a frame within
 // MAX_FRAME_BYTES. A longer one (legal, just never written) goes the generic way.
 const MAX_VARINT_BYTES = 4
@@ -57,17 +60,19 @@ export function scanUpdateEnvelope (bytes: Uint8Array): UpdateEnvelope | undefin
   if (body === undefined) return undefined
   const announces: Uint8Array[] = []
   const withdraws: Uint8Array[] = []
+  const refreshes: Uint8Array[] = []
+  const lists: Record<number, Uint8Array[]> = { [UPDATE_ANNOUNCE]: announces, [UPDATE_WITHDRAW]: withdraws, [UPDATE_REFRESH]: refreshes }
   at.pos = body.start
   while (at.pos < body.end) {
     const tag = readVarint(bytes, at)
     if (tag === undefined || (tag & 7) !== LENGTH_DELIMITED) return undefined
-    const field = tag >>> 3
-    if (field !== UPDATE_ANNOUNCE && field !== UPDATE_WITHDRAW) return undefined
+    const list = lists[tag >>> 3]
+    if (list === undefined) return undefined
     const entry = readLength(bytes, at, body.end)
     if (entry === undefined) return undefined
-    ;(field === UPDATE_ANNOUNCE ? announces : withdraws).push(bytes.subarray(entry.start, entry.end))
+    list.push(bytes.subarray(entry.start, entry.end))
   }
-  return { version, announces, withdraws }
+  return { version, announces, withdraws, refreshes }
 }
 
 function readVarint (bytes: Uint8Array, at: { pos: number }): number | undefined {

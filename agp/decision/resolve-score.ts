@@ -61,9 +61,14 @@ export interface ResolveScoreTerms {
   readonly p95Ms: number
 }
 
-export function resolveScoreTerms (attrs: RouteAttributes): ResolveScoreTerms {
+/**
+ * `measuredAtMs`: when the evidence counts as measured — the origin's stamp by default;
+ * a route kept fresh by batch refreshes passes agp/route/batch-refresh.ts
+ * evidenceMeasuredAtMs (the origin re-asserted the same evidence since).
+ */
+export function resolveScoreTerms (attrs: RouteAttributes, measuredAtMs = attrs.winRate.measuredAtMs): ResolveScoreTerms {
   const ev = sanitizeEvidence(capAdvertised(attrs.winRate))
-  return { wins: ev.wins, trials: ev.trials, measuredAtMs: attrs.winRate.measuredAtMs, costUsd: attrs.costUsd, p95Ms: attrs.latencyMs.p95 }
+  return { wins: ev.wins, trials: ev.trials, measuredAtMs, costUsd: attrs.costUsd, p95Ms: attrs.latencyMs.p95 }
 }
 
 /**

@@ -63,6 +63,18 @@ export class AdjRibIn {
     return prev
   }
 
+  /**
+   * Replaces a held advertisement by the same one with a new freshness stamp (a batch
+   * refresh: agp/route/batch-refresh.ts). Not a change of what the neighbor sent: the
+   * stale mark stays and nothing is journaled, since the bytes a persisted copy holds
+   * are the same. False (nothing stored) when the path is not held.
+   */
+  restamp (key: PathKey, route: Route): boolean {
+    if (!this.routes.has(key)) return false
+    this.routes.set(key, route)
+    return true
+  }
+
   delete (key: PathKey): Route | undefined {
     const prev = this.routes.get(key)
     if (prev === undefined) return undefined

@@ -77,6 +77,12 @@ export interface Route {
   readonly clusterList: readonly string[]
   /** Unsigned tags added on the way by policy (like BGP communities). */
   readonly pathTags: readonly string[]
+  /**
+   * Local to this node, never on the wire: the time of the latest verified batch
+   * refresh that covered these signed bytes (agp/route/batch-refresh.ts). Freshness
+   * ages from it when it is later than attrs.originatedAtMs.
+   */
+  readonly refreshedAtMs?: number
 }
 
 /** A withdrawn path: the key and the path id are enough. */

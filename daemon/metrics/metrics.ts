@@ -15,6 +15,12 @@ export type UpdateDirection = 'in' | 'out'
 export type TaskRole = 'consumer' | 'transit' | 'origin'
 export const TASK_ROLES: readonly TaskRole[] = ['consumer', 'transit', 'origin']
 
+export interface BatchRefreshTotals {
+  readonly originated: number
+  readonly received: number
+  readonly routesRestamped: number
+}
+
 export interface MetricsInit {
   /** Also export Node process metrics (CPU, memory, event loop lag). Default false. */
   readonly processMetrics?: boolean
@@ -37,6 +43,8 @@ export interface Metrics {
    * total): a batch's routes count one each, though they share one ed25519 check.
    */
   setRouteSignaturesVerified (total: number): void
+  /** The Speaker's running totals of batch refreshes (docs/protocol.md, "Batch refresh"). */
+  setBatchRefreshTotals (totals: BatchRefreshTotals): void
   maxRoutesTrip (): void
   dampingSuppression (): void
   observeResolve (seconds: number): void
@@ -62,7 +70,10 @@ export function createMetrics (init: MetricsInit = {}): Metrics {
   const updateFrames = new Counter({ name: 'atpd_updates_total', help: 'UPDATE frames by direction', labelNames: ['direction'] as const, registers: [registry] })
   const updateRoutes = new Counter({ name: 'atpd_update_routes_total', help: 'Announces and withdraws carried in UPDATE frames, by direction', labelNames: ['direction'] as const, registers: [registry] })
   const decodeErrors = new Counter({ name: 'atpd_decode_errors_total', help: 'Frames that failed to decode', registers: [registry] })
-  const signatureFailures = new Counter({ name: 'atpd_signature_failures_total', help: 'Routes with an invalid origin signature (treated as withdraw)', registers: [registry] })
+  const signatureFailures = new Counter({ name: 'atpd_signature_failures_total', help: 'Routes (treated as withdraw) and batch refreshes (ignored) with an invalid origin signature', registers: [registry] })
+  const batchRefreshes = new Counter({ name: 'atpd_batch_refreshes_total', help: 'Batch refreshes signed here (originated) and received (received)', labelNames: ['direction'] as const, registers: [registry] })
+  const restampedRoutes = new Counter({ name: 'atpd_batch_refresh_routes_total', help: 'Received routes whose freshness stamp a batch refresh moved', registers: [registry] })
+  const refreshSeen: { -readonly [K in keyof BatchRefreshTotals]: number } = { originated: 0, received: 0, routesRestamped: 0 }
   const verifiedRoutes = new Counter({ name: 'atpd_route_signatures_verified_total', help: 'Received routes whose origin signature verified (per route; a batch shares one ed25519 check)', registers: [registry] })
   let verifiedRoutesSeen = 0
   const maxRoutes = new Counter({ name: 'atpd_max_routes_trips_total', help: 'Sessions closed because a neighbor exceeded its max routes', registers: [registry] })
@@ -101,6 +112,15 @@ export function createMetrics (init: MetricsInit = {}): Metrics {
     setRouteSignaturesVerified (total) {
       const seen = verifiedRoutesSeen
       if (total > seen) { verifiedRoutes.inc(total - seen); verifiedRoutesSeen = total }
+    },
+    setBatchRefreshTotals (totals) {
+      // Running totals: only what is new since the last scrape is added.
+      if (totals.originated > refreshSeen.originated) batchRefreshes.inc({ direction: 'originated' }, totals.originated - refreshSeen.originated)
+      if (totals.received > refreshSeen.received) batchRefreshes.inc({ direction: 'received' }, totals.received - refreshSeen.received)
+      if (totals.routesRestamped > refreshSeen.routesRestamped) restampedRoutes.inc(totals.routesRestamped - refreshSeen.routesRestamped)
+      refreshSeen.originated = Math.max(refreshSeen.originated, totals.originated)
+      refreshSeen.received = Math.max(refreshSeen.received, totals.received)
+      refreshSeen.routesRestamped = Math.max(refreshSeen.routesRestamped, totals.routesRestamped)
     },
     maxRoutesTrip () { maxRoutes.inc() },
     dampingSuppression () { suppressions.inc() },

@@ -6,6 +6,7 @@
 import fc from 'fast-check'
 import { encodeRouteAttributes } from '../../agp/codec/frame-codec.ts'
 import type { Frame, NotificationCode } from '../../agp/codec/frame.ts'
+import type { BatchRefresh } from '../../agp/route/batch-refresh.ts'
 import type { BatchProof, Route, RouteAttributes } from '../../agp/route/route.ts'
 import { MAX_BATCH_SIZE } from '../../agp/route/batch-signature.ts'
 import { auditPathLength, HASH_BYTES } from '../../kernel/merkle-tree.ts'
@@ -57,6 +58,16 @@ export const route: fc.Arbitrary<Route> = fc.record({
   batch: fc.option(batchProof, { nil: undefined })
 }).map(({ batch, ...r }) => ({ ...r, attrsBytes: encodeRouteAttributes(r.attrs), ...(batch !== undefined ? { batch } : {}) }))
 
+/** A batch refresh of a valid shape (its signature is random bytes: the shape is the codec's rule). */
+export const batchRefresh: fc.Arbitrary<BatchRefresh> = fc.record({
+  originPeerId: peerId,
+  originOrg: org,
+  batchSignature: fc.uint8Array({ minLength: 64, maxLength: 64 }),
+  refreshedAtMs: fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+  signature: fc.uint8Array({ minLength: 64, maxLength: 64 }),
+  agentIds: fc.array(agentId, { minLength: 1, maxLength: 4 })
+})
+
 export const frame: fc.Arbitrary<Frame> = fc.oneof(
   fc.record({
     type: fc.constant('open' as const), org, site: org,
@@ -70,8 +81,9 @@ export const frame: fc.Arbitrary<Frame> = fc.oneof(
   fc.record({
     type: fc.constant('update' as const),
     announces: fc.array(route, { maxLength: 3 }),
-    withdraws: fc.array(fc.record({ capability, originOrg: org, agentId }), { maxLength: 3 })
-  }),
+    withdraws: fc.array(fc.record({ capability, originOrg: org, agentId }), { maxLength: 3 }),
+    refreshes: fc.array(batchRefresh, { maxLength: 2 })
+  }).map(({ refreshes, ...u }) => refreshes.length > 0 ? { ...u, refreshes } : u),
   fc.constant({ type: 'route-refresh' as const }),
   fc.record({ type: fc.constant('route-refresh' as const), interests: fc.array(capability, { maxLength: 3 }) }),
   fc.record({

@@ -380,6 +380,9 @@ export namespace agp {
         /** Update withdraws. */
         withdraws: agp.Withdraw.$Properties[];
 
+        /** Update refreshes. */
+        refreshes: agp.BatchRefresh.$Properties[];
+
         /**
          * Creates a new Update instance using the specified properties.
          * @param [properties] Properties to set
@@ -418,12 +421,110 @@ export namespace agp {
             /** Update withdraws */
             withdraws?: (agp.Withdraw.$Properties[]|null);
 
+            /** Update refreshes */
+            refreshes?: (agp.BatchRefresh.$Properties[]|null);
+
             /** Unknown fields preserved while decoding when enabled */
             $unknowns?: Uint8Array[];
         }
 
         /** Shape of an Update. */
         type $Shape = agp.Update.$Properties;
+    }
+
+    /**
+     * Properties of a BatchRefresh.
+     * @deprecated Use agp.BatchRefresh.$Properties instead.
+     */
+    interface IBatchRefresh extends agp.BatchRefresh.$Properties {
+    }
+
+    /** Represents a BatchRefresh. */
+    class BatchRefresh {
+
+        /**
+         * Constructs a new BatchRefresh.
+         * @param [properties] Properties to set
+         */
+        constructor(properties?: agp.BatchRefresh.$Properties);
+
+        /** Unknown fields preserved while decoding when enabled */
+        $unknowns?: Uint8Array[];
+
+        /** BatchRefresh originPeerId. */
+        originPeerId: string;
+
+        /** BatchRefresh originOrg. */
+        originOrg: string;
+
+        /** BatchRefresh batchSignature. */
+        batchSignature: Uint8Array;
+
+        /** BatchRefresh refreshedAtMs. */
+        refreshedAtMs: number;
+
+        /** BatchRefresh signature. */
+        signature: Uint8Array;
+
+        /** BatchRefresh agentIds. */
+        agentIds: string[];
+
+        /**
+         * Creates a new BatchRefresh instance using the specified properties.
+         * @param [properties] Properties to set
+         * @returns BatchRefresh instance
+         */
+        static create(properties: agp.BatchRefresh.$Shape): agp.BatchRefresh & agp.BatchRefresh.$Shape;
+        static create(properties?: agp.BatchRefresh.$Properties): agp.BatchRefresh;
+
+        /**
+         * Encodes the specified BatchRefresh message. Does not implicitly {@link agp.BatchRefresh.verify|verify} messages.
+         * @param message BatchRefresh message or plain object to encode
+         * @param [writer] Writer to encode to
+         * @returns Writer
+         */
+        static encode(message: agp.BatchRefresh.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+        /**
+         * Decodes a BatchRefresh message from the specified reader or buffer.
+         * @param reader Reader or buffer to decode from
+         * @param [length] Message length if known beforehand
+         * @returns {agp.BatchRefresh & agp.BatchRefresh.$Shape} BatchRefresh
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): agp.BatchRefresh & agp.BatchRefresh.$Shape;
+    }
+
+    namespace BatchRefresh {
+
+        /** Properties of a BatchRefresh. */
+        interface $Properties {
+
+            /** BatchRefresh originPeerId */
+            originPeerId?: (string|null);
+
+            /** BatchRefresh originOrg */
+            originOrg?: (string|null);
+
+            /** BatchRefresh batchSignature */
+            batchSignature?: (Uint8Array|null);
+
+            /** BatchRefresh refreshedAtMs */
+            refreshedAtMs?: (number|null);
+
+            /** BatchRefresh signature */
+            signature?: (Uint8Array|null);
+
+            /** BatchRefresh agentIds */
+            agentIds?: (string[]|null);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+        }
+
+        /** Shape of a BatchRefresh. */
+        type $Shape = agp.BatchRefresh.$Properties;
     }
 
     /**

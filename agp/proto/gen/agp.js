@@ -859,6 +859,7 @@ export const agp = $root.agp = (() => {
          * @typedef {Object} agp.Update.$Properties
          * @property {Array.<agp.WireRoute.$Properties>|null} [announces] Update announces
          * @property {Array.<agp.Withdraw.$Properties>|null} [withdraws] Update withdraws
+         * @property {Array.<agp.BatchRefresh.$Properties>|null} [refreshes] Update refreshes
          * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
          */
 
@@ -886,6 +887,7 @@ export const agp = $root.agp = (() => {
         const Update = function (properties) {
             this.announces = [];
             this.withdraws = [];
+            this.refreshes = [];
             if (properties)
                 for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                     if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -907,6 +909,14 @@ export const agp = $root.agp = (() => {
          * @instance
          */
         Update.prototype.withdraws = $util.emptyArray;
+
+        /**
+         * Update refreshes.
+         * @member {Array.<agp.BatchRefresh.$Properties>} refreshes
+         * @memberof agp.Update
+         * @instance
+         */
+        Update.prototype.refreshes = $util.emptyArray;
 
         /**
          * Creates a new Update instance using the specified properties.
@@ -946,6 +956,9 @@ export const agp = $root.agp = (() => {
             if (message.withdraws != null && message.withdraws.length)
                 for (let i = 0; i < message.withdraws.length; ++i)
                     $root.agp.Withdraw.encode(message.withdraws[i], writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim();
+            if (message.refreshes != null && message.refreshes.length)
+                for (let i = 0; i < message.refreshes.length; ++i)
+                    $root.agp.BatchRefresh.encode(message.refreshes[i], writer.uint32(/* id 3, wireType 2 =*/26).fork(), _depth + 1).ldelim();
             if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                 for (let i = 0; i < message.$unknowns.length; ++i)
                     writer.raw(message.$unknowns[i]);
@@ -1006,6 +1019,14 @@ export const agp = $root.agp = (() => {
                         message.withdraws.push($root.agp.Withdraw.decode(reader, reader.size(), $undefined, _depth + 1));
                         continue;
                     }
+                case 3: {
+                        if (wireType !== 2)
+                            break;
+                        if (!(message.refreshes && message.refreshes.length))
+                            message.refreshes = [];
+                        message.refreshes.push($root.agp.BatchRefresh.decode(reader, reader.size(), $undefined, _depth + 1));
+                        continue;
+                    }
                 }
                 reader.skipType(wireType, _depth, tag);
                 if (!reader.discardUnknown) {
@@ -1024,6 +1045,259 @@ export const agp = $root.agp = (() => {
         };
 
         return Update;
+    })();
+
+    agp.BatchRefresh = (function() {
+
+        /**
+         * Properties of a BatchRefresh.
+         * @typedef {Object} agp.BatchRefresh.$Properties
+         * @property {string|null} [originPeerId] BatchRefresh originPeerId
+         * @property {string|null} [originOrg] BatchRefresh originOrg
+         * @property {Uint8Array|null} [batchSignature] BatchRefresh batchSignature
+         * @property {number|null} [refreshedAtMs] BatchRefresh refreshedAtMs
+         * @property {Uint8Array|null} [signature] BatchRefresh signature
+         * @property {Array.<string>|null} [agentIds] BatchRefresh agentIds
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a BatchRefresh.
+         * @memberof agp
+         * @interface IBatchRefresh
+         * @augments agp.BatchRefresh.$Properties
+         * @deprecated Use agp.BatchRefresh.$Properties instead.
+         */
+
+        /**
+         * Shape of a BatchRefresh.
+         * @typedef {agp.BatchRefresh.$Properties} agp.BatchRefresh.$Shape
+         */
+
+        /**
+         * Constructs a new BatchRefresh.
+         * @memberof agp
+         * @classdesc Represents a BatchRefresh.
+         * @constructor
+         * @param {agp.BatchRefresh.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const BatchRefresh = function (properties) {
+            this.agentIds = [];
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * BatchRefresh originPeerId.
+         * @member {string} originPeerId
+         * @memberof agp.BatchRefresh
+         * @instance
+         */
+        BatchRefresh.prototype.originPeerId = "";
+
+        /**
+         * BatchRefresh originOrg.
+         * @member {string} originOrg
+         * @memberof agp.BatchRefresh
+         * @instance
+         */
+        BatchRefresh.prototype.originOrg = "";
+
+        /**
+         * BatchRefresh batchSignature.
+         * @member {Uint8Array} batchSignature
+         * @memberof agp.BatchRefresh
+         * @instance
+         */
+        BatchRefresh.prototype.batchSignature = $util.newBuffer([]);
+
+        /**
+         * BatchRefresh refreshedAtMs.
+         * @member {number} refreshedAtMs
+         * @memberof agp.BatchRefresh
+         * @instance
+         */
+        BatchRefresh.prototype.refreshedAtMs = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+        /**
+         * BatchRefresh signature.
+         * @member {Uint8Array} signature
+         * @memberof agp.BatchRefresh
+         * @instance
+         */
+        BatchRefresh.prototype.signature = $util.newBuffer([]);
+
+        /**
+         * BatchRefresh agentIds.
+         * @member {Array.<string>} agentIds
+         * @memberof agp.BatchRefresh
+         * @instance
+         */
+        BatchRefresh.prototype.agentIds = $util.emptyArray;
+
+        /**
+         * Creates a new BatchRefresh instance using the specified properties.
+         * @function create
+         * @memberof agp.BatchRefresh
+         * @static
+         * @param {agp.BatchRefresh.$Properties=} [properties] Properties to set
+         * @returns {agp.BatchRefresh} BatchRefresh instance
+         * @type {{
+         *   (properties: agp.BatchRefresh.$Shape): agp.BatchRefresh & agp.BatchRefresh.$Shape;
+         *   (properties?: agp.BatchRefresh.$Properties): agp.BatchRefresh;
+         * }}
+         */
+        BatchRefresh.create = function(properties) {
+            return new BatchRefresh(properties);
+        };
+
+        /**
+         * Encodes the specified BatchRefresh message. Does not implicitly {@link agp.BatchRefresh.verify|verify} messages.
+         * @function encode
+         * @memberof agp.BatchRefresh
+         * @static
+         * @param {agp.BatchRefresh.$Properties} message BatchRefresh message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        BatchRefresh.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.originPeerId != null && $Object.hasOwnProperty.call(message, "originPeerId") && message.originPeerId !== "")
+                writer.uint32(/* id 1, wireType 2 =*/10).string(message.originPeerId);
+            if (message.originOrg != null && $Object.hasOwnProperty.call(message, "originOrg") && message.originOrg !== "")
+                writer.uint32(/* id 2, wireType 2 =*/18).string(message.originOrg);
+            if (message.batchSignature != null && $Object.hasOwnProperty.call(message, "batchSignature") && message.batchSignature.length)
+                writer.uint32(/* id 3, wireType 2 =*/26).bytes(message.batchSignature);
+            if (message.refreshedAtMs != null && $Object.hasOwnProperty.call(message, "refreshedAtMs") && (typeof message.refreshedAtMs === "object" ? message.refreshedAtMs.low || message.refreshedAtMs.high : message.refreshedAtMs !== 0))
+                writer.uint32(/* id 4, wireType 0 =*/32).uint64(message.refreshedAtMs);
+            if (message.signature != null && $Object.hasOwnProperty.call(message, "signature") && message.signature.length)
+                writer.uint32(/* id 5, wireType 2 =*/42).bytes(message.signature);
+            if (message.agentIds != null && message.agentIds.length)
+                for (let i = 0; i < message.agentIds.length; ++i)
+                    writer.uint32(/* id 6, wireType 2 =*/50).string(message.agentIds[i]);
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a BatchRefresh message from the specified reader or buffer.
+         * @function decode
+         * @memberof agp.BatchRefresh
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {agp.BatchRefresh & agp.BatchRefresh.$Shape} BatchRefresh
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        BatchRefresh.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message, value;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.agp.BatchRefresh();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.stringVerify()).length)
+                            message.originPeerId = value;
+                        else
+                            delete message.originPeerId;
+                        continue;
+                    }
+                case 2: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.stringVerify()).length)
+                            message.originOrg = value;
+                        else
+                            delete message.originOrg;
+                        continue;
+                    }
+                case 3: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.bytes()).length)
+                            message.batchSignature = value;
+                        else
+                            delete message.batchSignature;
+                        continue;
+                    }
+                case 4: {
+                        if (wireType !== 0)
+                            break;
+                        if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            message.refreshedAtMs = value;
+                        else
+                            delete message.refreshedAtMs;
+                        continue;
+                    }
+                case 5: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.bytes()).length)
+                            message.signature = value;
+                        else
+                            delete message.signature;
+                        continue;
+                    }
+                case 6: {
+                        if (wireType !== 2)
+                            break;
+                        if (!(message.agentIds && message.agentIds.length))
+                            message.agentIds = [];
+                        message.agentIds.push(reader.stringVerify());
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        return BatchRefresh;
     })();
 
     agp.WireRoute = (function() {

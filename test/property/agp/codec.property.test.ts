@@ -8,7 +8,7 @@ import { agp } from '../../../agp/proto/gen/agp.js'
 import { decodeRoute, encodeRoute } from '../../../agp/route/route-codec.ts'
 import type { Frame } from '../../../agp/codec/frame.ts'
 import type { Route } from '../../../agp/route/route.ts'
-import { agentId, capability, frame, org, route } from '../../helpers/frame-arbitraries.ts'
+import { agentId, batchRefresh, capability, frame, org, route } from '../../helpers/frame-arbitraries.ts'
 
 const numRuns = Number(process.env.FUZZ_RUNS ?? 100)
 /** The decoders of a peer's bytes: `npm run fuzz` gives them a million inputs each. */
@@ -36,7 +36,8 @@ describe('frame codec properties', () => {
     // Each UPDATE takes some of its announces from a pool, as a reflector's flushes to several clients do.
     const update = fc.record({
       announces: fc.array(fc.oneof(route, fc.nat({ max: 5 })), { maxLength: 5 }),
-      withdraws: fc.array(fc.record({ capability, originOrg: org, agentId }), { maxLength: 3 })
+      withdraws: fc.array(fc.record({ capability, originOrg: org, agentId }), { maxLength: 3 }),
+      refreshes: fc.array(batchRefresh, { maxLength: 2 })
     })
     const input = fc.record({ pool: fc.array(route, { minLength: 1, maxLength: 6 }), updates: fc.array(update, { maxLength: 6 }), frames: fc.array(frame, { maxLength: 3 }) })
     fc.assert(fc.property(input, fc.integer({ min: 0, max: 3 }), ({ pool, updates, frames }, maxEntries) => {
@@ -44,7 +45,8 @@ describe('frame codec properties', () => {
       const all: Frame[] = [...frames, ...updates.map((u): Frame => ({
         type: 'update',
         withdraws: u.withdraws,
-        announces: u.announces.map((a) => typeof a === 'number' ? pool[a % pool.length]! : a)
+        announces: u.announces.map((a) => typeof a === 'number' ? pool[a % pool.length]! : a),
+        ...(u.refreshes.length > 0 ? { refreshes: u.refreshes } : {})
       }))]
       for (const f of all) expect(encodeFrame(f, cache)).toEqual(encodeFrame(f))
       expect(cache.size).toBeLessThanOrEqual(maxEntries)
@@ -96,7 +98,11 @@ describe('frame codec properties', () => {
       if (a.ok || g.ok) expect(a).toEqual(g)
       else expect([a.error.notificationCode, a.error.subcode]).toEqual([g.error.notificationCode, g.error.subcode])
     }
-    const update = fc.record({ announces: fc.array(route, { maxLength: 4 }), withdraws: fc.array(fc.record({ capability, originOrg: org, agentId }), { maxLength: 3 }) })
+    const update = fc.record({
+      announces: fc.array(route, { maxLength: 4 }),
+      withdraws: fc.array(fc.record({ capability, originOrg: org, agentId }), { maxLength: 3 }),
+      refreshes: fc.array(batchRefresh, { maxLength: 2 })
+    }).map(({ refreshes, ...u }) => refreshes.length > 0 ? { ...u, refreshes } : u)
     fc.assert(fc.property(update, fc.nat(), fc.integer({ min: 0, max: 255 }), (u, at, value) => {
       const bytes = encodeFrame({ type: 'update', ...u })
       const mutated = new Uint8Array(bytes)

@@ -12,7 +12,7 @@ const entry = fc.record({
   atMs: fc.integer({ min: 0, max: 5 }).map((t) => 1_700_000_000_000 + t * 1000),
   peer: fc.constantFrom('p1', 'p2', 'p3'),
   path: fc.constantFrom('acme/a', 'acme/b', 'beta/a', 'beta/c', 'zeta/z'),
-  originatedAtMs: fc.integer({ min: 0, max: 3 })
+  stampMs: fc.integer({ min: 0, max: 3 })
 })
 const op = fc.oneof({ weight: 3, arbitrary: entry }, { weight: 2, arbitrary: fc.constant('pop' as const) })
 
@@ -76,7 +76,7 @@ describe('FreshnessQueue', () => {
       const model: { e: FreshnessEntry, seq: number }[] = []
       let seq = 0
       const firstLive = (): { e: FreshnessEntry, seq: number } | undefined =>
-        [...model].sort((a, b) => first([a, b]) === 0 ? -1 : 1).find((m) => live(m.e.peer, m.e.path, m.e.originatedAtMs))
+        [...model].sort((a, b) => first([a, b]) === 0 ? -1 : 1).find((m) => live(m.e.peer, m.e.path, m.e.stampMs))
       for (const o of list) {
         if (o === 'arm') {
           expect(q.nextLiveAtMs(live)).toBe(firstLive()?.e.atMs)
@@ -85,7 +85,7 @@ describe('FreshnessQueue', () => {
           const want = firstLive()
           for (;;) {
             const e = q.pop()
-            if (e === undefined || live(e.peer, e.path, e.originatedAtMs)) {
+            if (e === undefined || live(e.peer, e.path, e.stampMs)) {
               expect(e).toEqual(want?.e)
               break
             }
@@ -93,7 +93,7 @@ describe('FreshnessQueue', () => {
           // The model drops the live entry and every outdated one before it.
           if (want !== undefined) {
             const before = model.filter((m) => first([m, want]) === 0 && m !== want)
-            for (const m of [want, ...before.filter((m) => !live(m.e.peer, m.e.path, m.e.originatedAtMs))]) model.splice(model.indexOf(m), 1)
+            for (const m of [want, ...before.filter((m) => !live(m.e.peer, m.e.path, m.e.stampMs))]) model.splice(model.indexOf(m), 1)
           } else {
             model.length = 0
           }

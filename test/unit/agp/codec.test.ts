@@ -6,6 +6,8 @@ import {
 import { HeaderSubcode, UpdateSubcode } from '../../../agp/codec/errors.ts'
 import { AGP_VERSION, MAX_FRAME_BYTES, NotificationCode, OpenSubcode, type Frame, type OpenFrame } from '../../../agp/codec/frame.ts'
 import { InvalidArgumentError } from '../../../kernel/errors.ts'
+import { MAX_REFRESHES_PER_UPDATE } from '../../../agp/codec/limits.ts'
+import { WireRouteCache } from '../../../agp/codec/wire-route-cache.ts'
 import { ORG_ID_PATTERN } from '../../../kernel/ids/identifiers.ts'
 import { decodeRoute, encodeRoute } from '../../../agp/route/route-codec.ts'
 import { originateRoute, verifyRoute, verifyRoutes } from '../../../agp/route/originate.ts'
@@ -197,5 +199,36 @@ describe('decoding an UPDATE\'s routes', () => {
     } finally {
       orgChecks.mockRestore()
     }
+  })
+})
+
+describe('batch refreshes in an UPDATE', () => {
+  const good = {
+    originPeerId: 'peer-a', originOrg: 'acme', batchSignature: new Uint8Array(64).fill(1),
+    refreshedAtMs: 1_700_000_000_000, signature: new Uint8Array(64).fill(2), agentIds: ['r1', 'r2']
+  }
+  const decodeRefreshes = (refreshes: agp.IBatchRefresh[]): ReturnType<typeof decodeFrame> =>
+    decodeFrame(rawFrame({ version: AGP_VERSION, update: { refreshes } }))
+
+  it('round-trip after the announces, through the fast encoder too, and an UPDATE without any has no field', () => {
+    const announces = [originateRoute(agent, { org: 'acme', signer, originSeq: 1, nowMs: 1 })]
+    const frame = { type: 'update' as const, announces, withdraws: [], refreshes: [good] }
+    const bytes = encodeFrame(frame)
+    expect(encodeFrame(frame, new WireRouteCache(4))).toEqual(bytes)
+    expect(decodeFrame(bytes)).toEqual({ ok: true, value: frame })
+    const none = decodeFrame(encodeFrame({ type: 'update', announces, withdraws: [] }))
+    expect(none.ok && 'refreshes' in none.value).toBe(false)
+  })
+
+  it('refuses a malformed refresh as a malformed route (3/11) and too many as too many entries (3/12)', () => {
+    const refused = (r: ReturnType<typeof decodeFrame>): [number, number] | 'ok' => r.ok ? 'ok' : [r.error.notificationCode, r.error.subcode]
+    expect(refused(decodeRefreshes([good]))).toBe('ok')
+    expect(refused(decodeRefreshes([{ ...good, signature: new Uint8Array(63) }]))).toEqual([3, 11])
+    expect(refused(decodeRefreshes([{ ...good, batchSignature: new Uint8Array(65) }]))).toEqual([3, 11])
+    expect(refused(decodeRefreshes([{ ...good, agentIds: [] }]))).toEqual([3, 11])
+    expect(refused(decodeRefreshes([{ ...good, agentIds: ['Bad Id'] }]))).toEqual([3, 11])
+    expect(refused(decodeRefreshes([{ ...good, originPeerId: '' }]))).toEqual([3, 11])
+    expect(refused(decodeRefreshes([{ ...good, originOrg: 'ACME' }]))).toEqual([3, 11])
+    expect(refused(decodeRefreshes(Array.from({ length: MAX_REFRESHES_PER_UPDATE + 1 }, () => good)))).toEqual([3, 12])
   })
 })

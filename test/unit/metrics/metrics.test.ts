@@ -54,4 +54,17 @@ describe('daemon metrics', () => {
     a.decodeError()
     expect(await b.render()).toContain('atpd_decode_errors_total 0')
   })
+
+  it('batch refreshes follow the Speaker\'s running totals, never going back', async () => {
+    let totals = { originated: 0, received: 0, routesRestamped: 0 }
+    const m = createMetrics({ collect: () => { m.setBatchRefreshTotals(totals) } })
+    expect(await m.render()).toContain('atpd_batch_refresh_routes_total 0')
+    totals = { originated: 3, received: 5, routesRestamped: 320 }
+    const text = await m.render()
+    expect(text).toContain('atpd_batch_refreshes_total{direction="originated"} 3')
+    expect(text).toContain('atpd_batch_refreshes_total{direction="received"} 5')
+    expect(text).toContain('atpd_batch_refresh_routes_total 320')
+    totals = { originated: 3, received: 4, routesRestamped: 320 }
+    expect(await m.render()).toContain('atpd_batch_refreshes_total{direction="received"} 5')
+  })
 })
