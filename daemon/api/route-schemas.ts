@@ -59,6 +59,7 @@ export const pathViewJson = z.object({
   fromPeer: z.string(),
   localPref: z.number(),
   usable: z.boolean(),
+  refreshedAt: z.string().describe("When the route's origin last re-asserted it by batch refresh (docs/protocol.md), when later than originatedAt: freshness runs from here.").optional(),
   window: windowJson.describe("This org's congestion window on the path, once it has forwarded tasks there.").optional()
 })
 

@@ -82,6 +82,7 @@ export function toRouteFactsJson (route: Route): RouteFactsJson {
 export function toPathViewJson (view: RouteView, windowOf?: WindowLookup): PathViewJson {
   const a = view.route.attrs
   const w = windowOf?.(a.originOrg, a.agentId)
+  const refreshedAt = refreshedAtOf(view.route)
   return {
     state: view.state,
     penalty: view.penalty,
@@ -89,12 +90,19 @@ export function toPathViewJson (view: RouteView, windowOf?: WindowLookup): PathV
     fromPeer: view.fromPeer,
     localPref: view.localPref,
     usable: view.usable,
+    ...(refreshedAt !== undefined ? { refreshedAt } : {}),
     ...(w !== undefined ? { window: toWindowJson(w) } : {})
   }
 }
 
 export function toCandidateJson (c: Candidate, windowOf?: WindowLookup): CandidateJson {
   return { ...toRouteJson(c.view, windowOf), score: c.score, reason: c.reason }
+}
+
+/** The batch refresh time of a route kept fresh by one (ISO), else undefined. */
+function refreshedAtOf (route: Route): string | undefined {
+  const at = route.refreshedAtMs
+  return at !== undefined && at > route.attrs.originatedAtMs ? isoTime(at) ?? undefined : undefined
 }
 
 /** A candidate's JSON without its route's facts (toRouteFactsJson). */
@@ -110,6 +118,7 @@ export function toCandidateViewJson (c: Candidate, windowOf?: WindowLookup): Can
     fromPeer: view.fromPeer,
     localPref: view.localPref,
     usable: view.usable,
+    refreshedAt: refreshedAtOf(view.route),
     window: w === undefined ? undefined : toWindowJson(w),
     score: c.score,
     reason: c.reason

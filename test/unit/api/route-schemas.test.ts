@@ -21,7 +21,7 @@ const FULL: RouteView = {
     tags: [MEASURED_TAG, 'gpu'],
     originatedAtMs: MEASURED_AT_MS,
     winRate: { wins: 7, trials: 9, measuredAtMs: MEASURED_AT_MS }
-  }, { orgPath: ['rr', 'acme'], sitePath: ['acme-c', 'acme-b'], originatorId: '12D3KooWorigin', clusterList: ['c1', 'c2'], pathTags: ['partner-a'] }),
+  }, { orgPath: ['rr', 'acme'], sitePath: ['acme-c', 'acme-b'], originatorId: '12D3KooWorigin', clusterList: ['c1', 'c2'], pathTags: ['partner-a'], refreshedAtMs: MEASURED_AT_MS + 60_000 }),
   fromPeer: '12D3KooWfrom',
   state: 'stale',
   penalty: 1.5,
