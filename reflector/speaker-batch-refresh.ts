@@ -10,7 +10,7 @@
  * copy — goes out with the refresh that keeps it fresh (attachRefreshes).
  */
 import {
-  type BatchRefresh, isBeyondClockSkew, MAX_REFRESHES_PER_UPDATE, pathKey, refreshCovers, refreshKey, type Route, sameBytes, signBatchRefresh, stampOf,
+  type BatchRefresh, isBeyondClockSkew, MAX_REFRESHES_PER_UPDATE, nextFreshnessChangeMs, pathKey, refreshCovers, refreshKey, type Route, sameBytes, signBatchRefresh, stampOf,
   verifyBatchRefresh
 } from '../agp/index.ts'
 import { admit } from './speaker-admission.ts'
@@ -61,7 +61,7 @@ export function refreshBatches (st: SpeakerState, slice: readonly LocalRoute[]):
       local.route = { ...local.route, refreshedAtMs: st.nowMs }
       restamped.push(local)
     }
-    forward(st, refresh, undefined, group.map((l) => l.route))
+    forward(st, refresh, undefined, group.map((l) => ({ path: pathKey(st.init.org, l.agent.id), route: l.route })))
   }
   return { again, restamped }
 }
@@ -96,17 +96,27 @@ function importRefresh (st: SpeakerState, n: NeighborState, refresh: BatchRefres
     return
   }
   keep(st, refresh)
-  const restamped: Route[] = []
   for (const { path, route } of members) {
     const next: Route = { ...route, refreshedAtMs: refresh.refreshedAtMs }
     n.adjIn.restamp(path, next)
-    // Import policy and the Loc-RIB copy again, as for an advertisement; stale → fresh
-    // here, and the freshness timer re-armed from the new stamp.
-    admit(st, n, next, memoOf(next), true)
-    restamped.push(next)
+    // A fresh copy stays fresh: its stamp moves in place. Otherwise (stale → fresh, an
+    // import policy's copy, suppressed) import policy and the Loc-RIB copy again, as for
+    // an advertisement. Either way the freshness timer is re-armed from the new stamp.
+    if (!restampFreshCopy(st, n, path, route, next)) admit(st, n, next, memoOf(next), true)
   }
-  st.counters.routesRestamped += restamped.length
-  forward(st, refresh, n, restamped)
+  st.counters.routesRestamped += members.length
+  forward(st, refresh, n, members)
+}
+
+function restampFreshCopy (st: SpeakerState, n: NeighborState, path: string, held: Route, next: Route): boolean {
+  const peer = n.config.peerId
+  const copy = st.locRib.getCopy(held.attrs.capability, path, peer)
+  if (copy === undefined || copy.route !== held || copy.stale || !copy.usable) return false
+  if (!st.locRib.restamp(held.attrs.capability, path, peer, next)) return false
+  const stamp = stampOf(next)
+  const atMs = nextFreshnessChangeMs(stamp, st.nowMs, st.init.freshness)
+  if (atMs !== undefined) st.freshness.add(atMs, peer, path, stamp)
+  return true
 }
 
 /** A refresh kept or passed on was verified here, or is the very one kept. */
@@ -127,12 +137,13 @@ function keep (st: SpeakerState, refresh: BatchRefresh): void {
  * Queues the refresh for every other established neighbor that was advertised any of
  * `routes` under the refreshed signature, naming only those routes.
  */
-function forward (st: SpeakerState, refresh: BatchRefresh, from: NeighborState | undefined, routes: readonly Route[]): void {
+function forward (st: SpeakerState, refresh: BatchRefresh, from: NeighborState | undefined,
+  routes: readonly { readonly path: string, readonly route: Route }[]): void {
   for (const m of st.neighbors.values()) {
     if (m === from || m.session.state !== 'established') continue
     let queued = false
-    for (const route of routes) {
-      const out = m.adjOut.get(route.attrs.capability, memoOf(route).path)
+    for (const { path, route } of routes) {
+      const out = m.adjOut.get(route.attrs.capability, path)
       if (out === undefined || !refreshCovers(refresh, out)) continue
       queueRefresh(m, refresh, out.attrs.originOrg, out.attrs.agentId)
       queued = true

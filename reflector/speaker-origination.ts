@@ -78,7 +78,10 @@ export function refreshAgents (st: SpeakerState): boolean {
       if (local !== undefined) chunk.push(local)
     }
     const done = refreshBatches(st, chunk)
-    for (const local of done.restamped) installLocal(st, local.route)
+    for (const local of done.restamped) {
+      // Nothing but the stamp changed: in place, without a rerank (else the usual way).
+      if (!st.locRib.restamp(local.agent.capability, pathKey(st.init.org, local.agent.id), '', local.route)) installLocal(st, local.route)
+    }
     again.push(...done.again)
   }
   const routes = originateBatch(st, again.map((l) => l.agent))

@@ -19,6 +19,7 @@
 import { CapabilityTrie } from '../capability/trie.ts'
 import { compareLocal, localReason } from '../decision/local-rank.ts'
 import { BEST_REASON, type Ranked } from '../decision/step.ts'
+import { sameButStamp } from '../route/batch-refresh.ts'
 import type { PathKey, Route } from '../route/route.ts'
 import { sameStrings } from './adj-rib-out.ts'
 import { isSelected, promoteBest, replaceSorted, uniformLocalTerms } from './selection-order.ts'
@@ -143,6 +144,37 @@ export class LocRib {
     if (copies === undefined) return undefined
     if (!Array.isArray(copies)) return copies.fromPeer === fromPeer ? copies : undefined
     return copies.find((c) => c.fromPeer === fromPeer)
+  }
+
+  /**
+   * Replaces the route of one copy by the same route restamped (sameButStamp: a batch
+   * refresh), in place: no rank can move and nothing is exported, so there is nothing to
+   * commit. The capability's ranking becomes a new array, so what was kept for the old
+   * one (resolve rankings) is built again with the new stamp. False, and nothing done,
+   * when the copy is not held, its route is not `route`'s older self, or the capability
+   * has changes staged (the caller then sets the candidate the usual way).
+   */
+  restamp (capability: string, path: PathKey, fromPeer: string, route: Route): boolean {
+    if (this.dirty.has(capability)) return false
+    const entry = this.byCapability.get(capability)
+    const copies = entry?.copies.get(path)
+    if (entry === undefined || copies === undefined) return false
+    const i = Array.isArray(copies) ? copies.findIndex((c) => c.fromPeer === fromPeer) : copies.fromPeer === fromPeer ? 0 : -1
+    if (i < 0) return false
+    const old = (Array.isArray(copies) ? copies[i] : copies) as PathCandidate
+    if (!sameButStamp(old.route, route)) return false
+    const next: PathCandidate = { ...old, route }
+    if (Array.isArray(copies)) copies[i] = next
+    else entry.copies.set(path, next)
+    const a = entry.all.indexOf(old)
+    if (a >= 0) entry.all[a] = next
+    const o = entry.order.indexOf(old)
+    if (o >= 0) {
+      entry.order = entry.order.slice()
+      entry.order[o] = next
+      entry.ranked = undefined
+    }
+    return true
   }
 
   /** All copies of a path (any session, in no particular order), e.g. to reuse a signature verification. */
@@ -290,7 +322,7 @@ export class LocRib {
       const path = pathOf(c)
       const old = paths.has(path) ? paths.get(path) : c
       if (old === c && (sameLast || isSelected(c, lastBefore))) continue
-      if (old === undefined || !old.usable || !isSelected(old, lastBefore) || old.route !== c.route || old.fromPeer !== c.fromPeer) {
+      if (old === undefined || !old.usable || !isSelected(old, lastBefore) || !sameButStamp(old.route, c.route) || old.fromPeer !== c.fromPeer) {
         exportPaths.push(path)
       }
     }

@@ -101,6 +101,17 @@ export function stampOf (route: Route): number {
 }
 
 /**
+ * True when `b` is `a` restamped (or `a` itself): the same objects in every field, the
+ * freshness stamp aside. What is advertised of it is unchanged, so export has nothing
+ * to send (the neighbors get the refresh itself).
+ */
+export function sameButStamp (a: Route, b: Route): boolean {
+  return a === b || (a.attrs === b.attrs && a.attrsBytes === b.attrsBytes && a.signature === b.signature && a.batch === b.batch &&
+    a.orgPath === b.orgPath && a.sitePath === b.sitePath && a.originatorId === b.originatorId && a.clusterList === b.clusterList &&
+    a.pathTags === b.pathTags)
+}
+
+/**
  * When the route's advertised evidence counts as measured: the origin measured it at
  * winRate.measuredAtMs and re-asserted the same attributes at every refresh since, so
  * the evidence is as current as the stamp says (a route advertised again would carry

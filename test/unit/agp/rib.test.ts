@@ -108,6 +108,30 @@ describe('LocRib', () => {
     expect(sameVisibleRoute(cand({ seq: 1 }).route, cand({ seq: 2, cost: 0.5 }).route)).toBe(false)
   })
 
+  it('a batch refresh restamps a copy in place: same rank, nothing to commit or export, a new ranking array', () => {
+    const rib = new LocRib({ maxPathsPerCapability: 64 })
+    const a = cand({ agent: 'a', cost: 0.1 })
+    const b = cand({ agent: 'b', cost: 0.2, fromPeer: 'p2' })
+    rib.apply([{ op: 'set', candidate: a }, { op: 'set', candidate: b }])
+    const before = rib.rankedPaths('code-review/python')
+    const generation = rib.generation
+    const restamped = { ...b.route, refreshedAtMs: 99 }
+    expect(rib.restamp('code-review/python', 'acme/b', 'p2', restamped)).toBe(true)
+    const after = rib.rankedPaths('code-review/python')
+    expect(after).not.toBe(before)
+    expect(after.map((c) => c.route.attrs.agentId)).toEqual(['a', 'b'])
+    expect(after[1]?.route).toBe(restamped)
+    expect(rib.getCopy('code-review/python', 'acme/b', 'p2')?.route).toBe(restamped)
+    expect(rib.commit()).toEqual([])
+    expect(rib.generation).toBe(generation)
+    // Not the same route restamped, not held from that session, or changes staged: refused, nothing done.
+    expect(rib.restamp('code-review/python', 'acme/b', 'p2', { ...b.route, attrs: { ...b.route.attrs, costUsd: 9 } })).toBe(false)
+    expect(rib.restamp('code-review/python', 'acme/b', 'p9', { ...b.route, refreshedAtMs: 100 })).toBe(false)
+    rib.set(cand({ agent: 'c', cost: 0.3 }))
+    expect(rib.restamp('code-review/python', 'acme/a', 'p1', { ...a.route, refreshedAtMs: 100 })).toBe(false)
+    expect(rib.getCopy('code-review/python', 'acme/a', 'p1')?.route).toBe(a.route)
+  })
+
   it('bounds paths per capability by the global order, usable first', () => {
     const rib = new LocRib({ maxPathsPerCapability: 2 })
     rib.apply([
