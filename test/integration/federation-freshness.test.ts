@@ -48,6 +48,8 @@ describe('federation: freshness by batch refresh', () => {
       expect(Date.now() - Date.parse(r.originatedAt ?? '')).toBeGreaterThan(freshness.maxAgeS * 1000)
       expect(Date.now() - Date.parse(r.refreshedAt ?? '')).toBeLessThan(freshness.staleS * 1000)
     }
+    expect(await metric(fed, 'observer', 'atpd_routes{state="active"}')).toBe(AGENTS)
+    expect(await metric(fed, 'observer', 'atpd_routes{state="stale"}')).toBe(0)
     expect(await metric(fed, 'observer', 'atpd_batch_refresh_routes_total')).toBeGreaterThan(AGENTS)
     expect(await metric(fed, 'rr', 'atpd_batch_refresh_routes_total')).toBeGreaterThan(AGENTS)
     expect(await metric(fed, 'origin', 'atpd_batch_refreshes_total{direction="originated"}')).toBeGreaterThan(1)
