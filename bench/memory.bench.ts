@@ -9,9 +9,18 @@
  * MemoryService.receive does): signature (root) check, update inspection,
  * Y.applyUpdate, provenance index. The same is measured for envelopes signed one by
  * one (a flush after every put), the form a writer that never bursts sends.
- * Each ingest runs RUNS times into a fresh replica and the median run is reported: the
- * first run also pays for compiling the code (a daemon's ingest is warm).
+ * Each ingest runs WARMUP rounds that are not counted (the first ones also pay for
+ * compiling the code; a daemon's ingest is warm), then ROUNDS rounds, each into a fresh
+ * replica; the round with the median wall time gives the headline figure, the fastest
+ * and slowest beside it show the spread. A round of 5,000 envelopes lasts about 0.1 s,
+ * so on a shared machine one round alone says little: another process holding a core,
+ * or a collection of an earlier round's garbage, moves it by half; the median of 21
+ * moves far less. CPU time per envelope is reported beside wall time: it does not
+ * count the time other processes held the cores (it does count the collector's own
+ * threads), and the 1-minute load average before and after says how loaded the
+ * machine was.
  */
+import { loadavg } from 'node:os'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { decodeSyncMessage, encodeSyncMessage, packEnvelopes, Replica } from '../crdt/index.ts'
@@ -24,10 +33,13 @@ const N_SINGLE = 1000
 const BURST = 64
 /** Envelopes per sync message, as the sync machine packs them. */
 const PER_MESSAGE = 256
-const RUNS = 3
+const WARMUP = 3
+const ROUNDS = 21
+const SINGLE_ROUNDS = 7
 const NS = { id: 'bench', members: ['acme', 'globex'], writers: ['acme', 'globex'] }
 
-interface Ingest { envelopes: number, applied: number, seconds: number, perSecond: number, cpuSeconds: number, perCpuSecond: number, sameState: boolean }
+/** One round: wall and CPU seconds for `applied` envelopes into a fresh replica. */
+interface Round { applied: number, seconds: number, cpuSeconds: number, sameState: boolean }
 
 async function writers (verifier: Verifier, hasher: Hasher): Promise<Replica[]> {
   const out: Replica[] = []
@@ -57,7 +69,7 @@ export async function produce (n: number, burst: number, verifier: Verifier, has
   return { wire, stateHash: ws[0]?.stateHash() ?? '' }
 }
 
-function ingest (wire: readonly Uint8Array[], n: number, stateHash: string, verifier: Verifier, hasher: Hasher): Ingest {
+function ingest (wire: readonly Uint8Array[], stateHash: string, verifier: Verifier, hasher: Hasher): Round {
   const reader = new Replica({ namespace: NS, verifier, hasher })
   const t0 = performance.now()
   const cpu0 = process.cpuUsage()
@@ -68,39 +80,69 @@ function ingest (wire: readonly Uint8Array[], n: number, stateHash: string, veri
   }
   const cpu = process.cpuUsage(cpu0)
   const seconds = (performance.now() - t0) / 1000
-  // CPU time as well as wall time: on a shared machine the wall time also counts the
-  // time other processes held the cores.
-  const cpuSeconds = (cpu.user + cpu.system) / 1e6
+  return { applied, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, sameState: reader.stateHash() === stateHash }
+}
+
+/** `rounds` counted rounds after `warmup` uncounted ones. */
+function rounds (warmup: number, rounds: number, wire: readonly Uint8Array[], stateHash: string, verifier: Verifier, hasher: Hasher): Round[] {
+  const out: Round[] = []
+  for (let i = 0; i < warmup + rounds; i++) {
+    const r = ingest(wire, stateHash, verifier, hasher)
+    if (i >= warmup) out.push(r)
+  }
+  return out
+}
+
+interface Spread { median: number, min: number, max: number }
+
+/**
+ * The figures of a set of rounds: the median round by wall time (its rate is the
+ * headline), the spread of the rate and of wall and CPU microseconds per envelope.
+ * Every round must apply all `n` envelopes and reach the writers' state.
+ */
+function summary (n: number, runs: readonly Round[]): Record<string, unknown> {
+  const byWall = [...runs].sort((x, y) => x.seconds - y.seconds)
+  const mid = byWall[Math.floor(byWall.length / 2)] as Round
+  const perSecond = spread(runs.map((r) => r.applied / r.seconds), 0)
+  const cpu = spread(runs.map((r) => r.cpuSeconds * 1e6 / r.applied), 2)
   return {
-    envelopes: n, applied, seconds: Number(seconds.toFixed(3)), perSecond: Math.round(applied / seconds),
-    cpuSeconds: Number(cpuSeconds.toFixed(3)), perCpuSecond: Math.round(applied / cpuSeconds), sameState: reader.stateHash() === stateHash
+    envelopes: n,
+    applied: Math.min(...runs.map((r) => r.applied)),
+    seconds: Number(mid.seconds.toFixed(3)),
+    verifiedEnvelopesAppliedPerSecond: Math.round(mid.applied / mid.seconds),
+    perSecond,
+    wallMicrosPerEnvelope: spread(runs.map((r) => r.seconds * 1e6 / r.applied), 2),
+    cpuSeconds: Number(mid.cpuSeconds.toFixed(3)),
+    cpuMicrosPerEnvelope: cpu,
+    envelopesPerCpuSecond: Math.round(1e6 / cpu.median),
+    runs: runs.length,
+    sameState: runs.every((r) => r.sameState && r.applied === n)
   }
 }
 
+function spread (xs: readonly number[], digits: number): Spread {
+  const s = [...xs].sort((a, b) => a - b)
+  const round = (x: number): number => Number(x.toFixed(digits))
+  return { median: round(s[Math.floor(s.length / 2)] as number), min: round(s[0] as number), max: round(s[s.length - 1] as number) }
+}
+
 export default async function (): Promise<Record<string, unknown>> {
+  const loadBefore = loadavg()[0] as number
   const verifier = createEd25519Verifier()
   const hasher = createNodeHasher()
   const batched = await produce(N, BURST, verifier, hasher)
   const single = await produce(N_SINGLE, 1, verifier, hasher)
-  const b = median(Array.from({ length: RUNS }, () => ingest(batched.wire, N, batched.stateHash, verifier, hasher)))
-  const s = median(Array.from({ length: RUNS }, () => ingest(single.wire, N_SINGLE, single.stateHash, verifier, hasher)))
+  const b = summary(N, rounds(WARMUP, ROUNDS, batched.wire, batched.stateHash, verifier, hasher))
+  const s = summary(N_SINGLE, rounds(1, SINGLE_ROUNDS, single.wire, single.stateHash, verifier, hasher))
   return {
-    envelopes: b.envelopes,
-    applied: b.applied,
-    seconds: b.seconds,
-    verifiedEnvelopesAppliedPerSecond: b.perSecond,
-    cpuSeconds: b.cpuSeconds,
-    envelopesPerCpuSecond: b.perCpuSecond,
+    ...b,
     envelopesPerSignature: BURST,
-    runs: RUNS,
-    sameState: b.sameState && s.sameState,
-    singleSigned: { envelopes: s.envelopes, seconds: s.seconds, verifiedEnvelopesAppliedPerSecond: s.perSecond, cpuSeconds: s.cpuSeconds, envelopesPerCpuSecond: s.perCpuSecond }
+    warmupRuns: WARMUP,
+    sameState: b.sameState === true && s.sameState === true,
+    loadAverage: { before: Number(loadBefore.toFixed(2)), after: Number((loadavg()[0] as number).toFixed(2)) },
+    singleSigned: {
+      envelopes: s.envelopes, seconds: s.seconds, verifiedEnvelopesAppliedPerSecond: s.verifiedEnvelopesAppliedPerSecond,
+      cpuSeconds: s.cpuSeconds, envelopesPerCpuSecond: s.envelopesPerCpuSecond, cpuMicrosPerEnvelope: s.cpuMicrosPerEnvelope, runs: s.runs
+    }
   }
-}
-
-/** The run with the median wall time (its CPU figures with it); sameState must hold in every run. */
-function median (runs: Ingest[]): Ingest {
-  const sorted = [...runs].sort((x, y) => x.seconds - y.seconds)
-  const mid = sorted[Math.floor(sorted.length / 2)] as Ingest
-  return { ...mid, sameState: runs.every((r) => r.sameState) }
 }
