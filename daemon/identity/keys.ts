@@ -83,8 +83,14 @@ function parseKey (peerId: string): KeyObject | null {
 export function createNodeHasher (): Hasher {
   return {
     sha256 (data) {
-      const digest = hash('sha256', data, 'buffer')
-      return new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength)
+      // The digest comes as a 'binary' (latin1) string, one char per byte, copied into
+      // a 32-byte array: V8 keeps so small an array in its heap, where a 'buffer'
+      // digest is a fresh off-heap ArrayBuffer per call, which costs as much again as
+      // the hash of a short input (a Merkle node, a batch leaf) and more collector work.
+      const digest = hash('sha256', data, 'binary')
+      const out = new Uint8Array(32)
+      for (let i = 0; i < 32; i++) out[i] = digest.charCodeAt(i)
+      return out
     },
     // Hex straight from OpenSSL: no digest buffer to allocate and convert (an envelope id per envelope received).
     sha256Hex (data) {

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { IdentityError, loadOrCreateIdentity } from '../../../daemon/identity/index.ts'
-import { createEd25519Signer, createEd25519Verifier } from '../../../daemon/identity/keys.ts'
+import { createEd25519Signer, createEd25519Verifier, createNodeHasher } from '../../../daemon/identity/keys.ts'
+import { defaultHasher } from '../../../kernel/index.ts'
 
 const dirs: string[] = []
 function tempDir (): string {
@@ -71,5 +72,21 @@ describe('ed25519 signer and verifier', () => {
     expect(verifier.verify(a.peerId, data, sig.subarray(0, 63))).toBe(false)
     // After LRU eviction the key is rebuilt and still verifies.
     expect(verifier.verify(a.peerId, data, sig)).toBe(true)
+  })
+
+  it('hashes as the pure-JS SHA-256 does, every byte value and length, digests that do not share a buffer', () => {
+    const node = createNodeHasher()
+    const digests: Uint8Array[] = []
+    for (const length of [...Array.from({ length: 100 }, (_, i) => i), 200, 1000]) {
+      const data = Uint8Array.from({ length }, (_, i) => (i * 37 + length) & 0xFF)
+      const digest = node.sha256(data)
+      expect(digest).toEqual(defaultHasher.sha256(data))
+      expect(node.sha256Hex?.(data)).toBe(Buffer.from(digest).toString('hex'))
+      digests.push(digest)
+    }
+    // Every byte value came out of some digest, and came out as itself.
+    expect(new Set(digests.flatMap((d) => [...d])).size).toBe(256)
+    digests[0]?.fill(0)
+    expect(digests[1]).toEqual(defaultHasher.sha256(Uint8Array.from({ length: 1 }, () => 1)))
   })
 })
