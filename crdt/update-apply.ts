@@ -17,7 +17,7 @@
  * second decode it saves.
  */
 import * as Y from 'yjs'
-import type { DecodedUpdate } from './update-inspect.ts'
+import type { DecodedUpdate } from './update-decode.ts'
 
 export function applyInspected (doc: Y.Doc, update: DecodedUpdate, origin: unknown): void {
   Y.transact(doc, (tr) => {

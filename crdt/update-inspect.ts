@@ -16,6 +16,8 @@
  */
 import * as Y from 'yjs'
 import { entryKeyProblem, entryValueProblem } from './json-value.ts'
+import { decodeUpdate } from './update-decode.ts'
+import type { DecodedUpdate } from './update-decode.ts'
 import type { MemoryLimits } from './limits.ts'
 import type { RefuseReason } from './refuse-reason.ts'
 
@@ -36,11 +38,6 @@ export interface UpdateInspection {
   readonly writes: ReadonlyMap<string, KeyWrite>
 }
 
-/** The update as inspection decoded it: what applyInspected (update-apply.ts) integrates. */
-export interface DecodedUpdate {
-  readonly structs: ReadonlyArray<Y.Item | Y.GC>
-  readonly ds: ReturnType<typeof Y.decodeUpdate>['ds']
-}
 
 export type InspectResult =
   | { readonly ok: true, readonly inspection: UpdateInspection, readonly decoded: DecodedUpdate }
@@ -88,8 +85,8 @@ function refuse (reason: RefuseReason, detail: string): InspectResult { return {
  * the doc already: its clock run starts there.
  */
 export function inspectUpdate (doc: Y.Doc, update: Uint8Array, clientId: number, limits: MemoryLimits, localFrom?: number): InspectResult {
-  let decoded: ReturnType<typeof Y.decodeUpdate>
-  try { decoded = Y.decodeUpdate(update) } catch (err) { return refuse('malformed-update', (err as Error).message) }
+  let decoded: DecodedUpdate
+  try { decoded = decodeUpdate(update) } catch (err) { return refuse('malformed-update', (err as Error).message) }
   const entries = doc.getMap(ENTRIES_ROOT)
   const from = localFrom ?? Y.getState(doc.store, clientId)
   let to = from
@@ -146,7 +143,7 @@ export function inspectUpdate (doc: Y.Doc, update: Uint8Array, clientId: number,
       if (w.clock >= 0 && !w.deleted && Y.isDeleted(decoded.ds, Y.createID(clientId, w.clock))) { w.value = null; w.deleted = true }
     }
   }
-  return { ok: true, inspection: { from, to, writes }, decoded: decoded as DecodedUpdate }
+  return { ok: true, inspection: { from, to, writes }, decoded }
 }
 
 /** Why an item's content may not enter a memory doc; undefined when it may. */
