@@ -103,11 +103,46 @@ export function entryValueProblem (value: unknown, limits: MemoryLimits): string
   // safe to hand to the recursive JSON.stringify.
   const problem = valueProblem(value, { maxDepth: limits.maxValueDepth, maxNodes: limits.maxValueBytes })
   if (problem !== undefined) return problem
+  // UTF-8 takes at most 3 bytes per UTF-16 unit of the JSON text: a value whose text is
+  // surely short enough needs no text at all (ingest checks every value it receives).
+  if (3 * flatJsonLengthBound(value) <= limits.maxValueBytes) return undefined
   const json = JSON.stringify(value)
   // UTF-8 takes at most 3 bytes per UTF-16 unit: most values need no count at all.
   if (json.length * 3 <= limits.maxValueBytes) return undefined
   const bytes = utf8Length(json)
   return bytes > limits.maxValueBytes ? `exceeds ${limits.maxValueBytes} bytes (${bytes})` : undefined
+}
+
+/** Longest JSON text of a finite number ("-1.7976931348623157e+308" has 24 characters). */
+const MAX_NUMBER_JSON = 24
+
+/** At least the length of JSON.stringify(v) for a valid scalar: a string's characters each escaped as \uXXXX at worst. */
+function scalarJsonLengthBound (v: unknown): number {
+  return typeof v === 'string' ? 2 + 6 * v.length : typeof v === 'number' ? MAX_NUMBER_JSON : 5
+}
+
+/**
+ * At least the length of JSON.stringify(v) for a value that passed valueProblem, when
+ * it is a scalar or a flat array or object of scalars; Infinity for anything deeper
+ * (the caller then measures the text itself).
+ */
+function flatJsonLengthBound (v: unknown): number {
+  if (typeof v !== 'object' || v === null) return scalarJsonLengthBound(v)
+  let n = 2
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i]
+      if (typeof x === 'object' && x !== null) return Infinity
+      n += scalarJsonLengthBound(x) + 1
+    }
+    return n
+  }
+  for (const k in v) {
+    const x = (v as Record<string, unknown>)[k]
+    if (typeof x === 'object' && x !== null) return Infinity
+    n += scalarJsonLengthBound(k) + scalarJsonLengthBound(x) + 2
+  }
+  return n
 }
 
 /** Bytes of the UTF-8 encoding of a well-formed string (JSON.stringify escapes lone surrogates). */

@@ -5,7 +5,7 @@ import fc from 'fast-check'
 import * as Y from 'yjs'
 import { canonicalJson } from '../../../kernel/canonical-json.ts'
 import { InvalidArgumentError } from '../../../kernel/errors.ts'
-import { entryValueProblem } from '../../../crdt/json-value.ts'
+import { entryValueProblem, valueProblem } from '../../../crdt/json-value.ts'
 import { DEFAULT_MEMORY_LIMITS } from '../../../crdt/limits.ts'
 import { fakeSigner } from '../../helpers/fixtures.ts'
 import { NS, nested, putAndSeal, rawEnvelope, readerReplica, writerReplica } from '../../helpers/memory-fixtures.ts'
@@ -105,6 +105,24 @@ describe('memory values: the size bound counts UTF-8 bytes', () => {
       const problem = entryValueProblem(value, { ...DEFAULT_MEMORY_LIMITS, maxValueBytes })
       expect(problem).toBe(bytes > maxValueBytes ? `exceeds ${maxValueBytes} bytes (${bytes})` : undefined)
     }))
+  })
+
+  it('refuses exactly those values whatever their shape: flat arrays and objects of any scalar, nested ones', () => {
+    const utf8 = new TextEncoder()
+    // Strings whose JSON text is longest for their length (each character escaped).
+    const escaped = fc.array(fc.constantFrom('\u0001', '\u001f', '"', '\u2028'), { minLength: 4, maxLength: 40 }).map((cs) => cs.join(''))
+    const scalar = fc.oneof(
+      escaped, fc.string({ unit: 'grapheme', maxLength: 20 }), fc.string({ unit: 'binary', maxLength: 6 }),
+      fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constantFrom(-1.7976931348623157e308, 5e-324, -0, 1e21), fc.integer(), fc.boolean(), fc.constant(null))
+    const key = fc.string({ unit: 'grapheme', maxLength: 8 }).filter((k) => k !== '__proto__')
+    const flat = fc.oneof(scalar, fc.array(scalar, { maxLength: 8 }), fc.dictionary(key, scalar, { maxKeys: 6, noNullPrototype: true }))
+    const value = fc.oneof(escaped, flat, fc.array(flat, { maxLength: 3 }), fc.dictionary(key, flat, { maxKeys: 3, noNullPrototype: true }))
+    fc.assert(fc.property(value, fc.integer({ min: 2, max: 300 }), (v, maxValueBytes) => {
+      const limits = { ...DEFAULT_MEMORY_LIMITS, maxValueBytes }
+      const shape = valueProblem(v, { maxDepth: limits.maxValueDepth, maxNodes: maxValueBytes })
+      const bytes = utf8.encode(JSON.stringify(v)).length
+      expect(entryValueProblem(v, limits)).toBe(shape ?? (bytes > maxValueBytes ? `exceeds ${maxValueBytes} bytes (${bytes})` : undefined))
+    }), { numRuns: 2000 })
   })
 
   it('names the path of the offending part', () => {
