@@ -31,9 +31,8 @@ export class ReplicaState {
     this.streamClient.set(stream, clientId)
   }
 
-  /** Records an applied envelope (body undefined when restoring a compacted one). */
-  record (meta: EnvelopeMeta, body: Envelope | undefined, writes: Iterable<[string, KeyWrite]>): void {
-    const stream = streamKey(meta.peerId, meta.epoch)
+  /** Records an applied envelope (body undefined when restoring a compacted one); `stream` when the caller has its key already. */
+  record (meta: EnvelopeMeta, body: Envelope | undefined, writes: Iterable<[string, KeyWrite]>, stream = streamKey(meta.peerId, meta.epoch)): void {
     this.applied.set(stream, meta.seq)
     let ids = this.streamIds.get(stream)
     if (ids === undefined) { ids = []; this.streamIds.set(stream, ids) }

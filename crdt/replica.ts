@@ -150,47 +150,45 @@ export class Replica {
   private receiveOne (e: Envelope, nowMs: number, verified: ReadonlySet<Envelope> | undefined): ReceiveResult {
     void nowMs // reserved: parking expiry; ordering never depends on time
     const id = envelopeId(e, this.hasher)
-    const pre = this.precheck(e, id, verified)
-    if (pre !== undefined) return this.count(pre)
+    // The stream key, once: every check below needs it.
     const stream = envelopeStream(e)
-    if (!this.isReady(e)) {
+    const pre = this.precheck(e, id, stream, verified)
+    if (pre !== undefined) return this.count(pre)
+    if (!this.isReady(e, stream)) {
       if (!this.parking.park(e, id)) return this.count(refused(id, 'parking-full', `parking quota of ${e.peerId} is full`))
       this.counters.parked++
       const missing = missingEntries(this.state.applied, e.deps)
       missing.set(stream, e.seq - 1)
       return { status: 'parked', id, missing }
     }
-    const r = this.apply(e, id)
+    const r = this.apply(e, id, stream)
     if (r !== undefined) return this.count(r)
     return { status: 'applied', id, applied: [e, ...this.unpark()] }
   }
 
   /** Checks that need no state but the ACL. */
-  private precheck (e: Envelope, id: string, verified: ReadonlySet<Envelope> | undefined): ReceiveResult | undefined {
+  private precheck (e: Envelope, id: string, stream: string, verified: ReadonlySet<Envelope> | undefined): ReceiveResult | undefined {
     if (e.namespace !== this.namespace.id) return refused(id, 'wrong-namespace', `envelope for "${e.namespace}" sent to "${this.namespace.id}"`)
     if (e.update.length > this.limits.maxUpdateBytes) return refused(id, 'oversize', `update of ${e.update.length} bytes > ${this.limits.maxUpdateBytes}`)
     if (e.deps.size > this.limits.maxDeps) return refused(id, 'oversize', `${e.deps.size} deps > ${this.limits.maxDeps}`)
     if (!canWrite(this.namespace, e.org)) return refused(id, 'not-writer', `org ${e.org} is not a writer of ${this.namespace.id}`)
-    const seqCheck = this.sequenceCheck(e, id)
+    const seqCheck = this.sequenceCheck(e, id, stream)
     if (seqCheck !== undefined) return seqCheck
     if (this.parking.has(e.peerId, id)) return { status: 'duplicate', id }
     if (verified?.has(e) !== true && !checkEnvelopeSignature(e, this.signatures)) return refused(id, 'bad-signature', e.batch === undefined ? `signature of ${e.peerId} does not verify` : `leaf ${e.batch.index} of ${e.batch.size} leads to a root ${e.peerId} did not sign`)
-    const stream = envelopeStream(e)
     if ((e.deps.get(stream) ?? 0) !== e.seq - 1) return refused(id, 'bad-deps', `deps[${stream}] must be seq − 1 = ${e.seq - 1}`)
-    return this.bindingCheck(e, id)
+    return this.bindingCheck(e, id, stream)
   }
 
   /** Replay or duplicate of an applied seq. */
-  private sequenceCheck (e: Envelope, id: string): ReceiveResult | undefined {
-    const stream = envelopeStream(e)
+  private sequenceCheck (e: Envelope, id: string, stream: string): ReceiveResult | undefined {
     if (e.seq > (this.state.applied.get(stream) ?? 0)) return undefined
     if (this.state.idAt(stream, e.seq) === id) return { status: 'duplicate', id }
     return refused(id, 'replay', `seq ${e.seq} of ${stream} already applied with other content`)
   }
 
   /** peerId → org and clientId ↔ stream bindings (first applied envelope binds). */
-  private bindingCheck (e: Envelope, id: string): ReceiveResult | undefined {
-    const stream = envelopeStream(e)
+  private bindingCheck (e: Envelope, id: string, stream: string): ReceiveResult | undefined {
     const boundOrg = this.state.peerOrg.get(e.peerId)
     if (boundOrg !== undefined && boundOrg !== e.org) return refused(id, 'org-mismatch', `peer ${e.peerId} is org ${boundOrg}, envelope claims ${e.org}`)
     const boundStream = this.state.clientStream.get(e.clientId)
@@ -200,17 +198,17 @@ export class Replica {
     return undefined
   }
 
-  private isReady (e: Envelope): boolean {
-    return e.seq === (this.state.applied.get(envelopeStream(e)) ?? 0) + 1 && dominates(this.state.applied, e.deps)
+  private isReady (e: Envelope, stream: string): boolean {
+    return e.seq === (this.state.applied.get(stream) ?? 0) + 1 && dominates(this.state.applied, e.deps)
   }
 
   /** Inspects then applies; undefined on success. */
-  private apply (e: Envelope, id: string): ReceiveResult | undefined {
+  private apply (e: Envelope, id: string, stream: string): ReceiveResult | undefined {
     const inspected = inspectUpdate(this.doc, e.update, e.clientId, this.limits)
     if (!inspected.ok) return refused(id, inspected.reason, inspected.detail)
     applyInspected(this.doc, inspected.decoded, REMOTE)
     const { from, to, writes } = inspected.inspection
-    this.state.record({ id, org: e.org, peerId: e.peerId, epoch: e.epoch, clientId: e.clientId, seq: e.seq, deps: e.deps, atMs: e.atMs, signature: e.signature, signatureValid: true, from, to }, e, writes)
+    this.state.record({ id, org: e.org, peerId: e.peerId, epoch: e.epoch, clientId: e.clientId, seq: e.seq, deps: e.deps, atMs: e.atMs, signature: e.signature, signatureValid: true, from, to }, e, writes, stream)
     this.counters.applied++
     return undefined
   }
@@ -222,11 +220,12 @@ export class Replica {
     while (progress) {
       progress = false
       for (const { envelope, id } of this.parking.all()) {
-        const stale = this.sequenceCheck(envelope, id)
+        const stream = envelopeStream(envelope)
+        const stale = this.sequenceCheck(envelope, id, stream)
         if (stale !== undefined) { this.parking.remove(envelope.peerId, id); this.count(stale); continue }
-        if (!this.isReady(envelope)) continue
+        if (!this.isReady(envelope, stream)) continue
         this.parking.remove(envelope.peerId, id)
-        const r = this.sequenceCheck(envelope, id) ?? this.bindingCheck(envelope, id) ?? this.apply(envelope, id)
+        const r = this.sequenceCheck(envelope, id, stream) ?? this.bindingCheck(envelope, id, stream) ?? this.apply(envelope, id, stream)
         if (r !== undefined) { this.count(r); continue }
         out.push(envelope)
         progress = true
