@@ -78,6 +78,46 @@ export function merkleTree (hasher: Hasher, leaves: readonly Uint8Array[]): Merk
 }
 
 /**
+ * The root of the tree over `leaves` when `paths[i]` is exactly leaf i's audit path for
+ * every i (what merkleTree would give), else undefined. Each path is compared in place
+ * as the tree is built, so a batch whose members all arrived is checked without
+ * building its paths (a buffer, a copy per sibling and a view per leaf) and comparing
+ * them after.
+ */
+export function merkleRootIfPaths (hasher: Hasher, leaves: readonly Uint8Array[], paths: readonly Uint8Array[]): Uint8Array | undefined {
+  const n = leaves.length
+  if (n === 0 || paths.length !== n) return undefined
+  // Where the next sibling hash of each leaf's path starts: siblings come from the leaf up.
+  const at = new Int32Array(n)
+  const buf = new Uint8Array(1 + 2 * HASH_BYTES)
+  const build = (lo: number, hi: number): Uint8Array | undefined => {
+    if (hi - lo === 1) return leaves[lo] as Uint8Array
+    const mid = lo + largestPowerOfTwoBelow(hi - lo)
+    const left = build(lo, mid)
+    if (left === undefined) return undefined
+    const right = build(mid, hi)
+    if (right === undefined) return undefined
+    for (let i = lo; i < hi; i++) {
+      const path = paths[i] as Uint8Array
+      const from = at[i] as number
+      if (from + HASH_BYTES > path.length || !hashAt(path, from, i < mid ? right : left)) return undefined
+      at[i] = from + HASH_BYTES
+    }
+    return nodeHash(hasher, buf, left, right)
+  }
+  const root = build(0, n)
+  if (root === undefined) return undefined
+  for (let i = 0; i < n; i++) if (at[i] !== (paths[i] as Uint8Array).length) return undefined
+  return root
+}
+
+/** True when the 32 bytes of `bytes` from `at` are `hash`. */
+function hashAt (bytes: Uint8Array, at: number, hash: Uint8Array): boolean {
+  for (let k = 0; k < HASH_BYTES; k++) if (bytes[at + k] !== hash[k]) return false
+  return true
+}
+
+/**
  * The root that leaf `index` of a tree of `size` leaves leads to through `path`, or
  * undefined when the path cannot belong to that position (too short, too long, or
  * not a multiple of 32 bytes). RFC 9162 §2.1.3.2's loop.

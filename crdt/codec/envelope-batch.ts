@@ -6,7 +6,7 @@
  * the form, an envelope a member accepts holds exactly the bytes its writer signed.
  * The tree, the signed bytes and the cache are the route batches' (kernel/).
  */
-import { HASH_BYTES, leafHash, merkleBatchSignedBytes, merkleTree, rootFromPath } from '../../kernel/index.ts'
+import { leafHash, merkleBatchSignedBytes, merkleRootIfPaths, merkleTree, rootFromPath } from '../../kernel/index.ts'
 import type { Hasher, Signer, VerifiedRootCache, Verifier } from '../../kernel/index.ts'
 import { BATCHED_ENVELOPE_VERSION } from '../envelope.ts'
 import type { Envelope, UnsignedEnvelope } from '../envelope.ts'
@@ -71,7 +71,8 @@ export function checkEnvelopeSignature (e: Envelope, check: EnvelopeSignatureChe
 
 /**
  * The members of `envelopes` whose signature holds because their whole batch is among
- * them: every index of the batch exactly once, one signature, one signer. Such a batch
+ * them: a run of the batch's indices in order, or every index exactly once among the
+ * envelopes outside such runs; one signature, one signer. Such a batch
  * costs one leaf hash per member plus the tree's n − 1 node hashes, instead of a full
  * audit path per member; each member's path must still equal the one the tree gives
  * (its bytes are part of what is stored and relayed). Members of batches that are not
@@ -79,8 +80,18 @@ export function checkEnvelopeSignature (e: Envelope, check: EnvelopeSignatureChe
  */
 export function verifyCompleteBatches (envelopes: readonly Envelope[], check: EnvelopeSignatureCheck): Set<Envelope> {
   const verified = new Set<Envelope>()
+  // A batch mostly arrives whole and in order (sealed together, packed in seq order):
+  // such a run is one batch as it stands. The rest is grouped by signer, size and
+  // signature below.
+  const rest: Envelope[] = []
+  for (let i = 0; i < envelopes.length;) {
+    const run = inOrderBatch(envelopes, i)
+    if (run === undefined) { rest.push(envelopes[i] as Envelope); i++; continue }
+    if (verifyWhole(run, check)) for (const e of run) verified.add(e)
+    i += run.length
+  }
   const groups = new Map<string, Envelope[]>()
-  for (const e of envelopes) {
+  for (const e of rest) {
     const sig = e.signature
     if (e.batch === undefined || sig.length < 6) continue
     // Six signature bytes tell batches apart; completeBatch compares them all.
@@ -94,6 +105,18 @@ export function verifyCompleteBatches (envelopes: readonly Envelope[], check: En
     if (members !== undefined && verifyWhole(members, check)) for (const e of members) verified.add(e)
   }
   return verified
+}
+
+/** The envelopes from `at` when they are indices 0…size − 1 of one batch, in order, with one signer and one signature; else undefined. */
+function inOrderBatch (envelopes: readonly Envelope[], at: number): Envelope[] | undefined {
+  const first = envelopes[at] as Envelope
+  const size = first.batch?.index === 0 ? first.batch.size : 0
+  if (size < 2 || at + size > envelopes.length) return undefined
+  for (let k = 1; k < size; k++) {
+    const e = envelopes[at + k] as Envelope
+    if (e.batch?.index !== k || e.batch.size !== size || e.peerId !== first.peerId || !sameBytes(e.signature, first.signature)) return undefined
+  }
+  return envelopes.slice(at, at + size)
 }
 
 /** The group by index when it is one batch, complete, with one signature; else undefined. */
@@ -112,15 +135,21 @@ function completeBatch (group: readonly Envelope[]): Envelope[] | undefined {
 
 function verifyWhole (members: readonly Envelope[], check: EnvelopeSignatureCheck): boolean {
   const first = members[0] as Envelope
-  const tree = merkleTree(check.hasher, members.map((e) => envelopeLeafHash(check.hasher, e)))
-  for (let i = 0; i < members.length; i++) {
-    const path = (members[i] as Envelope).batch?.path
-    if (path === undefined || path.length % HASH_BYTES !== 0 || !sameBytes(path, tree.paths[i] as Uint8Array)) return false
+  const leaves: Uint8Array[] = []
+  const paths: Uint8Array[] = []
+  for (const e of members) {
+    const path = e.batch?.path
+    if (path === undefined) return false
+    leaves.push(envelopeLeafHash(check.hasher, e))
+    paths.push(path)
   }
+  // Every member's path must be the tree's: its bytes are stored and relayed with it.
+  const root = merkleRootIfPaths(check.hasher, leaves, paths)
+  if (root === undefined) return false
   const size = members.length
-  if (check.roots.has(first.peerId, size, tree.root, first.signature)) return true
-  if (!verifies(check.verifier, first.peerId, envelopeBatchSignedBytes(first.peerId, size, tree.root), first.signature)) return false
-  check.roots.add(first.peerId, size, tree.root, first.signature)
+  if (check.roots.has(first.peerId, size, root, first.signature)) return true
+  if (!verifies(check.verifier, first.peerId, envelopeBatchSignedBytes(first.peerId, size, root), first.signature)) return false
+  check.roots.add(first.peerId, size, root, first.signature)
   return true
 }
 

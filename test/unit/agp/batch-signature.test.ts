@@ -4,7 +4,7 @@ import { decodeRouteAttributes } from '../../../agp/codec/attrs-codec.ts'
 import {
   batchSignedBytes, checkOriginSignature, defaultHasher, RouteSignatureError, VerifiedRootCache
 } from '../../../agp/route/batch-signature.ts'
-import { auditPathLength, leafHash, merkleTree, rootFromPath } from '../../../kernel/merkle-tree.ts'
+import { auditPathLength, leafHash, merkleRootIfPaths, merkleTree, rootFromPath } from '../../../kernel/merkle-tree.ts'
 import {
   ORIGIN_BATCH_ROUTES, originateRoute, prepareOrigination, signOriginationBatch, verifyRoute, type PreparedOrigination
 } from '../../../agp/route/originate.ts'
@@ -51,6 +51,36 @@ describe('batch Merkle tree (RFC 6962)', () => {
         expect(rootFromPath(nodeHasher, leaf, i, n, tree.paths[i]!)).toEqual(tree.root)
       })
     }
+  })
+
+  it('a whole tree checked in place: its root when every path is the tree\'s, undefined when any byte, length or position differs', () => {
+    for (const n of [1, 2, 3, 5, 8, 13, 64, 65]) {
+      const leaves = Array.from({ length: n }, (_, i) => leafHash(nodeHasher, Uint8Array.of(i, n)))
+      const tree = merkleTree(nodeHasher, leaves)
+      expect(merkleRootIfPaths(nodeHasher, leaves, tree.paths)).toEqual(tree.root)
+      const paths = (): Uint8Array[] => tree.paths.map((p) => p.slice())
+      for (let i = 0; i < n; i++) {
+        for (let at = 0; at < tree.paths[i]!.length; at += 7) {
+          const flipped = paths()
+          flipped[i]![at]! ^= 1
+          expect(merkleRootIfPaths(nodeHasher, leaves, flipped)).toBeUndefined()
+        }
+        const longer = paths()
+        longer[i] = Uint8Array.from([...tree.paths[i]!, ...new Uint8Array(32)])
+        expect(merkleRootIfPaths(nodeHasher, leaves, longer)).toBeUndefined()
+        const oddLength = paths()
+        oddLength[i] = Uint8Array.from([...tree.paths[i]!, 0])
+        expect(merkleRootIfPaths(nodeHasher, leaves, oddLength)).toBeUndefined()
+        if (tree.paths[i]!.length > 0) {
+          const shorter = paths()
+          shorter[i] = tree.paths[i]!.slice(0, -32)
+          expect(merkleRootIfPaths(nodeHasher, leaves, shorter)).toBeUndefined()
+        }
+      }
+      if (n > 1) expect(merkleRootIfPaths(nodeHasher, leaves, [tree.paths[1]!, tree.paths[0]!, ...tree.paths.slice(2)])).toBeUndefined()
+      expect(merkleRootIfPaths(nodeHasher, leaves, tree.paths.slice(1))).toBeUndefined()
+    }
+    expect(merkleRootIfPaths(nodeHasher, [], [])).toBeUndefined()
   })
 
   it('the pure-JS default hasher and node:crypto give the same digests', () => {

@@ -186,6 +186,17 @@ describe('envelope batch signatures', () => {
     expect(r.stateHash()).toBe(writer.stateHash())
   })
 
+  it('receiveMany verifies a batch that arrives in order as a whole tree, even with a copy of a member later in the message', () => {
+    const { writer, envelopes } = burst(16)
+    let hashes = 0
+    const hasher = { sha256: (d: Uint8Array) => { hashes++; return defaultHasher.sha256(d) } }
+    const r = new Replica({ namespace: NS, verifier: fakeVerifier, hasher })
+    const results = r.receiveMany([...envelopes, envelopes[3]!].map((e) => decodeEnvelope(encodeEnvelope(e))), 0)
+    expect(results.map((x) => x.status)).toEqual([...new Array<string>(16).fill('applied'), 'duplicate'])
+    expect(hashes).toBeLessThanOrEqual(3 * 17) // leaf + tree node + id each; audit path walks would be 5 each
+    expect(r.stateHash()).toBe(writer.stateHash())
+  })
+
   it('receiveMany with a forged or mis-pathed member refuses that member and applies the rest', () => {
     const { envelopes } = burst(8)
     const other = burst(8, { from: 40 }).envelopes
