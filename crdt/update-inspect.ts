@@ -53,8 +53,12 @@ interface Scope {
   /** The update's clock run [from, to) of clientId. */
   readonly from: number
   readonly to: number
-  /** Entry key of each of the update's own map items, by clock (map items have length 1). */
-  readonly ownKeys: Map<number, string>
+  /**
+   * Entry key of each of the update's own map items (map items have length 1), as
+   * clock, key pairs in increasing clock order: a flat array, not a map, because most
+   * updates write one key and inspection runs for every envelope received.
+   */
+  readonly ownKeys: Array<number | string>
 }
 
 /**
@@ -73,9 +77,23 @@ function unknownRef (c: Scope, r: unknown, ownBelow: number): Ref | undefined {
 }
 
 function keyOf (c: Scope, r: Ref): string | undefined {
-  if (r.client === c.clientId && r.clock >= c.from) return c.ownKeys.get(r.clock)
+  if (r.client === c.clientId && r.clock >= c.from) return ownKeyAt(c.ownKeys, r.clock)
   const it = Y.getItem(c.doc.store, Y.createID(r.client, r.clock))
   return it instanceof Y.Item && it.parent === c.entries && it.parentSub !== null ? it.parentSub : undefined
+}
+
+/** The key of the own map item at `clock` (binary search of the clock, key pairs), or undefined. */
+function ownKeyAt (pairs: ReadonlyArray<number | string>, clock: number): string | undefined {
+  let lo = 0
+  let hi = pairs.length / 2 - 1
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1
+    const at = pairs[2 * mid] as number
+    if (at === clock) return pairs[2 * mid + 1] as string
+    if (at < clock) lo = mid + 1
+    else hi = mid - 1
+  }
+  return undefined
 }
 
 function refuse (reason: RefuseReason, detail: string): InspectResult { return { ok: false, reason, detail } }
@@ -96,7 +114,7 @@ export function inspectUpdate (doc: Y.Doc, update: Uint8Array, clientId: number,
     if (s.id.clock !== to) return refuse('clock-gap', `struct at clock ${s.id.clock}, expected ${to}`)
     to += s.length
   }
-  const scope: Scope = { doc, entries, clientId, from, to, ownKeys: new Map() }
+  const scope: Scope = { doc, entries, clientId, from, to, ownKeys: [] }
   // The last write to each key, by the item's clock (-1: a delete of an item the update
   // did not bring); one map, finished in place below.
   const writes = new Map<string, { clock: number, value: unknown, deleted: boolean }>()
@@ -124,7 +142,7 @@ export function inspectUpdate (doc: Y.Doc, update: Uint8Array, clientId: number,
       if (ref !== null) key = keyOf(scope, ref)
     }
     if (key === undefined) continue
-    scope.ownKeys.set(s.id.clock, key)
+    scope.ownKeys.push(s.id.clock, key)
     const value = s.content instanceof Y.ContentAny ? s.content.arr[s.content.arr.length - 1] : null
     const w = writes.get(key)
     const deleted = s.deleted || !(s.content instanceof Y.ContentAny)
@@ -165,7 +183,11 @@ function collectDeletedKeys (c: Scope, client: number, clock: number, len: numbe
   const end = clock + len
   const { clientId: ownClient, from: ownFrom } = c
   if (client === ownClient) {
-    for (const [at, k] of c.ownKeys) if (at >= clock && at < end) addDelete(out, k)
+    const own = c.ownKeys
+    for (let i = 0; i < own.length; i += 2) {
+      const at = own[i] as number
+      if (at >= clock && at < end) addDelete(out, own[i + 1] as string)
+    }
     if (clock >= ownFrom) return
   }
   const structs = c.doc.store.clients.get(client)

@@ -177,8 +177,10 @@ export function readEnvelope (d: decoding.Decoder, limits: MemoryLimits, owned =
   const bodyEnd = d.pos - start
   const signature = bytes(d, 'signature', MAX_SIGNATURE_BYTES)
   const batch = version === BATCHED_ENVELOPE_VERSION ? readBatchProof(d, bytes) : undefined
-  // Unless owned, a copy: the caller's buffer may be reused once decoding returns.
-  const wire: Wire = { bytes: owned ? d.arr.subarray(start, d.pos) : d.arr.slice(start, d.pos), bodyEnd, id: undefined }
+  // Unless owned, a copy: the caller's buffer may be reused once decoding returns. An
+  // owned buffer that is this envelope alone (a sync message's copy of it) is kept as is.
+  const whole = start === 0 && d.pos === d.arr.length
+  const wire: Wire = { bytes: owned ? (whole ? d.arr : d.arr.subarray(start, d.pos)) : d.arr.slice(start, d.pos), bodyEnd, id: undefined }
   return new DecodedEnvelope(namespace, org, peerId, epoch, clientId, seq, deps, atMs, update, signature, batch, wire)
 }
 

@@ -26,16 +26,23 @@ export function readBound (d: decoding.Decoder, what: string, max: number): numb
 
 /** The bytes as a copy of their own: the decoder's buffer may be reused. */
 export function readBytes (d: decoding.Decoder, what: string, maxLen: number): Uint8Array {
-  return readBytesView(d, what, maxLen).slice()
+  const at = bytesAt(d, what, maxLen)
+  return d.arr.slice(at, d.pos)
 }
 
 /** readBytes without the copy: a view into the decoder's buffer, for a buffer the caller owns for good. */
 export function readBytesView (d: decoding.Decoder, what: string, maxLen: number): Uint8Array {
+  const at = bytesAt(d, what, maxLen)
+  return d.arr.subarray(at, d.pos)
+}
+
+/** Reads a length, checks it against `maxLen` and the bytes left, and steps over the bytes: where they start. */
+function bytesAt (d: decoding.Decoder, what: string, maxLen: number): number {
   const len = readBound(d, `${what} length`, maxLen)
   if (d.pos + len > d.arr.length) throw new MemoryDecodeError(`truncated ${what}: ${len} bytes announced, ${d.arr.length - d.pos} left`)
-  const out = d.arr.subarray(d.pos, d.pos + len)
+  const at = d.pos
   d.pos += len
-  return out
+  return at
 }
 
 export function readString (d: decoding.Decoder, what: string, maxBytes: number, pattern?: RegExp): string {

@@ -36,6 +36,24 @@ describe('Replica: write, receive, provenance', () => {
     expect(b.entries()).toEqual({ x: 1, y: 2 })
   })
 
+  it('one envelope that writes a key twice, deletes one it wrote and writes another: its last effect on each key is the history', () => {
+    const a = writerReplica('acme')
+    a.put('k', 1, 100)
+    a.put('k', 2, 110)
+    a.put('gone', 'x', 115)
+    a.delete('gone', 118)
+    a.put('j', 3, 120)
+    const out = a.flush(150)
+    expect(out).toHaveLength(1)
+    const b = readerReplica()
+    expect(b.receive(out[0]!, 0).status).toBe('applied')
+    expect(b.entries()).toEqual({ k: 2, j: 3 })
+    const last = (key: string): unknown => b.history(key).map((w) => [w.value, w.deleted])
+    expect(last('k')).toEqual([[2, false]])
+    expect(last('gone')).toEqual([[null, true]])
+    expect(last('j')).toEqual([[3, false]])
+  })
+
   it('concurrent writes converge, history shows both in causal order', () => {
     const a = writerReplica('acme')
     const b = writerReplica('globex')
