@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
+import { getHeapStatistics } from 'node:v8'
 import { FifoMap } from '../../../kernel/fifo-map.ts'
 
 describe('FifoMap', () => {
@@ -31,6 +32,21 @@ describe('FifoMap', () => {
       expect(m.size).toBe(model.size)
       for (let k = 0; k < values.length; k++) expect(m.get(k)).toBe(model.get(k))
     }))
+  })
+
+  it('holds memory for the entries set, not for its bound', () => {
+    // A Speaker's verified-root cache is bounded at 16,384 roots and usually holds a
+    // few: a simulation keeps one per node. 1,000 such maps with one entry each must
+    // not cost 1,000 rings of 16,384 slots (128 MB).
+    const before = getHeapStatistics().used_heap_size
+    const maps = Array.from({ length: 1000 }, (_, i) => {
+      const m = new FifoMap<number, number>(16_384)
+      m.set(i, i)
+      return m
+    })
+    const grown = getHeapStatistics().used_heap_size - before
+    expect(maps.length).toBe(1000)
+    expect(grown).toBeLessThan(16 * 2 ** 20)
   })
 
   it('refuses a bound below 1', () => {
