@@ -24,16 +24,25 @@ export function quantizeScore (score: number): number {
   return Math.floor(score / SCORE_RESOLUTION)
 }
 
-// Attributes are immutable after origination; cache their score per object.
-// A WeakMap is bounded by the routes alive, and needs no eviction.
-const scoreCache = new WeakMap<object, number>()
+// Attributes are immutable after origination: their score key is cached on the object,
+// under a non-enumerable symbol (a spread copy does not take it, JSON and deep equality
+// do not see it), and lives as long as it. Not a WeakMap of every attributes object
+// alive: its lookups were cache misses in the Loc-RIB's binary searches. Frozen
+// attributes (which cannot take a property) use one.
+const SCORE_KEY = Symbol('global score key')
+const frozenScores = new WeakMap<object, number>()
 
 export function cachedGlobalScoreKey (route: Route): number {
-  let k = scoreCache.get(route.attrs)
-  if (k === undefined) {
-    k = quantizeScore(globalScore(route.attrs))
-    scoreCache.set(route.attrs, k)
+  const attrs = route.attrs as Route['attrs'] & { readonly [SCORE_KEY]?: number }
+  const held = attrs[SCORE_KEY]
+  if (held !== undefined) return held
+  if (!Object.isExtensible(attrs)) {
+    let k = frozenScores.get(attrs)
+    if (k === undefined) frozenScores.set(attrs, k = quantizeScore(globalScore(attrs)))
+    return k
   }
+  const k = quantizeScore(globalScore(attrs))
+  Object.defineProperty(attrs, SCORE_KEY, { value: k })
   return k
 }
 

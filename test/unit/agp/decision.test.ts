@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { compareGlobal, decideGlobal, GLOBAL_STEPS, quantizeScore } from '../../../agp/decision/global-order.ts'
+import { cachedGlobalScoreKey, compareGlobal, decideGlobal, GLOBAL_STEPS, quantizeScore } from '../../../agp/decision/global-order.ts'
 import { DEFAULT_SCORE_WEIGHTS, globalScore, utility, validateScoreWeights, WORST_SCORE } from '../../../agp/decision/score.ts'
 import { bestBy, decide, EQUAL_REASON, rankBy, type DecisionStep } from '../../../agp/decision/step.ts'
 import { makeRoute } from '../../helpers/fixtures.ts'
@@ -92,5 +92,21 @@ describe('compareGlobal', () => {
   it('ranks a broken route below every real one', () => {
     const broken = makeRoute({ originOrg: 'aaa', costUsd: Number.NaN, originPeerId: 'peer-0' })
     expect(compareGlobal(broken, poor)).toBeGreaterThan(0)
+  })
+})
+
+describe('cachedGlobalScoreKey', () => {
+  it('is the quantized global score, kept with the attributes and not taken by a changed copy', () => {
+    const route = makeRoute({ costUsd: 0.4 })
+    const key = cachedGlobalScoreKey(route)
+    expect(key).toBe(quantizeScore(globalScore(route.attrs)))
+    expect(cachedGlobalScoreKey(route)).toBe(key)
+    const dearer = { ...route, attrs: { ...route.attrs, costUsd: 4 } }
+    expect(cachedGlobalScoreKey(dearer)).toBe(quantizeScore(globalScore(dearer.attrs)))
+    expect(cachedGlobalScoreKey(dearer)).not.toBe(key)
+    expect(Object.keys(route.attrs)).toEqual(Object.keys(dearer.attrs))
+    expect(JSON.stringify({ ...route.attrs, costUsd: 4 })).toBe(JSON.stringify(dearer.attrs))
+    const frozen = Object.freeze({ ...route, attrs: Object.freeze({ ...route.attrs }) })
+    expect(cachedGlobalScoreKey(frozen)).toBe(key)
   })
 })
