@@ -1,12 +1,21 @@
 /**
  * The resolve ranking kept per capability, GoBGP style: a destination's paths stay
- * sorted, and only a change of its paths rebuilds the order. A resolve then reads the
- * kept order instead of scoring and sorting the capability's paths from scratch.
+ * sorted, and a resolve reads the kept order instead of scoring and sorting the
+ * capability's paths from scratch.
  *
- * The Loc-RIB hands out a new ranked array for a capability whenever one of its paths
- * changes (LocRib.rankedPaths), so that array is the key: a changed capability finds no
- * kept ranking and builds one; the old one goes with its array (WeakMap: bounded by
- * the rankings alive, nothing to evict).
+ * A ranking belongs to the capability's Loc-RIB entry (LocRib.capabilityKey: one object
+ * from the capability's first path to its last; WeakMap, so a capability that goes
+ * away takes its ranking with it). It remembers the ranked array it was last read from
+ * (LocRib.rankedPaths: a new array at every change of the capability's paths). A new
+ * array is read in again, but a copy that was there before keeps its facts and its
+ * place in the resolve order: only new copies (a new path, or every path an origin
+ * re-advertised) are read from their routes. The speaker reads a capability in as its
+ * change settles where that is cheap (ResolveRanking.prepare, speaker.ts), else the
+ * first resolve that asks does.
+ *
+ * Every path's facts sit in flat arrays (its numbers and flags in one array of
+ * doubles): reading a capability's 100 paths in allocates a handful of arrays, not an
+ * object per path, and a later read writes numbers in place.
  *
  * What a Loc-RIB change cannot announce still moves every call, and is applied as a
  * cheap pass over the kept order (RESOLVE_STEPS, unchanged):
@@ -20,26 +29,12 @@
  * ids, so any sort gives exactly rankResolve's ranking of the same candidates.
  */
 import {
-  compareResolveQuantized, decayWeight, evidenceMeasuredAtMs, type LocalOutcomes, type PathCandidate, type PathKey, pathKeyOf, quantizeScore,
-  type QuantizedResolveCandidate, resolveScoreAt, resolveScoreTerms, resolveScoreWeighted, type ResolveScoreTerms,
-  type RouteAttributes, siteCost, type SiteRanking
+  compareGlobal, decayWeight, decideReason, decideResolveLocalSteps, GLOBAL_STEPS, type LocalOutcomes, type PathCandidate,
+  type PathKey, pathKeyOf, quantizeScore, type QuantizedResolveCandidate, RESOLVE_STEPS, resolveScore, resolveScoreOfTerms,
+  resolveScoreTerms, type RouteAttributes, siteCost, type SiteRanking
 } from '../agp/index.ts'
 import type { FreshnessParams } from '../agp/index.ts'
 import type { OutcomeMeasures } from '../agp/index.ts'
-
-/** One usable path in the kept order; score and the local facts are those of the last call. */
-export interface RankedPath extends QuantizedResolveCandidate {
-  readonly copy: PathCandidate
-  readonly key: PathKey
-  score: number
-  quantizedScore: number
-  congested: boolean
-  breakerOpen: boolean
-}
-
-interface Entry extends RankedPath {
-  readonly terms: ResolveScoreTerms
-}
 
 /** Local state a resolve ranks with, as of the call. */
 export interface ResolveFacts {
@@ -50,92 +45,346 @@ export interface ResolveFacts {
   readonly halfLifeMs: number
 }
 
-export class ResolveRanking {
-  private readonly kept = new WeakMap<readonly PathCandidate[], Entry[]>()
-  private builds = 0
-
-  constructor (private readonly site: SiteRanking) {}
-
-  /** Kept rankings built so far (one per capability change that a resolve then read). */
-  get rebuilds (): number { return this.builds }
-
-  /**
-   * The usable paths of `order` (a capability's Loc-RIB ranking) in resolve order at
-   * nowMs. The array is the kept ranking itself: read it before the next call.
-   */
-  rank (order: readonly PathCandidate[], facts: ResolveFacts, nowMs: number): readonly RankedPath[] {
-    let entries = this.kept.get(order)
-    if (entries === undefined) {
-      entries = this.build(order)
-      this.kept.set(order, entries)
-    }
-    refreshFacts(entries, facts, nowMs)
-    if (!isSorted(entries)) entries.sort(compareResolveQuantized)
-    return entries
-  }
-
-  private build (order: readonly PathCandidate[]): Entry[] {
-    this.builds++
-    const entries: Entry[] = []
-    for (const c of order) {
-      if (!c.usable) continue
-      const key = c.path ?? pathKeyOf(c.route)
-      entries.push({
-        copy: c,
-        key,
-        route: c.route,
-        fromPeer: c.fromPeer,
-        usable: c.usable,
-        localPref: c.localPref,
-        stale: c.stale,
-        // Always present, so every entry has one shape (absent and undefined rank alike).
-        internal: c.internal,
-        siteCost: siteCost(c.route, this.site),
-        // Computed here, not looked up: a WeakMap of 100k attributes costs more per build.
-        terms: resolveScoreTerms(c.route.attrs, evidenceMeasuredAtMs(c.route)),
-        score: 0,
-        quantizedScore: 0,
-        congested: false,
-        breakerOpen: false
-      })
-    }
-    return entries
-  }
+/** One usable path of a ranking as a ResolveCandidate, with its Loc-RIB copy and path key. */
+export interface RankedPath extends QuantizedResolveCandidate {
+  readonly copy: PathCandidate
+  readonly key: PathKey
 }
 
 /**
- * Scores every path at nowMs and reads the consumer's local facts for it. Paths
- * measured at the same time (one origination batch: usually the whole capability)
- * share one decay weight, computed once per run of them.
+ * A capability's usable paths in resolve order as of the last rank() call, read by
+ * position (0 = best). It is the kept ranking itself: read it before the next call.
  */
-function refreshFacts (entries: readonly Entry[], facts: ResolveFacts, nowMs: number): void {
-  const outcomes = facts.outcomes.size === 0 ? undefined : facts.outcomes
-  const congested = facts.congestedPaths === undefined || facts.congestedPaths.size === 0 ? undefined : facts.congestedPaths
-  let weightAtMs = NaN
-  let weight = 0
-  for (const e of entries) {
-    const local = outcomes?.get(e.key, nowMs)
-    const measured = outcomes?.measured(e.key)
-    if (local === undefined && measured === undefined) {
-      if (e.terms.measuredAtMs !== weightAtMs) {
-        weightAtMs = e.terms.measuredAtMs
-        weight = decayWeight(nowMs - weightAtMs, facts.halfLifeMs)
-      }
-      e.score = resolveScoreWeighted(e.terms, weight, undefined)
-    } else {
-      e.score = resolveScoreAt(resolveScoreTerms(withMeasured(e.route.attrs, measured), evidenceMeasuredAtMs(e.route)), local, nowMs, facts.halfLifeMs)
+export interface KeptRanking {
+  readonly length: number
+  copyAt (position: number): PathCandidate
+  keyAt (position: number): PathKey
+  /** resolveScore of the path at nowMs. */
+  scoreAt (position: number): number
+  breakerOpenAt (position: number): boolean
+  /** The step that places `below` under `above` (above < below): decideReason(RESOLVE_STEPS, …) of the two. */
+  reason (above: number, below: number): string
+  /** The path at `position` as an object (allocates: for tests and diagnostics). */
+  pathAt (position: number): RankedPath
+}
+
+// A path's numbers in Ranking.num, STRIDE per path. A Float64Array: storing a score
+// allocates nothing, whereas an array of numbers that ever held a hole or a non-number
+// keeps its elements boxed, one heap number per store.
+const WINS = 0
+const TRIALS = 1
+const MEASURED_AT = 2
+const COST = 3
+const P95 = 4
+const LOCAL_PREF = 5
+const SITE_COST = 6
+const SCORE = 7
+const QUANTIZED = 8
+const FLAGS = 9
+const STRIDE = 10
+// Bits of a path's FLAGS.
+const STALE = 1
+const BREAKER_OPEN = 2
+const CONGESTED = 4
+
+/** What a slot past a ranking's length holds, so that no dropped copy stays reachable. */
+const NO_COPY = undefined as unknown as PathCandidate
+/** How far past the last kept copy read() looks for the next one. */
+const LOOKAHEAD = 8
+// read()'s working arrays, reused (one read at a time): the last read's facts, where
+// each of its slots went, and the slots read from routes.
+const OLD_COPIES: PathCandidate[] = []
+const OLD_KEYS: PathKey[] = []
+let OLD_NUM = new Float64Array(0)
+const NEW_SLOT_OF_OLD: number[] = []
+const FRESH: number[] = []
+
+class Ranking implements KeptRanking {
+  /** The Loc-RIB array last read in. */
+  order: readonly PathCandidate[] = []
+  length = 0
+  /** Per path (by slot: its place among the usable paths of `order`): the copy, its key, numbers, flags. */
+  private copies: PathCandidate[] = []
+  private keys: PathKey[] = []
+  private num = new Float64Array(0)
+  /** Resolve order: position → slot (length paths long). */
+  private slots: number[] = []
+  /** The comparator over slots, made once per ranking (Array.prototype.sort takes a function). */
+  readonly compare = (a: number, b: number): number => this.compareSlots(a, b)
+
+  constructor (private readonly site: SiteRanking) {}
+
+  copyAt (position: number): PathCandidate { return this.copies[this.slots[position] as number] as PathCandidate }
+  keyAt (position: number): PathKey { return this.keys[this.slots[position] as number] as PathKey }
+  scoreAt (position: number): number { return this.num[(this.slots[position] as number) * STRIDE + SCORE] as number }
+  breakerOpenAt (position: number): boolean { return ((this.num[(this.slots[position] as number) * STRIDE + FLAGS] as number) & BREAKER_OPEN) !== 0 }
+
+  reason (above: number, below: number): string {
+    const a = this.slots[above] as number
+    const b = this.slots[below] as number
+    const step = this.localStep(a, b)
+    if (step !== 0) return (RESOLVE_STEPS[Math.abs(step)] as { name: string }).name
+    // RESOLVE_STEPS end with GLOBAL_STEPS on the candidates' routes (same names).
+    return decideReason(GLOBAL_STEPS, (this.copies[a] as PathCandidate).route, (this.copies[b] as PathCandidate).route)
+  }
+
+  pathAt (position: number): RankedPath {
+    const s = this.slots[position] as number
+    const c = this.copies[s] as PathCandidate
+    const f = this.num[s * STRIDE + FLAGS] as number
+    return {
+      copy: c,
+      key: this.keys[s] as PathKey,
+      route: c.route,
+      fromPeer: c.fromPeer,
+      usable: true,
+      localPref: this.num[s * STRIDE + LOCAL_PREF] as number,
+      stale: (f & STALE) !== 0,
+      internal: c.internal,
+      siteCost: this.num[s * STRIDE + SITE_COST] as number,
+      score: this.num[s * STRIDE + SCORE] as number,
+      quantizedScore: this.num[s * STRIDE + QUANTIZED] as number,
+      congested: (f & CONGESTED) !== 0,
+      breakerOpen: (f & BREAKER_OPEN) !== 0
     }
-    e.quantizedScore = quantizeScore(e.score)
-    e.breakerOpen = outcomes !== undefined && !outcomes.admits(e.key, nowMs)
-    e.congested = congested !== undefined && congested.has(e.key)
+  }
+
+  /**
+   * Reads the usable paths of `order` in. A copy that was in the last read is the same
+   * object with the same facts (candidates are immutable), so its numbers are moved
+   * over, and it keeps its place in the last resolve order; only the other copies (new
+   * paths, and every path an origin re-advertised) are read from their routes, and go
+   * after the kept ones, for sort() to place. Returns how many were read from routes.
+   */
+  read (order: readonly PathCandidate[]): number {
+    const oldLength = this.length
+    const oldCopies = OLD_COPIES
+    const oldKeys = OLD_KEYS
+    if (OLD_NUM.length < oldLength * STRIDE) OLD_NUM = new Float64Array(this.num.length)
+    const oldNum = OLD_NUM
+    const newSlotOf = NEW_SLOT_OF_OLD
+    // The last read's facts aside: the new ones are written over them.
+    for (let s = 0; s < oldLength; s++) {
+      oldCopies[s] = this.copies[s] as PathCandidate
+      oldKeys[s] = this.keys[s] as PathKey
+      newSlotOf[s] = -1
+    }
+    oldNum.set(this.num.subarray(0, oldLength * STRIDE))
+    // Sized for every path of the order: the usable ones are most often all of them.
+    if (order.length > this.copies.length) this.allocate(Math.max(order.length, this.copies.length + (this.copies.length >> 1)))
+    const copies = this.copies
+    const keys = this.keys
+    const num = this.num
+    const fresh = FRESH
+    fresh.length = 0
+    let n = 0
+    let next = 0
+    for (let i = 0; i < order.length; i++) {
+      const c = order[i] as PathCandidate
+      if (!c.usable) continue
+      // Copies still present keep their relative order, so a kept copy is found at or
+      // shortly after the last one found (what lies between was dropped). One found
+      // further on is read again: the same facts, only not moved.
+      let from = -1
+      for (let k = next; k < oldLength && k < next + LOOKAHEAD; k++) {
+        if (oldCopies[k] === c) {
+          from = k
+          break
+        }
+      }
+      copies[n] = c
+      if (from >= 0) {
+        keys[n] = oldKeys[from] as PathKey
+        for (let f = 0; f < STRIDE; f++) num[n * STRIDE + f] = oldNum[from * STRIDE + f] as number
+        newSlotOf[from] = n
+        next = from + 1
+      } else {
+        keys[n] = c.path ?? pathKeyOf(c.route)
+        num[n * STRIDE + LOCAL_PREF] = c.localPref
+        num[n * STRIDE + FLAGS] = c.stale ? STALE : 0
+        fresh.push(n)
+      }
+      n++
+    }
+    // The routes' attributes in a pass of their own, so that the memory reads of one
+    // pass do not wait on each other (a capability's objects are far apart, and a first
+    // read finds none of them in a cache).
+    for (let i = 0; i < fresh.length; i++) {
+      const s = fresh[i] as number
+      const route = (copies[s] as PathCandidate).route
+      const terms = resolveScoreTerms(route.attrs)
+      const o = s * STRIDE
+      num[o + WINS] = terms.wins
+      num[o + TRIALS] = terms.trials
+      num[o + MEASURED_AT] = terms.measuredAtMs
+      num[o + COST] = terms.costUsd
+      num[o + P95] = terms.p95Ms
+      num[o + SITE_COST] = siteCost(route, this.site)
+    }
+    // Nothing of an earlier, longer read stays reachable.
+    for (let s = n; s < copies.length; s++) {
+      copies[s] = NO_COPY
+      keys[s] = ''
+    }
+    for (let s = 0; s < oldLength; s++) oldCopies[s] = NO_COPY
+    // The last resolve order of the kept copies, then the others in Loc-RIB order.
+    const slots = this.slots
+    let p = 0
+    for (let q = 0; q < oldLength; q++) {
+      const s = newSlotOf[slots[q] as number] as number
+      if (s >= 0) slots[p++] = s
+    }
+    for (let i = 0; i < fresh.length; i++) slots[p++] = fresh[i] as number
+    // Exactly n long: Array.prototype.sort sorts the whole array.
+    slots.length = n
+    this.order = order
+    this.length = n
+    return fresh.length
+  }
+
+  /**
+   * Scores every path at nowMs and reads the consumer's local facts for it. Paths
+   * measured at the same time (one origination batch: usually the whole capability)
+   * share one decay weight, computed once per run of them.
+   */
+  score (facts: ResolveFacts, nowMs: number): void {
+    const outcomes = facts.outcomes.size === 0 ? undefined : facts.outcomes
+    const congested = facts.congestedPaths === undefined || facts.congestedPaths.size === 0 ? undefined : facts.congestedPaths
+    const num = this.num
+    let weightAtMs = NaN
+    let weight = 0
+    for (let s = 0; s < this.length; s++) {
+      const key = this.keys[s] as PathKey
+      const o = s * STRIDE
+      let f = (num[o + FLAGS] as number) & STALE
+      // Each score is stored where it is computed: one variable for both kinds would
+      // box every score (a heap number per path and call).
+      if (outcomes === undefined || !this.scoreWithOutcomes(s, outcomes, key, facts, nowMs)) {
+        const at = num[o + MEASURED_AT] as number
+        if (at !== weightAtMs) {
+          weightAtMs = at
+          weight = decayWeight(nowMs - at, facts.halfLifeMs)
+        }
+        num[o + SCORE] = resolveScoreOfTerms(num[o + WINS] as number, num[o + TRIALS] as number, num[o + COST] as number, num[o + P95] as number, weight)
+      }
+      num[o + QUANTIZED] = quantizeScore(num[o + SCORE] as number)
+      if (outcomes !== undefined && !outcomes.admits(key, nowMs)) f |= BREAKER_OPEN
+      if (congested !== undefined && congested.has(key)) f |= CONGESTED
+      num[o + FLAGS] = f
+    }
+  }
+
+  /** Scores a path the consumer has outcomes or measures for; false when it has neither. */
+  private scoreWithOutcomes (s: number, outcomes: LocalOutcomes, key: PathKey, facts: ResolveFacts, nowMs: number): boolean {
+    const local = outcomes.get(key, nowMs)
+    const measured = outcomes.measured(key)
+    if (local === undefined && measured === undefined) return false
+    this.num[s * STRIDE + SCORE] = resolveScore(withMeasured((this.copies[s] as PathCandidate).route.attrs, measured), local, nowMs, facts.freshness)
+    return true
+  }
+
+  /** Puts the slots in resolve order, when some pair of neighbors is out of it. */
+  sort (): void {
+    const slots = this.slots
+    const num = this.num
+    for (let i = 1; i < this.length; i++) {
+      const oa = (slots[i - 1] as number) * STRIDE
+      const ob = (slots[i] as number) * STRIDE
+      // Equal on every local step before the score (flags, local preference, site cost:
+      // the usual case) and a higher quantized score above: in order, without the steps.
+      if (num[oa + FLAGS] === num[ob + FLAGS] && num[oa + LOCAL_PREF] === num[ob + LOCAL_PREF] &&
+        num[oa + SITE_COST] === num[ob + SITE_COST] && (num[oa + QUANTIZED] as number) > (num[ob + QUANTIZED] as number)) continue
+      if (this.compareSlots(slots[i - 1] as number, slots[i] as number) > 0) {
+        slots.sort(this.compare)
+        return
+      }
+    }
+  }
+
+  /** Room for `capacity` paths (the last read's slots kept: read() maps them over). */
+  private allocate (capacity: number): void {
+    this.copies = new Array<PathCandidate>(capacity)
+    this.keys = new Array<PathKey>(capacity)
+    this.num = new Float64Array(capacity * STRIDE)
+  }
+
+  /** decideResolveLocalSteps of two slots: a RESOLVE_STEPS index, negative when a ranks above b, 0 on a tie. */
+  private localStep (a: number, b: number): number {
+    const num = this.num
+    const oa = a * STRIDE
+    const ob = b * STRIDE
+    const fa = num[oa + FLAGS] as number
+    const fb = num[ob + FLAGS] as number
+    return decideResolveLocalSteps(
+      (fa & BREAKER_OPEN) !== 0, (fb & BREAKER_OPEN) !== 0, num[oa + LOCAL_PREF] as number, num[ob + LOCAL_PREF] as number,
+      (fa & STALE) !== 0, (fb & STALE) !== 0, (fa & CONGESTED) !== 0, (fb & CONGESTED) !== 0,
+      num[oa + SITE_COST] as number, num[ob + SITE_COST] as number, num[oa + QUANTIZED] as number, num[ob + QUANTIZED] as number
+    )
+  }
+
+  /** compareResolve of two slots (usable paths both): negative when a ranks above b. */
+  private compareSlots (a: number, b: number): number {
+    const step = this.localStep(a, b)
+    if (step !== 0) return step < 0 ? -1 : 1
+    return compareGlobal((this.copies[a] as PathCandidate).route, (this.copies[b] as PathCandidate).route)
   }
 }
 
-function isSorted (entries: readonly Entry[]): boolean {
-  for (let i = 1; i < entries.length; i++) {
-    if (compareResolveQuantized(entries[i - 1] as Entry, entries[i] as Entry) > 0) return false
+/** What a ResolveRanking counts (a Speaker reports them with its counters). */
+export interface ResolveRankingCounters {
+  /** Loc-RIB rankings read in: a capability's first, and one after each change of its paths. */
+  resolveRankingReads: number
+  /** Paths whose facts were read from their routes (the others were moved over from the last read). */
+  resolveRankingPathsRead: number
+}
+
+export class ResolveRanking {
+  private readonly kept = new WeakMap<object, Ranking>()
+
+  constructor (
+    private readonly site: SiteRanking,
+    private readonly counters: ResolveRankingCounters = { resolveRankingReads: 0, resolveRankingPathsRead: 0 }
+  ) {}
+
+  get reads (): number { return this.counters.resolveRankingReads }
+  get pathsRead (): number { return this.counters.resolveRankingPathsRead }
+
+  /**
+   * Reads a capability's Loc-RIB ranking in ahead of its next resolve (see rank()), so
+   * that the resolve does not: called when the capability's paths changed, while their
+   * objects are fresh in the caches.
+   */
+  prepare (capabilityKey: object, order: readonly PathCandidate[]): void {
+    const ranking = this.rankingOf(capabilityKey)
+    if (ranking.order !== order) this.read(ranking, order)
   }
-  return true
+
+  /**
+   * The usable paths of `order` (a capability's Loc-RIB ranking) in resolve order at
+   * nowMs. `capabilityKey` is the capability's LocRib.capabilityKey (undefined: nothing
+   * is kept). The answer is the kept ranking itself: read it before the next call.
+   */
+  rank (capabilityKey: object | undefined, order: readonly PathCandidate[], facts: ResolveFacts, nowMs: number): KeptRanking {
+    const ranking = capabilityKey === undefined ? new Ranking(this.site) : this.rankingOf(capabilityKey)
+    if (ranking.order !== order) this.read(ranking, order)
+    ranking.score(facts, nowMs)
+    ranking.sort()
+    return ranking
+  }
+
+  private rankingOf (capabilityKey: object): Ranking {
+    let ranking = this.kept.get(capabilityKey)
+    if (ranking === undefined) {
+      ranking = new Ranking(this.site)
+      this.kept.set(capabilityKey, ranking)
+    }
+    return ranking
+  }
+
+  private read (ranking: Ranking, order: readonly PathCandidate[]): void {
+    this.counters.resolveRankingReads++
+    this.counters.resolveRankingPathsRead += ranking.read(order)
+  }
 }
 
 /**

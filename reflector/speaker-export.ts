@@ -16,10 +16,18 @@ import { interestChangeScope, MAX_INTERESTS_PER_NEIGHBOR, sameInterests } from '
 import { attachRefreshes, takeRefreshes } from './speaker-batch-refresh.ts'
 import { clearTimer, MIN_PENDING_CAP, setTimer, sourceOf, timerIds, type NeighborState, type SpeakerState } from './speaker-state.ts'
 
-/** Commits the Loc-RIB and queues what changed for the neighbors that want it. */
+/**
+ * Commits the Loc-RIB and queues what changed for the neighbors that want it; reads
+ * each changed capability's resolve ranking in when the input asks for it
+ * (SpeakerState.prepareRankings).
+ */
 export function settle (st: SpeakerState): void {
   if (!st.locRib.hasPending) return
   for (const change of st.locRib.commit()) {
+    if (st.prepareRankings) {
+      const key = st.locRib.capabilityKey(change.capability)
+      if (key !== undefined) st.resolveRanking.prepare(key, st.locRib.rankedPaths(change.capability))
+    }
     if (change.visible) st.effects.push({ type: 'loc-rib-changed', capability: change.capability })
     const paths = change.exportPaths
     if (paths.length === 0) continue

@@ -16,7 +16,7 @@ import { InterestIndex } from './interests.ts'
 import type { RouteSource } from './reflection.ts'
 import type { AuditEvent, Effect, LocalAgent, NeighborConfig, SpeakerComponents, SpeakerInit, SpeakerSnapshot, TimerId } from './types.ts'
 import { FreshnessQueue } from './speaker-freshness-queue.ts'
-import { ResolveRanking } from './resolve-ranking.ts'
+import { ResolveRanking, type ResolveRankingCounters } from './resolve-ranking.ts'
 import { newRefreshTable, type PendingRefresh } from './kept-refreshes.ts'
 
 export interface NeighborState {
@@ -88,7 +88,7 @@ export interface LocalRoute {
   route: Route
 }
 
-export interface SpeakerCounters {
+export interface SpeakerCounters extends ResolveRankingCounters {
   signatureInvalid: number
   /** Received routes whose origin signature (or batch root and audit path) was checked here. */
   signatureVerified: number
@@ -147,6 +147,11 @@ export interface SpeakerState {
   readonly outcomes: LocalOutcomes
   /** The resolve ranking kept per capability (GET /v1/resolve). */
   readonly resolveRanking: ResolveRanking
+  /**
+   * settle() reads each changed capability's resolve ranking in (ResolveRanking.prepare):
+   * set per input by handle(), see there.
+   */
+  prepareRankings: boolean
   readonly freshness: FreshnessQueue
   /** The latest verified batch refresh per (origin, batch signature), to go with routes announced later. */
   readonly refreshes: FifoMap<string, BatchRefresh>
@@ -190,6 +195,12 @@ export function createState (init: SpeakerInit, components: SpeakerComponents, s
   makeSession: (n: NeighborConfig) => Session): SpeakerState {
   const neighbors = new Map<string, NeighborState>()
   const adjRibOuts = new AdjRibOutTable()
+  const counters: SpeakerCounters = {
+    signatureInvalid: 0, signatureVerified: 0, signatureCacheHits: 0, batchRootsVerified: 0, loopsDropped: 0, staleSeqIgnored: 0,
+    policyRejected: 0, maxRoutesExceeded: 0, updatesIn: 0, updatesOut: 0, routesExpired: 0, routeRefreshCoalesced: 0,
+    refreshesOriginated: 0, refreshesIn: 0, refreshesIgnored: 0, refreshSignaturesVerified: 0, refreshSignatureInvalid: 0, routesRestamped: 0,
+    resolveRankingReads: 0, resolveRankingPathsRead: 0
+  }
   for (const config of init.neighbors) neighbors.set(config.peerId, newNeighborState(init, adjRibOuts, config, makeSession(config)))
   const siteRanking: SiteRanking = {
     org: init.org,
@@ -215,15 +226,12 @@ export function createState (init: SpeakerInit, components: SpeakerComponents, s
     damping: new Map(),
     agents: new Map(),
     outcomes: restoredOutcomes(init, snapshot),
-    resolveRanking: new ResolveRanking(siteRanking),
+    resolveRanking: new ResolveRanking(siteRanking, counters),
+    prepareRankings: false,
     freshness: new FreshnessQueue(),
     refreshes: newRefreshTable(),
     timers: new Map(),
-    counters: {
-      signatureInvalid: 0, signatureVerified: 0, signatureCacheHits: 0, batchRootsVerified: 0, loopsDropped: 0, staleSeqIgnored: 0,
-      policyRejected: 0, maxRoutesExceeded: 0, updatesIn: 0, updatesOut: 0, routesExpired: 0, routeRefreshCoalesced: 0,
-      refreshesOriginated: 0, refreshesIn: 0, refreshesIgnored: 0, refreshSignaturesVerified: 0, refreshSignatureInvalid: 0, routesRestamped: 0
-    },
+    counters,
     toFlush: new Set(),
     refreshRound: undefined,
     originSeq: snapshot?.originSeq ?? 0,

@@ -10,10 +10,9 @@
  */
 import { assertCapability } from '../kernel/index.ts'
 import {
-  BEST_REASON, decayedPenalty, decideReason, evidenceHalfLifeMs, pathKey, pathKeyOf, RESOLVE_STEPS, routePathKey, splitPathKey
+  BEST_REASON, decayedPenalty, evidenceHalfLifeMs, pathKey, pathKeyOf, routePathKey, splitPathKey
 } from '../agp/index.ts'
 import type { PathCandidate } from '../agp/index.ts'
-import type { RankedPath } from './resolve-ranking.ts'
 import { dampingKey, type SpeakerState } from './speaker-state.ts'
 import type { AdjRibInDelta, Candidate, Outcome, OutcomeView, PeerView, ResolveQuery, ResolveResult, RestartState, RouteState, RouteView, SpeakerSnapshot } from './types.ts'
 
@@ -78,24 +77,24 @@ export function resolveView (st: SpeakerState, query: ResolveQuery, nowMs: numbe
     const order = st.locRib.rankedPaths(capability)
     const best = order[0]
     if (best === undefined || !best.usable) continue
-    const ranked = st.resolveRanking.rank(order, {
+    const ranked = st.resolveRanking.rank(st.locRib.capabilityKey(capability), order, {
       outcomes: st.outcomes, congestedPaths: query.congestedPaths, freshness: st.init.freshness, halfLifeMs: evidenceHalfLifeMs(st.init.freshness)
     }, nowMs)
     const limit = query.limit === undefined ? Infinity : Math.max(0, query.limit)
     const candidates: Candidate[] = []
-    let above: RankedPath | undefined
+    let above = -1
     for (let i = 0; i < ranked.length && candidates.length < limit; i++) {
-      const r = ranked[i] as RankedPath
-      if (!fits(r.copy, query)) continue
+      const copy = ranked.copyAt(i)
+      if (!fits(copy, query)) continue
       candidates.push({
-        view: viewOf(st, r.copy, r.copy === best, nowMs),
-        score: r.score,
-        reason: above === undefined ? BEST_REASON : decideReason(RESOLVE_STEPS, above, r)
+        view: viewOf(st, copy, copy === best, nowMs),
+        score: ranked.scoreAt(i),
+        reason: above < 0 ? BEST_REASON : ranked.reason(above, i)
       })
-      above = r
+      above = i
       // This answer is the half-open paths' probe: the next callers see them open until
       // the outcome arrives (LocalOutcomes.takeProbe).
-      if (!r.breakerOpen && st.outcomes.size > 0) st.outcomes.takeProbe(r.key, nowMs)
+      if (!ranked.breakerOpenAt(i) && st.outcomes.size > 0) st.outcomes.takeProbe(ranked.keyAt(i), nowMs)
     }
     return { capability, candidates }
   }

@@ -15,7 +15,7 @@ import { uncongestedFirst, type CongestionFacts } from './congestion-step.ts'
 import { quantizeScore } from './global-order.ts'
 import { nearestSiteFirst, type SiteCosted } from './site-preference.ts'
 import { GLOBAL_CANDIDATE_STEPS } from './local-rank.ts'
-import { compareBy, higherFirst, rankBy, type DecisionStep, type Ranked } from './step.ts'
+import { compareBy, higherFirst, lowerFirst, rankBy, trueFirst, type DecisionStep, type Ranked } from './step.ts'
 
 export interface ResolveCandidate extends LocalCandidate, CongestionFacts, SiteCosted, BreakerFacts {
   /** resolveScore() of the candidate, computed once by the caller. */
@@ -57,6 +57,40 @@ export function compareResolveQuantized (a: QuantizedResolveCandidate, b: Quanti
   }
   return compareResolve(a, b)
 }
+
+/**
+ * RESOLVE_STEPS from breaker-closed-first to higher-resolve-score, inlined (same steps,
+ * same order, same building blocks) over plain values, for a ranking that keeps its
+ * candidates' facts in flat arrays: two usable candidates, each as its breaker state,
+ * local preference, staleness, congestion, site cost and quantizeScore(score). Returns
+ * the deciding step's index in RESOLVE_STEPS, negated when a ranks above b; 0 when they
+ * tie on all of these, and then the global steps decide (compareGlobal on the routes).
+ */
+export function decideResolveLocalSteps (
+  breakerOpenA: boolean, breakerOpenB: boolean, localPrefA: number, localPrefB: number, staleA: boolean, staleB: boolean,
+  congestedA: boolean, congestedB: boolean, siteCostA: number, siteCostB: number, quantizedScoreA: number, quantizedScoreB: number
+): number {
+  let c = trueFirst(!breakerOpenA, !breakerOpenB)
+  if (c !== 0) return c * BREAKER_STEP
+  c = higherFirst(localPrefA, localPrefB)
+  if (c !== 0) return c * LOCAL_PREF_STEP
+  c = trueFirst(!staleA, !staleB)
+  if (c !== 0) return c * FRESH_STEP
+  c = trueFirst(!congestedA, !congestedB)
+  if (c !== 0) return c * CONGESTION_STEP
+  c = lowerFirst(siteCostA, siteCostB)
+  if (c !== 0) return c * SITE_STEP
+  c = higherFirst(quantizedScoreA, quantizedScoreB)
+  return c * SCORE_STEP
+}
+
+// Where each inlined step sits in RESOLVE_STEPS (test/unit/decision checks the names).
+const BREAKER_STEP = RESOLVE_STEPS.indexOf(breakerClosedFirst)
+const LOCAL_PREF_STEP = RESOLVE_STEPS.indexOf(higherLocalPref)
+const FRESH_STEP = RESOLVE_STEPS.indexOf(freshBeforeStale)
+const CONGESTION_STEP = RESOLVE_STEPS.indexOf(uncongestedFirst)
+const SITE_STEP = RESOLVE_STEPS.indexOf(nearestSiteFirst)
+const SCORE_STEP = RESOLVE_STEPS.indexOf(higherResolveScore)
 
 export function rankResolve<T extends ResolveCandidate> (cands: readonly T[]): Ranked<T>[] {
   return rankBy<T>(RESOLVE_STEPS, cands)

@@ -97,6 +97,7 @@ export function resolveScoreWeighted (
   localEvidence: Evidence | undefined,
   weights: ScoreWeights = DEFAULT_SCORE_WEIGHTS
 ): number {
+  if (localEvidence === undefined) return resolveScoreOfTerms(terms.wins, terms.trials, terms.costUsd, terms.p95Ms, w, weights)
   // x · 1 is x exactly, so this is decayEvidence's result for every weight.
   let wins = terms.wins * w
   let trials = terms.trials * w
@@ -106,4 +107,14 @@ export function resolveScoreWeighted (
     trials += local.trials
   }
   return utilityOfCounts(wins, trials, terms.costUsd, terms.p95Ms, weights)
+}
+
+/**
+ * resolveScoreWeighted without local evidence, from the terms' numbers: for a caller
+ * that keeps the terms of many routes in flat arrays.
+ */
+export function resolveScoreOfTerms (
+  wins: number, trials: number, costUsd: number, p95Ms: number, w: number, weights: ScoreWeights = DEFAULT_SCORE_WEIGHTS
+): number {
+  return utilityOfCounts(wins * w, trials * w, costUsd, p95Ms, weights)
 }

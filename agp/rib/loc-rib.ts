@@ -47,6 +47,8 @@ export type LocRibOp =
 type Copies = PathCandidate | PathCandidate[]
 
 interface CapabilityEntry {
+  /** What capabilityKey() hands out for the capability. */
+  readonly key: object
   /** path id → its copies (session '' = local agent). */
   readonly copies: Map<PathKey, Copies>
   /** Every path's collapsed copy, in selection order (usable first, then the global order). */
@@ -88,7 +90,7 @@ export class LocRib {
     const capability = candidate.route.attrs.capability
     let entry = this.byCapability.get(capability)
     if (entry === undefined) {
-      entry = { copies: new Map(), all: [], allKeys: [], order: [], ranked: [] }
+      entry = { key: {}, copies: new Map(), all: [], allKeys: [], order: [], ranked: [] }
       this.trie.set(capability, entry)
       this.byCapability.set(capability, entry)
     }
@@ -225,6 +227,15 @@ export class LocRib {
   /** Selected paths of a capability in local rank order, without the reasons (empty when none). */
   rankedPaths (capability: string): readonly PathCandidate[] {
     return this.byCapability.get(capability)?.order ?? []
+  }
+
+  /**
+   * One object per capability from its first path to its last (undefined when it has
+   * none): a WeakMap key for what a caller keeps about the capability across its changes,
+   * since rankedPaths() hands out a new array at each change.
+   */
+  capabilityKey (capability: string): object | undefined {
+    return this.byCapability.get(capability)?.key
   }
 
   /** The copy of a path that export may advertise (selected and usable). */

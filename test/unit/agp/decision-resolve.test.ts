@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { rankResolve, RESOLVE_STEPS, type ResolveCandidate } from '../../../agp/decision/resolve-rank.ts'
+import { compareResolve, decideResolveLocalSteps, rankResolve, RESOLVE_STEPS, type ResolveCandidate } from '../../../agp/decision/resolve-rank.ts'
+import { quantizeScore } from '../../../agp/decision/global-order.ts'
+import { decideReason, EQUAL_REASON } from '../../../agp/decision/step.ts'
 import { advertisedEvidenceAt, capAdvertised, MAX_ADVERTISED_TRIALS, resolveScore } from '../../../agp/decision/resolve-score.ts'
 import { globalScore } from '../../../agp/decision/score.ts'
 import { DEFAULT_FRESHNESS } from '../../../agp/params.ts'
@@ -68,5 +70,32 @@ describe('rankResolve', () => {
   it('falls back to the global order for equal resolve scores', () => {
     const r = rankResolve([rc(C, 0.5), rc(A, 0.5)])
     expect(r[1]!.reason).toBe('higher-score')
+  })
+})
+
+describe('decideResolveLocalSteps', () => {
+  it('names the step RESOLVE_STEPS would, with its sign, or ties where the global steps decide', () => {
+    const base: ResolveCandidate = { route: A, fromPeer: '', usable: true, localPref: 100, stale: false, siteCost: 0, score: 0.5, congested: false, breakerOpen: false }
+    const variants: Partial<ResolveCandidate>[] = [
+      {}, { breakerOpen: true }, { localPref: 200 }, { localPref: NaN }, { stale: true }, { congested: true },
+      { siteCost: 5 }, { siteCost: Infinity }, { score: 0.6 }, { score: 0.5 + 1e-13 }, { score: -Infinity }, { route: C }
+    ]
+    for (const x of variants) {
+      for (const y of variants) {
+        const a = { ...base, ...x }
+        const b = { ...base, ...y }
+        const step = decideResolveLocalSteps(a.breakerOpen === true, b.breakerOpen === true, a.localPref, b.localPref, a.stale, b.stale,
+          a.congested === true, b.congested === true, a.siteCost, b.siteCost, quantizeScore(a.score), quantizeScore(b.score))
+        const reason = decideReason(RESOLVE_STEPS, a, b)
+        if (step === 0) {
+          // Every local step tied: a global step (after higher-resolve-score) decides, or nothing does.
+          const decided = RESOLVE_STEPS.findIndex((s) => s.name === reason)
+          expect(reason === EQUAL_REASON || decided > RESOLVE_STEPS.findIndex((s) => s.name === 'higher-resolve-score')).toBe(true)
+        } else {
+          expect(RESOLVE_STEPS[Math.abs(step)]?.name).toBe(reason)
+          expect(Math.sign(step)).toBe(Math.sign(compareResolve(a, b)))
+        }
+      }
+    }
   })
 })
