@@ -39,9 +39,12 @@ export function utility (ev: Evidence, costUsd: number, p95Ms: number, weights: 
 
 /** utility() of raw counts (cleaned as sanitizeEvidence does), without building an Evidence. */
 export function utilityOfCounts (wins: number, trials: number, costUsd: number, p95Ms: number, weights: ScoreWeights = DEFAULT_SCORE_WEIGHTS): number {
-  if (!(costUsd >= 0) || !(p95Ms >= 0)) return WORST_SCORE
+  // +WORST_SCORE, not the bare binding: V8 then keeps the result an unboxed double
+  // instead of boxing every score this returns (a heap number per call, and a resolve
+  // scores every path of a capability).
+  if (!(costUsd >= 0) || !(p95Ms >= 0)) return +WORST_SCORE
   const s = lowerBoundOfCounts(wins, trials, weights.z) - weights.costWeight * costUsd - weights.latencyWeight * (p95Ms / 1000)
-  return Number.isFinite(s) ? s : WORST_SCORE
+  return Number.isFinite(s) ? s : +WORST_SCORE
 }
 
 export function globalScore (attrs: RouteAttributes, weights: ScoreWeights = DEFAULT_SCORE_WEIGHTS): number {

@@ -44,7 +44,9 @@ export function winRateLowerBound (ev: Evidence, z: number = DEFAULT_WINRATE_Z):
  * so both entry points give the same bits for the same counts.
  */
 export function lowerBoundOfCounts (rawWins: number, rawTrials: number, z: number = DEFAULT_WINRATE_Z): number {
-  const zz = z > 0 && Number.isFinite(z) ? z : DEFAULT_WINRATE_Z
+  // +DEFAULT_WINRATE_Z, not the bare binding: V8 then keeps zz an unboxed double (no
+  // heap number per call).
+  const zz = z > 0 && Number.isFinite(z) ? z : +DEFAULT_WINRATE_Z
   const trials = Number.isFinite(rawTrials) && rawTrials > 0 ? rawTrials : 0
   const wins = Number.isFinite(rawWins) && rawWins > 0 ? Math.min(rawWins, trials) : 0
   const n = trials + WINRATE_PRIOR.alpha + WINRATE_PRIOR.beta
