@@ -9,9 +9,11 @@
  * (LocRib.rankedPaths: a new array at every change of the capability's paths). A new
  * array is read in again, but a copy that was there before keeps its facts and its
  * place in the resolve order: only new copies (a new path, or every path an origin
- * re-advertised) are read from their routes. The speaker reads a capability in as its
- * change settles where that is cheap (ResolveRanking.prepare, speaker.ts), else the
- * first resolve that asks does.
+ * re-advertised) are read from their routes. The speaker reads a changed capability
+ * in as the change settles, while its new copies are fresh in the caches: every
+ * capability for a node's own changes (prepare), only those a resolve asked for before
+ * for a change that came in UPDATEs (update, see speaker.ts); else the first resolve
+ * that asks reads it in.
  *
  * Every path's facts sit in flat arrays (its numbers and flags in one array of
  * doubles): reading a capability's 100 paths in allocates a handful of arrays, not an
@@ -370,6 +372,16 @@ export class ResolveRanking {
     ranking.score(facts, nowMs)
     ranking.sort()
     return ranking
+  }
+
+  /**
+   * prepare() for a capability whose ranking a resolve already asked for: keeps it
+   * current, so that it holds no copy the Loc-RIB dropped and its next resolve reads
+   * nothing; a capability nobody resolved costs a map lookup.
+   */
+  update (capabilityKey: object, order: readonly PathCandidate[]): void {
+    const ranking = this.kept.get(capabilityKey)
+    if (ranking !== undefined && ranking.order !== order) this.read(ranking, order)
   }
 
   private rankingOf (capabilityKey: object): Ranking {

@@ -18,15 +18,16 @@ import { clearTimer, MIN_PENDING_CAP, setTimer, sourceOf, timerIds, type Neighbo
 
 /**
  * Commits the Loc-RIB and queues what changed for the neighbors that want it; reads
- * each changed capability's resolve ranking in when the input asks for it
- * (SpeakerState.prepareRankings).
+ * each changed capability's resolve ranking in (SpeakerState.prepareRankings: every
+ * one, or only those a resolve asked for before).
  */
 export function settle (st: SpeakerState): void {
   if (!st.locRib.hasPending) return
   for (const change of st.locRib.commit()) {
-    if (st.prepareRankings) {
-      const key = st.locRib.capabilityKey(change.capability)
-      if (key !== undefined) st.resolveRanking.prepare(key, st.locRib.rankedPaths(change.capability))
+    const key = st.locRib.capabilityKey(change.capability)
+    if (key !== undefined) {
+      if (st.prepareRankings) st.resolveRanking.prepare(key, st.locRib.rankedPaths(change.capability))
+      else st.resolveRanking.update(key, st.locRib.rankedPaths(change.capability))
     }
     if (change.visible) st.effects.push({ type: 'loc-rib-changed', capability: change.capability })
     const paths = change.exportPaths

@@ -148,8 +148,8 @@ export interface SpeakerState {
   /** The resolve ranking kept per capability (GET /v1/resolve). */
   readonly resolveRanking: ResolveRanking
   /**
-   * settle() reads each changed capability's resolve ranking in (ResolveRanking.prepare):
-   * set per input by handle(), see there.
+   * settle() reads every changed capability's resolve ranking in (ResolveRanking.prepare)
+   * rather than only those a resolve asked for (update): set per input by handle(), see there.
    */
   prepareRankings: boolean
   readonly freshness: FreshnessQueue

@@ -71,12 +71,12 @@ function handle (st: SpeakerState, input: SpeakerInput, nowMs: number): Effect[]
   st.nowMs = nowMs
   st.effects = []
   // A node that resolves for consumers reads a changed capability's resolve ranking in
-  // as the change settles, while its paths are fresh in the caches, so that resolves
-  // find it ready: for its own agents and their refreshes, timers and configuration.
-  // Not for UPDATEs, the receive path the daemon's throughput rests on: a capability
-  // they changed is read in by the first resolve that asks for it (only its changed
-  // paths, resolve-ranking.ts). Nor at a reflector, which like a BGP route reflector
-  // that keeps routes out of its FIB resolves little.
+  // as the change settles, while its new paths are fresh in the caches, so that
+  // resolves find it ready: for its own agents and their refreshes, timers and
+  // configuration. For UPDATEs, the receive path the daemon's throughput rests on, only
+  // capabilities a resolve asked for before are kept current (a lookup for the others);
+  // the rest are read in by the first resolve that asks. Nor at a reflector, which like
+  // a BGP route reflector that keeps routes out of its FIB resolves little.
   st.prepareRankings = input.type !== 'frame' && st.init.role !== 'reflector'
   dispatch(st, input)
   settle(st)

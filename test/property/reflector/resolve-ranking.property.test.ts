@@ -97,8 +97,10 @@ function freshRanking (order: readonly PathCandidate[], outcomes: LocalOutcomes,
 
 describe('kept resolve ranking', () => {
   it('equals a fresh full ranking after any sequence of updates, withdrawals, outcomes and time', () => {
-    // prepared: the ranking is read in after every change, as a speaker does ahead of resolves.
-    fc.assert(fc.property(fc.array(opArb, { minLength: 10, maxLength: 80 }), fc.boolean(), fc.boolean(), (ops, withSites, prepared) => {
+    // settled: how a change is read in as it settles, as a speaker does ahead of resolves:
+    // not at all, always (prepare) or once a resolve asked (update).
+    const settledArb = fc.constantFrom('none' as const, 'prepare' as const, 'update' as const)
+    fc.assert(fc.property(fc.array(opArb, { minLength: 10, maxLength: 80 }), fc.boolean(), settledArb, (ops, withSites, settled) => {
       const site: SiteRanking = withSites ? { org: 'acme', site: 'acme', sitePreference: { 'acme-b': 5 } } : { org: 'acme', site: 'acme' }
       const rib = new LocRib({ maxPathsPerCapability: 6 })
       const outcomes = new LocalOutcomes({ halfLifeMs: HALF_LIFE_MS })
@@ -111,9 +113,12 @@ describe('kept resolve ranking', () => {
           const all = [...new Set(order.flatMap((c) => rib.copiesOf(CAPABILITY, routePathKey(c.route))))]
           rib.apply(all.map((c) => ({ op: 'set' as const, candidate: refreshed(c, o.measuredAtMs) })))
         } else if (o.op === 'delete') rib.apply([{ op: 'delete', capability: CAPABILITY, path: `${o.org}/${o.agent}`, fromPeer: o.fromPeer }])
-        if (prepared && (o.op === 'set' || o.op === 'refresh' || o.op === 'delete')) {
+        if (settled !== 'none' && (o.op === 'set' || o.op === 'refresh' || o.op === 'delete')) {
           const key = rib.capabilityKey(CAPABILITY)
-          if (key !== undefined) ranking.prepare(key, rib.rankedPaths(CAPABILITY))
+          if (key !== undefined) {
+            if (settled === 'prepare') ranking.prepare(key, rib.rankedPaths(CAPABILITY))
+            else ranking.update(key, rib.rankedPaths(CAPABILITY))
+          }
         }
         if (o.op === 'outcome') {
           for (let i = 0; i < (o.success ? 1 : o.failures); i++) {
