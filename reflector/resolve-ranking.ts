@@ -91,6 +91,8 @@ const CONGESTED = 4
 
 /** What a slot past a ranking's length holds, so that no dropped copy stays reachable. */
 const NO_COPY = undefined as unknown as PathCandidate
+/** sort() hands an order over to Array.prototype.sort past this many moves per path. */
+const MAX_INSERTION_MOVES_PER_PATH = 4
 /** How far past the last kept copy read() looks for the next one. */
 const LOOKAHEAD = 8
 // read()'s working arrays, reused (one read at a time): the last read's facts, where
@@ -285,22 +287,48 @@ class Ranking implements KeptRanking {
     return true
   }
 
-  /** Puts the slots in resolve order, when some pair of neighbors is out of it. */
+  /**
+   * Puts the slots in resolve order. The kept order is usually sorted already, or a few
+   * paths away from it (decay swapped two, an outcome moved one): an insertion sort
+   * with the comparison inlined costs n − 1 comparisons plus one per place moved, where
+   * Array.prototype.sort calls a comparator ~n log n times. An order that needs many
+   * moves goes to Array.prototype.sort.
+   */
   sort (): void {
     const slots = this.slots
-    const num = this.num
-    for (let i = 1; i < this.length; i++) {
-      const oa = (slots[i - 1] as number) * STRIDE
-      const ob = (slots[i] as number) * STRIDE
-      // Equal on every local step before the score (flags, local preference, site cost:
-      // the usual case) and a higher quantized score above: in order, without the steps.
-      if (num[oa + FLAGS] === num[ob + FLAGS] && num[oa + LOCAL_PREF] === num[ob + LOCAL_PREF] &&
-        num[oa + SITE_COST] === num[ob + SITE_COST] && (num[oa + QUANTIZED] as number) > (num[ob + QUANTIZED] as number)) continue
-      if (this.compareSlots(slots[i - 1] as number, slots[i] as number) > 0) {
+    const n = this.length
+    let moves = 0
+    for (let i = 1; i < n; i++) {
+      const s = slots[i] as number
+      if (!this.below(slots[i - 1] as number, s)) continue
+      let j = i - 1
+      do {
+        slots[j + 1] = slots[j] as number
+        j--
+      } while (j >= 0 && this.below(slots[j] as number, s))
+      slots[j + 1] = s
+      moves += i - 1 - j
+      if (moves > MAX_INSERTION_MOVES_PER_PATH * n) {
         slots.sort(this.compare)
         return
       }
     }
+  }
+
+  /** True when slot a ranks below slot b (compareSlots(a, b) > 0). */
+  private below (a: number, b: number): boolean {
+    const num = this.num
+    const oa = a * STRIDE
+    const ob = b * STRIDE
+    // Equal on every local step before the score (flags, local preference, site cost:
+    // the usual case): the quantized score decides when it differs, without the steps.
+    if (num[oa + FLAGS] === num[ob + FLAGS] && num[oa + LOCAL_PREF] === num[ob + LOCAL_PREF] && num[oa + SITE_COST] === num[ob + SITE_COST]) {
+      const qa = num[oa + QUANTIZED] as number
+      const qb = num[ob + QUANTIZED] as number
+      if (qa > qb) return false
+      if (qa < qb) return true
+    }
+    return this.compareSlots(a, b) > 0
   }
 
   /** Room for `capacity` paths (the last read's slots kept: read() maps them over). */
