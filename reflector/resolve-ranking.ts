@@ -31,8 +31,8 @@
  * ids, so any sort gives exactly rankResolve's ranking of the same candidates.
  */
 import {
-  compareGlobal, decayWeight, decideReason, decideResolveLocalSteps, GLOBAL_STEPS, type LocalOutcomes, type PathCandidate,
-  type PathKey, pathKeyOf, quantizeScore, type QuantizedResolveCandidate, RESOLVE_STEPS, resolveScore, resolveScoreOfTerms,
+  compareGlobal, decayWeight, decideReason, decideResolveLocalSteps, evidenceMeasuredAtMs, GLOBAL_STEPS, type LocalOutcomes, type PathCandidate,
+  type PathKey, pathKeyOf, quantizeScore, type QuantizedResolveCandidate, RESOLVE_STEPS, resolveScoreAt, resolveScoreOfTerms,
   resolveScoreTerms, type RouteAttributes, siteCost, type SiteRanking
 } from '../agp/index.ts'
 import type { FreshnessParams } from '../agp/index.ts'
@@ -216,7 +216,8 @@ class Ranking implements KeptRanking {
     for (let i = 0; i < fresh.length; i++) {
       const s = fresh[i] as number
       const route = (copies[s] as PathCandidate).route
-      const terms = resolveScoreTerms(route.attrs)
+      // Evidence ages from the last time its origin vouched for it (a batch refresh too).
+      const terms = resolveScoreTerms(route.attrs, evidenceMeasuredAtMs(route))
       const o = s * STRIDE
       num[o + WINS] = terms.wins
       num[o + TRIALS] = terms.trials
@@ -283,7 +284,8 @@ class Ranking implements KeptRanking {
     const local = outcomes.get(key, nowMs)
     const measured = outcomes.measured(key)
     if (local === undefined && measured === undefined) return false
-    this.num[s * STRIDE + SCORE] = resolveScore(withMeasured((this.copies[s] as PathCandidate).route.attrs, measured), local, nowMs, facts.freshness)
+    const route = (this.copies[s] as PathCandidate).route
+    this.num[s * STRIDE + SCORE] = resolveScoreAt(resolveScoreTerms(withMeasured(route.attrs, measured), evidenceMeasuredAtMs(route)), local, nowMs, facts.halfLifeMs)
     return true
   }
 

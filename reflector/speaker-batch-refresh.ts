@@ -99,9 +99,11 @@ function importRefresh (st: SpeakerState, n: NeighborState, refresh: BatchRefres
   for (const { path, route } of members) {
     const next: Route = { ...route, refreshedAtMs: refresh.refreshedAtMs }
     n.adjIn.restamp(path, next)
-    // A fresh copy stays fresh: its stamp moves in place. Otherwise (stale → fresh, an
-    // import policy's copy, suppressed) import policy and the Loc-RIB copy again, as for
-    // an advertisement. Either way the freshness timer is re-armed from the new stamp.
+    // A fresh copy stays fresh: its stamp moves in place (a kept resolve ranking reads it
+    // in at its next resolve: the capability's ranking is a new array). Otherwise (stale
+    // → fresh, an import policy's copy, suppressed) import policy and the Loc-RIB copy
+    // again, as for an advertisement. Either way the freshness timer is re-armed from the
+    // new stamp.
     if (!restampFreshCopy(st, n, path, route, next)) admit(st, n, next, memoOf(next), true)
   }
   st.counters.routesRestamped += members.length
