@@ -117,6 +117,21 @@ describe('speaker: batch refresh', () => {
     expect(states().every((s) => s === 'stale')).toBe(true)
   })
 
+  it('a refreshed route\'s advertised evidence ages from the refresh, as if advertised again then', () => {
+    const winRate = { wins: 90, trials: 100 }
+    const batch = (org: string, peer: string): Route[] => signOriginationBatch(org, Array.from({ length: MIN_REFRESH_ROUTES }, (_, i) =>
+      prepareOrigination(agent(`${org}${i}`, 'cap', { winRate }), { org, originPeerId: peer, originSeq: 1, nowMs: 1000 })), fakeSigner(peer), defaultHasher)
+    const refreshed = batch('x', 'px')
+    const h = holding([...refreshed, ...batch('y', 'py')])
+    h.runUntil(200_000)
+    const refresh = signBatchRefresh(fakeSigner('px'), 'x', refreshed[0]!.signature, refreshed.map((r) => r.attrs.agentId), 200_000)
+    h.input('pc', { type: 'frame', peer: 'rr1', frame: { type: 'update', announces: [], withdraws: [], refreshes: [refresh] } })
+    h.runUntil(250_000)
+    const scores = new Map(h.node('pc').resolve({ capability: 'cap', limit: 100 }, h.nowMs)?.candidates.map((c) => [c.view.route.attrs.originOrg, c.score]))
+    // The same evidence, 50 s old for x and 249 s old for y (half-life staleS = 300 s).
+    expect(scores.get('x')).toBeGreaterThan(scores.get('y') ?? Infinity)
+  })
+
   it('refuses a forged refresh, and ignores a replayed one and one for other signed bytes: their routes go stale on time', () => {
     const routes = batchOf(MIN_REFRESH_ROUTES, 1000)
     const other = batchOf(MIN_REFRESH_ROUTES, 2000)
