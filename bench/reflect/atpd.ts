@@ -39,6 +39,13 @@ export interface AtpdReflectFigures extends ReflectFigures {
    */
   readonly reconnectSeconds: number | null
   /**
+   * The restarted receiver's Loc-RIB paths by state once it holds every route again
+   * (atpd_routes): a client that gets a full table must get it fresh, not stale (its
+   * routes were advertised long before and are kept fresh by batch refreshes, which
+   * the reflector sends with them). null when there was no reconnect.
+   */
+  readonly reconnectRouteStates: { readonly active: number, readonly stale: number, readonly suppressed: number } | null
+  /**
    * CPU seconds (user + system) each receiver used over the same span as
    * reflectorCpuSeconds (origin started → converged), receivers in order: the cost per
    * route at the end of the path, which a loaded machine does not inflate as it does
@@ -97,7 +104,8 @@ export async function runAtpdReflect (routes: number, progress: (s: string) => v
     if (snapDir !== undefined) await heapSnapshot(rrPid, snapDir)
     const reflectorVerifiedRoutes = await metric(rr, 'atpd_route_signatures_verified_total')
     const reconnectSeconds = figures.converged ? await reconnect(must(receivers[0]), rr, routes, startOptions, progress) : null
-    return { ...figures, reflectorVerifiedRoutes, apiTimeouts, reconnectSeconds, receiverCpuSeconds }
+    const reconnectRouteStates = reconnectSeconds !== null && reconnectSeconds >= 0 ? await routeStates(must(receivers[0])) : null
+    return { ...figures, reflectorVerifiedRoutes, apiTimeouts, reconnectSeconds, reconnectRouteStates, receiverCpuSeconds }
   } finally {
     await Promise.all(sites.map(async (s) => { await s.stop({ timeoutMs: 20_000 }) }))
     const logDir = process.env.BENCH_LOG_DIR
@@ -186,6 +194,13 @@ async function metric (site: AtpdProcess, name: string): Promise<number> {
   }
   const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+(?:\\.\\d+)?(?:e[+-]?\\d+)?)$`, 'm').exec(String(r.body))
   return m === null ? 0 : Number(m[1])
+}
+
+/** atpd_routes by state (0 for a state the scrape did not give). */
+async function routeStates (site: AtpdProcess): Promise<{ active: number, stale: number, suppressed: number }> {
+  const body = String((await site.api<string>('GET', '/metrics')).body)
+  const of = (state: string): number => Number(new RegExp(`^atpd_routes\\{state="${state}"\\} (\\d+)$`, 'm').exec(body)?.[1] ?? 0)
+  return { active: of('active'), stale: of('stale'), suppressed: of('suppressed') }
 }
 
 async function until<T> (probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, intervalMs = 100): Promise<NonNullable<T>> {
