@@ -4,6 +4,7 @@
 // stateHash computable and unchanged by a refusal. Scale with FUZZ_RUNS; the decoders and
 // the ingest of mutated updates get FUZZ_DECODER_RUNS inputs (a million in `npm run fuzz`).
 import fc from 'fast-check'
+import { applyByteEdits, byteEdit } from '../../helpers/byte-edits.ts'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { AtpError } from '../../../kernel/errors.ts'
@@ -28,18 +29,7 @@ const seeds = {
 
 /** Flips, inserts, deletes and truncates a few bytes of a seed. */
 function mutated (seed: Uint8Array): fc.Arbitrary<Uint8Array> {
-  const edit = fc.record({ at: fc.nat(), kind: fc.constantFrom('flip', 'insert', 'delete', 'cut'), byte: fc.integer({ min: 0, max: 255 }) })
-  return fc.array(edit, { minLength: 1, maxLength: 6 }).map((edits) => {
-    const b = Array.from(seed)
-    for (const e of edits) {
-      const at = b.length === 0 ? 0 : e.at % b.length
-      if (e.kind === 'flip') b[at] = (b[at] ?? 0) ^ (e.byte | 1)
-      else if (e.kind === 'insert') b.splice(at, 0, e.byte)
-      else if (e.kind === 'delete') b.splice(at, 1)
-      else b.length = at
-    }
-    return Uint8Array.from(b)
-  })
+  return fc.array(byteEdit, { minLength: 1, maxLength: 6 }).map((edits) => applyByteEdits(seed, edits))
 }
 
 const bytesFor = (seed: Uint8Array): fc.Arbitrary<Uint8Array> => fc.oneof(fc.uint8Array({ maxLength: 512 }), mutated(seed))
