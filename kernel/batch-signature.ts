@@ -7,6 +7,7 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import { FifoMap } from './fifo-map.ts'
 import { HASH_BYTES } from './merkle-tree.ts'
 import type { Hasher } from './ports.ts'
+import { sameBytes } from './same-bytes.ts'
 
 /** Pure-JS SHA-256 for drivers that bring no faster one (simulator, tests). */
 export const defaultHasher: Hasher = { sha256: (data) => sha256(data) }
@@ -66,9 +67,3 @@ function rootKey (signerId: string, size: number, root: Uint8Array): string {
   return `${signerId} ${size} ${v.getUint32(0)} ${v.getUint32(4)} ${v.getUint32(8)}`
 }
 
-function sameBytes (a: Uint8Array, b: Uint8Array): boolean {
-  if (a === b) return true
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
-}

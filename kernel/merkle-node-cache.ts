@@ -23,6 +23,7 @@
  */
 import { HASH_BYTES } from './merkle-tree.ts'
 import type { Hasher } from './ports.ts'
+import { sameBytes } from './same-bytes.ts'
 
 const NODE_PREFIX = 0x01
 /** Deepest audit path kept on the stack (a tree of 2^24 leaves); deeper ones are never cached. */
@@ -99,7 +100,7 @@ export class VerifiedNodeCache {
     const key = treeKey(signerId, size, signature)
     if (need > this.maxBytes || key === undefined || root.length !== HASH_BYTES) return
     let tree = this.trees.get(key)
-    if (tree === undefined || !equalBytes(tree.signature, signature) || !equalBytes(tree.root, root)) {
+    if (tree === undefined || !sameBytes(tree.signature, signature) || !sameBytes(tree.root, root)) {
       if (tree !== undefined) this.drop(key, tree)
       tree = { signerId, size, signature: signature.slice(), root: root.slice(), nodes: new Uint8Array(need), known: new Uint8Array(2 * size - 1) }
       this.trees.set(key, tree)
@@ -134,10 +135,10 @@ export class VerifiedNodeCache {
 
   private find (signerId: string, size: number, signature: Uint8Array): Tree | undefined {
     const last = this.last
-    if (last !== undefined && last.size === size && last.signerId === signerId && equalBytes(last.signature, signature)) return last
+    if (last !== undefined && last.size === size && last.signerId === signerId && sameBytes(last.signature, signature)) return last
     const key = treeKey(signerId, size, signature)
     const tree = key === undefined ? undefined : this.trees.get(key)
-    if (tree === undefined || !equalBytes(tree.signature, signature)) return undefined
+    if (tree === undefined || !sameBytes(tree.signature, signature)) return undefined
     this.last = tree
     return tree
   }
@@ -215,13 +216,6 @@ function learn (tree: Tree, at: number, bytes: Uint8Array, offset: number): void
   if (tree.known[at] === 1) return
   tree.nodes.set(bytes.subarray(offset, offset + HASH_BYTES), at * HASH_BYTES)
   tree.known[at] = 1
-}
-
-function equalBytes (a: Uint8Array, b: Uint8Array): boolean {
-  if (a === b) return true
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
 }
 
 function treeKey (signerId: string, size: number, signature: Uint8Array): string | undefined {

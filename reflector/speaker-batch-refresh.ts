@@ -10,9 +10,10 @@
  * copy — goes out with the refresh that keeps it fresh (attachRefreshes).
  */
 import {
-  type BatchRefresh, isBeyondClockSkew, MAX_REFRESHES_PER_UPDATE, nextFreshnessChangeMs, pathKey, refreshCovers, refreshKey, type Route, sameBytes, signBatchRefresh, stampOf,
+  type BatchRefresh, isBeyondClockSkew, MAX_REFRESHES_PER_UPDATE, nextFreshnessChangeMs, pathKey, refreshCovers, refreshKey, type Route, signBatchRefresh, stampOf,
   verifyBatchRefresh
 } from '../agp/index.ts'
+import { sameBytes } from '../kernel/index.ts'
 import { admit } from './speaker-admission.ts'
 import { memoOf } from './route-memo.ts'
 import { audit, type LocalRoute, type NeighborState, type SpeakerState } from './speaker-state.ts'

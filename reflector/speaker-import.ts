@@ -13,10 +13,10 @@
  * import policy decides acceptance and local preference (./speaker-admission.ts).
  */
 import {
-  CeaseSubcode, checkOriginSignature, NotificationCode, pathKey, stampOf, type PathCandidate, type Route, type RouteSignatureError, sameBytes,
+  CeaseSubcode, checkOriginSignature, NotificationCode, pathKey, stampOf, type PathCandidate, type Route, type RouteSignatureError,
   type UpdateFrame, type WithdrawnPath
 } from '../agp/index.ts'
-import { LimitExceededError } from '../kernel/index.ts'
+import { LimitExceededError, sameBytes } from '../kernel/index.ts'
 import { admit, importLoop, removeReceived } from './speaker-admission.ts'
 import { importRefreshes } from './speaker-batch-refresh.ts'
 import { memoOf, type RouteMemo } from './route-memo.ts'

@@ -10,7 +10,7 @@ import { ByteSlab } from './byte-slab.ts'
 import { routeLists, routeStrings } from './interner.ts'
 import { updateError, UpdateSubcode } from './errors.ts'
 import {
-  auditPathLength, HASH_BYTES, MAX_ORG_ID_LENGTH, MAX_PEER_ID_LENGTH, MAX_TAG_LENGTH, MAX_TAGS, ORG_ID_PATTERN, TAG_PATTERN
+  auditPathLength, HASH_BYTES, MAX_ORG_ID_LENGTH, MAX_PEER_ID_LENGTH, MAX_TAG_LENGTH, MAX_TAGS, ORG_ID_PATTERN, sameBytes, TAG_PATTERN
 } from '../../kernel/index.ts'
 import { MAX_ATTRS_BYTES, MAX_PATH_ENTRIES, SIGNATURE_BYTES } from './limits.ts'
 import { checkBytes, checkString, checkStringList, fail, sameList, sameString, type ErrorFactory } from './validate.ts'
@@ -124,8 +124,3 @@ function fromWireBatch (msg: agp.BatchProof.$Properties, err: ErrorFactory, slab
   return { index, size, path: slab.copy(path) }
 }
 
-function sameBytes (a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
-}

@@ -15,6 +15,7 @@
  * agents), so it can never outgrow the Loc-RIB.
  */
 import type { PathKey, Route, WithdrawnPath } from '../route/route.ts'
+import { sameBytes } from '../../kernel/index.ts'
 
 /** What has to go on the wire for one path to bring the neighbor up to date. */
 export interface OutDiff {
@@ -236,13 +237,6 @@ export function sameAdvertisement (a: Route, b: Route): boolean {
   return a.attrs.originSeq === b.attrs.originSeq && a.attrs.capability === b.attrs.capability &&
     sameBytes(a.signature, b.signature) && a.originatorId === b.originatorId &&
     sameStrings(a.orgPath, b.orgPath) && sameStrings(a.clusterList, b.clusterList) && sameStrings(a.pathTags, b.pathTags)
-}
-
-export function sameBytes (a: Uint8Array, b: Uint8Array): boolean {
-  if (a === b) return true
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
 }
 
 export function sameStrings (a: readonly string[], b: readonly string[]): boolean {

@@ -16,7 +16,7 @@
  * are a hint for finding them, not signed: a hop trims them per neighbor to what it
  * advertised there, and a false id can only name a route that does not match.
  */
-import type { Signer, Verifier } from '../../kernel/index.ts'
+import { sameBytes, type Signer, type Verifier } from '../../kernel/index.ts'
 import type { Route } from './route.ts'
 
 export interface BatchRefresh {
@@ -80,7 +80,7 @@ export function verifyBatchRefresh (refresh: BatchRefresh, verifier: Verifier): 
 
 /** Does the refresh cover this route: the same origin key and the very signature bytes? */
 export function refreshCovers (refresh: BatchRefresh, route: Route): boolean {
-  return route.attrs.originPeerId === refresh.originPeerId && sameSignature(route.signature, refresh.batchSignature)
+  return route.attrs.originPeerId === refresh.originPeerId && sameBytes(route.signature, refresh.batchSignature)
 }
 
 /**
@@ -122,9 +122,3 @@ export function evidenceMeasuredAtMs (route: Route): number {
   return route.attrs.winRate.measuredAtMs + moved
 }
 
-function sameSignature (a: Uint8Array, b: Uint8Array): boolean {
-  if (a === b) return true
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
-}

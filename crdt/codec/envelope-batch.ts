@@ -6,8 +6,9 @@
  * the form, an envelope a member accepts holds exactly the bytes its writer signed.
  * The tree, the signed bytes and the cache are the route batches' (kernel/).
  */
-import { leafHash, merkleBatchSignedBytes, merkleRootIfPaths, merkleTree, rootFromPath } from '../../kernel/index.ts'
-import type { Hasher, Signer, VerifiedRootCache, Verifier } from '../../kernel/index.ts'
+import {
+  type Hasher, leafHash, merkleBatchSignedBytes, merkleRootIfPaths, merkleTree, rootFromPath, sameBytes, type Signer, type VerifiedRootCache, type Verifier
+} from '../../kernel/index.ts'
 import { BATCHED_ENVELOPE_VERSION } from '../envelope.ts'
 import type { Envelope, UnsignedEnvelope } from '../envelope.ts'
 import { envelopeLeafHash, envelopeSigningBytes, signedBytesOf, signEnvelope } from './envelope-codec.ts'
@@ -150,12 +151,6 @@ function verifyWhole (members: readonly Envelope[], check: EnvelopeSignatureChec
   if (check.roots.has(first.peerId, size, root, first.signature)) return true
   if (!verifies(check.verifier, first.peerId, envelopeBatchSignedBytes(first.peerId, size, root), first.signature)) return false
   check.roots.add(first.peerId, size, root, first.signature)
-  return true
-}
-
-function sameBytes (a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
   return true
 }
 
